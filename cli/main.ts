@@ -1,0 +1,280 @@
+/**
+ * model-verify CLI. Flag-compatible with the reference `model_signing` (underscore spellings included),
+ * plus the conformance adapter entry points `verify-model` / `sign-model`.
+ */
+import { Command, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
+import type { Progress } from '../core/hash/backend.js';
+import type { Policy } from '../core/policy/types.js';
+import type { VerificationReport } from '../core/verify/report.js';
+import { renderFailure, renderSuccess } from './render.js';
+
+const VERSION = '0.1.0';
+
+/** The reference maps `_` to `-` in option names (`--public_key` == `--public-key`). */
+export function normalizeArgv(argv: string[]): string[] {
+  const out = argv.map((a) => {
+    if (!a.startsWith('--')) return a;
+    const eq = a.indexOf('=');
+    const name = eq === -1 ? a : a.slice(0, eq);
+    return name.replace(/_/g, '-') + (eq === -1 ? '' : a.slice(eq));
+  });
+  // `verify MODEL` / `sign MODEL` default to the sigstore PKI, as in the reference.
+  for (const cmd of ['verify', 'sign']) {
+    const i = out.indexOf(cmd);
+    if (i === 0 && out[1] !== undefined && !['key', 'certificate', 'sigstore', 'help', '-h', '--help'].includes(out[1])) {
+      out.splice(1, 0, 'sigstore');
+    }
+  }
+  return out;
+}
+
+async function readText(p: string, what: string): Promise<string> {
+  try {
+    return await readFile(p, 'utf8');
+  } catch (e) {
+    throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function readBytes(p: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(p));
+  } catch (e) {
+    throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** A progress bar on stderr, only when it is a terminal (cli-progress is loaded only then). */
+async function progressBar(enabled: boolean): Promise<{ onProgress?: (p: Progress) => void; stop: () => void }> {
+  if (!enabled || !process.stderr.isTTY) return { stop: () => {} };
+  const { default: cliProgress } = await import('cli-progress');
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'hashing [{bar}] {percentage}% | {speed} MB/s | ETA {eta}s', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  const t0 = Date.now();
+  return {
+    onProgress: (p) => {
+      if (!started) {
+        bar.start(p.bytesTotal, 0, { speed: '0' });
+        started = true;
+      }
+      bar.update(p.bytesDone, { speed: (p.bytesDone / 1e6 / Math.max(0.001, (Date.now() - t0) / 1000)).toFixed(0) });
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+interface VerifyCliOptions {
+  signature: string;
+  publicKey?: string;
+  certificateChain?: string[];
+  identity?: string;
+  identityProvider?: string;
+  identityRegexp?: string;
+  trustedRoot?: string;
+  trustConfig?: string;
+  useStaging?: boolean;
+  ignorePaths?: string[];
+  ignoreGitPaths: boolean;
+  ignoreUnsignedFiles?: boolean;
+  allowSymlinks?: boolean;
+  json?: boolean;
+  progress: boolean;
+}
+
+async function buildPolicy(method: Policy['method'], o: VerifyCliOptions): Promise<Policy> {
+  if (method === 'key') {
+    if (!o.publicKey) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--public-key'");
+    return { method, publicKey: await readText(o.publicKey, 'public key') };
+  }
+  if (method === 'certificate') {
+    const chain = o.certificateChain ?? [];
+    if (chain.length === 0) {
+      throw new ModelVerifyError('POLICY_INVALID', "Missing option '--certificate-chain': name the CA certificate(s) you trust (no system roots are used)");
+    }
+    return { method, anchors: await Promise.all(chain.map((c) => readText(c, 'certificate chain'))) };
+  }
+  if (!o.identityProvider) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--identity-provider'");
+  if (!o.identity && !o.identityRegexp) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--identity' (or '--identity-regexp')");
+  return {
+    method,
+    issuer: o.identityProvider,
+    ...(o.identity ? { identity: o.identity } : {}),
+    ...(o.identityRegexp ? { identityRegexp: o.identityRegexp } : {}),
+  };
+}
+
+/** Shared by `verify <pki>` and `verify-model`: returns the report (never throws for verification failures). */
+export async function runVerify(method: Policy['method'], modelPath: string, o: VerifyCliOptions, showProgress: boolean): Promise<VerificationReport> {
+  const [{ NodeFsSource }, { NodeBackend }, { verifyModel }, { modelRelative }] = await Promise.all([
+    import('./node-source.js'),
+    import('./node-hash.js'),
+    import('../core/verify/verify-model.js'),
+    import('./paths.js'),
+  ]);
+  const started = Date.now();
+  const failReport = (e: unknown): VerificationReport => ({
+    verified: false,
+    errors: [toModelVerifyError(e).toJSON()],
+    warnings: [],
+    model: { name: path.basename(modelPath), listable: true },
+    resources: [],
+    bytesHashed: 0,
+    millis: Date.now() - started,
+  });
+  let source, policy, bundle, trustedRoot: unknown;
+  const warnings: string[] = [];
+  try {
+    source = await NodeFsSource.open(modelPath);
+    policy = await buildPolicy(method, o);
+    bundle = await readBytes(o.signature, 'signature');
+    if (method === 'sigstore') {
+      const { loadTrustedRoot } = await import('./trust.js');
+      trustedRoot = await loadTrustedRoot(o);
+    }
+  } catch (e) {
+    return failReport(e);
+  }
+  const ignorePaths: string[] = [];
+  for (const p of [...(o.ignorePaths ?? []), o.signature]) {
+    const rel = source.isFile ? null : modelRelative(source.root, p);
+    if (rel !== null) ignorePaths.push(rel);
+    else if (p !== o.signature && !source.isFile) warnings.push(`Ignore path '${p}' is outside the model and has no effect`);
+  }
+  const bar = await progressBar(showProgress);
+  const report = await verifyModel(source, bundle, policy, {
+    ignorePaths,
+    ignoreGitPaths: o.ignoreGitPaths,
+    ignoreUnsigned: !!o.ignoreUnsignedFiles,
+    allowSymlinks: !!o.allowSymlinks,
+    backend: new NodeBackend(),
+    ...(trustedRoot !== undefined ? { trustedRoot } : {}),
+    ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+  });
+  bar.stop();
+  report.model.source = source.root;
+  report.warnings.unshift(...warnings);
+  return report;
+}
+
+function emit(report: VerificationReport, json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else {
+    for (const w of report.warnings) process.stderr.write(`WARNING: ${w}\n`);
+    if (report.verified) process.stdout.write(renderSuccess(report) + '\n');
+    else process.stderr.write(renderFailure(report) + '\n');
+  }
+  process.exitCode = report.verified ? 0 : 1;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function addCommon(cmd: Command): Command {
+  return cmd
+    .option('--ignore-paths <path>', 'file or directory to leave out (repeatable; relative to the current directory)', collect)
+    .option('--no-ignore-git-paths', 'also hash .git, .gitattributes, .github and .gitignore at the model root')
+    .option('--allow-symlinks', 'follow symlinks that stay inside the model', false);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('model-verify')
+    .description('Verify (and sign) OpenSSF Model Signing signatures')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const verify = program.command('verify').description('verify a model against its signature (PKI: key, certificate or sigstore)');
+  for (const method of ['key', 'certificate', 'sigstore'] as const) {
+    const cmd = verify.command(method).argument('<model>', 'model directory or single file').requiredOption('--signature <path>', 'the signature (model.sig)');
+    if (method === 'key') cmd.description('verify a signature made with an EC private key').option('--public-key <pem>', 'the signer\'s public key (PEM)');
+    if (method === 'certificate') {
+      cmd.description('verify a signature made with an X.509 certificate').option('--certificate-chain <pem>', 'trusted CA certificate(s) (PEM; repeatable)', collect).option('--log-fingerprints', 'print certificate fingerprints', false);
+    }
+    if (method === 'sigstore') {
+      cmd
+        .description('verify a keyless Sigstore signature')
+        .option('--identity <id>', 'expected signer identity (exact SAN)')
+        .option('--identity-provider <url>', 'expected OIDC issuer')
+        .option('--identity-regexp <re>', 'anchored regular expression the identity must match')
+        .option('--trusted-root <file>', 'a Sigstore trusted_root.json (private instances)')
+        .option('--trust-config <file>', 'a Sigstore ClientTrustConfig JSON')
+        .option('--use-staging', 'use the Sigstore staging trust root', false);
+    }
+    addCommon(cmd)
+      .option('--ignore-unsigned-files', 'allow files that the signature does not cover', false)
+      .option('--json', 'print the full verification report as JSON', false)
+      .option('--no-progress', 'no progress bar')
+      .action(async (model: string, o: VerifyCliOptions) => {
+        const report = await runVerify(method, model, o, o.progress && !o.json);
+        if ((o as { logFingerprints?: boolean }).logFingerprints && report.signer?.chain) {
+          for (const c of report.signer.chain) process.stderr.write(`${c.subject}: ${c.sha256Fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase()}\n`);
+        }
+        emit(report, o.json);
+      });
+  }
+
+  addCommon(program.command('digest').description('print the model\'s root digest (files, sha256), like the reference').argument('<model>'))
+    .action(async (model: string, o: { ignorePaths?: string[]; ignoreGitPaths: boolean; allowSymlinks: boolean }) => {
+      try {
+        const { digestModel } = await import('./digest.js');
+        process.stdout.write(`sha256:${await digestModel(model, o)}\n`);
+      } catch (e) {
+        process.stderr.write(`Computing digest failed: ${toModelVerifyError(e).message}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command('verify-model')
+    .description('conformance adapter: verify, exit code only')
+    .addOption(new Option('--method <method>').choices(['key', 'certificate', 'sigstore']).makeOptionMandatory())
+    .requiredOption('--model-path <path>')
+    .requiredOption('--bundle <path>')
+    .option('--public-key <pem>')
+    .option('--cert-chain <pem>', 'trust anchor (repeatable)', collect)
+    .option('--ignore-paths <abs>', 'absolute path inside the model (repeatable)', collect)
+    .option('--ignore-unsigned-files', '', false)
+    .option('--identity <id>')
+    .option('--identity-provider <url>')
+    .option('--use-staging', '', false)
+    .action(async (o: { method: Policy['method']; modelPath: string; bundle: string; certChain?: string[] } & Partial<VerifyCliOptions>) => {
+      const report = await runVerify(
+        o.method,
+        o.modelPath,
+        { ...o, signature: o.bundle, ignoreGitPaths: true, progress: false, ...(o.certChain ? { certificateChain: o.certChain } : {}) } as VerifyCliOptions,
+        false,
+      );
+      if (!report.verified) process.stderr.write(renderFailure(report) + '\n');
+      process.exitCode = report.verified ? 0 : 1;
+    });
+
+  program
+    .command('sign-model')
+    .description('conformance adapter: sign, exit code only')
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .action(() => {
+      process.stderr.write('sign-model: signing is not available in this version of model-verify\n');
+      process.exitCode = 2;
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(normalizeArgv(argv), { from: 'user' });
+  } catch (e) {
+    const err = toModelVerifyError(e);
+    process.stderr.write(`Error: ${err.message}\n`);
+    process.exitCode = 1;
+  }
+}

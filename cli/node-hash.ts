@@ -1,0 +1,60 @@
+/**
+ * Node hash backend: node:crypto (OpenSSL, SHA-NI) for sha256/blake2b read straight from file handles,
+ * hash-wasm for blake3. Runs in this thread; the worker_threads pool builds on the same job contract.
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { fail } from '../core/errors.js';
+import { hashJobFromStream, largestFirst, ProgressTracker, runPool, type HashBackend, type HashRunOptions } from '../core/hash/backend.js';
+import type { HashJob } from '../core/serialize/plan.js';
+import type { ModelSource } from '../core/serialize/source.js';
+import { NodeFsSource } from './node-source.js';
+
+const NODE_ALG: Record<string, string> = { sha256: 'sha256', blake2b: 'blake2b512' };
+const CHUNK = 4 << 20;
+
+export async function hashFileRange(file: string, job: HashJob, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<Uint8Array> {
+  const h = createHash(NODE_ALG[job.hash]!);
+  const fh = await open(file, 'r').catch((e: Error) => fail('IO_ERROR', `Cannot open '${job.path}': ${e.message}`, { resource: job.id }));
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, job.end - job.start)));
+    let pos = job.start;
+    while (pos < job.end) {
+      signal?.throwIfAborted();
+      const want = Math.min(buf.length, job.end - pos);
+      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      if (bytesRead === 0) fail('MODEL_CHANGED', `'${job.path}' changed size while it was being verified`, { resource: job.id });
+      h.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+      onBytes?.(bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+  return new Uint8Array(h.digest());
+}
+
+export class NodeBackend implements HashBackend {
+  readonly name = 'node:crypto';
+  constructor(private readonly concurrency = 2) {}
+  async run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    const tracker = new ProgressTracker(jobs, opts.onProgress);
+    await runPool(
+      largestFirst(jobs),
+      this.concurrency,
+      async (job) => {
+        let d: Uint8Array;
+        if (source instanceof NodeFsSource && NODE_ALG[job.hash]) {
+          d = await hashFileRange(source.resolve(job.path), job, (n) => tracker.bytes(n, job.id), opts.signal);
+          tracker.done(job.id);
+        } else {
+          d = await hashJobFromStream(job, source, tracker, opts.signal);
+        }
+        out.set(job.id, d);
+      },
+      opts.signal,
+    );
+    return out;
+  }
+}

@@ -1,0 +1,50 @@
+/** Human-readable rendering of a VerificationReport for the terminal. */
+import type { VerificationReport } from '../core/verify/report.js';
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < u.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${u[i]}`;
+}
+
+export function renderSuccess(r: VerificationReport): string {
+  const lines = ['Verification succeeded'];
+  const s = r.signer;
+  if (s?.method === 'key') lines.push(`  signer:    public key ${s.keyHint ?? ''}${s.legacyKeyMaterial ? ' (legacy signature without key hint)' : ''}`);
+  if (s?.method === 'certificate' && s.certificate) {
+    lines.push(`  signer:    certificate ${s.certificate.subject} (serial ${s.certificate.serialNumber})`);
+    lines.push(`  chain:     ${(s.chain ?? []).map((c) => c.subject).join(' → ')}`);
+    lines.push(`  valid:     ${s.certificate.notBefore} … ${s.certificate.notAfter}`);
+  }
+  if (s?.method === 'sigstore') {
+    lines.push(`  identity:  ${s.identity ?? '?'}`);
+    lines.push(`  issuer:    ${s.issuer ?? '?'}`);
+    for (const [k, v] of Object.entries(s.claims ?? {})) lines.push(`  ${k}: ${v}`);
+    if (s.log) lines.push(`  log:       ${s.log.url ?? s.log.logId} index ${s.log.logIndex}${s.log.integratedTime ? ` at ${s.log.integratedTime}` : ''}`);
+    for (const t of s.timestamps ?? []) lines.push(`  time:      ${t.time} (${t.source}${t.authority ? ` ${t.authority}` : ''})`);
+  }
+  if (r.trustRoot) lines.push(`  trust:     ${r.trustRoot.source}${r.trustRoot.date ? ` (${r.trustRoot.date})` : ''}`);
+  if (r.serialization) {
+    const ser = r.serialization;
+    const signed = r.resources.filter((x) => x.status === 'ok').length;
+    lines.push(`  model:     ${r.model.name}: ${signed} ${ser.method === 'shards' ? 'shards' : 'files'} verified, ${formatBytes(r.bytesHashed)} hashed (${ser.hashType}${ser.shardSize ? `, shard ${ser.shardSize}` : ''}) in ${(r.millis / 1000).toFixed(2)} s`);
+  }
+  const unsigned = r.resources.filter((x) => x.status === 'unsigned').length;
+  if (unsigned) lines.push(`  ignored:   ${unsigned} unsigned file(s)`);
+  return lines.join('\n');
+}
+
+export function renderFailure(r: VerificationReport): string {
+  const [first, ...rest] = r.errors;
+  const lines = [`Verification failed with error: ${first?.message ?? 'unknown error'}`];
+  for (const e of rest.slice(0, 50)) lines.push(`  ${e.message}`);
+  if (rest.length > 50) lines.push(`  … and ${rest.length - 50} more`);
+  if (first) lines.push(`  [${first.code}]`);
+  return lines.join('\n');
+}

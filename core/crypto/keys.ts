@@ -1,0 +1,128 @@
+/**
+ * Public keys for WebCrypto: SPKI parsing (asn1js/pkijs), algorithm detection, import, verification.
+ */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { fail } from '../errors.js';
+import { ab, sha256, toHex, utf8Encode } from '../util/bytes.js';
+import { decodePem, encodePem } from './pem.js';
+import { derToP1363 } from './ecdsa-sig.js';
+
+export type Curve = 'P-256' | 'P-384' | 'P-521';
+export type HashName = 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+const CURVE_OIDS: Record<string, Curve> = {
+  '1.2.840.10045.3.1.7': 'P-256',
+  '1.3.132.0.34': 'P-384',
+  '1.3.132.0.35': 'P-521',
+};
+const CURVE_NAMES: Record<string, string> = { '1.3.132.0.10': 'secp256k1' };
+export const CURVE_HASH: Record<Curve, HashName> = { 'P-256': 'SHA-256', 'P-384': 'SHA-384', 'P-521': 'SHA-512' };
+export const CURVE_SIZE: Record<Curve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
+
+export type KeyAlgorithm =
+  | { kind: 'ec'; curve: Curve }
+  | { kind: 'rsa'; bits: number }
+  | { kind: 'ed25519' };
+
+export interface PublicKeyInfo {
+  spki: Uint8Array;
+  algorithm: KeyAlgorithm;
+}
+
+const OID_EC = '1.2.840.10045.2.1';
+const OID_RSA = '1.2.840.113549.1.1.1';
+const OID_ED25519 = '1.3.101.112';
+
+/** Parses DER SubjectPublicKeyInfo and names its algorithm. Unsupported algorithms are typed errors. */
+export function parseSpki(der: Uint8Array): PublicKeyInfo {
+  let spki: pkijs.PublicKeyInfo;
+  try {
+    const asn = asn1js.fromBER(ab(der));
+    if (asn.offset === -1 || asn.offset !== der.length) throw new Error('bad DER');
+    spki = new pkijs.PublicKeyInfo({ schema: asn.result });
+  } catch {
+    fail('KEY_MALFORMED', 'Public key is not a valid DER SubjectPublicKeyInfo');
+  }
+  const oid = spki.algorithm.algorithmId;
+  if (oid === OID_EC) {
+    const params = spki.algorithm.algorithmParams;
+    const curveOid = params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : '';
+    const curve = CURVE_OIDS[curveOid];
+    if (!curve) fail('KEY_UNSUPPORTED', `Unsupported key for curve '${CURVE_NAMES[curveOid] ?? (curveOid || 'unknown')}'`);
+    return { spki: der, algorithm: { kind: 'ec', curve } };
+  }
+  if (oid === OID_RSA) {
+    const bits = rsaModulusBits(spki);
+    return { spki: der, algorithm: { kind: 'rsa', bits } };
+  }
+  if (oid === OID_ED25519) return { spki: der, algorithm: { kind: 'ed25519' } };
+  fail('KEY_UNSUPPORTED', `Unsupported public key algorithm ${oid}`);
+}
+
+function rsaModulusBits(spki: pkijs.PublicKeyInfo): number {
+  try {
+    const key = spki.parsedKey as pkijs.RSAPublicKey | undefined;
+    const n = key?.modulus.valueBlock.valueHexView;
+    if (!n) return 0;
+    let i = 0;
+    while (i < n.length && n[i] === 0) i++;
+    return (n.length - i) * 8;
+  } catch {
+    return 0;
+  }
+}
+
+/** Reads a PEM public key (leading text allowed). Accepts `PUBLIC KEY` (SPKI) and a certificate's key. */
+export function publicKeyFromPem(text: string): PublicKeyInfo {
+  const block = decodePem(text, ['PUBLIC KEY'], 'Public key');
+  return parseSpki(block.der);
+}
+
+/** Key hint used by model_signing: lowercase hex SHA-256 of the canonical SPKI PEM text. */
+export async function keyHint(spki: Uint8Array): Promise<string> {
+  return toHex(await sha256(utf8Encode(encodePem('PUBLIC KEY', spki))));
+}
+
+function importParams(alg: KeyAlgorithm, hash: HashName): { import: EcKeyImportParams | RsaHashedImportParams | Algorithm } {
+  switch (alg.kind) {
+    case 'ec':
+      return { import: { name: 'ECDSA', namedCurve: alg.curve } };
+    case 'rsa':
+      return { import: { name: 'RSASSA-PKCS1-v1_5', hash } };
+    case 'ed25519':
+      return { import: { name: 'Ed25519' } };
+  }
+}
+
+/**
+ * Verifies an ECDSA signature (DER) over `data` with the given hash. Returns false for a well-formed
+ * signature that does not verify; throws typed errors for malformed inputs.
+ */
+export async function verifyEcdsa(key: PublicKeyInfo, hash: HashName, derSig: Uint8Array, data: Uint8Array): Promise<boolean> {
+  if (key.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Only elliptic curve keys are supported');
+  const curve = key.algorithm.curve;
+  let sig: Uint8Array<ArrayBuffer>;
+  try {
+    sig = derToP1363(derSig, CURVE_SIZE[curve]);
+  } catch {
+    return false;
+  }
+  const k = await importVerifyKey(key, hash);
+  return crypto.subtle.verify({ name: 'ECDSA', hash }, k, sig, ab(data));
+}
+
+const keyCache = new WeakMap<Uint8Array, Map<string, Promise<CryptoKey>>>();
+
+export function importVerifyKey(key: PublicKeyInfo, hash: HashName): Promise<CryptoKey> {
+  let byHash = keyCache.get(key.spki);
+  if (!byHash) keyCache.set(key.spki, (byHash = new Map()));
+  let p = byHash.get(hash);
+  if (!p) {
+    p = crypto.subtle.importKey('spki', ab(key.spki), importParams(key.algorithm, hash).import, false, ['verify']).catch((e) => {
+      fail('KEY_MALFORMED', `Public key cannot be imported: ${(e as Error).message}`);
+    });
+    byHash.set(hash, p);
+  }
+  return p;
+}

@@ -1,0 +1,97 @@
+/**
+ * One error class for everything core throws. `code` is a stable identifier (part of our public API:
+ * the CLI's --json output, the Worker's `{error: {code}}` and the widget's events carry it); `message`
+ * is for people and reuses the reference implementation's wording where it has one.
+ */
+export type ErrorCode =
+  // input / bundle structure
+  | 'BUNDLE_MALFORMED'
+  | 'BUNDLE_MEDIA_TYPE'
+  | 'BUNDLE_MATERIAL'
+  | 'BUNDLE_TOO_LARGE'
+  | 'DSSE_PAYLOAD_TYPE'
+  | 'SIGNATURE_INVALID'
+  // keys and certificates
+  | 'KEY_MALFORMED'
+  | 'KEY_UNSUPPORTED'
+  | 'KEY_MISMATCH'
+  | 'CERT_MALFORMED'
+  | 'CERT_CHAIN_UNTRUSTED'
+  | 'CERT_EXPIRED'
+  | 'CERT_NOT_YET_VALID'
+  | 'CERT_USAGE'
+  | 'CERT_CONSTRAINTS'
+  // statement / manifest
+  | 'STATEMENT_TYPE'
+  | 'PREDICATE_TYPE'
+  | 'SUBJECT_INVALID'
+  | 'ROOT_DIGEST_MISMATCH'
+  | 'MANIFEST_INVALID'
+  | 'MANIFEST_EMPTY'
+  | 'SERIALIZATION_UNSUPPORTED'
+  // model walk
+  | 'PATH_UNSAFE'
+  | 'SYMLINK_REFUSED'
+  | 'SPECIAL_FILE'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_EMPTY'
+  | 'MODEL_CHANGED'
+  | 'IO_ERROR'
+  | 'SOURCE_NOT_LISTABLE'
+  // comparison (one per resource in the report)
+  | 'HASH_MISMATCH'
+  | 'MISSING_FILE'
+  | 'UNSIGNED_FILE'
+  // policy / sigstore
+  | 'POLICY_INVALID'
+  | 'IDENTITY_MISMATCH'
+  | 'ISSUER_MISMATCH'
+  | 'CLAIM_MISMATCH'
+  | 'TRUST_ROOT_INVALID'
+  | 'TLOG_INVALID'
+  | 'SCT_INVALID'
+  | 'TIMESTAMP_INVALID'
+  | 'SIGSTORE_INVALID'
+  // signing
+  | 'SIGN_FAILED'
+  // runtime
+  | 'ABORTED'
+  | 'UNSUPPORTED'
+  | 'INTERNAL';
+
+export class ModelVerifyError extends Error {
+  override readonly name = 'ModelVerifyError';
+  readonly code: ErrorCode;
+  /** The resource (file or shard identifier) the error is about, when there is one. */
+  readonly resource?: string;
+
+  constructor(code: ErrorCode, message: string, options?: { resource?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options?.resource !== undefined) this.resource = options.resource;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; resource?: string } {
+    return this.resource === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, resource: this.resource };
+  }
+}
+
+export function isModelVerifyError(e: unknown): e is ModelVerifyError {
+  return e instanceof ModelVerifyError;
+}
+
+/** Turns anything thrown into our error type: unknown exceptions become INTERNAL, aborts become ABORTED. */
+export function toModelVerifyError(e: unknown, fallback: ErrorCode = 'INTERNAL'): ModelVerifyError {
+  if (e instanceof ModelVerifyError) return e;
+  if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) {
+    return new ModelVerifyError('ABORTED', 'Verification was cancelled', { cause: e });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new ModelVerifyError(fallback, message || 'Unexpected error', { cause: e });
+}
+
+export function fail(code: ErrorCode, message: string, options?: { resource?: string; cause?: unknown }): never {
+  throw new ModelVerifyError(code, message, options);
+}

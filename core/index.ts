@@ -1,0 +1,20 @@
+/** Public API of the platform-neutral core. */
+export { ModelVerifyError, isModelVerifyError, toModelVerifyError, type ErrorCode } from './errors.js';
+export { parseBundle, MAX_BUNDLE_BYTES } from './bundle/reader.js';
+export type { Bundle, DsseEnvelope, VerificationMaterial } from './bundle/types.js';
+export { pae, compatPae } from './bundle/dsse.js';
+export { statementToManifest, PREDICATE_TYPE, STATEMENT_TYPE } from './bundle/statement.js';
+export type { Manifest, Resource, Serialization, HashAlgorithm } from './manifest/types.js';
+export { rootDigest } from './manifest/root-digest.js';
+export { compareResources, sortResources } from './manifest/order.js';
+export type { ResourceResult, ResourceStatus } from './manifest/compare.js';
+export type { ModelSource, ModelEntry, ListOptions } from './serialize/source.js';
+export { IgnoreSet, GIT_PATHS } from './serialize/ignore.js';
+export { planModel, type HashJob, type Plan } from './serialize/plan.js';
+export { createHasher, registerHasher, type Hasher, type HasherFactory } from './hash/hasher.js';
+export { StreamingBackend, ProgressTracker, runPool, hashJobFromStream, type HashBackend, type Progress, type HashRunOptions } from './hash/backend.js';
+export type { Policy, Method } from './policy/types.js';
+export { verifyModel, verifySignature, type VerifyOptions, type SignatureOptions, type SignatureResult } from './verify/verify-model.js';
+export { computeManifest, type ComputedManifest, type ComputeOptions } from './verify/compute.js';
+export type { VerificationReport, SignerSummary, ReportError } from './verify/report.js';
+export { keyHint, publicKeyFromPem } from './crypto/keys.js';

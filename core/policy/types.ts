@@ -1,0 +1,17 @@
+/** Who must have signed. Every shell builds one of these; verification without one is refused. */
+export type Policy =
+  | { method: 'key'; publicKey: string /* PEM */ }
+  | { method: 'certificate'; anchors: string[] /* PEM, each may hold several certificates */ }
+  | {
+      method: 'sigstore';
+      /** Exact SAN (email, URI or Sigstore otherName), as the reference compares it. */
+      identity?: string;
+      /** Anchored regular expression over the SAN (cosign's --certificate-identity-regexp). */
+      identityRegexp?: string;
+      /** Exact OIDC issuer. */
+      issuer: string;
+      /** Extra Fulcio claims that must match exactly, keyed by name (e.g. sourceRepositoryURI). */
+      claims?: Record<string, string>;
+    };
+
+export type Method = Policy['method'];

@@ -1,0 +1,38 @@
+/** Ignore rules, as the reference applies them: lexical, component-wise prefixes relative to the model root. */
+import { normalizeResourcePath } from '../manifest/names.js';
+
+export const GIT_PATHS = ['.git', '.gitattributes', '.github', '.gitignore'] as const;
+
+export class IgnoreSet {
+  private readonly paths = new Set<string>();
+
+  constructor(paths: Iterable<string> = []) {
+    for (const p of paths) this.add(p);
+  }
+
+  /**
+   * Adds a model-relative path. Recorded ignore_paths may carry `\` (signed on Windows); paths that would
+   * leave the model are dropped, as the reference silently drops ignores outside the root.
+   */
+  add(path: string): void {
+    try {
+      this.paths.add(normalizeResourcePath(path.replace(/\\/g, '/'), 'Ignore path'));
+    } catch {
+      /* outside the model or empty: cannot match anything inside it */
+    }
+  }
+
+  has(path: string): boolean {
+    if (this.paths.has('.')) return true;
+    if (this.paths.has(path)) return true;
+    for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) {
+      if (this.paths.has(path.slice(0, i))) return true;
+    }
+    return false;
+  }
+
+  /** Sorted list, for reports and for recording in a new signature. */
+  list(): string[] {
+    return [...this.paths].sort();
+  }
+}

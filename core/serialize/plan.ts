@@ -1,0 +1,99 @@
+/**
+ * Serializer: turns a ModelSource into the list of resources to hash (files, or shards of files), applying
+ * the reference's ignore, symlink and special-file rules. It never reads file contents itself.
+ */
+import { fail } from '../errors.js';
+import { shardId } from '../manifest/names.js';
+import { resourceAlgorithm, type HashAlgorithm, type Serialization } from '../manifest/types.js';
+import type { IgnoreSet } from './ignore.js';
+import type { ModelEntry, ModelSource } from './source.js';
+
+export interface HashJob {
+  id: string;
+  path: string;
+  start: number;
+  end: number;
+  hash: HashAlgorithm;
+}
+
+export interface Plan {
+  jobs: HashJob[];
+  /** Manifest algorithm string for every job. */
+  algorithm: string;
+  /** Identifiers seen but not hashed because they are unsigned and the caller ignores unsigned files. */
+  skippedUnsigned: string[];
+  totalBytes: number;
+  /** True when the model is one file (its single resource is named "."). */
+  singleFile: boolean;
+}
+
+export interface PlanOptions {
+  serialization: Pick<Serialization, 'method' | 'hashType' | 'shardSize'>;
+  ignore: IgnoreSet;
+  allowSymlinks: boolean;
+  signal?: AbortSignal;
+  /**
+   * When set, only these paths are hashed and anything else found is reported as skipped unsigned
+   * (ignore-unsigned-files). Non-listable sources always work from this list.
+   */
+  onlyPaths?: ReadonlySet<string>;
+}
+
+export const SYMLINK_MESSAGE = (p: string) =>
+  `Cannot use '${p}' because it is a symlink. This behavior can be changed with \`allow_symlinks\`.`;
+export const SPECIAL_MESSAGE = (p: string) =>
+  `Cannot use '${p}' as file or directory. It could be a special file, it could be missing, or there might be a permission issue.`;
+
+export async function planModel(source: ModelSource, opts: PlanOptions): Promise<Plan> {
+  const { serialization, ignore } = opts;
+  if (serialization.method === 'shards' && !(serialization.shardSize && serialization.shardSize > 0)) {
+    fail('MANIFEST_INVALID', 'Shard serialization needs a positive shard size');
+  }
+  const plan: Plan = { jobs: [], algorithm: resourceAlgorithm(serialization), skippedUnsigned: [], totalBytes: 0, singleFile: false };
+
+  const entries: ModelEntry[] = [];
+  if (source.listable) {
+    for await (const e of source.list({ signal: opts.signal, prune: (d) => ignore.has(d) })) entries.push(e);
+  } else {
+    if (!opts.onlyPaths) fail('SOURCE_NOT_LISTABLE', `The model source '${source.name}' cannot list its files`);
+    for (const p of opts.onlyPaths) {
+      const e = await source.stat(p, opts.signal);
+      if (e) entries.push(e);
+    }
+  }
+  plan.singleFile = entries.length === 1 && entries[0]!.path === '.';
+
+  for (const e of entries) {
+    opts.signal?.throwIfAborted();
+    if (e.path !== '.' && ignore.has(e.path)) continue;
+    if (opts.onlyPaths && !opts.onlyPaths.has(e.path)) {
+      plan.skippedUnsigned.push(e.path);
+      continue;
+    }
+    if (e.kind === 'other') fail('SPECIAL_FILE', SPECIAL_MESSAGE(e.path), { resource: e.path });
+    if (e.kind === 'symlink') {
+      if (!opts.allowSymlinks) fail('SYMLINK_REFUSED', SYMLINK_MESSAGE(e.path), { resource: e.path });
+      if (e.link === 'dir') continue; // the reference never traverses symlinked directories
+      if (e.link === 'outside') {
+        fail('SYMLINK_REFUSED', `Cannot use '${e.path}': the symlink points outside the model directory`, { resource: e.path });
+      }
+      if (e.link !== 'file') fail('SPECIAL_FILE', SPECIAL_MESSAGE(e.path), { resource: e.path });
+    }
+    addJobs(plan, e, serialization);
+  }
+  return plan;
+}
+
+function addJobs(plan: Plan, e: ModelEntry, s: PlanOptions['serialization']): void {
+  if (!Number.isSafeInteger(e.size) || e.size < 0) fail('IO_ERROR', `Bad size for '${e.path}'`, { resource: e.path });
+  if (s.method === 'files') {
+    plan.jobs.push({ id: e.path, path: e.path, start: 0, end: e.size, hash: s.hashType });
+  } else {
+    const n = s.shardSize!;
+    for (let start = 0; start < e.size; start += n) {
+      const end = Math.min(start + n, e.size);
+      plan.jobs.push({ id: shardId(e.path, start, end), path: e.path, start, end, hash: s.hashType });
+    }
+  }
+  plan.totalBytes += e.size;
+}

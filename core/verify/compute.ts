@@ -1,0 +1,48 @@
+/** Hash a model into a sorted manifest (used by `digest` and by signing). */
+import { rootDigest } from '../manifest/root-digest.js';
+import { sortResources } from '../manifest/order.js';
+import type { Resource, Serialization } from '../manifest/types.js';
+import { StreamingBackend, type HashBackend, type Progress } from '../hash/backend.js';
+import type { IgnoreSet } from '../serialize/ignore.js';
+import { planModel } from '../serialize/plan.js';
+import type { ModelSource } from '../serialize/source.js';
+import { toHex } from '../util/bytes.js';
+
+export interface ComputeOptions {
+  serialization: Pick<Serialization, 'method' | 'hashType' | 'shardSize'>;
+  ignore: IgnoreSet;
+  allowSymlinks?: boolean;
+  backend?: HashBackend;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface ComputedManifest {
+  resources: Resource[];
+  rootDigest: string;
+  totalBytes: number;
+  singleFile: boolean;
+}
+
+export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
+  const plan = await planModel(source, {
+    serialization: opts.serialization,
+    ignore: opts.ignore,
+    allowSymlinks: !!opts.allowSymlinks,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const digests = await (opts.backend ?? new StreamingBackend()).run(plan.jobs, source, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  const resources = sortResources(
+    plan.jobs.map((j): Resource => ({
+      id: j.id,
+      path: j.path,
+      ...(opts.serialization.method === 'shards' ? { start: j.start, end: j.end } : {}),
+      algorithm: plan.algorithm,
+      digest: toHex(digests.get(j.id)!),
+    })),
+  );
+  return { resources, rootDigest: await rootDigest(resources), totalBytes: plan.totalBytes, singleFile: plan.singleFile };
+}

@@ -1,0 +1,144 @@
+/**
+ * The one verification function every shell calls:
+ * bundle → signature + policy → statement → manifest; model → plan → hashes; compare → report.
+ * It never throws for a verification failure: every outcome is a VerificationReport.
+ */
+import { parseBundle } from '../bundle/reader.js';
+import { statementToManifest } from '../bundle/statement.js';
+import { IN_TOTO_PAYLOAD_TYPE } from '../bundle/types.js';
+import { fail, toModelVerifyError } from '../errors.js';
+import { compareManifests } from '../manifest/compare.js';
+import type { Manifest } from '../manifest/types.js';
+import type { HashBackend, Progress } from '../hash/backend.js';
+import { StreamingBackend } from '../hash/backend.js';
+import type { Policy } from '../policy/types.js';
+import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
+import { planModel } from '../serialize/plan.js';
+import type { ModelSource } from '../serialize/source.js';
+import { verifySigstoreSignature } from '../sigstore/index.js';
+import { toHex } from '../util/bytes.js';
+import { dsseEnvelope, verifyCertificateSignature, verifyKeySignature } from './envelope.js';
+import type { SignerSummary, VerificationReport } from './report.js';
+
+export interface SignatureOptions {
+  /** Time at which certificates must be valid (default: now). */
+  time?: Date;
+  /** Sigstore TrustedRoot JSON; the embedded production root is used when absent. */
+  trustedRoot?: unknown;
+  signal?: AbortSignal;
+}
+
+export interface VerifyOptions extends SignatureOptions {
+  /** Extra model-relative paths to ignore (the CLI adds the signature file when it lies inside the model). */
+  ignorePaths?: string[];
+  /** Ignore top-level .git, .gitattributes, .github, .gitignore (default true, like the reference). */
+  ignoreGitPaths?: boolean;
+  /** Allow unsigned extra files (they are listed in the report, not hashed). */
+  ignoreUnsigned?: boolean;
+  /** Follow symlinks inside the model (never outside it). Default false; the signature's value is not trusted. */
+  allowSymlinks?: boolean;
+  backend?: HashBackend;
+  onProgress?: (p: Progress) => void;
+  onStage?: (stage: 'signature' | 'hashing' | 'compare') => void;
+}
+
+export interface SignatureResult {
+  signer: SignerSummary;
+  manifest: Manifest;
+  warnings: string[];
+  trustRoot?: { source: string; date?: string };
+}
+
+/** Checks a bundle's signature against a policy and returns the signed manifest (no model bytes needed). */
+export async function verifySignature(bundleBytes: Uint8Array | string, policy: Policy, opts: SignatureOptions = {}): Promise<SignatureResult> {
+  const bundle = parseBundle(bundleBytes);
+  let signer: SignerSummary;
+  let warnings: string[];
+  let trustRoot: SignatureResult['trustRoot'];
+  switch (policy?.method) {
+    case 'key':
+      if (typeof policy.publicKey !== 'string') fail('POLICY_INVALID', 'The key policy needs a PEM public key');
+      ({ signer, warnings } = await verifyKeySignature(bundle, policy.publicKey));
+      break;
+    case 'certificate':
+      if (!Array.isArray(policy.anchors)) fail('POLICY_INVALID', 'The certificate policy needs trust anchor certificates');
+      ({ signer, warnings } = await verifyCertificateSignature(bundle, policy.anchors, opts.time ?? new Date()));
+      break;
+    case 'sigstore':
+      ({ signer, warnings, trustRoot } = await verifySigstoreSignature(bundle, policy, { trustedRoot: opts.trustedRoot, signal: opts.signal }));
+      break;
+    default:
+      fail('POLICY_INVALID', `Unknown verification method '${(policy as { method?: unknown })?.method}'`);
+  }
+  const env = dsseEnvelope(bundle);
+  if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    fail('DSSE_PAYLOAD_TYPE', `Expected DSSE payload ${IN_TOTO_PAYLOAD_TYPE}, but got ${env.payloadType}`);
+  }
+  const manifest = await statementToManifest(env.payload);
+  if (manifest.resources.length === 0) {
+    fail('MANIFEST_EMPTY', 'The signature covers no files: an empty manifest proves nothing about a model');
+  }
+  return trustRoot ? { signer, manifest, warnings, trustRoot } : { signer, manifest, warnings };
+}
+
+export async function verifyModel(source: ModelSource, bundleBytes: Uint8Array | string, policy: Policy, opts: VerifyOptions = {}): Promise<VerificationReport> {
+  const t0 = Date.now();
+  const report: VerificationReport = {
+    verified: false,
+    errors: [],
+    warnings: [],
+    model: { name: source.name, listable: source.listable },
+    resources: [],
+    bytesHashed: 0,
+    millis: 0,
+  };
+  try {
+    opts.onStage?.('signature');
+    const sig = await verifySignature(bundleBytes, policy, opts);
+    const { manifest } = sig;
+    report.signer = sig.signer;
+    report.warnings.push(...sig.warnings);
+    if (sig.trustRoot) report.trustRoot = sig.trustRoot;
+    report.statement = { subjectName: manifest.modelName, rootDigest: manifest.rootDigest, predicateType: manifest.predicateType };
+    const s = manifest.serialization;
+    report.serialization = { method: s.method, hashType: s.hashType, ...(s.shardSize ? { shardSize: s.shardSize } : {}), ignorePaths: s.ignorePaths };
+    if (s.allowSymlinks && !opts.allowSymlinks) {
+      report.warnings.push('The signer allowed symlinks; they are refused unless you also allow them (--allow-symlinks).');
+    }
+
+    const ignore = new IgnoreSet([...(opts.ignoreGitPaths === false ? [] : GIT_PATHS), ...(opts.ignorePaths ?? []), ...s.ignorePaths]);
+    const signedPaths = new Set(manifest.resources.map((r) => r.path));
+    if (signedPaths.has(source.name)) signedPaths.add('.'); // a single-file model signed under its basename
+    const onlyPaths = opts.ignoreUnsigned || !source.listable ? signedPaths : undefined;
+    if (!source.listable) report.warnings.push('This model source cannot list its files: unsigned extra files cannot be detected.');
+
+    opts.onStage?.('hashing');
+    const plan = await planModel(source, { serialization: s, ignore, allowSymlinks: !!opts.allowSymlinks, signal: opts.signal, ...(onlyPaths ? { onlyPaths } : {}) });
+    let expected = manifest.resources;
+    if (plan.singleFile) {
+      // A single-file model is named "." by Python and by its basename by Go and the spec: accept both.
+      expected = expected.map((r) => (r.path === source.name ? { ...r, path: '.', id: r.start === undefined ? '.' : `.:${r.start}:${r.end}` } : r));
+    }
+    const backend = opts.backend ?? new StreamingBackend();
+    report.hashBackend = backend.name;
+    const digests = await backend.run(plan.jobs, source, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+
+    opts.onStage?.('compare');
+    const actual = new Map<string, { algorithm: string; digest?: string; bytes: number }>();
+    for (const j of plan.jobs) {
+      actual.set(j.id, { algorithm: plan.algorithm, digest: toHex(digests.get(j.id)!), bytes: j.end - j.start });
+      report.bytesHashed += j.end - j.start;
+    }
+    for (const p of plan.skippedUnsigned) actual.set(p, { algorithm: plan.algorithm, bytes: 0 });
+    const cmp = compareManifests(source.name, expected, actual, !!opts.ignoreUnsigned);
+    report.resources = cmp.results;
+    report.errors.push(...cmp.errors);
+    report.verified = report.errors.length === 0;
+  } catch (e) {
+    const err = toModelVerifyError(e);
+    report.errors.unshift(err.toJSON());
+    report.verified = false;
+  }
+  report.millis = Date.now() - t0;
+  return report;
+}

@@ -1,0 +1,173 @@
+/** X.509 parsing and inspection on pkijs/asn1js (web-standard; WebCrypto underneath). */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { fail } from '../errors.js';
+import { ab, toHex } from '../util/bytes.js';
+import { parseSpki, type PublicKeyInfo } from '../crypto/keys.js';
+
+export const OID = {
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  subjectAltName: '2.5.29.17',
+  subjectKeyId: '2.5.29.14',
+  authorityKeyId: '2.5.29.35',
+  certificatePolicies: '2.5.29.32',
+  crlDistributionPoints: '2.5.29.31',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  codeSigning: '1.3.6.1.5.5.7.3.3',
+  sctList: '1.3.6.1.4.1.11129.2.4.2',
+  ctPoison: '1.3.6.1.4.1.11129.2.4.3',
+} as const;
+
+/** Critical extensions we understand; any other critical extension makes a certificate unusable (RFC 5280 §4.2). */
+const KNOWN_CRITICAL = new Set<string>([
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectAltName,
+  OID.certificatePolicies,
+  OID.ctPoison,
+]);
+
+export interface Certificate {
+  der: Uint8Array;
+  cert: pkijs.Certificate;
+}
+
+export interface CertSummary {
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  sha256Fingerprint: string;
+  publicKeyAlgorithm: string;
+}
+
+export function parseCertificate(der: Uint8Array, what = 'Certificate'): Certificate {
+  try {
+    const asn = asn1js.fromBER(ab(der));
+    if (asn.offset === -1 || asn.offset !== der.length) throw new Error('bad DER');
+    return { der, cert: new pkijs.Certificate({ schema: asn.result }) };
+  } catch {
+    fail('CERT_MALFORMED', `${what} is not a valid DER X.509 certificate`);
+  }
+}
+
+const DN_NAMES: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+};
+
+export function dnToString(name: pkijs.RelativeDistinguishedNames): string {
+  return name.typesAndValues
+    .map((tv) => `${DN_NAMES[tv.type] ?? tv.type}=${(tv.value.valueBlock as { value?: unknown }).value ?? ''}`)
+    .join(', ');
+}
+
+function dnKey(name: pkijs.RelativeDistinguishedNames): string {
+  return toHex(new Uint8Array(name.toSchema().toBER(false)));
+}
+
+export function subjectKey(c: Certificate): string {
+  return dnKey(c.cert.subject);
+}
+export function issuerKey(c: Certificate): string {
+  return dnKey(c.cert.issuer);
+}
+
+export function extension(c: Certificate, oid: string): pkijs.Extension | undefined {
+  return c.cert.extensions?.find((e) => e.extnID === oid);
+}
+
+export function unknownCriticalExtensions(c: Certificate, extraKnown: readonly string[] = []): string[] {
+  return (c.cert.extensions ?? []).filter((e) => e.critical && !KNOWN_CRITICAL.has(e.extnID) && !extraKnown.includes(e.extnID)).map((e) => e.extnID);
+}
+
+export function basicConstraints(c: Certificate): { ca: boolean; pathLen?: number } | undefined {
+  const e = extension(c, OID.basicConstraints);
+  if (!e) return undefined;
+  const bc = e.parsedValue as pkijs.BasicConstraints | undefined;
+  if (!bc) fail('CERT_MALFORMED', 'Malformed basicConstraints extension');
+  const pathLen = typeof bc.pathLenConstraint === 'number' ? bc.pathLenConstraint : undefined;
+  return pathLen === undefined ? { ca: !!bc.cA } : { ca: !!bc.cA, pathLen };
+}
+
+/** KeyUsage bits (RFC 5280 order) or undefined when the extension is absent. */
+export function keyUsage(c: Certificate): { digitalSignature: boolean; keyCertSign: boolean } | undefined {
+  const e = extension(c, OID.keyUsage);
+  if (!e) return undefined;
+  const bits = e.parsedValue as asn1js.BitString | undefined;
+  const bytes = bits?.valueBlock?.valueHexView;
+  if (!bytes) fail('CERT_MALFORMED', 'Malformed keyUsage extension');
+  const b0 = bytes[0] ?? 0;
+  return { digitalSignature: (b0 & 0x80) !== 0, keyCertSign: (b0 & 0x04) !== 0 };
+}
+
+export function extKeyUsage(c: Certificate): string[] | undefined {
+  const e = extension(c, OID.extKeyUsage);
+  if (!e) return undefined;
+  const eku = e.parsedValue as pkijs.ExtKeyUsage | undefined;
+  if (!eku) fail('CERT_MALFORMED', 'Malformed extKeyUsage extension');
+  return eku.keyPurposes;
+}
+
+export function subjectKeyId(c: Certificate): string | undefined {
+  const v = extension(c, OID.subjectKeyId)?.parsedValue as asn1js.OctetString | undefined;
+  return v ? toHex(v.valueBlock.valueHexView) : undefined;
+}
+
+export function authorityKeyId(c: Certificate): string | undefined {
+  const v = extension(c, OID.authorityKeyId)?.parsedValue as pkijs.AuthorityKeyIdentifier | undefined;
+  return v?.keyIdentifier ? toHex(v.keyIdentifier.valueBlock.valueHexView) : undefined;
+}
+
+export function validity(c: Certificate): { notBefore: Date; notAfter: Date } {
+  return { notBefore: c.cert.notBefore.value, notAfter: c.cert.notAfter.value };
+}
+
+export function certPublicKey(c: Certificate): PublicKeyInfo {
+  return parseSpki(new Uint8Array(c.cert.subjectPublicKeyInfo.toSchema().toBER(false)));
+}
+
+export async function summarize(c: Certificate): Promise<CertSummary> {
+  const fp = new Uint8Array(await crypto.subtle.digest('SHA-256', ab(c.der)));
+  const { notBefore, notAfter } = validity(c);
+  let alg = 'unknown';
+  try {
+    const k = certPublicKey(c).algorithm;
+    alg = k.kind === 'ec' ? `ECDSA ${k.curve}` : k.kind === 'rsa' ? `RSA ${k.bits}` : 'Ed25519';
+  } catch {
+    /* an unsupported key still has a summary */
+  }
+  return {
+    subject: dnToString(c.cert.subject),
+    issuer: dnToString(c.cert.issuer),
+    serialNumber: toHex(c.cert.serialNumber.valueBlock.valueHexView),
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    sha256Fingerprint: toHex(fp),
+    publicKeyAlgorithm: alg,
+  };
+}
+
+/** Checks that `issuer`'s key signed `child` (pkijs over WebCrypto: RSA PKCS#1/PSS, ECDSA, Ed25519). */
+export async function signedBy(child: Certificate, issuer: Certificate): Promise<boolean> {
+  try {
+    return await child.cert.verify(issuer.cert);
+  } catch {
+    return false;
+  }
+}
+
+export function sameCert(a: Certificate, b: Certificate): boolean {
+  if (a.der.length !== b.der.length) return false;
+  for (let i = 0; i < a.der.length; i++) if (a.der[i] !== b.der[i]) return false;
+  return true;
+}
