@@ -1,4 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { playwright } from '@vitest/browser-playwright';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+
+/** Test files that must behave identically in Node, headless Chromium and workerd. */
+const PORTABLE = ['tests/**/*.portable.test.ts'];
 
 export default defineConfig({
   test: {
@@ -12,6 +17,23 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: PORTABLE,
+          testTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: { executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-04-26' } })],
+        test: { name: 'workers', include: PORTABLE, testTimeout: 60_000 },
       },
     ],
   },
