@@ -45,7 +45,7 @@ export async function verifyKeySignature(bundle: Bundle, publicKeyPem: string): 
     warnings.push(
       "This model's signature uses an older verification material format. Please re-sign with an updated signer to use a public key identifier hash.",
     );
-  } else if (bundle.material.hint.toLowerCase() !== hint) {
+  } else if (bundle.material.hint !== hint) {
     fail('KEY_MISMATCH', "Key mismatch: The public key hash in the signature's verification material does not match the provided public key.");
   }
   const h = CURVE_HASH[key.algorithm.curve];

@@ -1,0 +1,43 @@
+/** The nine key and certificate goldens verify through core with the README's parameters. */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { verifyModel } from '../../core/index.js';
+import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeBackend } from '../../cli/node-hash.js';
+import { KEY_CERT_GOLDENS, SCRIPTS, policyFor, sigPath } from '../helpers/fixtures.js';
+
+describe('reference goldens (key, certificate)', () => {
+  for (const g of KEY_CERT_GOLDENS) {
+    it(`${g.name} verifies`, async () => {
+      const source = await NodeFsSource.open(path.join(SCRIPTS, g.model));
+      const ignorePaths = source.isFile ? [] : [...g.ignore, 'model.sig'];
+      const report = await verifyModel(source, readFileSync(sigPath(g)), policyFor(g), { ignorePaths, backend: new NodeBackend() });
+      expect(report.errors).toEqual([]);
+      expect(report.verified).toBe(true);
+      expect(report.signer?.method).toBe(g.method);
+      const files = report.resources.filter((r) => r.status === 'ok').map((r) => r.name);
+      expect(files).toEqual(source.isFile ? ['.'] : ['signme-1', 'signme-2']);
+      if (g.method === 'key') expect(report.signer?.keyHint).toBe('e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e');
+      if (g.method === 'certificate') expect(report.signer?.chain?.map((c) => c.subject)).toEqual(['CN=intermediate-ca', 'CN=intermediate-ca', 'CN=root-ca']);
+      expect(report.signer?.pae).toBe(g.name === 'v0.2.0-certificate' ? 'compat' : 'standard');
+    });
+  }
+
+  it('v1.0.1 without ignoring ignore-me reports it as an unsigned extra file', async () => {
+    const g = KEY_CERT_GOLDENS.find((x) => x.name === 'v1.0.1-certificate')!;
+    const source = await NodeFsSource.open(path.join(SCRIPTS, g.model));
+    const report = await verifyModel(source, readFileSync(sigPath(g)), policyFor(g), { ignorePaths: ['model.sig'] });
+    expect(report.verified).toBe(false);
+    expect(report.errors[0]).toMatchObject({ code: 'UNSIGNED_FILE', resource: 'ignore-me' });
+    expect(report.errors[0]!.message).toBe("Extra files found in model 'v1.0.1-certificate': ignore-me");
+  });
+
+  it('v1.1.0 needs no user ignores: they are recorded in the signature', async () => {
+    const g = KEY_CERT_GOLDENS.find((x) => x.name === 'v1.1.0-elliptic-key')!;
+    const source = await NodeFsSource.open(path.join(SCRIPTS, g.model));
+    const report = await verifyModel(source, readFileSync(sigPath(g)), policyFor(g));
+    expect(report.verified).toBe(true);
+    expect(new Set(report.serialization?.ignorePaths)).toEqual(new Set(['ignore-me', 'model.sig', '.git', '.gitattributes', '.github', '.gitignore']));
+  });
+});
