@@ -2,7 +2,7 @@
  * Re-signs a mutated statement with the fixture's private key (node:crypto, independent of our code),
  * so tests can reach the checks that come after the signature.
  */
-import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PRIV_KEY } from './fixtures.js';
 
@@ -32,4 +32,22 @@ export function resignBundle(bundleJson: string, edit: { statement?: (st: any) =
   env.payloadType = type;
   env.signatures = [{ sig: sig.toString('base64'), keyid: '' }];
   return JSON.stringify(b);
+}
+
+/** A v1.0 statement over `resources` with the root digest computed independently (node:crypto). */
+export function statementFor(resources: { name: string; digest: string; algorithm?: string }[], serialization: Record<string, unknown> = { method: 'files', hash_type: 'sha256', allow_symlinks: false }) {
+  const root = createHash('sha256');
+  for (const r of resources) root.update(Buffer.from(r.digest, 'hex'));
+  return {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: 'model', digest: { sha256: root.digest('hex') } }],
+    predicateType: 'https://model_signing/signature/v1.0',
+    predicate: { serialization, resources: resources.map((r) => ({ name: r.name, algorithm: r.algorithm ?? 'sha256', digest: r.digest })) },
+  };
+}
+
+/** The v1.1.0 key golden's bundle re-signed over `statement` with the fixture key. */
+export function keyBundleFor(statement: unknown): string {
+  const template = readFileSync(new URL('../fixtures/model-transparency/scripts/tests/v1.1.0-elliptic-key/model.sig', import.meta.url), 'utf8');
+  return resignBundle(template, { statement: () => statement });
 }
