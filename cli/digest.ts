@@ -1,6 +1,6 @@
 import { GIT_PATHS, IgnoreSet } from '../core/serialize/ignore.js';
 import { computeManifest } from '../core/verify/compute.js';
-import { NodeBackend } from './node-hash.js';
+import { NodePoolBackend } from './hash-pool.js';
 import { NodeFsSource } from './node-source.js';
 import { modelRelative } from './paths.js';
 
@@ -12,6 +12,6 @@ export async function digestModel(model: string, o: { ignorePaths?: string[]; ig
     const rel = source.isFile ? null : modelRelative(source.root, p);
     if (rel !== null) ignore.add(rel);
   }
-  const m = await computeManifest(source, { serialization: { method: 'files', hashType: 'sha256' }, ignore, allowSymlinks: o.allowSymlinks, backend: new NodeBackend() });
+  const m = await computeManifest(source, { serialization: { method: 'files', hashType: 'sha256' }, ignore, allowSymlinks: o.allowSymlinks, backend: new NodePoolBackend() });
   return m.rootDigest;
 }

@@ -113,13 +113,16 @@ async function buildPolicy(method: Policy['method'], o: VerifyCliOptions): Promi
 
 /** Shared by `verify <pki>` and `verify-model`: returns the report (never throws for verification failures). */
 export async function runVerify(method: Policy['method'], modelPath: string, o: VerifyCliOptions, showProgress: boolean): Promise<VerificationReport> {
-  const [{ NodeFsSource }, { NodeBackend }, { verifyModel }, { modelRelative }] = await Promise.all([
+  const [{ NodeFsSource }, { NodePoolBackend }, { verifyModel }, { modelRelative }] = await Promise.all([
     import('./node-source.js'),
-    import('./node-hash.js'),
+    import('./hash-pool.js'),
     import('../core/verify/verify-model.js'),
     import('./paths.js'),
   ]);
   const started = Date.now();
+  // Worker threads start while the signature is read and checked (they never keep the process alive).
+  const backend = new NodePoolBackend();
+  backend.warm();
   const failReport = (e: unknown): VerificationReport => ({
     verified: false,
     errors: [toModelVerifyError(e).toJSON()],
@@ -154,7 +157,7 @@ export async function runVerify(method: Policy['method'], modelPath: string, o: 
     ignoreGitPaths: o.ignoreGitPaths,
     ignoreUnsigned: !!o.ignoreUnsignedFiles,
     allowSymlinks: !!o.allowSymlinks,
-    backend: new NodeBackend(),
+    backend,
     ...(trustedRoot !== undefined ? { trustedRoot } : {}),
     ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
   });

@@ -2,8 +2,10 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['cli/main.ts'],
-  outfile: 'dist/cli/model-verify.mjs',
+  // The hash pool's worker_threads script is a second entry, loaded next to the CLI bundle.
+  entryPoints: { 'model-verify': 'cli/main.ts', 'hash-worker': 'cli/hash-worker.ts' },
+  outdir: 'dist/cli',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -28,10 +28,28 @@ const defaults: Record<HashAlgorithm, HasherFactory> = {
 const registry = new Map<HashAlgorithm, HasherFactory>();
 
 /** Replaces the implementation of one algorithm in this runtime (same digests required). */
-export function registerHasher(alg: HashAlgorithm, factory: HasherFactory): void {
-  registry.set(alg, factory);
+export function registerHasher(alg: HashAlgorithm, factory: HasherFactory | null): void {
+  if (factory) registry.set(alg, factory);
+  else registry.delete(alg);
 }
 
 export async function createHasher(alg: HashAlgorithm): Promise<Hasher> {
   return (registry.get(alg) ?? defaults[alg])();
+}
+
+/**
+ * Digests a whole byte stream natively (workerd's `crypto.DigestStream`): no per-chunk JS or wasm work,
+ * which a synchronous Hasher cannot express. Backends prefer it over `createHasher` when one is registered.
+ */
+export type StreamDigester = (stream: ReadableStream<Uint8Array>) => Promise<Uint8Array>;
+
+const streamRegistry = new Map<HashAlgorithm, StreamDigester>();
+
+export function registerStreamDigester(alg: HashAlgorithm, digester: StreamDigester | null): void {
+  if (digester) streamRegistry.set(alg, digester);
+  else streamRegistry.delete(alg);
+}
+
+export function streamDigester(alg: HashAlgorithm): StreamDigester | undefined {
+  return streamRegistry.get(alg);
 }

@@ -1,0 +1,223 @@
+/**
+ * Node hash backend on a worker_threads pool: one worker per core, jobs largest first, each worker hashes a
+ * whole file or shard with node:crypto (blake3 with hash-wasm). Filesystem jobs are read inside the worker
+ * (no copies through the main thread); other sources stream through the main thread under a bounded
+ * in-flight byte budget. Abort and worker crashes terminate every worker before `run` settles.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ModelVerifyError } from '../core/errors.js';
+import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../core/hash/backend.js';
+import type { HashJob } from '../core/serialize/plan.js';
+import type { ModelSource } from '../core/serialize/source.js';
+import type { FromWorker, ToWorker } from './hash-protocol.js';
+import { NodeFsSource } from './node-source.js';
+
+export interface NodePoolOptions {
+  /** Worker count (default: available cores). */
+  threads?: number;
+  /** Read size inside workers; two buffers of it per worker (default 1 MiB: stays in L2 while hashed). */
+  chunkSize?: number;
+  /** Streamed (non-file) sources: bytes posted to workers and not yet hashed, across the pool (default 64 MiB). */
+  maxBytesInFlight?: number;
+  /** Worker script (default: hash-worker.mjs next to the CLI bundle). */
+  workerUrl?: URL;
+}
+
+function defaultWorkerUrl(): URL {
+  // Bundled CLI: dist/cli/hash-worker.mjs sits next to model-verify.mjs. From sources (tests): the build output.
+  const candidates = [new URL('./hash-worker.mjs', import.meta.url), new URL('../dist/cli/hash-worker.mjs', import.meta.url)];
+  const found = candidates.find((u) => existsSync(u));
+  if (!found) throw new ModelVerifyError('INTERNAL', 'The hash worker script is missing: run `npm run build:cli`');
+  return found;
+}
+
+interface Task {
+  job: HashJob;
+  resolve(d: Uint8Array): void;
+  reject(e: unknown): void;
+  onBytes(n: number): void;
+}
+
+class Slot {
+  task: Task | null = null;
+  exited = false;
+  readonly exit: Promise<void>;
+  constructor(
+    readonly worker: Worker,
+    onCrash: (slot: Slot, e: Error) => void,
+  ) {
+    this.exit = new Promise((res) => worker.once('exit', () => ((this.exited = true), res())));
+    worker.on('message', (m: FromWorker) => {
+      const t = this.task;
+      if (!t || m.t === 'ready') return;
+      if (m.t === 'progress') t.onBytes(m.n);
+      else if (m.t === 'done') (this.task = null), t.resolve(m.digest);
+      else if (m.t === 'error') (this.task = null), t.reject(new ModelVerifyError(m.code, m.message, { resource: t.job.id }));
+    });
+    worker.on('error', (e) => onCrash(this, e));
+    worker.once('exit', (code) => onCrash(this, new Error(`exited with code ${code}`)));
+  }
+  post(m: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(m, transfer);
+  }
+}
+
+export class NodePoolBackend implements HashBackend {
+  readonly name = 'node:worker_threads';
+  private slots: Slot[] = [];
+  private readonly threads: number;
+  private readonly chunkSize: number;
+  private readonly maxInFlight: number;
+  private readonly url: URL | undefined;
+
+  constructor(o: NodePoolOptions = {}) {
+    this.threads = Math.max(1, o.threads ?? availableParallelism());
+    this.chunkSize = o.chunkSize ?? 1 << 20;
+    this.maxInFlight = o.maxBytesInFlight ?? 64 << 20;
+    this.url = o.workerUrl;
+  }
+
+  /** Workers that have been started and have not exited yet. */
+  get liveWorkers(): number {
+    return this.slots.filter((s) => !s.exited).length;
+  }
+
+  /** Starts the workers ahead of the first run (CLI: overlaps their start-up with reading the signature). */
+  warm(n = this.threads): void {
+    while (this.slots.length < Math.min(n, this.threads)) {
+      const w = new Worker(this.url ?? defaultWorkerUrl());
+      w.unref(); // idle workers never keep the process alive
+      this.slots.push(new Slot(w, (slot, e) => this.crashed(slot, e)));
+    }
+  }
+
+  private crashed(slot: Slot, e: Error): void {
+    const t = slot.task;
+    slot.task = null;
+    t?.reject(new ModelVerifyError('INTERNAL', `A hash worker crashed while hashing '${t.job.path}': ${e.message}`, { resource: t.job.id, cause: e }));
+  }
+
+  /** Terminates every worker; resolves once all have exited. */
+  async close(): Promise<void> {
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(slots.map((s) => s.worker.terminate().then(() => s.exit)));
+  }
+
+  async run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const out = new Map<string, Uint8Array>();
+    if (jobs.length === 0) return out;
+    const tracker = new ProgressTracker(jobs, opts.onProgress);
+    const queue = largestFirst(jobs);
+    this.warm(Math.min(this.threads, queue.length));
+    const slots = this.slots.slice(0, Math.min(this.slots.length, queue.length));
+    const budget = new Budget(this.maxInFlight);
+    const files = source instanceof NodeFsSource ? source : null;
+
+    let failure: unknown;
+    const stop = new AbortController();
+    const fail = (e: unknown) => {
+      failure ??= e;
+      stop.abort(e);
+      budget.wakeAll();
+      // Settle every job in flight now; their workers are terminated below.
+      for (const s of slots) {
+        const t = s.task;
+        s.task = null;
+        t?.reject(failure);
+      }
+    };
+    const onAbort = () => fail(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const s of slots) s.worker.ref();
+
+    let next = 0;
+    const lane = async (slot: Slot) => {
+      while (!stop.signal.aborted && next < queue.length) {
+        const id = next++;
+        const job = queue[id]!;
+        const digest = await new Promise<Uint8Array>((resolve, reject) => {
+          slot.task = { job, resolve, reject, onBytes: (n) => tracker.bytes(n, job.id) };
+          if (slot.exited) reject(new ModelVerifyError('INTERNAL', 'A hash worker is no longer running', { resource: job.id }));
+          else if (files) slot.post({ t: 'file', job: id, file: files.resolve(job.path), start: job.start, end: job.end, alg: job.hash, chunk: this.chunkSize });
+          else streamJob(slot, id, job, source, budget, stop.signal).catch(reject);
+        });
+        tracker.done(job.id);
+        out.set(job.id, digest);
+      }
+    };
+    await Promise.all(slots.map((s) => lane(s).catch(fail)));
+    signal?.removeEventListener('abort', onAbort);
+    if (failure !== undefined) {
+      // Workers may be mid-job (or dead): terminate them all so nothing keeps running after we return.
+      await this.close();
+      throw failure;
+    }
+    for (const s of slots) s.worker.unref();
+    return out;
+  }
+}
+
+/** Bytes posted to workers and not yet acknowledged, shared by every lane of one run. */
+class Budget {
+  inFlight = 0;
+  private waiters: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+  async take(n: number, signal: AbortSignal): Promise<void> {
+    // One chunk larger than the whole budget still goes through, alone.
+    while (this.inFlight > 0 && this.inFlight + n > this.max) {
+      signal.throwIfAborted();
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+    signal.throwIfAborted();
+    this.inFlight += n;
+  }
+  release(n: number): void {
+    this.inFlight -= n;
+    this.wakeAll();
+  }
+  wakeAll(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
+  }
+}
+
+/** Feeds one job's bytes from the main thread to a worker, checking the byte count like hashJobFromStream. */
+async function streamJob(slot: Slot, id: number, job: HashJob, source: ModelSource, budget: Budget, signal: AbortSignal): Promise<void> {
+  const task = slot.task!;
+  const onBytes = task.onBytes;
+  task.onBytes = (n) => {
+    budget.release(n);
+    onBytes(n);
+  };
+  const expected = job.end - job.start;
+  let seen = 0;
+  slot.post({ t: 'begin', job: id, alg: job.hash });
+  const reader = source.open(job.path, { start: job.start, end: job.end }, signal).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += value.byteLength;
+      if (seen > expected) break;
+      if (value.byteLength === 0) continue;
+      await budget.take(value.byteLength, signal);
+      // Transfer whole, unshared buffers; copy views into larger or shared ones.
+      const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && value.buffer instanceof ArrayBuffer;
+      const data = whole ? (value.buffer as ArrayBuffer) : value.slice().buffer;
+      slot.post({ t: 'chunk', job: id, data }, [data]);
+    }
+  } catch (e) {
+    if (e instanceof ModelVerifyError || signal.aborted) throw e;
+    throw new ModelVerifyError('IO_ERROR', `Cannot read '${job.path}': ${(e as Error)?.message ?? e}`, { resource: job.id, cause: e });
+  } finally {
+    reader.releaseLock();
+  }
+  if (seen !== expected) throw new ModelVerifyError('MODEL_CHANGED', `'${job.path}' changed size while it was being verified`, { resource: job.id });
+  slot.post({ t: 'end', job: id });
+}

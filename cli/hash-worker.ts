@@ -1,0 +1,97 @@
+/**
+ * worker_threads entry of the hash pool: node:crypto (OpenSSL, SHA-NI) for sha256 and blake2b512,
+ * hash-wasm for blake3 (OpenSSL has none). File jobs read their own bytes with a double buffer so the
+ * next read overlaps hashing; streamed jobs hash what the main thread posts.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import type { HashAlgorithm } from '../core/manifest/types.js';
+import type { FromWorker, ToWorker } from './hash-protocol.js';
+
+interface Digester {
+  update(b: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+class JobError extends Error {
+  constructor(
+    readonly code: 'MODEL_CHANGED' | 'IO_ERROR',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function digester(alg: HashAlgorithm): Promise<Digester> {
+  if (alg === 'blake3') {
+    const { createBLAKE3 } = await import('hash-wasm');
+    const h = await createBLAKE3();
+    return { update: (b) => void h.update(b), digest: () => h.digest('binary') };
+  }
+  const h = createHash(alg === 'sha256' ? 'sha256' : 'blake2b512');
+  return { update: (b) => void h.update(b), digest: () => new Uint8Array(h.digest()) };
+}
+
+const port = parentPort!;
+const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
+
+async function hashFile(m: Extract<ToWorker, { t: 'file' }>): Promise<Uint8Array> {
+  const h = await digester(m.alg);
+  let fd: number;
+  try {
+    fd = openSync(m.file, 'r');
+  } catch (e) {
+    throw new JobError('IO_ERROR', `Cannot open '${m.file}': ${(e as Error).message}`);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(m.chunk, m.end - m.start)));
+    let pos = m.start;
+    while (pos < m.end) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, Math.min(buf.length, m.end - pos), pos);
+      } catch (e) {
+        throw new JobError('IO_ERROR', `Cannot read '${m.file}': ${(e as Error).message}`);
+      }
+      if (n === 0) throw new JobError('MODEL_CHANGED', `'${m.file}' changed size while it was being verified`);
+      h.update(buf.subarray(0, n));
+      pos += n;
+      post({ t: 'progress', job: m.job, n });
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest();
+}
+
+const streamed = new Map<number, Promise<Digester>>();
+
+async function onMessage(m: ToWorker): Promise<void> {
+  try {
+    if (m.t === 'file') {
+      const digest = await hashFile(m);
+      post({ t: 'done', job: m.job, digest }, [digest.buffer as ArrayBuffer]);
+    } else if (m.t === 'begin') {
+      streamed.set(m.job, digester(m.alg));
+    } else if (m.t === 'chunk') {
+      (await streamed.get(m.job)!).update(new Uint8Array(m.data));
+      post({ t: 'progress', job: m.job, n: m.data.byteLength });
+    } else if (m.t === 'end') {
+      const h = await streamed.get(m.job)!;
+      streamed.delete(m.job);
+      const digest = h.digest();
+      post({ t: 'done', job: m.job, digest }, [digest.buffer as ArrayBuffer]);
+    }
+  } catch (e) {
+    const code = e instanceof JobError ? e.code : 'INTERNAL';
+    post({ t: 'error', job: m.job, code, message: (e as Error)?.message ?? String(e) });
+  }
+}
+
+// Messages of one streamed job must be handled in order even though the blake3 set-up is async.
+let queue = Promise.resolve();
+port.on('message', (m: ToWorker) => {
+  queue = queue.then(() => onMessage(m));
+});
+post({ t: 'ready' });

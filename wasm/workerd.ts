@@ -1,0 +1,37 @@
+/**
+ * Hashers for Cloudflare Workers. SHA-256 goes through workerd's native `crypto.DigestStream` (BoringSSL,
+ * streaming, no JS per chunk); BLAKE2b and BLAKE3 (and SHA-256 where a synchronous Hasher is needed) use
+ * hash-wasm's binaries, imported statically because workerd refuses runtime wasm compilation.
+ */
+import { registerHasher, registerStreamDigester } from '../core/hash/hasher.js';
+import blake2bModule from './blake2b.wasm';
+import blake3Module from './blake3.wasm';
+import sha256Module from './sha256.wasm';
+import { wasmHasher } from './wasm-hasher.js';
+
+/** workerd's non-standard streaming digest (not in the DOM typings). */
+interface DigestStreamLike extends WritableStream<Uint8Array> {
+  readonly digest: Promise<ArrayBuffer>;
+}
+type DigestStreamCtor = new (algorithm: string) => DigestStreamLike;
+
+export function digestStreamCtor(): DigestStreamCtor | undefined {
+  return (globalThis.crypto as unknown as { DigestStream?: DigestStreamCtor }).DigestStream;
+}
+
+/** SHA-256 of a stream with crypto.DigestStream; undefined where the runtime lacks it. */
+export async function digestStreamSha256(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const Ctor = digestStreamCtor();
+  if (!Ctor) throw new Error('crypto.DigestStream is not available in this runtime');
+  const sink = new Ctor('SHA-256');
+  await stream.pipeTo(sink);
+  return new Uint8Array(await sink.digest);
+}
+
+/** Call once at Worker start-up, before any hashing. */
+export function registerWorkerdHashers(): void {
+  registerHasher('sha256', () => wasmHasher(sha256Module, 'sha256'));
+  registerHasher('blake2b', () => wasmHasher(blake2bModule, 'blake2b'));
+  registerHasher('blake3', () => wasmHasher(blake3Module, 'blake3'));
+  if (digestStreamCtor()) registerStreamDigester('sha256', digestStreamSha256);
+}
