@@ -18,3 +18,4 @@ export { verifyModel, verifySignature, type VerifyOptions, type SignatureOptions
 export { computeManifest, type ComputedManifest, type ComputeOptions } from './verify/compute.js';
 export type { VerificationReport, SignerSummary, ReportError } from './verify/report.js';
 export { keyHint, publicKeyFromPem } from './crypto/keys.js';
+export * from './sign/index.js';

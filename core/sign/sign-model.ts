@@ -1,0 +1,105 @@
+/**
+ * Signing pipeline shared by every shell: model → manifest (core's serializer, reference order) → statement
+ * → PAE → signature → bundle v0.3 → our own verifier accepts it → bytes for the caller to write.
+ */
+import { pae } from '../bundle/dsse.js';
+import { IN_TOTO_PAYLOAD_TYPE, MEDIA_TYPE_V03 } from '../bundle/types.js';
+import { fail, ModelVerifyError, toModelVerifyError } from '../errors.js';
+import type { HashBackend, Progress } from '../hash/backend.js';
+import { HASH_ALGORITHMS, type HashAlgorithm } from '../manifest/types.js';
+import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
+import type { ModelSource } from '../serialize/source.js';
+import { toBase64, utf8Encode } from '../util/bytes.js';
+import { computeManifest, type ComputedManifest } from '../verify/compute.js';
+import { verifySignature } from '../verify/verify-model.js';
+import type { BundleSigner, EnvelopeJson } from './signers.js';
+import { statementPayload } from './statement.js';
+
+export const DEFAULT_SHARD_SIZE = 1_000_000_000;
+
+export interface SignOptions {
+  /** Content hash (default sha256). */
+  hashType?: HashAlgorithm;
+  /** Serialize by shards of this many bytes instead of whole files. */
+  shardSize?: number;
+  /** Model-relative paths to leave out (the CLI adds the signature file when it lies inside the model). */
+  ignorePaths?: readonly string[];
+  /** Leave out top-level .git, .gitattributes, .github, .gitignore (default true, like the reference). */
+  ignoreGitPaths?: boolean;
+  /** Hash symlinked files (inside the model only) instead of refusing them. */
+  allowSymlinks?: boolean;
+  backend?: HashBackend;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  onStage?: (stage: 'hashing' | 'signing') => void;
+}
+
+export interface SignResult {
+  /** The signature file (UTF-8 JSON), already accepted by our verifier. */
+  bundle: Uint8Array;
+  /** The exact statement bytes that were signed. */
+  payload: Uint8Array;
+  manifest: ComputedManifest;
+  /** Ignore paths recorded in the statement. */
+  ignorePaths: string[];
+}
+
+function checkOptions(o: SignOptions): { hashType: HashAlgorithm; shardSize?: number } {
+  const hashType = o.hashType ?? 'sha256';
+  if (!HASH_ALGORITHMS.includes(hashType)) fail('SERIALIZATION_UNSUPPORTED', `Unsupported hash '${String(hashType)}' (use sha256, blake2b or blake3)`);
+  if (o.shardSize !== undefined && !(Number.isSafeInteger(o.shardSize) && o.shardSize > 0)) {
+    fail('SERIALIZATION_UNSUPPORTED', `The shard size must be a positive integer number of bytes, got ${o.shardSize}`);
+  }
+  return o.shardSize === undefined ? { hashType } : { hashType, shardSize: o.shardSize };
+}
+
+/** Hashes the model and returns the statement payload (deterministic for the same model and options). */
+export async function buildModelPayload(source: ModelSource, o: SignOptions = {}): Promise<{ payload: Uint8Array; manifest: ComputedManifest; ignorePaths: string[] }> {
+  const { hashType, shardSize } = checkOptions(o);
+  const ignore = new IgnoreSet([...(o.ignoreGitPaths === false ? [] : GIT_PATHS), ...(o.ignorePaths ?? [])]);
+  const serialization = shardSize === undefined ? { method: 'files' as const, hashType } : { method: 'shards' as const, hashType, shardSize };
+  const manifest = await computeManifest(source, {
+    serialization,
+    ignore,
+    allowSymlinks: !!o.allowSymlinks,
+    ...(o.backend ? { backend: o.backend } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  });
+  if (manifest.resources.length === 0) {
+    fail('MODEL_EMPTY', `Refusing to sign '${source.name}': it has no files to sign (empty, only ignored paths, or only empty files when sharding)`);
+  }
+  const ignorePaths = ignore.list().filter((p) => p !== '.');
+  const payload = statementPayload({
+    modelName: source.name,
+    rootDigest: manifest.rootDigest,
+    serialization: { ...serialization, allowSymlinks: !!o.allowSymlinks },
+    ignorePaths,
+    resources: manifest.resources,
+  });
+  return { payload, manifest, ignorePaths };
+}
+
+/** Signs a statement payload into a bundle and checks it with our own verifier. */
+export async function signPayload(payload: Uint8Array, signer: BundleSigner, signal?: AbortSignal): Promise<Uint8Array> {
+  const sig = await signer.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload));
+  const envelope: EnvelopeJson = { payload: toBase64(payload), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: toBase64(sig), keyid: '' }] };
+  const material = await signer.verificationMaterial(envelope, signal);
+  const bundle = utf8Encode(JSON.stringify({ mediaType: MEDIA_TYPE_V03, verificationMaterial: material, dsseEnvelope: envelope }));
+  try {
+    await verifySignature(bundle, signer.selfCheckPolicy(), signal ? { signal } : {});
+  } catch (e) {
+    // Keep the verifier's code (CERT_USAGE, CERT_EXPIRED, …): it names what is wrong with the inputs.
+    const err = toModelVerifyError(e, 'SIGN_FAILED');
+    throw new ModelVerifyError(err.code, `The new signature does not pass verification, so it was not written: ${err.message}`, { cause: e });
+  }
+  return bundle;
+}
+
+export async function signModel(source: ModelSource, signer: BundleSigner, o: SignOptions = {}): Promise<SignResult> {
+  o.onStage?.('hashing');
+  const built = await buildModelPayload(source, o);
+  o.onStage?.('signing');
+  const bundle = await signPayload(built.payload, signer, o.signal);
+  return { bundle, ...built };
+}

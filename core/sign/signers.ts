@@ -1,0 +1,86 @@
+/**
+ * Signers for the two offline OMS modes. A signer turns PAE bytes into a DER ECDSA signature and, once the
+ * envelope exists, supplies the bundle's verificationMaterial (keyless signers need the envelope for the
+ * transparency log; these two do not).
+ */
+import { p1363ToDer } from '../crypto/ecdsa-sig.js';
+import { keyHint } from '../crypto/keys.js';
+import { decodePemAll, encodePem } from '../crypto/pem.js';
+import { fail } from '../errors.js';
+import { certPublicKey, parseCertificate, type Certificate } from '../x509/certificate.js';
+import { ab, equalBytes, toBase64 } from '../util/bytes.js';
+import type { JsonObject } from '../util/json.js';
+import type { Policy } from '../policy/types.js';
+import type { SigningKey } from './private-key.js';
+
+export interface EnvelopeJson {
+  payload: string;
+  payloadType: string;
+  signatures: { sig: string; keyid?: string }[];
+}
+
+export interface BundleSigner {
+  readonly method: 'key' | 'certificate' | 'sigstore';
+  /** DER ECDSA-Sig-Value over `data` (the PAE). */
+  sign(data: Uint8Array): Promise<Uint8Array>;
+  /** `verificationMaterial` for the bundle (may contact services for keyless signing). */
+  verificationMaterial(envelope: EnvelopeJson, signal?: AbortSignal): Promise<JsonObject>;
+  /** A policy under which our own verifier must accept the result (checked before anything is written). */
+  selfCheckPolicy(): Policy;
+}
+
+export async function ecdsaSign(key: SigningKey, data: Uint8Array): Promise<Uint8Array> {
+  try {
+    return p1363ToDer(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: key.hash }, key.key, ab(data))));
+  } catch (e) {
+    fail('SIGN_FAILED', `ECDSA signing failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** `key` mode: `publicKey.hint` = sha256 of the canonical SPKI PEM. */
+export function keySigner(key: SigningKey): BundleSigner {
+  return {
+    method: 'key',
+    sign: (data) => ecdsaSign(key, data),
+    verificationMaterial: async () => ({ publicKey: { hint: await keyHint(key.spki) }, tlogEntries: [] }),
+    selfCheckPolicy: () => ({ method: 'key', publicKey: encodePem('PUBLIC KEY', key.spki) }),
+  };
+}
+
+/** Certificates from PEM texts, in order (leaf first when the caller passes it first). */
+export function readCertificates(pems: readonly string[], what: string): Certificate[] {
+  const out: Certificate[] = [];
+  for (const text of pems) {
+    for (const b of decodePemAll(text, 'CERT_MALFORMED')) {
+      if (b.label === 'CERTIFICATE') out.push(parseCertificate(b.der, what));
+    }
+  }
+  return out;
+}
+
+/**
+ * `certificate` mode: the leaf must carry the private key's public key; the chain is copied after it
+ * (`x509CertificateChain`, which is what the reference verifier reads).
+ */
+export function certificateSigner(key: SigningKey, leafPem: string, chainPems: readonly string[] = []): BundleSigner {
+  const leaves = readCertificates([leafPem], 'The signing certificate');
+  if (leaves.length === 0) fail('CERT_MALFORMED', 'The signing certificate file holds no PEM CERTIFICATE');
+  const leaf = leaves[0]!;
+  const chain = readCertificates(chainPems, 'A chain certificate').filter((c) => !equalBytes(c.der, leaf.der));
+  const certKey = certPublicKey(leaf);
+  if (certKey.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Only elliptic curve keys are supported (the signing certificate has another key type)');
+  if (!equalBytes(certKey.spki, key.spki)) {
+    fail('KEY_MISMATCH', 'The public key from the certificate does not match the public key paired with the private key');
+  }
+  const all = [leaf, ...chain];
+  return {
+    method: 'certificate',
+    sign: (data) => ecdsaSign(key, data),
+    verificationMaterial: async () => ({
+      x509CertificateChain: { certificates: all.map((c) => ({ rawBytes: toBase64(c.der) })) },
+      tlogEntries: [],
+    }),
+    // The topmost certificate we were given stands in for the user's trust anchor, which we do not have.
+    selfCheckPolicy: () => ({ method: 'certificate', anchors: [encodePem('CERTIFICATE', all[all.length - 1]!.der)] }),
+  };
+}
