@@ -1,11 +1,20 @@
 /** Keyless (Sigstore) verification entry point used by core/verify. */
 import type { Bundle } from '../bundle/types.js';
-import { fail } from '../errors.js';
 import type { Policy } from '../policy/types.js';
 import type { SignerSummary } from '../verify/report.js';
+import { EMBEDDED_ROOT_DATE, EMBEDDED_ROOT_SOURCE, EMBEDDED_TRUSTED_ROOT } from './embedded-root.generated.js';
+import { parseTrustRoot, TrustRoot } from './trust-root.js';
+import { verifySigstoreBundle } from './verify-bundle.js';
+
+export { TrustRoot, parseTrustRoot, within } from './trust-root.js';
+export { verifySigstoreBundle, type SignerPolicy, type BundleVerification } from './verify-bundle.js';
+export type { Artifact } from './signature.js';
 
 export interface SigstoreOptions {
-  /** Parsed TrustedRoot JSON (production root embedded by the caller when absent). */
+  /**
+   * Trust material: a parsed TrustRoot, or TrustedRoot / ClientTrustConfig JSON. The production root
+   * embedded at build time is used when absent.
+   */
   trustedRoot?: unknown;
   signal?: AbortSignal;
 }
@@ -16,6 +25,24 @@ export interface SigstoreResult {
   trustRoot?: { source: string; date?: string };
 }
 
-export async function verifySigstoreSignature(_bundle: Bundle, _policy: Extract<Policy, { method: 'sigstore' }>, _opts: SigstoreOptions): Promise<SigstoreResult> {
-  fail('UNSUPPORTED', 'Keyless (Sigstore) verification is not available in this build');
+let embedded: TrustRoot | undefined;
+
+/** The public-good production root from @sigstore/tuf's seeds.json (parsed once). */
+export function embeddedTrustRoot(): TrustRoot {
+  embedded ??= parseTrustRoot(EMBEDDED_TRUSTED_ROOT, EMBEDDED_ROOT_SOURCE, EMBEDDED_ROOT_DATE);
+  return embedded;
+}
+
+export function resolveTrustRoot(input: unknown): TrustRoot {
+  if (input === undefined || input === null) return embeddedTrustRoot();
+  if (input instanceof TrustRoot) return input;
+  return parseTrustRoot(input, 'custom trusted root');
+}
+
+export async function verifySigstoreSignature(bundle: Bundle, policy: Extract<Policy, { method: 'sigstore' }>, opts: SigstoreOptions): Promise<SigstoreResult> {
+  const trust = resolveTrustRoot(opts.trustedRoot);
+  opts.signal?.throwIfAborted();
+  const { signer, warnings } = await verifySigstoreBundle(bundle, { kind: 'identity', policy }, trust);
+  const trustRoot = trust.date ? { source: trust.source, date: trust.date } : { source: trust.source };
+  return { signer, warnings, trustRoot };
 }
