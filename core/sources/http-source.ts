@@ -1,0 +1,199 @@
+/**
+ * A ModelSource over HTTP(S): the files named by the signed manifest are fetched relative to a base URL
+ * (e.g. a Hugging Face `…/resolve/<rev>/`), streamed, never buffered whole; shards use Range requests.
+ * Web-standard only (fetch, streams), so it runs in browsers, Workers and Node alike.
+ * HTTP cannot enumerate a directory, so the source is not listable: unsigned extra files go unseen.
+ */
+import { fail, ModelVerifyError } from '../errors.js';
+import type { ModelEntry, ModelSource } from '../serialize/source.js';
+
+export interface HttpSourceOptions {
+  /** Model name for reports (default: derived from the URL). */
+  name?: string;
+  /** fetch implementation (default: globalThis.fetch); lets a Worker route through a binding. */
+  fetch?: typeof fetch;
+  /** Extra request headers (e.g. Authorization for a private hub). */
+  headers?: HeadersInit;
+}
+
+/** Name of a model at `url`: the repo segment of a Hugging Face `<org>/<repo>/resolve/<rev>/`, else the last segment. */
+export function modelNameFromUrl(url: URL): string {
+  const parts = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  const r = parts.indexOf('resolve');
+  if (r > 0) return parts[r - 1]!;
+  return parts.at(-1) ?? url.host;
+}
+
+function encodePath(p: string): string {
+  return p.split('/').map(encodeURIComponent).join('/');
+}
+
+// Parses "bytes a-b/total" or "bytes */total" (Content-Range) into the total size, or null.
+function totalFromContentRange(v: string | null): number | null {
+  const m = v && /^bytes\s+(?:\d+-\d+|\*)\/(\d+)$/i.exec(v.trim());
+  return m ? Number(m[1]) : null;
+}
+
+export class HttpSource implements ModelSource {
+  readonly listable = false;
+  readonly name: string;
+  /** The model URL as given: a file URL for single-file models, a folder otherwise. */
+  readonly base: URL;
+  private readonly dir: URL;
+  private readonly doFetch: typeof fetch;
+  private readonly headers: HeadersInit | undefined;
+
+  constructor(baseUrl: string | URL, opts: HttpSourceOptions = {}) {
+    let base: URL;
+    try {
+      base = new URL(baseUrl);
+    } catch {
+      fail('MODEL_NOT_FOUND', `'${String(baseUrl)}' is not a valid URL`);
+    }
+    if (base.protocol !== 'https:' && base.protocol !== 'http:') fail('MODEL_NOT_FOUND', `Only http(s) model URLs are supported, not '${base.protocol}'`);
+    this.base = base;
+    this.dir = new URL(base.href.endsWith('/') ? base.href : `${base.href}/`);
+    this.name = opts.name ?? modelNameFromUrl(base);
+    const f = opts.fetch ?? globalThis.fetch;
+    this.doFetch = (input, init) => f(input, init); // unbound window.fetch throws "Illegal invocation"
+    this.headers = opts.headers;
+  }
+
+  /** HTTP has no directory listing: planModel works from the signed paths instead (see `listable`). */
+  // eslint-disable-next-line require-yield
+  async *list(): AsyncIterable<ModelEntry> {
+    fail('SOURCE_NOT_LISTABLE', `The files of ${this.base.href} cannot be listed over HTTP`);
+  }
+
+  /** URL of a model-relative path; "." is the model URL itself (a single-file model). */
+  urlOf(path: string): URL {
+    if (path === '.') return this.base;
+    if (path.split('/').some((s) => s === '' || s === '.' || s === '..')) fail('PATH_UNSAFE', `Unsafe model path '${path}'`, { resource: path });
+    const u = new URL(encodePath(path), this.dir);
+    if (!u.href.startsWith(this.dir.href)) fail('PATH_UNSAFE', `Unsafe model path '${path}'`, { resource: path });
+    return u;
+  }
+
+  private async request(url: URL, init: RequestInit, path: string): Promise<Response> {
+    const headers = new Headers(this.headers);
+    for (const [k, v] of new Headers(init.headers)) headers.set(k, v);
+    try {
+      return await this.doFetch(url.href, { ...init, headers, redirect: 'follow', cache: 'no-store' });
+    } catch (e) {
+      if (init.signal?.aborted) throw init.signal.reason ?? e;
+      // Browsers report CORS refusals and network failures as the same opaque TypeError.
+      fail('IO_ERROR', `Could not download ${url.href}: the server is unreachable or does not allow cross-origin requests (CORS)`, { resource: path, cause: e });
+    }
+  }
+
+  async stat(path: string, signal?: AbortSignal): Promise<ModelEntry | null> {
+    const url = this.urlOf(path);
+    const init = signal ? { signal } : {};
+    const head = await this.request(url, { ...init, method: 'HEAD' }, path);
+    if (head.status === 404 || head.status === 410) return null;
+    const len = head.headers.get('content-length');
+    if (head.ok && len !== null && /^\d+$/.test(len)) return { path, kind: 'file', size: Number(len) };
+    // No usable HEAD (405, or no length exposed): ask for the first byte and read the total from Content-Range.
+    const res = await this.request(url, { ...init, headers: { range: 'bytes=0-0' } }, path);
+    try {
+      if (res.status === 404 || res.status === 410) return null;
+      const total = totalFromContentRange(res.headers.get('content-range'));
+      if ((res.status === 206 || res.status === 416) && total !== null) return { path, kind: 'file', size: total };
+      const full = res.headers.get('content-length');
+      if (res.status === 200 && full !== null && /^\d+$/.test(full)) return { path, kind: 'file', size: Number(full) };
+      if (!res.ok) throw new ModelVerifyError('IO_ERROR', `Could not download ${url.href}: HTTP ${res.status}`, { resource: path });
+      throw new ModelVerifyError('IO_ERROR', `Cannot tell the size of ${url.href}: the server exposes neither Content-Length nor Content-Range`, { resource: path });
+    } finally {
+      await res.body?.cancel().catch(() => {});
+    }
+  }
+
+  open(path: string, range?: { start: number; end: number }, signal?: AbortSignal): ReadableStream<Uint8Array> {
+    const url = this.urlOf(path);
+    const start = range?.start ?? 0;
+    const end = range?.end;
+    if (end !== undefined && end <= start) return new ReadableStream({ start: (c) => c.close() });
+    // A whole file (start 0) is fetched without Range so a file that grew is noticed (the byte count is checked).
+    const ranged = start > 0;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let skip = 0;
+    let left = ranged && end !== undefined ? end - start : Infinity;
+    const request = this.request.bind(this);
+    return new ReadableStream<Uint8Array>({
+      async start() {
+        const headers: HeadersInit = ranged ? { range: `bytes=${start}-${end === undefined ? '' : end - 1}` } : {};
+        const res = await request(url, { headers, ...(signal ? { signal } : {}) }, path);
+        if (res.status === 404 || res.status === 410) {
+          await res.body?.cancel().catch(() => {});
+          fail('MISSING_FILE', `${url.href} does not exist (HTTP ${res.status})`, { resource: path });
+        }
+        if (!res.ok || !res.body) {
+          await res.body?.cancel().catch(() => {});
+          fail('IO_ERROR', `Could not download ${url.href}: HTTP ${res.status}`, { resource: path });
+        }
+        if (ranged && res.status === 200) skip = start; // the server ignored Range: drop the prefix ourselves
+        reader = res.body.getReader();
+      },
+      async pull(c) {
+        for (;;) {
+          let r: ReadableStreamReadResult<Uint8Array>;
+          try {
+            r = await reader!.read();
+          } catch (e) {
+            if (signal?.aborted || e instanceof ModelVerifyError) throw e;
+            fail('IO_ERROR', `Download of ${url.href} broke off: ${(e as Error)?.message ?? e}`, { resource: path, cause: e });
+          }
+          if (r.done) return c.close();
+          let chunk = r.value;
+          if (skip > 0) {
+            const n = Math.min(skip, chunk.byteLength);
+            skip -= n;
+            chunk = chunk.subarray(n);
+          }
+          if (chunk.byteLength > left) chunk = chunk.subarray(0, left);
+          left -= chunk.byteLength;
+          if (chunk.byteLength > 0) c.enqueue(chunk);
+          if (left === 0) {
+            await reader!.cancel().catch(() => {});
+            return c.close();
+          }
+          if (chunk.byteLength > 0) return;
+        }
+      },
+      async cancel(reason) {
+        await reader?.cancel(reason).catch(() => {});
+      },
+    });
+  }
+}
+
+/** Fetches a small text/bytes resource (a signature, a PEM) with the same people-readable failures. */
+export async function fetchBytes(url: string | URL, what: string, opts: { signal?: AbortSignal; fetch?: typeof fetch; maxBytes?: number } = {}): Promise<Uint8Array> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    fail('MODEL_NOT_FOUND', `The ${what} URL '${String(url)}' is not valid`);
+  }
+  const f = opts.fetch ?? globalThis.fetch;
+  let res: Response;
+  try {
+    res = await f(u.href, opts.signal ? { signal: opts.signal } : {});
+  } catch (e) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+    fail('IO_ERROR', `Could not download the ${what} from ${u.href}: the server is unreachable or does not allow cross-origin requests (CORS)`, { cause: e });
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
+    fail(res.status === 404 ? 'MODEL_NOT_FOUND' : 'IO_ERROR', `Could not download the ${what} from ${u.href}: HTTP ${res.status}`);
+  }
+  const max = opts.maxBytes ?? 64 << 20;
+  const len = Number(res.headers.get('content-length') ?? NaN);
+  if (len > max) {
+    await res.body?.cancel().catch(() => {});
+    fail('BUNDLE_TOO_LARGE', `The ${what} at ${u.href} is too large (${len} bytes)`);
+  }
+  const buf = new Uint8Array(await res.arrayBuffer());
+  if (buf.byteLength > max) fail('BUNDLE_TOO_LARGE', `The ${what} at ${u.href} is too large (${buf.byteLength} bytes)`);
+  return buf;
+}

@@ -1,0 +1,75 @@
+// Tiny static file server for the widget e2e tests (no dependencies): serves the built element, the test
+// pages and the golden fixtures with HEAD and single Range support, like a CDN or a model hub would.
+// /tampered/<case>/<file> serves a fixture file with its first byte flipped (the "tampered copy").
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const mounts = {
+  '/dist/': join(root, 'dist'),
+  '/pages/': join(root, 'tests/e2e/pages'),
+  '/fixtures/': join(root, 'tests/fixtures/model-transparency/scripts/tests'),
+  '/tampered/': join(root, 'tests/fixtures/model-transparency/scripts/tests'),
+};
+const types = { '.js': 'text/javascript', '.html': 'text/html; charset=utf-8', '.map': 'application/json', '.json': 'application/json', '.wasm': 'application/wasm' };
+
+function locate(pathname) {
+  for (const [prefix, dir] of Object.entries(mounts)) {
+    if (!pathname.startsWith(prefix)) continue;
+    const file = normalize(join(dir, decodeURIComponent(pathname.slice(prefix.length))));
+    if (file !== dir && !file.startsWith(dir + sep)) return null;
+    return { file, tampered: prefix === '/tampered/' };
+  }
+  return null;
+}
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/health') return res.end('ok');
+  const hit = locate(url.pathname);
+  let st;
+  try {
+    st = hit && statSync(hit.file);
+  } catch {}
+  if (!hit || !st?.isFile()) {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    return res.end('not found');
+  }
+  const headers = {
+    'content-type': types[extname(hit.file)] ?? 'application/octet-stream',
+    'accept-ranges': 'bytes',
+    'cache-control': 'no-store',
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': 'content-length, content-range',
+  };
+  let body = null;
+  if (hit.tampered && /signme/.test(hit.file)) {
+    body = Buffer.from(readFileSync(hit.file));
+    if (body.length > 0) body[0] ^= 0x01;
+  }
+  const size = st.size;
+  let start = 0;
+  let end = size; // exclusive
+  let status = 200;
+  const range = req.headers.range && /^bytes=(\d*)-(\d*)$/.exec(req.headers.range);
+  if (range) {
+    const a = range[1] === '' ? Math.max(0, size - Number(range[2])) : Number(range[1]);
+    const b = range[1] === '' || range[2] === '' ? size : Math.min(size, Number(range[2]) + 1);
+    if (a >= size || a >= b) {
+      res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` });
+      return res.end();
+    }
+    [start, end, status] = [a, b, 206];
+    headers['content-range'] = `bytes ${a}-${b - 1}/${size}`;
+  }
+  headers['content-length'] = String(end - start);
+  res.writeHead(status, headers);
+  if (req.method === 'HEAD') return res.end();
+  if (body) return res.end(body.subarray(start, end));
+  if (end === start) return res.end();
+  createReadStream(hit.file, { start, end: end - 1 }).pipe(res);
+});
+
+const port = Number(process.argv[2] ?? 4175);
+server.listen(port, '127.0.0.1', () => console.log(`static server on http://127.0.0.1:${port}/`));

@@ -1,0 +1,430 @@
+/**
+ * The verify page: pick or drop a model (folder, files, or a URL), its signature and a policy; see the verdict,
+ * every file's status and who signed. All checking happens in core's verifyModel, in this tab: no file leaves
+ * the computer.
+ */
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { customElement, query, state } from 'lit/decorators.js';
+import { ModelVerifyError, type ErrorCode } from '../../core/errors.js';
+import { HttpSource, fetchBytes } from '../../core/sources/http-source.js';
+import type { ModelSource } from '../../core/serialize/source.js';
+import { directoryPicker, entriesOf, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
+import { looksLikeSignature, prepareFiles } from '../model-input.js';
+import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
+import {
+  buildPolicy,
+  failureHeadline,
+  formatBytes,
+  formatDuration,
+  formatRate,
+  parseIgnorePaths,
+  reportFromError,
+  runVerification,
+  signerLabel,
+  type LiveProgress,
+  type Policy,
+  type VerificationReport,
+} from '../verify-run.js';
+import { appStyles } from './styles.js';
+
+type Phase = 'idle' | 'running' | 'done';
+const STAGE_TEXT = { signature: 'Checking the signature…', hashing: 'Hashing the model files…', compare: 'Comparing digests…' } as const;
+
+@customElement('mv-app')
+export class MvApp extends LitElement {
+  static override styles = [reportStyles, appStyles];
+
+  @state() private mode: 'files' | 'url' = 'files';
+  @state() private picked: PickedFile[] = [];
+  @state() private pickedLabel = '';
+  @state() private signatureFile: File | undefined;
+  @state() private modelUrl = '';
+  @state() private signatureUrl = '';
+  @state() private method: Policy['method'] = 'sigstore';
+  @state() private identity = '';
+  @state() private identityRegexp = '';
+  @state() private issuer = '';
+  @state() private trustedRootFile: File | undefined;
+  @state() private publicKey = '';
+  @state() private certificateChain = '';
+  @state() private ignoreText = '';
+  @state() private ignoreUnsigned = false;
+  @state() private phase: Phase = 'idle';
+  @state() private stage = '';
+  @state() private progress: LiveProgress | undefined;
+  @state() private report: VerificationReport | undefined;
+  @state() private dragging = false;
+  @state() private copied = '';
+
+  @query('#verdict') private verdictEl?: HTMLElement;
+
+  private controller: AbortController | undefined;
+  private times = new Map<string, number>();
+
+  // ---- model and signature input ------------------------------------------------------------------
+
+  private setPicked(files: PickedFile[], label: string): void {
+    this.picked = files;
+    this.pickedLabel = label;
+    this.report = undefined;
+  }
+
+  private summarize(files: readonly PickedFile[]): string {
+    const bytes = files.reduce((n, f) => n + f.file.size, 0);
+    const top = files[0]?.path.includes('/') ? files[0].path.split('/')[0] : undefined;
+    return `${top ? `${top}: ` : ''}${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(bytes)}`;
+  }
+
+  private onFolderInput(e: Event): void {
+    const input = e.target as HTMLInputElement;
+    if (!input.files?.length) return;
+    const picked = pickedFromInput(input.files);
+    this.setPicked(picked, this.summarize(picked));
+  }
+
+  private onFilesInput(e: Event): void {
+    const input = e.target as HTMLInputElement;
+    if (!input.files?.length) return;
+    const all = pickedFromInput(input.files);
+    // A signature picked together with loose model files is the signature, not part of the model.
+    const sig = all.length > 1 ? all.find((p) => looksLikeSignature(p.path)) : undefined;
+    if (sig) this.signatureFile = sig.file as File;
+    const model = all.filter((p) => p !== sig);
+    this.setPicked(model, this.summarize(model));
+  }
+
+  private async onOpenFolder(): Promise<void> {
+    const pick = directoryPicker();
+    if (!pick) return;
+    try {
+      const handle = await pick();
+      const picked = await pickedFromHandle(handle);
+      this.setPicked(picked, this.summarize(picked));
+    } catch (e) {
+      if ((e as Error)?.name !== 'AbortError') this.report = reportFromError(e);
+    }
+  }
+
+  private onSignatureInput(e: Event): void {
+    this.signatureFile = (e.target as HTMLInputElement).files?.[0];
+    this.report = undefined;
+  }
+
+  private async readTextInput(e: Event): Promise<string> {
+    const f = (e.target as HTMLInputElement).files?.[0];
+    return f ? await f.text() : '';
+  }
+
+  private onDragOver(e: DragEvent): void {
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    this.dragging = true;
+  }
+
+  private async onDrop(e: DragEvent): Promise<void> {
+    e.preventDefault();
+    this.dragging = false;
+    if (!e.dataTransfer) return;
+    const entries = entriesOf(e.dataTransfer); // synchronously, before the DataTransfer empties
+    try {
+      const { folders, loose } = await pickedFromEntries(entries);
+      const sigs = loose.filter((p) => looksLikeSignature(p.path));
+      const others = loose.filter((p) => !looksLikeSignature(p.path));
+      if (sigs.length === 1 && (folders.length > 0 || others.length > 0 || this.picked.length > 0)) this.signatureFile = sigs[0]!.file as File;
+      const model = folders[0] ?? (others.length > 0 ? others : sigs.length === 1 && this.picked.length > 0 ? undefined : loose);
+      if (model?.length) this.setPicked(model, this.summarize(model));
+      this.mode = 'files';
+    } catch (err) {
+      this.report = reportFromError(err);
+    }
+  }
+
+  // ---- running ------------------------------------------------------------------------------------
+
+  private async onSubmit(e: Event): Promise<void> {
+    e.preventDefault();
+    if (this.phase === 'running') return;
+    const ctrl = new AbortController();
+    this.controller = ctrl;
+    this.phase = 'running';
+    this.report = undefined;
+    this.progress = undefined;
+    this.stage = 'Preparing…';
+    this.times = new Map();
+    const seen = new Map<string, number>();
+    let report: VerificationReport;
+    let source: ModelSource | undefined;
+    try {
+      const policy = buildPolicy({
+        method: this.method,
+        identity: this.identity,
+        identityRegexp: this.identityRegexp,
+        issuer: this.issuer,
+        publicKey: this.publicKey,
+        certificateChain: this.certificateChain,
+      });
+      const ignorePaths = parseIgnorePaths(this.ignoreText);
+      let bundle: Uint8Array;
+      if (this.mode === 'files') {
+        if (this.picked.length === 0) throw reportError('MODEL_EMPTY', 'Choose the model folder (or its files) first');
+        const prep = await prepareFiles(this.picked, this.signatureFile, ignorePaths);
+        source = prep.source;
+        bundle = prep.bundle;
+      } else {
+        if (!this.modelUrl.trim()) throw reportError('MODEL_NOT_FOUND', 'Give the model URL');
+        if (!this.signatureUrl.trim()) throw reportError('BUNDLE_MALFORMED', 'Give the signature URL');
+        source = new HttpSource(this.modelUrl.trim());
+        bundle = await fetchBytes(this.signatureUrl.trim(), 'signature', { signal: ctrl.signal });
+      }
+      const trustedRoot = this.trustedRootFile && this.method === 'sigstore' ? parseTrustedRoot(await this.trustedRootFile.text()) : undefined;
+      report = await runVerification({
+        source,
+        bundle,
+        policy,
+        ...(trustedRoot !== undefined ? { trustedRoot } : {}),
+        ignorePaths,
+        ignoreUnsigned: this.ignoreUnsigned,
+        signal: ctrl.signal,
+        onStage: (s) => (this.stage = STAGE_TEXT[s]),
+        onProgress: (p) => {
+          this.progress = p;
+          if (p.resource) {
+            const now = performance.now();
+            if (!seen.has(p.resource)) seen.set(p.resource, now);
+            this.times.set(p.resource, (now - seen.get(p.resource)!) / 1000);
+          }
+        },
+      });
+    } catch (err) {
+      report = reportFromError(err, source?.name ?? '', source?.listable ?? true);
+    }
+    if (this.controller === ctrl) {
+      this.controller = undefined;
+      this.report = report;
+      this.phase = 'done';
+    }
+  }
+
+  private cancel(): void {
+    this.controller?.abort(new DOMException('Cancelled by the user', 'AbortError'));
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // Move focus to the verdict so keyboard and screen-reader users land on the outcome.
+    if (changed.has('report' as keyof MvApp) && this.report) this.verdictEl?.focus();
+  }
+
+  private async copyJson(): Promise<void> {
+    if (!this.report) return;
+    const text = JSON.stringify(this.report, null, 2);
+    try {
+      await navigator.clipboard.writeText(text);
+      this.copied = 'Copied to the clipboard';
+    } catch {
+      const pre = this.renderRoot.querySelector('#json');
+      if (pre) getSelection()?.selectAllChildren(pre);
+      this.copied = 'Selected: press Ctrl+C to copy';
+    }
+  }
+
+  // ---- rendering ----------------------------------------------------------------------------------
+
+  override render() {
+    const running = this.phase === 'running';
+    return html`
+      <header>
+        <h1><span aria-hidden="true">🛡️</span> model-verify</h1>
+        <p class="tagline">Check that an ML model is exactly what its signer published. Everything runs in this tab: your files never leave your computer.</p>
+      </header>
+      <form @submit=${this.onSubmit} aria-describedby="privacy">
+        <fieldset ?disabled=${running}>
+          <legend>1. Model</legend>
+          <div class="tabs" role="radiogroup" aria-label="Where the model is">
+            <label><input type="radio" name="mode" value="files" .checked=${this.mode === 'files'} @change=${() => (this.mode = 'files')} /> Files on this computer</label>
+            <label><input type="radio" name="mode" value="url" .checked=${this.mode === 'url'} @change=${() => (this.mode = 'url')} /> From a URL</label>
+          </div>
+          ${this.mode === 'files' ? this.renderFileInputs() : this.renderUrlInputs()}
+        </fieldset>
+        <fieldset ?disabled=${running}>
+          <legend>2. Who must have signed it</legend>
+          <div class="tabs" role="radiogroup" aria-label="Signature method">
+            ${(['sigstore', 'key', 'certificate'] as const).map(
+              (m) => html`<label
+                ><input type="radio" name="method" value=${m} .checked=${this.method === m} @change=${() => (this.method = m)} />
+                ${{ sigstore: 'Sigstore identity', key: 'Public key', certificate: 'Certificate chain' }[m]}</label
+              >`,
+            )}
+          </div>
+          ${this.renderPolicyInputs()}
+        </fieldset>
+        <details class="options">
+          <summary>Options</summary>
+          <div class="field">
+            <label for="ignore">Ignore these paths (model-relative, comma separated)</label>
+            <input id="ignore" type="text" placeholder="e.g. README.md, .cache" .value=${this.ignoreText} @input=${(e: Event) => (this.ignoreText = (e.target as HTMLInputElement).value)} />
+          </div>
+          <label class="check"
+            ><input type="checkbox" .checked=${this.ignoreUnsigned} @change=${(e: Event) => (this.ignoreUnsigned = (e.target as HTMLInputElement).checked)} /> Allow files the
+            signature does not cover (they are listed, not hashed)</label
+          >
+        </details>
+        <div class="actions">
+          <button type="submit" class="primary" ?disabled=${running}>Verify model</button>
+          ${running ? html`<button type="button" class="secondary" @click=${this.cancel}>Cancel</button>` : nothing}
+        </div>
+        <p id="privacy" class="muted small">Model bytes are read locally; only signature URLs and model URLs you type are fetched.</p>
+      </form>
+      ${running ? this.renderProgress() : nothing} ${this.report ? this.renderReport(this.report) : nothing}
+    `;
+  }
+
+  private renderFileInputs() {
+    const openFolder = directoryPicker();
+    return html`
+      <div
+        class="dropzone ${this.dragging ? 'dragging' : ''}"
+        @dragover=${this.onDragOver}
+        @dragleave=${() => (this.dragging = false)}
+        @drop=${this.onDrop}
+        aria-describedby="drop-hint"
+      >
+        <p id="drop-hint"><strong>Drop the model folder here</strong> (with its <code>model.sig</code>), or choose it:</p>
+        <div class="pickers">
+          <div class="field">
+            <label for="model-folder">Model folder</label>
+            <input id="model-folder" type="file" webkitdirectory multiple @change=${this.onFolderInput} />
+          </div>
+          <div class="field">
+            <label for="model-files">…or model file(s)</label>
+            <input id="model-files" type="file" multiple @change=${this.onFilesInput} />
+          </div>
+          ${openFolder ? html`<button type="button" class="secondary" @click=${this.onOpenFolder}>Open folder…</button>` : nothing}
+        </div>
+        <p class="selection" aria-live="polite">${this.pickedLabel ? html`Model: <strong>${this.pickedLabel}</strong>` : html`<span class="muted">No model chosen yet.</span>`}</p>
+        <div class="field">
+          <label for="signature-file">Signature (<code>model.sig</code>) — optional when it is inside the folder</label>
+          <input id="signature-file" type="file" accept=".sig,.json,.sigstore,.bundle" @change=${this.onSignatureInput} />
+          ${this.signatureFile ? html`<span class="small">Using <strong>${this.signatureFile.name}</strong></span>` : nothing}
+        </div>
+      </div>
+    `;
+  }
+
+  private renderUrlInputs() {
+    return html`
+      <div class="field">
+        <label for="model-url">Model base URL (a folder, e.g. <code>https://huggingface.co/org/model/resolve/main/</code>, or one file)</label>
+        <input id="model-url" type="url" inputmode="url" placeholder="https://…/" .value=${this.modelUrl} @input=${(e: Event) => (this.modelUrl = (e.target as HTMLInputElement).value)} />
+      </div>
+      <div class="field">
+        <label for="signature-url">Signature URL</label>
+        <input id="signature-url" type="url" placeholder="https://…/model.sig" .value=${this.signatureUrl} @input=${(e: Event) => (this.signatureUrl = (e.target as HTMLInputElement).value)} />
+      </div>
+      <p class="note">
+        <span aria-hidden="true">ℹ️</span> Remote verification downloads exactly the files the signature lists. A web server cannot list a folder, so extra unsigned files
+        on the server go unseen. The server must allow cross-origin requests (CORS).
+      </p>
+    `;
+  }
+
+  private renderPolicyInputs() {
+    const text = (id: string, label: string, value: string, set: (v: string) => void, placeholder = '') => html`
+      <div class="field">
+        <label for=${id}>${label}</label>
+        <input id=${id} type="text" placeholder=${placeholder} .value=${value} @input=${(e: Event) => set((e.target as HTMLInputElement).value)} autocomplete="off" spellcheck="false" />
+      </div>
+    `;
+    if (this.method === 'sigstore') {
+      return html`
+        ${text('identity', 'Signer identity (email or URI)', this.identity, (v) => (this.identity = v), 'someone@example.com')}
+        ${text('identity-regexp', '…or an identity pattern (regular expression)', this.identityRegexp, (v) => (this.identityRegexp = v), '^https://github.com/org/repo/')}
+        ${text('issuer', 'OIDC issuer', this.issuer, (v) => (this.issuer = v), 'https://accounts.google.com')}
+        <div class="field">
+          <label for="trusted-root">Trusted root (<code>trusted_root.json</code>) — only for a private Sigstore; the public-good root is built in</label>
+          <input id="trusted-root" type="file" accept=".json" @change=${(e: Event) => (this.trustedRootFile = (e.target as HTMLInputElement).files?.[0])} />
+        </div>
+      `;
+    }
+    const isKey = this.method === 'key';
+    const id = isKey ? 'public-key' : 'certificate-chain';
+    const value = isKey ? this.publicKey : this.certificateChain;
+    const set = (v: string) => (isKey ? (this.publicKey = v) : (this.certificateChain = v));
+    return html`
+      <div class="field">
+        <label for=${id}>${isKey ? "Signer's public key (PEM)" : 'Trusted CA certificate(s) (PEM)'}</label>
+        <textarea id=${id} rows="5" spellcheck="false" placeholder="-----BEGIN ${isKey ? 'PUBLIC KEY' : 'CERTIFICATE'}-----" .value=${value} @input=${(e: Event) => set((e.target as HTMLTextAreaElement).value)}></textarea>
+      </div>
+      <div class="field">
+        <label for="${id}-file">…or load it from a file</label>
+        <input id="${id}-file" type="file" accept=".pem,.crt,.cer,.pub,.txt" @change=${async (e: Event) => set(await this.readTextInput(e))} />
+      </div>
+    `;
+  }
+
+  private renderProgress() {
+    const p = this.progress;
+    const pct = p && p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 0;
+    return html`
+      <section class="progress" aria-label="Progress">
+        <p role="status">${this.stage}${p ? html` ${pct}%` : nothing}</p>
+        <progress max=${p?.bytesTotal || 1} .value=${p?.bytesDone ?? 0} aria-label="Bytes hashed"></progress>
+        ${p
+          ? html`<p class="small">
+              ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} · ${p.resourcesDone} of ${p.resourcesTotal} files${p.rate > 0 ? html` · ${formatRate(p.rate)}` : nothing}${p.eta !== undefined
+                ? html` · about ${formatDuration(p.eta)} left`
+                : nothing}
+            </p>`
+          : nothing}
+      </section>
+    `;
+  }
+
+  private renderReport(r: VerificationReport) {
+    const ok = r.verified;
+    const n = r.resources.filter((x) => x.status === 'ok').length;
+    return html`
+      <section class="result" aria-label="Result">
+        <div id="verdict" class="verdict ${ok ? 'ok' : 'fail'}" data-verdict=${ok ? 'verified' : 'failed'} role="status" tabindex="-1">
+          <span class="icon" aria-hidden="true">${ok ? '✓' : '✗'}</span>
+          <div>
+            <p class="headline">${ok ? html`Verified — signed by <strong>${signerLabel(r)}</strong>` : html`Not verified — ${failureHeadline(r)}`}</p>
+            <p class="sub">
+              ${ok
+                ? html`All ${n} file${n === 1 ? '' : 's'} of <strong>${r.model.name}</strong> match the signature · ${formatBytes(r.bytesHashed)} hashed in ${(r.millis / 1000).toFixed(2)} s`
+                : (r.errors[0]?.message ?? '')}
+            </p>
+          </div>
+        </div>
+        ${messages(ok ? { ...r, errors: [] } : { ...r, errors: r.errors.slice(1) })}
+        <div class="panels">${signerPanel(r)}</div>
+        ${r.resources.length ? fileTable(r, this.times) : nothing}
+        <details class="json">
+          <summary>JSON report</summary>
+          <pre id="json" tabindex="0">${JSON.stringify(r, null, 2)}</pre>
+        </details>
+        <div class="actions">
+          <button type="button" class="secondary" @click=${this.copyJson}>Copy JSON report</button>
+          <span role="status" class="small">${this.copied}</span>
+        </div>
+      </section>
+    `;
+  }
+}
+
+function reportError(code: ErrorCode, message: string): ModelVerifyError {
+  return new ModelVerifyError(code, message);
+}
+
+function parseTrustedRoot(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw reportError('TRUST_ROOT_INVALID', 'The trusted root file is not valid JSON');
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mv-app': MvApp;
+  }
+}

@@ -1,0 +1,218 @@
+/** Page styles for the app (the element has its own, themable ones). */
+import { css } from 'lit';
+
+export const appStyles = css`
+  :host {
+    display: block;
+    max-width: 1000px;
+    margin: 0 auto;
+    padding: 1.5rem 1.25rem 3rem;
+    font: 15px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
+    color: #1b1f27;
+  }
+  header h1 {
+    margin: 0;
+    font-size: 1.7rem;
+  }
+  .tagline {
+    margin: 0.25rem 0 1.25rem;
+    color: #454c59;
+  }
+  form {
+    display: grid;
+    gap: 1rem;
+  }
+  fieldset {
+    border: 1px solid #d8dce3;
+    border-radius: 10px;
+    padding: 0.75rem 1rem 1rem;
+    margin: 0;
+    display: grid;
+    gap: 0.6rem;
+  }
+  legend {
+    font-weight: 700;
+    padding: 0 0.35rem;
+  }
+  .tabs {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 1.25rem;
+  }
+  .tabs label,
+  .check {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.35rem;
+    cursor: pointer;
+  }
+  .field {
+    display: grid;
+    gap: 0.2rem;
+  }
+  .field label {
+    font-weight: 600;
+    font-size: 0.92rem;
+  }
+  input[type='text'],
+  input[type='url'],
+  textarea {
+    font: inherit;
+    padding: 0.4rem 0.55rem;
+    border: 1px solid #9aa3b2;
+    border-radius: 6px;
+    width: 100%;
+    box-sizing: border-box;
+  }
+  textarea {
+    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+    font-size: 0.85rem;
+  }
+  :focus-visible {
+    outline: 3px solid #2563eb;
+    outline-offset: 2px;
+  }
+  .dropzone {
+    border: 2px dashed #9aa3b2;
+    border-radius: 10px;
+    padding: 0.75rem 1rem;
+    display: grid;
+    gap: 0.6rem;
+    background: #fafbfc;
+  }
+  .dropzone.dragging {
+    border-color: #2563eb;
+    background: #eff4ff;
+  }
+  .dropzone p {
+    margin: 0;
+  }
+  .pickers {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.75rem 2rem;
+    align-items: end;
+  }
+  .note {
+    margin: 0;
+    padding: 0.5rem 0.75rem;
+    background: #f3f5f8;
+    border-radius: 6px;
+    font-size: 0.9rem;
+  }
+  .options summary {
+    cursor: pointer;
+    font-weight: 600;
+  }
+  .options[open] {
+    display: grid;
+    gap: 0.5rem;
+  }
+  .actions {
+    display: flex;
+    gap: 0.75rem;
+    align-items: center;
+    flex-wrap: wrap;
+  }
+  button {
+    font: inherit;
+    border-radius: 8px;
+    padding: 0.5rem 1.1rem;
+    cursor: pointer;
+    border: 1px solid #1d4ed8;
+  }
+  button.primary {
+    background: #1d4ed8;
+    color: white;
+    font-weight: 600;
+  }
+  button.secondary {
+    background: white;
+    color: #1d4ed8;
+  }
+  button:disabled {
+    opacity: 0.55;
+    cursor: default;
+  }
+  .small {
+    font-size: 0.85rem;
+  }
+  .progress {
+    margin-top: 1.25rem;
+  }
+  .progress progress {
+    width: 100%;
+    height: 1rem;
+  }
+  .progress p {
+    margin: 0.25rem 0;
+  }
+  .result {
+    margin-top: 1.5rem;
+    display: grid;
+    gap: 1rem;
+  }
+  .verdict {
+    display: flex;
+    gap: 0.9rem;
+    align-items: flex-start;
+    border-radius: 10px;
+    padding: 0.9rem 1.1rem;
+    border: 2px solid;
+  }
+  .verdict.ok {
+    background: #f0fdf4;
+    border-color: #15803d;
+  }
+  .verdict.fail {
+    background: #fef2f2;
+    border-color: #b91c1c;
+  }
+  .verdict .icon {
+    font-size: 1.6rem;
+    font-weight: 800;
+    line-height: 1;
+    width: 2.2rem;
+    height: 2.2rem;
+    display: grid;
+    place-items: center;
+    border-radius: 50%;
+    color: white;
+  }
+  .verdict.ok .icon {
+    background: #15803d;
+  }
+  .verdict.fail .icon {
+    background: #b91c1c;
+  }
+  .verdict p {
+    margin: 0;
+  }
+  .verdict .headline {
+    font-size: 1.15rem;
+  }
+  .verdict .sub {
+    color: #3b4250;
+    word-break: break-word;
+  }
+  .panels {
+    border: 1px solid #d8dce3;
+    border-radius: 10px;
+    padding: 0.75rem 1rem;
+  }
+  .panels:empty {
+    display: none;
+  }
+  details.json pre {
+    max-height: 24rem;
+    overflow: auto;
+    background: #f3f5f8;
+    padding: 0.75rem;
+    border-radius: 6px;
+    font-size: 0.8rem;
+  }
+  details.json summary {
+    cursor: pointer;
+    font-weight: 600;
+  }
+`;

@@ -1,0 +1,205 @@
+/**
+ * Lit templates shared by the app and the element's details: per-file table, signer panel, messages.
+ * Plain functions (not elements) so the element bundle registers one tag only. Status is always text plus
+ * a symbol, never colour alone.
+ */
+import { css, html, nothing, type TemplateResult } from 'lit';
+import type { ResourceResult } from '../../core/manifest/compare.js';
+import type { VerificationReport } from '../../core/verify/report.js';
+import { formatBytes } from '../verify-run.js';
+
+const STATUS_TEXT: Record<ResourceResult['status'], [symbol: string, text: string]> = {
+  ok: ['✓', 'matches'],
+  mismatch: ['✗', 'modified'],
+  missing: ['✗', 'missing'],
+  unsigned: ['!', 'not signed'],
+};
+
+function digestCell(d: string | undefined, algorithm: string): TemplateResult {
+  if (!d) return html`<span class="muted">—</span>`;
+  return html`<code class="digest" title="${algorithm}:${d}">${d.slice(0, 16)}…</code>`;
+}
+
+/** Per-file status table. `times` are measured seconds per resource when the UI saw them. */
+export function fileTable(report: VerificationReport, times?: ReadonlyMap<string, number>): TemplateResult {
+  const rows = [...report.resources].sort((a, b) => Number(a.status === 'ok') - Number(b.status === 'ok') || (a.name < b.name ? -1 : 1));
+  return html`
+    <table part="files" class="files">
+      <caption>
+        Files (${report.resources.filter((r) => r.status === 'ok').length} of ${report.resources.length} match)
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Status</th>
+          <th scope="col">File</th>
+          <th scope="col">Size</th>
+          <th scope="col">Expected digest</th>
+          <th scope="col">Actual digest</th>
+          <th scope="col">Time</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map((r) => {
+          const [sym, text] = STATUS_TEXT[r.status];
+          const t = times?.get(r.name);
+          return html`<tr class="status-${r.status}" data-file="${r.name}" data-status="${r.status}">
+            <td class="status"><span aria-hidden="true">${sym}</span> ${text}</td>
+            <th scope="row" class="name">${r.name}</th>
+            <td>${r.status === 'missing' ? html`<span class="muted">—</span>` : formatBytes(r.bytes)}</td>
+            <td>${digestCell(r.expected, r.algorithm)}</td>
+            <td>${digestCell(r.actual, r.algorithm)}</td>
+            <td>${t === undefined ? html`<span class="muted">—</span>` : `${t.toFixed(2)} s`}</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>
+  `;
+}
+
+function row(label: string, value: unknown): TemplateResult | typeof nothing {
+  if (value === undefined || value === null || value === '') return nothing;
+  return html`<dt>${label}</dt>
+    <dd>${value}</dd>`;
+}
+
+function localTime(iso: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`;
+}
+
+const METHOD_TEXT = { key: 'Public key', certificate: 'X.509 certificate', sigstore: 'Sigstore (keyless)' } as const;
+
+/** Who signed, with what, and which evidence backs the signing time. */
+export function signerPanel(report: VerificationReport): TemplateResult | typeof nothing {
+  const s = report.signer;
+  if (!s) return nothing;
+  const c = s.certificate;
+  const log = s.log;
+  const search = log?.url ?? (log && s.method === 'sigstore' ? `https://search.sigstore.dev/?logIndex=${encodeURIComponent(log.logIndex)}` : undefined);
+  return html`
+    <section part="signer" class="signer" aria-label="Signer">
+      <h3>Signer</h3>
+      <dl>
+        ${row('Method', METHOD_TEXT[s.method])} ${row('Identity', s.identity)} ${row('Issuer', s.issuer)}
+        ${s.claims ? Object.entries(s.claims).map(([k, v]) => row(k, v)) : nothing}
+        ${row('Public key hash', s.keyHint ? html`<code>${s.keyHint}</code>` : undefined)}
+        ${s.legacyKeyMaterial ? row('Key hint', 'none in the signature (older signer): the key you gave was used') : nothing}
+        ${c ? row('Certificate subject', c.subject) : nothing} ${c ? row('Certificate issuer', c.issuer) : nothing}
+        ${c ? row('Certificate valid', `${localTime(c.notBefore)} → ${localTime(c.notAfter)}`) : nothing}
+        ${c ? row('Certificate SHA-256', html`<code class="wrap">${c.sha256Fingerprint}</code>`) : nothing}
+        ${log
+          ? row(
+              'Transparency log',
+              html`entry ${search ? html`<a href="${search}" target="_blank" rel="noopener noreferrer">${log.logIndex}</a>` : log.logIndex}
+              ${log.integratedTime ? html` · logged ${localTime(log.integratedTime)}` : nothing}`,
+            )
+          : nothing}
+        ${(s.timestamps ?? []).map((t) => row(t.source === 'rfc3161' ? 'Timestamp authority' : 'Log time', `${t.authority ? `${t.authority} · ` : ''}${localTime(t.time)}`))}
+        ${report.trustRoot ? row('Trust root', `${report.trustRoot.source}${report.trustRoot.date ? ` (${report.trustRoot.date})` : ''}`) : nothing}
+      </dl>
+    </section>
+  `;
+}
+
+/** Errors (after the headline) and warnings, as plain sentences. */
+export function messages(report: VerificationReport): TemplateResult {
+  return html`
+    ${report.errors.length
+      ? html`<ul part="errors" class="errors" aria-label="Problems">
+          ${report.errors.map((e) => html`<li><span aria-hidden="true">✗ </span>${e.message}${e.resource ? html` <span class="muted">(${e.resource})</span>` : nothing}</li>`)}
+        </ul>`
+      : nothing}
+    ${report.warnings.length
+      ? html`<ul part="warnings" class="warnings" aria-label="Warnings">
+          ${report.warnings.map((w) => html`<li><span aria-hidden="true">! </span>${w}</li>`)}
+        </ul>`
+      : nothing}
+  `;
+}
+
+export const reportStyles = css`
+  .muted {
+    color: var(--mv-muted, #5b6270);
+  }
+  table.files {
+    border-collapse: collapse;
+    width: 100%;
+    font-size: 0.9em;
+  }
+  table.files caption {
+    text-align: left;
+    font-weight: 600;
+    padding: 0.4em 0;
+  }
+  table.files th,
+  table.files td {
+    text-align: left;
+    padding: 0.35em 0.6em;
+    border-bottom: 1px solid var(--mv-line, #d8dce3);
+    vertical-align: top;
+  }
+  table.files thead th {
+    font-weight: 600;
+    background: var(--mv-head, #f3f5f8);
+  }
+  table.files th.name {
+    font-weight: 500;
+    word-break: break-all;
+  }
+  td.status {
+    white-space: nowrap;
+    font-weight: 600;
+  }
+  tr.status-ok td.status {
+    color: var(--mv-ok, #166534);
+  }
+  tr.status-mismatch td.status,
+  tr.status-missing td.status {
+    color: var(--mv-fail, #b91c1c);
+  }
+  tr.status-mismatch,
+  tr.status-missing {
+    background: var(--mv-fail-bg, #fef2f2);
+  }
+  tr.status-unsigned td.status {
+    color: var(--mv-warn, #92400e);
+  }
+  code {
+    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+    font-size: 0.92em;
+  }
+  code.wrap {
+    word-break: break-all;
+  }
+  .signer dl {
+    display: grid;
+    grid-template-columns: max-content 1fr;
+    gap: 0.3em 1em;
+    margin: 0;
+  }
+  .signer dt {
+    font-weight: 600;
+    color: var(--mv-muted, #5b6270);
+  }
+  .signer dd {
+    margin: 0;
+    word-break: break-word;
+  }
+  .signer h3 {
+    margin: 0 0 0.5em;
+    font-size: 1em;
+  }
+  ul.errors,
+  ul.warnings {
+    margin: 0.5em 0;
+    padding-left: 1.2em;
+    list-style: none;
+  }
+  ul.errors li {
+    color: var(--mv-fail, #b91c1c);
+  }
+  ul.warnings li {
+    color: var(--mv-warn, #92400e);
+  }
+`;

@@ -1,0 +1,208 @@
+/**
+ * What the app and the element share around core's verifyModel: policy from form/attribute values, the
+ * hash backend for this browser, live throughput, and people-readable outcomes. Never a second verifier.
+ */
+import type { ErrorCode } from '../core/errors.js';
+import { fail, toModelVerifyError } from '../core/errors.js';
+import type { HashBackend, Progress } from '../core/hash/backend.js';
+import type { Policy } from '../core/policy/types.js';
+import type { ModelSource } from '../core/serialize/source.js';
+import { verifyModel } from '../core/verify/verify-model.js';
+import type { VerificationReport } from '../core/verify/report.js';
+import { browserHashBackend } from './backend.js';
+
+export type { VerificationReport, Policy };
+
+export interface PolicyFields {
+  method: Policy['method'] | '';
+  identity?: string;
+  identityRegexp?: string;
+  issuer?: string;
+  /** PEM text of the signer's public key. */
+  publicKey?: string;
+  /** PEM text of one or more trusted CA certificates. */
+  certificateChain?: string;
+}
+
+/** Builds a core Policy from loose inputs, refusing incomplete ones with a message that names the missing field. */
+export function buildPolicy(f: PolicyFields): Policy {
+  switch (f.method) {
+    case 'key':
+      if (!f.publicKey?.trim()) fail('POLICY_INVALID', 'Give the signer\'s public key (PEM) to verify a key signature');
+      return { method: 'key', publicKey: f.publicKey };
+    case 'certificate':
+      if (!f.certificateChain?.trim()) fail('POLICY_INVALID', 'Give the CA certificate(s) you trust (PEM) to verify a certificate signature');
+      return { method: 'certificate', anchors: [f.certificateChain] };
+    case 'sigstore': {
+      const identity = f.identity?.trim();
+      const identityRegexp = f.identityRegexp?.trim();
+      const issuer = f.issuer?.trim();
+      if (!identity && !identityRegexp) fail('POLICY_INVALID', 'Give the signer identity (an email or URI) or an identity pattern');
+      if (!issuer) fail('POLICY_INVALID', 'Give the OIDC issuer of the signer identity (for example https://accounts.google.com)');
+      if (identityRegexp) {
+        try {
+          new RegExp(identityRegexp);
+        } catch {
+          fail('POLICY_INVALID', `The identity pattern '${identityRegexp}' is not a valid regular expression`);
+        }
+      }
+      return { method: 'sigstore', issuer, ...(identity ? { identity } : {}), ...(identityRegexp ? { identityRegexp } : {}) };
+    }
+    default:
+      fail('POLICY_INVALID', 'Choose how the model was signed: Sigstore, public key or certificate');
+  }
+}
+
+export interface LiveProgress extends Progress {
+  /** Smoothed bytes per second, 0 until known. */
+  rate: number;
+  /** Seconds left at the current rate, undefined until known. */
+  eta?: number;
+}
+
+/** Exponentially smoothed throughput, so MB/s and ETA do not jump around with every chunk. */
+export class Throughput {
+  private t0 = 0;
+  private lastT = 0;
+  private lastBytes = 0;
+  rate = 0;
+  update(p: Progress, now = performance.now()): LiveProgress {
+    if (this.t0 === 0) {
+      this.t0 = this.lastT = now;
+      this.lastBytes = p.bytesDone;
+      return { ...p, rate: 0 };
+    }
+    const dt = (now - this.lastT) / 1000;
+    if (dt >= 0.05) {
+      const inst = (p.bytesDone - this.lastBytes) / dt;
+      this.rate = this.rate === 0 ? inst : 0.7 * this.rate + 0.3 * inst;
+      this.lastT = now;
+      this.lastBytes = p.bytesDone;
+    }
+    const out: LiveProgress = { ...p, rate: this.rate };
+    if (this.rate > 0) out.eta = Math.max(0, (p.bytesTotal - p.bytesDone) / this.rate);
+    return out;
+  }
+}
+
+export interface RunOptions {
+  source: ModelSource;
+  bundle: Uint8Array;
+  policy: Policy;
+  trustedRoot?: unknown;
+  ignorePaths?: string[];
+  ignoreUnsigned?: boolean;
+  signal?: AbortSignal;
+  backend?: HashBackend;
+  onProgress?: (p: LiveProgress) => void;
+  onStage?: (stage: 'signature' | 'hashing' | 'compare') => void;
+}
+
+/** The one call every browser surface makes. */
+export async function runVerification(o: RunOptions): Promise<VerificationReport> {
+  const tp = new Throughput();
+  const backend = o.backend ?? (await browserHashBackend());
+  return verifyModel(o.source, o.bundle, o.policy, {
+    backend,
+    ...(o.ignorePaths?.length ? { ignorePaths: o.ignorePaths } : {}),
+    ...(o.ignoreUnsigned ? { ignoreUnsigned: true } : {}),
+    ...(o.trustedRoot !== undefined ? { trustedRoot: o.trustedRoot } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onStage ? { onStage: o.onStage } : {}),
+    ...(o.onProgress ? { onProgress: (p: Progress) => o.onProgress!(tp.update(p)) } : {}),
+  });
+}
+
+/** Splits user-typed ignore paths (comma, newline or space separated) into model-relative paths. */
+export function parseIgnorePaths(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.trim().replace(/^\.\/+/, '').replace(/\/+$/, ''))
+    .filter(Boolean);
+}
+
+/** A short "who signed" for badges and banners. */
+export function signerLabel(r: VerificationReport): string {
+  const s = r.signer;
+  if (!s) return 'unknown signer';
+  if (s.identity) return s.identity;
+  if (s.certificate) {
+    const cn = /(?:^|,\s*)CN=([^,]+)/.exec(s.certificate.subject)?.[1];
+    return cn ?? s.certificate.subject;
+  }
+  if (s.keyHint) return `key ${s.keyHint.slice(0, 12)}…`;
+  return s.method;
+}
+
+const HEADLINES: Partial<Record<ErrorCode, string>> = {
+  HASH_MISMATCH: 'A file was modified',
+  MISSING_FILE: 'A signed file is missing',
+  UNSIGNED_FILE: 'The model has files the signature does not cover',
+  KEY_MISMATCH: 'Wrong public key: the model was signed with a different key',
+  SIGNATURE_INVALID: 'The signature is not valid for this key',
+  IDENTITY_MISMATCH: 'Signed by someone else',
+  ISSUER_MISMATCH: 'The signer identity comes from a different issuer',
+  CLAIM_MISMATCH: 'The signing certificate does not carry the expected claims',
+  CERT_CHAIN_UNTRUSTED: 'The signing certificate is not issued by the CA you trust',
+  CERT_EXPIRED: 'The signing certificate has expired',
+  CERT_NOT_YET_VALID: 'The signing certificate is not valid yet',
+  BUNDLE_MALFORMED: 'The signature file cannot be read',
+  BUNDLE_MEDIA_TYPE: 'The signature file has an unsupported format',
+  BUNDLE_MATERIAL: 'This signature needs a different verification method',
+  POLICY_INVALID: 'The verification settings are incomplete',
+  IO_ERROR: 'A file could not be read',
+  MODEL_CHANGED: 'A file changed while it was being verified',
+  MODEL_NOT_FOUND: 'The model could not be found',
+  ABORTED: 'Verification was cancelled',
+  UNSUPPORTED: 'Not supported in this build',
+  TLOG_INVALID: 'The transparency log entry does not check out',
+  TRUST_ROOT_INVALID: 'The Sigstore trust root cannot be used',
+  TIMESTAMP_INVALID: 'The signing timestamp does not check out',
+};
+
+/** Headline for a failed report: the first error's category, naming the file when there is one. */
+export function failureHeadline(r: VerificationReport): string {
+  const e = r.errors[0];
+  if (!e) return 'Not verified';
+  const head = HEADLINES[e.code] ?? 'Verification failed';
+  if (e.code === 'HASH_MISMATCH' && e.resource) return `File ${e.resource} was modified`;
+  if (e.code === 'MISSING_FILE' && e.resource) return `Signed file ${e.resource} is missing`;
+  return head;
+}
+
+/** Short reason for the badge ("failed · file x modified"). */
+export function shortReason(r: VerificationReport): string {
+  const e = r.errors[0];
+  if (!e) return 'not verified';
+  if (e.code === 'HASH_MISMATCH') return e.resource ? `${e.resource} modified` : 'file modified';
+  if (e.code === 'MISSING_FILE') return e.resource ? `${e.resource} missing` : 'file missing';
+  return (HEADLINES[e.code] ?? e.code).toLowerCase();
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatRate(bytesPerSecond: number): string {
+  return `${(bytesPerSecond / 1e6).toFixed(bytesPerSecond < 10e6 ? 1 : 0)} MB/s`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  const m = Math.floor(seconds / 60);
+  return m < 60 ? `${m} min ${Math.round(seconds % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** A failed report for errors raised before verifyModel could run (bad inputs, unreachable URLs). */
+export function reportFromError(e: unknown, modelName = '', listable = true): VerificationReport {
+  const err = toModelVerifyError(e);
+  return { verified: false, errors: [err.toJSON()], warnings: [], model: { name: modelName, listable }, resources: [], bytesHashed: 0, millis: 0 };
+}
