@@ -46,13 +46,21 @@ export interface CertSummary {
 }
 
 export function parseCertificate(der: Uint8Array, what = 'Certificate'): Certificate {
+  let cert: pkijs.Certificate;
   try {
     const asn = asn1js.fromBER(ab(der));
     if (asn.offset === -1 || asn.offset !== der.length) throw new Error('bad DER');
-    return { der, cert: new pkijs.Certificate({ schema: asn.result }) };
+    cert = new pkijs.Certificate({ schema: asn.result });
   } catch {
     fail('CERT_MALFORMED', `${what} is not a valid DER X.509 certificate`);
   }
+  // RFC 5280 §4.1.1.2: the unsigned outer algorithm must equal the signed one (OpenSSL enforces it too).
+  const outer = new Uint8Array(cert.signatureAlgorithm.toSchema().toBER(false));
+  const inner = new Uint8Array(cert.signature.toSchema().toBER(false));
+  if (outer.length !== inner.length || outer.some((b, i) => b !== inner[i])) {
+    fail('CERT_MALFORMED', `${what}: its signature algorithm does not match the signed one`);
+  }
+  return { der, cert };
 }
 
 const DN_NAMES: Record<string, string> = {

@@ -214,3 +214,18 @@ describe('appending to a signed file', () => {
     expect(r.errors.map((e) => e.code)).toEqual(['HASH_MISMATCH']);
   });
 });
+
+describe('unsigned certificate bytes (found by the fuzzer)', () => {
+  it("an intermediate whose outer signatureAlgorithm differs from the signed one → CERT_MALFORMED", async () => {
+    const g = KEY_CERT_GOLDENS.find((x) => x.name === 'v0.3.1-certificate')!;
+    const b = JSON.parse(readFileSync(sigPath(g), 'utf8'));
+    const der = Buffer.from(b.verificationMaterial.x509CertificateChain.certificates[1].rawBytes, 'base64');
+    // The NULL parameters of the outer sha256WithRSAEncryption sit right before the signature BIT STRING.
+    const at = der.length - 385 - 4 - 2;
+    expect(der[at]).toBe(0x05);
+    der[at] = 0x15;
+    b.verificationMaterial.x509CertificateChain.certificates[1].rawBytes = der.toString('base64');
+    const r = await run(g, { bundle: JSON.stringify(b) });
+    expect(r.errors[0]?.code).toBe('CERT_MALFORMED');
+  });
+});
