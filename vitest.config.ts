@@ -35,6 +35,11 @@ export default defineConfig({
         plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-04-26' } })],
         test: { name: 'workers', include: PORTABLE, testTimeout: 60_000 },
       },
+      {
+        // The edge Worker itself (wrangler.toml: R2, KV, assets) in workerd; *.workers.test.ts stay out of 'node'.
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token' } } })],
+        test: { name: 'worker', include: ['tests/worker/**/*.workers.test.ts'], globalSetup: ['tests/worker/global-setup.ts'], testTimeout: 60_000 },
+      },
     ],
   },
 });

@@ -1,0 +1,15 @@
+/** Bindings declared in wrangler.toml (R2, KV, static assets) and the admin secret. */
+import type { Fetcher, KVNamespace, R2Bucket } from '@cloudflare/workers-types/latest';
+
+export interface Env {
+  /** Model objects under `m/<model>/<path>`; the signature is `m/<model>/model.sig`. */
+  MODELS: R2Bucket;
+  /** Policies, signature verdicts and object digests (see worker/store.ts for the key layout). */
+  VERDICTS: KVNamespace;
+  /** The web app build (absent when the Worker runs without assets). */
+  ASSETS?: Fetcher;
+  /** Bearer token for publishing; a secret (`wrangler secret put ADMIN_TOKEN`, `.dev.vars` in development). */
+  ADMIN_TOKEN?: string;
+  /** Optional Sigstore TrustedRoot JSON (a private instance); the embedded production root otherwise. */
+  TRUSTED_ROOT?: string;
+}

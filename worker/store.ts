@@ -1,0 +1,103 @@
+/**
+ * KV layout:
+ *   policy/<model>                       → StoredPolicy
+ *   verdict/<bundle>/<policy>/<root>     → Verdict (SHA-256 hex digests; expires so expiry and rotation are re-checked)
+ *   hash/<sha256(model, path)>           → ObjectDigests (worker/hashing.ts)
+ * Verdicts are keyed by content digests, so KV's eventual consistency can serve a stale entry only for
+ * identical inputs, never the verdict of an older signature or policy.
+ */
+import { toModelVerifyError } from '../core/errors.js';
+import type { Resource, Serialization } from '../core/manifest/types.js';
+import type { ReportError, SignerSummary } from '../core/verify/report.js';
+import { verifySignature } from '../core/verify/verify-model.js';
+import { sha256, toHex, utf8Encode } from '../core/util/bytes.js';
+import type { Env } from './env.js';
+import { objectKey, SIGNATURE_PATH } from './names.js';
+import { corePolicy, policyDigest, type ApiPolicy } from './policy.js';
+
+export const VERDICT_TTL_SECONDS = 24 * 60 * 60;
+
+export interface StoredPolicy {
+  policy: ApiPolicy;
+  digest: string;
+}
+
+export interface Verdict {
+  verified: boolean;
+  signer?: SignerSummary;
+  warnings?: string[];
+  errors?: ReportError[];
+  manifest?: { modelName: string; serialization: Serialization; resources: Resource[]; rootDigest: string | null };
+  bundleDigest: string;
+  policyDigest: string;
+  trustRoot: string;
+  checkedAt: string;
+}
+
+export const policyKey = (model: string) => `policy/${model}`;
+
+export async function getPolicy(env: Env, model: string): Promise<StoredPolicy | null> {
+  return env.VERDICTS.get<StoredPolicy>(policyKey(model), 'json');
+}
+
+export async function putPolicy(env: Env, model: string, policy: ApiPolicy): Promise<StoredPolicy> {
+  const stored = { policy, digest: await policyDigest(policy) };
+  await env.VERDICTS.put(policyKey(model), JSON.stringify(stored));
+  return stored;
+}
+
+export async function getSignature(env: Env, model: string): Promise<Uint8Array | null> {
+  const o = await env.MODELS.get(objectKey(model, SIGNATURE_PATH));
+  return o ? new Uint8Array(await o.arrayBuffer()) : null;
+}
+
+export async function trustRootId(env: Env, policy: ApiPolicy): Promise<string> {
+  if (policy.method !== 'sigstore') return 'none';
+  return env.TRUSTED_ROOT ? `custom-${toHex(await sha256(utf8Encode(env.TRUSTED_ROOT)))}` : 'embedded';
+}
+
+export function trustedRoot(env: Env): unknown {
+  if (!env.TRUSTED_ROOT) return undefined;
+  try {
+    return JSON.parse(env.TRUSTED_ROOT);
+  } catch {
+    return env.TRUSTED_ROOT; // core reports it as TRUST_ROOT_INVALID in every verdict
+  }
+}
+
+/** Checks a bundle under a policy with core's verifySignature; never throws for a verification failure. */
+export async function checkSignature(env: Env, bundle: Uint8Array, policy: ApiPolicy): Promise<Omit<Verdict, 'bundleDigest' | 'policyDigest' | 'trustRoot' | 'checkedAt'>> {
+  try {
+    const root = trustedRoot(env);
+    const r = await verifySignature(bundle, corePolicy(policy), root === undefined ? {} : { trustedRoot: root });
+    const m = r.manifest;
+    return {
+      verified: true,
+      signer: r.signer,
+      warnings: r.warnings,
+      manifest: { modelName: m.modelName, serialization: m.serialization, resources: m.resources, rootDigest: m.rootDigest },
+    };
+  } catch (e) {
+    return { verified: false, errors: [toModelVerifyError(e).toJSON()] };
+  }
+}
+
+/** The signature verdict for a model, from KV when this exact (bundle, policy, trust root) was seen before. */
+export async function signatureVerdict(env: Env, bundle: Uint8Array, stored: StoredPolicy): Promise<Verdict> {
+  const bundleDigest = toHex(await sha256(bundle));
+  const root = await trustRootId(env, stored.policy);
+  const key = `verdict/${bundleDigest}/${stored.digest}/${root}`;
+  const hit = await env.VERDICTS.get<Verdict>(key, 'json');
+  if (hit) return hit;
+  const v: Verdict = {
+    ...(await checkSignature(env, bundle, stored.policy)),
+    bundleDigest,
+    policyDigest: stored.digest,
+    trustRoot: root,
+    checkedAt: new Date().toISOString(),
+  };
+  // An ABORTED/INTERNAL outcome says nothing about the signature: never cache it.
+  const transient = !v.verified && (v.errors?.[0]?.code === 'ABORTED' || v.errors?.[0]?.code === 'INTERNAL');
+  if (!transient) await env.VERDICTS.put(key, JSON.stringify(v), { expirationTtl: VERDICT_TTL_SECONDS }).catch(() => {});
+  return v;
+}
