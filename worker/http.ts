@@ -30,7 +30,7 @@ export class HttpError extends Error {
 /** Anyone may read verdicts and gated downloads from any origin; bearer tokens are not ambient credentials. */
 export const CORS: Record<string, string> = {
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'content-length, content-range, etag, x-model-verify, x-model-signer',
+  'access-control-expose-headers': 'content-length, content-range, etag, x-model-verify, x-model-signer, x-error-code',
 };
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -41,7 +41,8 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 export function errorResponse(status: number, code: ApiErrorCode, message: string, headers: Record<string, string> = {}): Response {
-  return json({ error: { code, message } }, status, headers);
+  // The code is repeated in a header for HEAD requests, which carry no body.
+  return json({ error: { code, message } }, status, { 'x-error-code': code, ...headers });
 }
 
 /** Reads a request body up to `limit` bytes; larger bodies are refused before and while reading. */

@@ -1,12 +1,8 @@
-/** Bindings seen by tests through `cloudflare:test` (same shape as the Worker's Env). */
-import type { Env as WorkerEnv } from '../../worker/env.js';
-
-declare global {
-  namespace Cloudflare {
-    interface Env extends WorkerEnv {}
-  }
-}
-declare module '*?raw' {
-  const text: string;
-  export default text;
+/**
+ * The parts of `cloudflare:test` these tests use, typed against the Worker's own Env (the package's global
+ * declarations assume workers-types as the global lib, which would clash with the DOM lib of this repo).
+ */
+declare module 'cloudflare:test' {
+  export const env: import('../../worker/env.js').Env;
+  export const SELF: { fetch(input: string | Request, init?: RequestInit): Promise<Response> };
 }

@@ -29,11 +29,11 @@ export const CERT_POLICY = { method: 'certificate', certificateChain: [CA_CERT] 
 export function api(path: string, init: RequestInit & { admin?: boolean } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.admin) headers.set('authorization', `Bearer ${ADMIN}`);
-  return SELF.fetch(`${BASE}${path}`, { ...init, headers } as never) as unknown as Promise<Response>;
+  return SELF.fetch(`${BASE}${path}`, { ...init, headers });
 }
 
 export async function putObject(model: string, path: string, body: string | Uint8Array): Promise<Response> {
-  const r = await api(`/api/v1/models/${model}/files/${path}`, { method: 'PUT', body: typeof body === 'string' ? utf8Encode(body) : body, admin: true });
+  const r = await api(`/api/v1/models/${model}/files/${path}`, { method: 'PUT', body: (typeof body === 'string' ? utf8Encode(body) : body) as BodyInit, admin: true });
   return r;
 }
 

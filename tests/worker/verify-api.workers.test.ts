@@ -128,7 +128,7 @@ describe('POST /api/v1/verify: malformed requests are 400, oversize 413', () => 
   it('a body over the limit is 413', async () => {
     const r = await api('/api/v1/verify', { method: 'POST', body: new Uint8Array(17 * 1024 * 1024) });
     expect(r.status).toBe(413);
-    expect((await r.json<any>()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await r.json() as any).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
 
