@@ -49,9 +49,10 @@ test.describe('verify app', () => {
       const rows = page.locator('table.files tbody tr');
       await expect(rows).toHaveCount(g.singleFile ? 1 : 2);
       for (const status of await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')))) expect(status).toBe('ok');
-      if (takeShots && g.name === 'v1.1.0-certificate') {
+      const shot = { 'v1.1.0-certificate': 'app-verified.png', 'v1.1.0-sigstore': 'app-verified-sigstore.png' }[g.name];
+      if (takeShots && shot) {
         mkdirSync(SHOTS, { recursive: true });
-        await page.screenshot({ path: join(SHOTS, 'app-verified.png'), fullPage: true });
+        await page.screenshot({ path: join(SHOTS, shot), fullPage: true });
       }
     });
   }

@@ -1,6 +1,6 @@
 // Tiny static file server for the widget e2e tests (no dependencies): serves the built element, the test
 // pages and the golden fixtures with HEAD and single Range support, like a CDN or a model hub would.
-// /tampered/<case>/<file> serves a fixture file with its first byte flipped (the "tampered copy").
+// /tampered/<case>/ serves a fixture folder whose signme-1 has its first byte flipped (the "tampered copy").
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -44,7 +44,7 @@ const server = createServer((req, res) => {
     'access-control-expose-headers': 'content-length, content-range',
   };
   let body = null;
-  if (hit.tampered && /signme/.test(hit.file)) {
+  if (hit.tampered && /signme-1$/.test(hit.file)) {
     body = Buffer.from(readFileSync(hit.file));
     if (body.length > 0) body[0] ^= 0x01;
   }

@@ -233,7 +233,10 @@ export class MvApp extends LitElement {
     const running = this.phase === 'running';
     return html`
       <header>
-        <h1><span aria-hidden="true">🛡️</span> model-verify</h1>
+        <h1>
+          <svg class="logo" viewBox="0 0 16 16" aria-hidden="true"><path fill="#15803d" d="M8 0 1 3v5c0 4 3 7 7 8 4-1 7-4 7-8V3z" /><path fill="#fff" d="m6.6 10.9-2.8-2.8 1.1-1.1 1.7 1.7 4-4 1.1 1.1z" /></svg>
+          model-verify
+        </h1>
         <p class="tagline">Check that an ML model is exactly what its signer published. Everything runs in this tab: your files never leave your computer.</p>
       </header>
       <form @submit=${this.onSubmit} aria-describedby="privacy">
@@ -321,7 +324,7 @@ export class MvApp extends LitElement {
         <input id="signature-url" type="url" placeholder="https://…/model.sig" .value=${this.signatureUrl} @input=${(e: Event) => (this.signatureUrl = (e.target as HTMLInputElement).value)} />
       </div>
       <p class="note">
-        <span aria-hidden="true">ℹ️</span> Remote verification downloads exactly the files the signature lists. A web server cannot list a folder, so extra unsigned files
+        Remote verification downloads exactly the files the signature lists. A web server cannot list a folder, so extra unsigned files
         on the server go unseen. The server must allow cross-origin requests (CORS).
       </p>
     `;

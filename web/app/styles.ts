@@ -13,6 +13,13 @@ export const appStyles = css`
   header h1 {
     margin: 0;
     font-size: 1.7rem;
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+  }
+  header .logo {
+    width: 1.6rem;
+    height: 1.6rem;
   }
   .tagline {
     margin: 0.25rem 0 1.25rem;

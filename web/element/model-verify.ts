@@ -185,15 +185,23 @@ export class ModelVerifyElement extends LitElement {
     return this.run(ctrl);
   }
 
-  private emit<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+  private emitStart(): void {
+    this.dispatchEvent(new CustomEvent('verify-start', { bubbles: true, composed: true }));
+  }
+
+  private emitProgress(detail: VerifyProgressDetail): void {
+    this.dispatchEvent(new CustomEvent<VerifyProgressDetail>('verify-progress', { detail, bubbles: true, composed: true }));
+  }
+
+  private emitResult(detail: VerifyResultDetail): void {
+    this.dispatchEvent(new CustomEvent<VerifyResultDetail>('verify-result', { detail, bubbles: true, composed: true }));
   }
 
   private async run(ctrl: AbortController): Promise<VerificationReport> {
     this.status = 'verifying';
     this.percent = 0;
     this.report = undefined;
-    this.emit('verify-start', undefined);
+    this.emitStart();
     let source: ModelSource | undefined;
     let report: VerificationReport;
     try {
@@ -226,7 +234,7 @@ export class ModelVerifyElement extends LitElement {
         onProgress: (p) => {
           if (this.controller !== ctrl) return;
           this.percent = p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 0;
-          this.emit<VerifyProgressDetail>('verify-progress', { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal });
+          this.emitProgress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal });
         },
       });
     } catch (e) {
@@ -236,7 +244,7 @@ export class ModelVerifyElement extends LitElement {
       this.controller = undefined;
       this.report = report;
       this.status = report.verified ? 'verified' : 'failed';
-      this.emit<VerifyResultDetail>('verify-result', { verified: report.verified, report });
+      this.emitResult({ verified: report.verified, report });
     }
     return report;
   }

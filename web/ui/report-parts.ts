@@ -48,7 +48,7 @@ export function fileTable(report: VerificationReport, times?: ReadonlyMap<string
             <td>${r.status === 'missing' ? html`<span class="muted">—</span>` : formatBytes(r.bytes)}</td>
             <td>${digestCell(r.expected, r.algorithm)}</td>
             <td>${digestCell(r.actual, r.algorithm)}</td>
-            <td>${t === undefined ? html`<span class="muted">—</span>` : `${t.toFixed(2)} s`}</td>
+            <td>${t === undefined ? html`<span class="muted">—</span>` : t < 0.01 ? '< 0.01 s' : `${t.toFixed(2)} s`}</td>
           </tr>`;
         })}
       </tbody>
