@@ -42,6 +42,8 @@ export class HttpSource implements ModelSource {
   private readonly dir: URL;
   private readonly doFetch: typeof fetch;
   private readonly headers: HeadersInit | undefined;
+  /** Sizes seen by stat(), to tell a whole-file read from a first shard. */
+  private readonly sizes = new Map<string, number>();
 
   constructor(baseUrl: string | URL, opts: HttpSourceOptions = {}) {
     let base: URL;
@@ -86,21 +88,26 @@ export class HttpSource implements ModelSource {
     }
   }
 
+  private entry(path: string, size: number): ModelEntry {
+    this.sizes.set(path, size);
+    return { path, kind: 'file', size };
+  }
+
   async stat(path: string, signal?: AbortSignal): Promise<ModelEntry | null> {
     const url = this.urlOf(path);
     const init = signal ? { signal } : {};
     const head = await this.request(url, { ...init, method: 'HEAD' }, path);
     if (head.status === 404 || head.status === 410) return null;
     const len = head.headers.get('content-length');
-    if (head.ok && len !== null && /^\d+$/.test(len)) return { path, kind: 'file', size: Number(len) };
+    if (head.ok && len !== null && /^\d+$/.test(len)) return this.entry(path, Number(len));
     // No usable HEAD (405, or no length exposed): ask for the first byte and read the total from Content-Range.
     const res = await this.request(url, { ...init, headers: { range: 'bytes=0-0' } }, path);
     try {
       if (res.status === 404 || res.status === 410) return null;
       const total = totalFromContentRange(res.headers.get('content-range'));
-      if ((res.status === 206 || res.status === 416) && total !== null) return { path, kind: 'file', size: total };
+      if ((res.status === 206 || res.status === 416) && total !== null) return this.entry(path, total);
       const full = res.headers.get('content-length');
-      if (res.status === 200 && full !== null && /^\d+$/.test(full)) return { path, kind: 'file', size: Number(full) };
+      if (res.status === 200 && full !== null && /^\d+$/.test(full)) return this.entry(path, Number(full));
       if (!res.ok) throw new ModelVerifyError('IO_ERROR', `Could not download ${url.href}: HTTP ${res.status}`, { resource: path });
       throw new ModelVerifyError('IO_ERROR', `Cannot tell the size of ${url.href}: the server exposes neither Content-Length nor Content-Range`, { resource: path });
     } finally {
@@ -113,8 +120,10 @@ export class HttpSource implements ModelSource {
     const start = range?.start ?? 0;
     const end = range?.end;
     if (end !== undefined && end <= start) return new ReadableStream({ start: (c) => c.close() });
-    // A whole file (start 0) is fetched without Range so a file that grew is noticed (the byte count is checked).
-    const ranged = start > 0;
+    // A whole file (as stat() sized it) is fetched without Range, so a file that grew since is noticed by the
+    // caller's byte count; shards and partial reads use Range.
+    const whole = start === 0 && (end === undefined || end === this.sizes.get(path));
+    const ranged = !whole;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let skip = 0;
     let left = ranged && end !== undefined ? end - start : Infinity;
