@@ -1,7 +1,8 @@
 /** The verify app (dist/app via vite preview) in Debian's Chromium: folder uploads of every golden. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, truncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { STATIC_URL } from '../../playwright.config.js';
 import { sigstoreAvailable } from './support/capabilities.js';
 import { CA_CERT, FIXTURES, GOLDENS, PUBLIC_KEY, SIGSTORE_IDENTITY, SIGSTORE_ISSUER, tamperedCopy, type Golden } from './support/goldens.js';
 
@@ -71,6 +72,46 @@ test.describe('verify app', () => {
       mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: join(SHOTS, 'app-failed.png'), fullPage: true });
     }
+  });
+
+  test('shows live progress (MB/s, time left) and Cancel stops a long verification', async ({ page }) => {
+    const g = GOLDENS.find((x) => x.name === 'v1.1.0-elliptic-key')!;
+    const dir = tamperedCopy(g.name, 'signme-2');
+    truncateSync(join(dir, 'signme-2'), 2 * 1024 ** 3); // a sparse 2 GiB file: long enough to cancel mid-way
+    await verifyFolder(page, g, dir);
+    const progress = page.getByRole('region', { name: 'Progress' });
+    await expect(progress).toContainText('Hashing the model files', { timeout: 30_000 });
+    await expect(progress).toContainText(/of 2.0 GiB · \d of 2 files · [\d.]+ MB\/s · about .+ left/, { timeout: 30_000 });
+    await expect(page.getByRole('progressbar', { name: 'Bytes hashed' })).toBeVisible();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const verdict = page.locator('#verdict');
+    await expect(verdict).toHaveAttribute('data-verdict', 'failed');
+    await expect(verdict).toContainText('Verification was cancelled');
+    await expect(page.getByRole('button', { name: 'Verify model' })).toBeEnabled();
+  });
+
+  test('verifies a model by URL (cross-origin, CORS) and explains the limits of remote checks', async ({ page }) => {
+    await page.goto('/');
+    await page.getByLabel('From a URL').check();
+    await expect(page.getByText('unsigned files')).toBeVisible();
+    await page.getByLabel(/Model base URL/).fill(`${STATIC_URL}/fixtures/v1.0.1-certificate/`);
+    await page.getByLabel('Signature URL').fill(`${STATIC_URL}/fixtures/v1.0.1-certificate/model.sig`);
+    await page.getByLabel('Certificate chain').check();
+    await page.locator('#certificate-chain-file').setInputFiles(CA_CERT);
+    await expect(page.locator('#certificate-chain')).toHaveValue(/BEGIN CERTIFICATE/);
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
+    await expect(page.locator('ul.warnings')).toContainText('cannot list its files');
+
+    await page.getByLabel(/Model base URL/).fill(`${STATIC_URL}/tampered/v1.0.1-certificate/`);
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'failed');
+    await expect(page.locator('#verdict')).toContainText('File signme-1 was modified');
+
+    await page.getByLabel('Signature URL').fill('http://127.0.0.1:9/model.sig');
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'failed');
+    await expect(page.locator('#verdict')).toContainText('does not allow cross-origin requests (CORS)');
   });
 
   test('the wrong key is reported as a wrong key, not a crash', async ({ page }) => {

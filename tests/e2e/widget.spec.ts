@@ -107,6 +107,21 @@ test.describe('<model-verify> element', () => {
     await expect(label(page, 'tampered-v1.1.0-sigstore')).toHaveText('failed · signme-1 modified');
   });
 
+  test('still verifies (with pure-JS hashing) when a CSP blocks WebAssembly', async ({ page }) => {
+    const log = await openAndWait(page, '/pages/widget-csp.html');
+    const wasm = await page.evaluate(() =>
+      WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(
+        () => 'allowed',
+        (e: Error) => e.name,
+      ),
+    );
+    expect(wasm).toBe('CompileError');
+    expect(log['v1.1.0-certificate']?.result?.verified).toBe(true);
+    expect(log['tampered-v1.1.0-elliptic-key']?.result?.verified).toBe(false);
+    expect(log['tampered-v1.1.0-elliptic-key']?.result?.report.errors[0]).toMatchObject({ code: 'HASH_MISMATCH', resource: 'signme-1' });
+    await expect(label(page, 'v1.1.0-certificate')).toHaveText(/^verified · /);
+  });
+
   test('verify() with File objects, a policy property, and cancel()', async ({ page }) => {
     await page.goto(`${STATIC_URL}/pages/blank.html`);
     const out = await page.evaluate(async () => {
