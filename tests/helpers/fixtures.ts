@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Policy } from '../../core/policy/types.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCRIPTS = path.join(ROOT, 'tests/fixtures/model-transparency/scripts/tests');
@@ -42,10 +43,8 @@ export function readText(p: string): string {
   return readFileSync(p, 'utf8');
 }
 
-export function policyFor(g: Golden) {
-  return g.method === 'key'
-    ? ({ method: 'key', publicKey: readText(PUB_KEY) } as const)
-    : ({ method: 'certificate', anchors: [readText(CA_CERT)] } as const);
+export function policyFor(g: Golden): Policy {
+  return g.method === 'key' ? { method: 'key', publicKey: readText(PUB_KEY) } : { method: 'certificate', anchors: [readText(CA_CERT)] };
 }
 
 /** Copies a golden's model (dir or single file) into a fresh temp dir; returns the model path in it. */

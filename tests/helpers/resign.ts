@@ -21,7 +21,7 @@ const HASH: Record<string, string> = { prime256v1: 'sha256', secp384r1: 'sha384'
 export function resignBundle(bundleJson: string, edit: { statement?: (st: any) => any; payload?: Buffer; payloadType?: string }, key = fixturePrivateKey()): string {
   const b = JSON.parse(bundleJson);
   const env = b.dsseEnvelope;
-  let payload = Buffer.from(env.payload, 'base64');
+  let payload: Buffer = Buffer.from(env.payload, 'base64');
   if (edit.statement) payload = Buffer.from(JSON.stringify(edit.statement(JSON.parse(payload.toString('utf8'))), null, 2));
   if (edit.payload) payload = edit.payload;
   const type = edit.payloadType ?? env.payloadType;
