@@ -88,8 +88,10 @@ export class NodePoolBackend implements HashBackend {
   warm(n = this.threads): void {
     while (this.slots.length < Math.min(n, this.threads)) {
       const w = new Worker(this.url ?? defaultWorkerUrl());
-      w.unref(); // idle workers never keep the process alive
       this.slots.push(new Slot(w, (slot, e) => this.crashed(slot, e)));
+      // After the listeners: attaching a 'message' listener re-refs the worker's port, so unref last,
+      // or an idle warmed worker keeps the process alive.
+      w.unref();
     }
   }
 
