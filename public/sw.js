@@ -4,8 +4,16 @@
 const CACHE = 'model-verify-app-v1';
 const APP_ASSET = /\.(?:js|css|html|wasm|svg|png|ico|json|webmanifest)$/;
 
+// Precache the page and the hashed assets it references, so the first reload without a network works too.
+async function precache() {
+  const cache = await caches.open(CACHE);
+  const html = await (await fetch('./index.html', { cache: 'no-store' })).text();
+  const assets = [...html.matchAll(/(?:src|href)="(\.?\/?assets\/[^"]+)"/g)].map((m) => m[1]);
+  await cache.addAll(['./', './index.html', ...assets]);
+}
+
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(['./', './index.html'])).then(() => self.skipWaiting()));
+  event.waitUntil(precache().then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {
@@ -28,7 +36,8 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     caches.open(CACHE).then(async (cache) => {
       const key = req.mode === 'navigate' ? './index.html' : req;
-      const cached = await cache.match(key);
+      // ignoreVary: preview servers send `Vary: Origin`, and module scripts are requested in CORS mode.
+      const cached = await cache.match(key, { ignoreVary: true });
       const fresh = fetch(req)
         .then((res) => {
           if (res.ok && res.type === 'basic') cache.put(key, res.clone());

@@ -1,5 +1,5 @@
 /** The verify app (dist/app via vite preview) in Debian's Chromium: folder uploads of every golden. */
-import { mkdirSync, truncateSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { STATIC_URL } from '../../playwright.config.js';
@@ -112,6 +112,37 @@ test.describe('verify app', () => {
     await page.getByRole('button', { name: 'Verify model' }).click();
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'failed');
     await expect(page.locator('#verdict')).toContainText('does not allow cross-origin requests (CORS)');
+  });
+
+  test('a dropped file and its model.sig verify as a single-file model', async ({ page }) => {
+    const g = GOLDENS.find((x) => x.name === 'v1.0.0-elliptic-key')!;
+    await page.goto('/');
+    await fillPolicy(page, g);
+    const files = ['signme-1', 'model.sig'].map((n) => ({ name: n, bytes: [...readFileSync(join(FIXTURES, g.name, n))] }));
+    await page.locator('.dropzone').evaluate((zone, list) => {
+      const dt = new DataTransfer();
+      for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+    await expect(page.getByText(/Model: /)).toContainText('1 file');
+    await expect(page.getByText('Using model.sig')).toBeVisible();
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
+    await expect(page.locator('tr[data-file="."]')).toHaveAttribute('data-status', 'ok');
+  });
+
+  test('keeps working offline once loaded (service worker)', async ({ page, context }) => {
+    await page.goto('/');
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await context.setOffline(true);
+    await page.reload();
+    await expect(page.getByRole('heading', { name: 'model-verify' })).toBeVisible();
+    const g = GOLDENS.find((x) => x.name === 'v1.1.0-certificate')!;
+    await fillPolicy(page, g);
+    await page.locator('#model-folder').setInputFiles(join(FIXTURES, g.name));
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
   });
 
   test('the wrong key is reported as a wrong key, not a crash', async ({ page }) => {

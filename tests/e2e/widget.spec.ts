@@ -122,6 +122,28 @@ test.describe('<model-verify> element', () => {
     await expect(label(page, 'v1.1.0-certificate')).toHaveText(/^verified · /);
   });
 
+  test('importing the module does no work; without auto it waits for a click (or Enter)', async ({ page }) => {
+    const paths: string[] = [];
+    page.on('request', (r) => paths.push(new URL(r.url()).pathname));
+    await recordEvents(page);
+    await page.goto(`${STATIC_URL}/pages/idle.html`);
+    await page.evaluate(async () => {
+      await customElements.whenDefined('model-verify');
+      await document.querySelector('model-verify')!.updateComplete;
+      await fetch('/health'); // a marker: anything the import started would have been requested before it
+    });
+    expect(paths.filter((p) => p !== '/favicon.ico')).toEqual(['/pages/idle.html', '/dist/model-verify.js', '/health']);
+    await expect(label(page, 'manual')).toHaveText('not verified · click to verify');
+    await expect(element(page, 'manual')).toHaveAttribute('status', 'idle');
+    await element(page, 'manual').locator('[part="badge"]').focus();
+    await page.keyboard.press('Enter');
+    await expect(element(page, 'manual')).toHaveAttribute('status', 'verified');
+    await expect(label(page, 'manual')).toHaveText(/^verified · key [0-9a-f]{12}…$/);
+    const log = await page.evaluate(() => (window as unknown as { __mv: Record<string, Recorded> }).__mv);
+    expect(log['manual']?.start).toBe(1);
+    expect(log['manual']?.result?.verified).toBe(true);
+  });
+
   test('verify() with File objects, a policy property, and cancel()', async ({ page }) => {
     await page.goto(`${STATIC_URL}/pages/blank.html`);
     const out = await page.evaluate(async () => {

@@ -126,8 +126,10 @@ export class MvApp extends LitElement {
     this.dragging = false;
     if (!e.dataTransfer) return;
     const entries = entriesOf(e.dataTransfer); // synchronously, before the DataTransfer empties
+    const files = pickedFromInput(e.dataTransfer.files);
     try {
-      const { folders, loose } = await pickedFromEntries(entries);
+      // Without entry support (or for synthetic drops) the plain file list still works for loose files.
+      const { folders, loose } = entries.length ? await pickedFromEntries(entries) : { folders: [], loose: files };
       const sigs = loose.filter((p) => looksLikeSignature(p.path));
       const others = loose.filter((p) => !looksLikeSignature(p.path));
       if (sigs.length === 1 && (folders.length > 0 || others.length > 0 || this.picked.length > 0)) this.signatureFile = sigs[0]!.file as File;
