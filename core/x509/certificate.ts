@@ -60,6 +60,11 @@ export function parseCertificate(der: Uint8Array, what = 'Certificate'): Certifi
   if (outer.length !== inner.length || outer.some((b, i) => b !== inner[i])) {
     fail('CERT_MALFORMED', `${what}: its signature algorithm does not match the signed one`);
   }
+  // The parser is lenient BER; the unsigned outer layers must be exact DER or their bytes could vary freely.
+  const reencoded = new Uint8Array(cert.toSchema(true).toBER(false));
+  if (reencoded.length !== der.length || reencoded.some((b, i) => b !== der[i])) {
+    fail('CERT_MALFORMED', `${what} is not DER-encoded`);
+  }
   return { der, cert };
 }
 

@@ -229,3 +229,16 @@ describe('unsigned certificate bytes (found by the fuzzer)', () => {
     expect(r.errors[0]?.code).toBe('CERT_MALFORMED');
   });
 });
+
+describe('non-DER certificate envelopes (found by the fuzzer)', () => {
+  it('a leaf whose outer SEQUENCE length is wrong → CERT_MALFORMED', async () => {
+    const g = KEY_CERT_GOLDENS.find((x) => x.name === 'v0.2.0-certificate')!;
+    const b = JSON.parse(readFileSync(sigPath(g), 'utf8'));
+    const der = Buffer.from(b.verificationMaterial.x509CertificateChain.certificates[0].rawBytes, 'base64');
+    expect(der.subarray(0, 4)).toEqual(Buffer.from([0x30, 0x82, 0x03, 0x0c]));
+    der[3] = 0x08;
+    b.verificationMaterial.x509CertificateChain.certificates[0].rawBytes = der.toString('base64');
+    const r = await run(g, { bundle: JSON.stringify(b) });
+    expect(r.errors[0]?.code).toBe('CERT_MALFORMED');
+  });
+});
