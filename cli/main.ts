@@ -10,6 +10,7 @@ import type { Progress } from '../core/hash/backend.js';
 import type { Policy } from '../core/policy/types.js';
 import type { VerificationReport } from '../core/verify/report.js';
 import { renderFailure, renderSuccess } from './render.js';
+import { registerVerifyBundle } from './verify-bundle.js';
 
 const VERSION = '0.1.0';
 
@@ -268,6 +269,8 @@ export function buildProgram(): Command {
       process.stderr.write('sign-model: signing is not available in this version of model-verify\n');
       process.exitCode = 2;
     });
+
+  registerVerifyBundle(program); // Sigstore conformance `verify-bundle` (cli/verify-bundle.ts)
 
   return program;
 }

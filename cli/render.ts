@@ -26,7 +26,8 @@ export function renderSuccess(r: VerificationReport): string {
     lines.push(`  identity:  ${s.identity ?? '?'}`);
     lines.push(`  issuer:    ${s.issuer ?? '?'}`);
     for (const [k, v] of Object.entries(s.claims ?? {})) lines.push(`  ${k}: ${v}`);
-    if (s.log) lines.push(`  log:       ${s.log.url ?? s.log.logId} index ${s.log.logIndex}${s.log.integratedTime ? ` at ${s.log.integratedTime}` : ''}`);
+    if (s.certificate) lines.push(`  cert:      issued by ${s.certificate.issuer}, valid ${s.certificate.notBefore} … ${s.certificate.notAfter} (serial ${s.certificate.serialNumber})`);
+    if (s.log) lines.push(`  log:       ${s.log.url ?? s.log.logId} index ${s.log.logIndex}${s.log.integratedTime ? ` at ${s.log.integratedTime}` : ''} (${s.log.kind}, log ID ${s.log.logId})`);
     for (const t of s.timestamps ?? []) lines.push(`  time:      ${t.time} (${t.source}${t.authority ? ` ${t.authority}` : ''})`);
   }
   if (r.trustRoot) lines.push(`  trust:     ${r.trustRoot.source}${r.trustRoot.date ? ` (${r.trustRoot.date})` : ''}`);

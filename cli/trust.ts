@@ -1,13 +1,47 @@
-/** Loads Sigstore trust material for the CLI (files given by the user; the embedded root otherwise). */
+/**
+ * Sigstore trust material for the CLI: `--trusted-root FILE` (TrustedRoot JSON), `--trust-config FILE`
+ * (ClientTrustConfig, camelCase or snake_case), `--use-staging`; the production root embedded at build time
+ * otherwise. Nothing is fetched: verification is offline.
+ */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ModelVerifyError } from '../core/errors.js';
+import { parseTrustRoot, type TrustRoot } from '../core/sigstore/trust-root.js';
 
-export async function loadTrustedRoot(o: { trustedRoot?: string; trustConfig?: string; useStaging?: boolean }): Promise<unknown> {
-  const file = o.trustedRoot ?? o.trustConfig;
-  if (!file) return undefined;
+export interface TrustOptions {
+  trustedRoot?: string;
+  trustConfig?: string;
+  useStaging?: boolean;
+}
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(file, 'utf8'));
+    text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new ModelVerifyError('TRUST_ROOT_INVALID', `Cannot read trust material '${file}': ${(e as Error).message}`, { cause: e });
+    throw new ModelVerifyError('TRUST_ROOT_INVALID', `Cannot read ${what} '${file}': ${(e as Error).message}`, { cause: e });
   }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ModelVerifyError('TRUST_ROOT_INVALID', `${what} '${file}' is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Returns the parsed trust root, or undefined for the embedded production root. */
+export async function loadTrustedRoot(o: TrustOptions): Promise<TrustRoot | undefined> {
+  if (o.trustedRoot && o.trustConfig) throw new ModelVerifyError('POLICY_INVALID', 'Use either --trusted-root or --trust-config, not both');
+  if (o.trustConfig) {
+    // Like the reference verifier: a trust config wins over --use-staging.
+    return parseTrustRoot(await readJson(o.trustConfig, 'trust config'), `trust config ${path.basename(o.trustConfig)}`);
+  }
+  if (o.trustedRoot) return parseTrustRoot(await readJson(o.trustedRoot, 'trusted root'), `trusted root ${path.basename(o.trustedRoot)}`);
+  if (o.useStaging) {
+    throw new ModelVerifyError(
+      'TRUST_ROOT_INVALID',
+      'No Sigstore staging trust root is available offline (the pinned @sigstore/tuf ships only the production root) and model-verify never fetches one: ' +
+        'download the staging trusted_root.json yourself and pass it with --trusted-root',
+    );
+  }
+  return undefined;
 }

@@ -23,7 +23,7 @@ export async function verifyArtifactSignature(bundle: Bundle, key: PublicKeyInfo
     const env = c.envelope;
     if (env.signatures.length !== 1) fail('BUNDLE_MALFORMED', 'A Sigstore DSSE envelope must carry exactly one signature');
     if (!(await verifyBytes(key, defaultScheme(key), env.signatures[0]!.sig, pae(env.payloadType, env.payload)))) {
-      fail('SIGNATURE_INVALID', 'The DSSE signature does not match the signed statement and the signing certificate');
+      fail('SIGNATURE_INVALID', 'The DSSE signature does not match the signed statement and the signing certificate or key');
     }
     if (artifact) await checkSubject(env.payload, artifact);
     return;

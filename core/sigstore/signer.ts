@@ -33,9 +33,9 @@ export async function verifySigningCertificate(leaf: Certificate, times: Verifie
   let chain: Certificate[] | undefined;
   for (const t of times) chain = await chainAt(leaf, t.at, trust);
   if (!chain || chain.length < 2) fail('CERT_CHAIN_UNTRUSTED', 'The signing certificate is itself a trust anchor, not a Fulcio leaf');
-  await verifyScts(leaf, chain[1]!, trust);
   const ku = keyUsage(leaf);
   if (!ku?.digitalSignature) fail('CERT_USAGE', 'The signing certificate lacks KeyUsage digitalSignature');
   if (!extKeyUsage(leaf)?.includes(OID.codeSigning)) fail('CERT_USAGE', 'The signing certificate lacks ExtendedKeyUsage codeSigning');
+  await verifyScts(leaf, chain[1]!, trust);
   return chain;
 }

@@ -1,0 +1,77 @@
+/**
+ * `verify-bundle`: the Sigstore client conformance protocol (sigstore-conformance docs/cli_protocol.md):
+ *   verify-bundle [--staging] --bundle FILE (--certificate-identity I --certificate-oidc-issuer O | --key KEY.pem)
+ *                 [--trusted-root FILE] FILE_OR_DIGEST
+ * Exit 0 only when the bundle verifies; the reason goes to stderr otherwise.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { parseBundle } from '../core/bundle/reader.js';
+import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
+import { publicKeyFromPem } from '../core/crypto/keys.js';
+import { embeddedTrustRoot, verifySigstoreBundle, type Artifact } from '../core/sigstore/index.js';
+import { fromHex } from '../core/util/bytes.js';
+import { loadTrustedRoot } from './trust.js';
+
+interface VerifyBundleOptions {
+  staging?: boolean;
+  bundle: string;
+  certificateIdentity?: string;
+  certificateOidcIssuer?: string;
+  key?: string;
+  trustedRoot?: string;
+}
+
+async function read(p: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(p));
+  } catch (e) {
+    throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** `sha256:<64 hex>` that is not an existing path is a digest; anything else is a file. */
+export async function readArtifact(arg: string): Promise<Artifact> {
+  const m = /^sha256:([0-9a-fA-F]{64})$/.exec(arg);
+  if (m && !existsSync(arg)) return { digest: { algorithm: 'SHA-256', value: fromHex(m[1]!)! } };
+  return { bytes: await read(arg, 'artifact') };
+}
+
+export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOptions): Promise<void> {
+  const bundle = parseBundle(await read(o.bundle, 'bundle'));
+  const hasIdentity = o.certificateIdentity !== undefined || o.certificateOidcIssuer !== undefined;
+  if (hasIdentity === (o.key !== undefined)) {
+    throw new ModelVerifyError('POLICY_INVALID', 'Give either --certificate-identity with --certificate-oidc-issuer, or --key');
+  }
+  const trust = (await loadTrustedRoot({ useStaging: !!o.staging && !o.trustedRoot, ...(o.trustedRoot ? { trustedRoot: o.trustedRoot } : {}) })) ?? embeddedTrustRoot();
+  const artifact = await readArtifact(artifactArg);
+  const who = o.key
+    ? ({ kind: 'key', key: publicKeyFromPem(new TextDecoder().decode(await read(o.key, 'public key'))) } as const)
+    : ({ kind: 'identity', policy: { method: 'sigstore', identity: o.certificateIdentity ?? '', issuer: o.certificateOidcIssuer ?? '' } } as const);
+  const { signer } = await verifySigstoreBundle(bundle, who, trust, artifact);
+  process.stdout.write(`OK: ${signer.identity ?? 'key'}${signer.issuer ? ` (${signer.issuer})` : ''}, log ${signer.log?.url ?? ''} index ${signer.log?.logIndex ?? '?'}\n`);
+}
+
+export function registerVerifyBundle(program: Command): void {
+  program
+    .command('verify-bundle')
+    .description('verify a Sigstore bundle for a file or sha256:<hex> digest (Sigstore conformance protocol)')
+    .option('--staging', 'use the Sigstore staging trust root', false)
+    .requiredOption('--bundle <file>', 'the Sigstore bundle')
+    .option('--certificate-identity <identity>', 'expected signer identity (exact SAN)')
+    .option('--certificate-oidc-issuer <url>', 'expected OIDC issuer (exact)')
+    .option('--key <pem>', 'verify with this public key instead of a certificate identity')
+    .option('--trusted-root <file>', 'a Sigstore trusted_root.json (default: embedded production root)')
+    .argument('<file-or-digest>', 'the artifact, or sha256:<64 hex> of it')
+    .action(async (artifact: string, o: VerifyBundleOptions) => {
+      try {
+        await runVerifyBundle(artifact, o);
+        process.exitCode = 0;
+      } catch (e) {
+        const err = toModelVerifyError(e);
+        process.stderr.write(`Verification failed: ${err.message} [${err.code}]\n`);
+        process.exitCode = 1;
+      }
+    });
+}
