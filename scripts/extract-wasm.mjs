@@ -14,7 +14,8 @@ const version = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8
 const source = readFileSync(path.join(pkgDir, 'dist', 'index.esm.js'), 'utf8');
 
 const WANTED = ['sha256', 'blake2b', 'blake3'];
-const outDir = path.join(root, 'wasm');
+// An output directory may be given (the tests compare a fresh extraction with the committed files).
+const outDir = path.resolve(process.argv[2] ?? path.join(root, 'wasm'));
 mkdirSync(outDir, { recursive: true });
 
 // Each algorithm is emitted as `var name$X = "<alg>";` followed by `var data$X = "<base64>";`.

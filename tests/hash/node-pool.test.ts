@@ -1,0 +1,126 @@
+/** The worker_threads pool: cancellation ends every worker, a dying worker is an error (never a hang), progress, order. */
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodePoolBackend } from '../../cli/hash-pool.js';
+import { NodeFsSource } from '../../cli/node-source.js';
+import { ModelVerifyError } from '../../core/errors.js';
+import type { Progress } from '../../core/hash/backend.js';
+import type { HashJob } from '../../core/serialize/plan.js';
+import { buildHashWorker } from './build-worker.js';
+import { SyntheticSource } from './synthetic-source.js';
+
+const GiB = 2 ** 30;
+let workerUrl: URL;
+let dir: string;
+let big: NodeFsSource;
+const bigJobs: HashJob[] = [0, 1, 2, 3].map((i) => ({ id: `b${i}`, path: '.', start: i * GiB, end: (i + 1) * GiB, hash: 'sha256' }));
+
+beforeAll(async () => {
+  workerUrl = await buildHashWorker();
+  dir = mkdtempSync(path.join(tmpdir(), 'mv-pool-'));
+  // 4 GiB sparse file: hashing it takes seconds, so cancellation lands mid-job; it occupies no disk.
+  const fd = openSync(path.join(dir, 'big.bin'), 'w');
+  ftruncateSync(fd, 4 * GiB);
+  closeSync(fd);
+  big = await NodeFsSource.open(path.join(dir, 'big.bin'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
+
+/** Aborts as soon as the first bytes have been hashed, so the abort lands while workers are busy. */
+function abortOnFirstProgress(): { ctl: AbortController; onProgress: (p: Progress) => void } {
+  const ctl = new AbortController();
+  return { ctl, onProgress: (p) => p.bytesDone > 0 && ctl.abort(new ModelVerifyError('ABORTED', 'cancelled by the test')) };
+}
+
+describe('cancellation', () => {
+  it('file jobs: rejects with the abort reason and leaves no worker running', async () => {
+    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const { ctl, onProgress } = abortOnFirstProgress();
+    const run = pool.run(bigJobs, big, { signal: ctl.signal, onProgress });
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(pool.liveWorkers).toBe(0);
+  });
+
+  it('streamed jobs: rejects and leaves no worker running', async () => {
+    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const source = new SyntheticSource({ a: 512 << 20, b: 512 << 20 });
+    const { ctl, onProgress } = abortOnFirstProgress();
+    const jobs: HashJob[] = ['a', 'b'].map((p) => ({ id: p, path: p, start: 0, end: 512 << 20, hash: 'blake3' }));
+    await expect(pool.run(jobs, source, { signal: ctl.signal, onProgress })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(pool.liveWorkers).toBe(0);
+  });
+
+  it('a worker stuck in a job is terminated by the abort', async () => {
+    const pool = new NodePoolBackend({ workerUrl: fixture('hang-worker.mjs'), threads: 2 });
+    const { ctl, onProgress } = abortOnFirstProgress();
+    await expect(pool.run(bigJobs, big, { signal: ctl.signal, onProgress })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(pool.liveWorkers).toBe(0);
+  });
+
+  it('an already aborted signal starts nothing', async () => {
+    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    await expect(pool.run(bigJobs, big, { signal: AbortSignal.abort() })).rejects.toThrow();
+    expect(pool.liveWorkers).toBe(0);
+  });
+});
+
+describe('worker crashes surface as errors', () => {
+  for (const name of ['crash-exit-worker.mjs', 'crash-throw-worker.mjs']) {
+    it(name, async () => {
+      const pool = new NodePoolBackend({ workerUrl: fixture(name), threads: 2 });
+      const err = await pool.run(bigJobs, big).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelVerifyError);
+      expect((err as ModelVerifyError).code).toBe('INTERNAL');
+      expect((err as ModelVerifyError).message).toMatch(/hash worker crashed/);
+      expect(pool.liveWorkers).toBe(0);
+    });
+  }
+});
+
+describe('results and progress', () => {
+  it('keys digests by job id whatever the completion order, and reports every byte', async () => {
+    writeFileSync(path.join(dir, 'small.bin'), 'abc');
+    const src = await NodeFsSource.open(dir);
+    const jobs: HashJob[] = [
+      { id: 'big', path: 'big.bin', start: 0, end: 64 << 20, hash: 'sha256' },
+      { id: 'small', path: 'small.bin', start: 0, end: 3, hash: 'sha256' },
+      { id: 'empty', path: 'small.bin', start: 0, end: 0, hash: 'blake2b' },
+    ];
+    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const events: Progress[] = [];
+    try {
+      const got = await pool.run(jobs, src, { onProgress: (p) => events.push(p) });
+      expect(Buffer.from(got.get('small')!).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+      expect(Buffer.from(got.get('big')!).toString('hex')).toBe('3b6a07d0d404fab4e23b6d34bc6696a6a312dd92821332385e5af7c01c421351');
+      expect(got.get('empty')!.length).toBe(64);
+      expect(events.at(-1)).toMatchObject({ bytesDone: (64 << 20) + 3, bytesTotal: (64 << 20) + 3, resourcesDone: 3, resourcesTotal: 3 });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a file that shrank while being hashed is MODEL_CHANGED', async () => {
+    writeFileSync(path.join(dir, 'short.bin'), 'abc');
+    const src = await NodeFsSource.open(dir);
+    const pool = new NodePoolBackend({ workerUrl, threads: 1 });
+    try {
+      await expect(pool.run([{ id: 'short.bin', path: 'short.bin', start: 0, end: 10, hash: 'sha256' }], src)).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: 'short.bin' });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a missing file is IO_ERROR', async () => {
+    const src = await NodeFsSource.open(dir);
+    const pool = new NodePoolBackend({ workerUrl, threads: 1 });
+    try {
+      await expect(pool.run([{ id: 'nope', path: 'nope.bin', start: 0, end: 10, hash: 'sha256' }], src)).rejects.toMatchObject({ code: 'IO_ERROR' });
+    } finally {
+      await pool.close();
+    }
+  });
+});
