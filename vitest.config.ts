@@ -21,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
-          include: PORTABLE,
+          include: [...PORTABLE, 'tests/hash/*.browser.test.ts'],
           testTimeout: 60_000,
           browser: {
             enabled: true,
@@ -33,7 +33,7 @@ export default defineConfig({
       },
       {
         plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-04-26' } })],
-        test: { name: 'workers', include: PORTABLE, testTimeout: 60_000 },
+        test: { name: 'workers', include: [...PORTABLE, 'tests/hash/*.workers.test.ts'], testTimeout: 60_000 },
       },
       {
         // The edge Worker itself (wrangler.toml: R2, KV, assets) in workerd; *.workers.test.ts stay out of 'node'.
