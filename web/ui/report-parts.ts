@@ -23,7 +23,7 @@ function digestCell(d: string | undefined, algorithm: string): TemplateResult {
 /** Per-file status table. `times` are measured seconds per resource when the UI saw them. */
 export function fileTable(report: VerificationReport, times?: ReadonlyMap<string, number>): TemplateResult {
   const rows = [...report.resources].sort((a, b) => Number(a.status === 'ok') - Number(b.status === 'ok') || (a.name < b.name ? -1 : 1));
-  return html`
+  return html`<div class="table-wrap">
     <table part="files" class="files">
       <caption>
         Files (${report.resources.filter((r) => r.status === 'ok').length} of ${report.resources.length} match)
@@ -53,7 +53,7 @@ export function fileTable(report: VerificationReport, times?: ReadonlyMap<string
         })}
       </tbody>
     </table>
-  `;
+  </div>`;
 }
 
 function row(label: string, value: unknown): TemplateResult | typeof nothing {
@@ -122,6 +122,9 @@ export const reportStyles = css`
   .muted {
     color: var(--mv-muted, #5b6270);
   }
+  .table-wrap {
+    overflow-x: auto;
+  }
   table.files {
     border-collapse: collapse;
     width: 100%;
@@ -146,6 +149,7 @@ export const reportStyles = css`
   table.files th.name {
     font-weight: 500;
     word-break: break-all;
+    min-width: 8em;
   }
   td.status {
     white-space: nowrap;
