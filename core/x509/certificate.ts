@@ -4,6 +4,7 @@ import * as pkijs from 'pkijs';
 import { fail } from '../errors.js';
 import { ab, toHex } from '../util/bytes.js';
 import { parseSpki, type PublicKeyInfo } from '../crypto/keys.js';
+import { schemeFromAlgorithm, verifyBytes } from '../crypto/verify.js';
 
 export const OID = {
   basicConstraints: '2.5.29.19',
@@ -145,8 +146,12 @@ export function validity(c: Certificate): { notBefore: Date; notAfter: Date } {
   return { notBefore: c.cert.notBefore.value, notAfter: c.cert.notAfter.value };
 }
 
+const keyOf = new WeakMap<Certificate, PublicKeyInfo>();
+
 export function certPublicKey(c: Certificate): PublicKeyInfo {
-  return parseSpki(new Uint8Array(c.cert.subjectPublicKeyInfo.toSchema().toBER(false)));
+  let k = keyOf.get(c);
+  if (!k) keyOf.set(c, (k = parseSpki(new Uint8Array(c.cert.subjectPublicKeyInfo.toSchema().toBER(false)))));
+  return k;
 }
 
 export async function summarize(c: Certificate): Promise<CertSummary> {
@@ -170,13 +175,36 @@ export async function summarize(c: Certificate): Promise<CertSummary> {
   };
 }
 
-/** Checks that `issuer`'s key signed `child` (pkijs over WebCrypto: RSA PKCS#1/PSS, ECDSA, Ed25519). */
-export async function signedBy(child: Certificate, issuer: Certificate): Promise<boolean> {
-  try {
-    return await child.cert.verify(issuer.cert);
-  } catch {
-    return false;
+const signedCache = new WeakMap<Certificate, WeakMap<Certificate, Promise<boolean>>>();
+
+/**
+ * Checks that `issuer`'s key signed `child`, over WebCrypto with cached key imports (pkijs re-imports the key
+ * on every call, which dominated Sigstore verification time); pkijs covers algorithms we do not map (e.g. SHA-1).
+ * Results are memoised per certificate pair: trust-root chains are checked once per process.
+ */
+export function signedBy(child: Certificate, issuer: Certificate): Promise<boolean> {
+  let byIssuer = signedCache.get(child);
+  if (!byIssuer) signedCache.set(child, (byIssuer = new WeakMap()));
+  let p = byIssuer.get(issuer);
+  if (!p) {
+    p = (async () => {
+      try {
+        const scheme = (() => {
+          try {
+            return schemeFromAlgorithm(child.cert.signatureAlgorithm);
+          } catch {
+            return null;
+          }
+        })();
+        if (!scheme) return await child.cert.verify(issuer.cert);
+        return await verifyBytes(certPublicKey(issuer), scheme, new Uint8Array(child.cert.signatureValue.valueBlock.valueHexView), child.cert.tbsView);
+      } catch {
+        return false;
+      }
+    })();
+    byIssuer.set(issuer, p);
   }
+  return p;
 }
 
 export function sameCert(a: Certificate, b: Certificate): boolean {

@@ -9,7 +9,8 @@ import { DIGEST_OIDS, digest, schemeFromAlgorithm, verifyBytes } from '../../cry
 import type { HashName } from '../../crypto/keys.js';
 import { buildChain } from '../../x509/chain.js';
 import { certPublicKey, extKeyUsage, subjectKeyId, type Certificate } from '../../x509/certificate.js';
-import { ab, equalBytes, toHex } from '../../util/bytes.js';
+import { equalBytes, toHex } from '../../util/bytes.js';
+import { children, readTlv, type Tlv } from '../../x509/der.js';
 import { within, type Authority, type TrustRoot } from '../trust-root.js';
 
 const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
@@ -37,39 +38,81 @@ function der(o: { toSchema(): asn1js.AsnType }): Uint8Array {
   return new Uint8Array(o.toSchema().toBER(false));
 }
 
+// The envelope (TimeStampResp → ContentInfo → SignedData) and TSTInfo are walked as DER by hand: pkijs'
+// schema matching of them (and of the embedded certificates, which we ignore) cost more CPU than all the
+// cryptography of a Sigstore verification. Only the SignerInfo, which needs its attribute model, goes to pkijs.
+const OID_DER = {
+  signedData: Uint8Array.of(0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02),
+  tstInfo: Uint8Array.of(0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04),
+};
+
+function expectTag(t: Tlv | undefined, tag: number, what: string): Tlv {
+  if (!t || t.tag !== tag) bad(`The RFC 3161 timestamp is malformed (${what})`);
+  return t!;
+}
+
+function smallInt(b: Uint8Array, t: Tlv): number {
+  if (t.end - t.body < 1 || t.end - t.body > 4) bad('The RFC 3161 timestamp is malformed (integer)');
+  let v = 0;
+  for (let i = t.body; i < t.end; i++) v = v * 256 + b[i]!;
+  return v;
+}
+
+/** GeneralizedTime as RFC 3161 requires it: YYYYMMDDhhmmss[.f+]Z. */
+function generalizedTime(text: string): Date {
+  const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{1,9}))?Z$/.exec(text);
+  if (!m) bad('The timestamp genTime is not a valid GeneralizedTime');
+  const ms = m![7] ? Math.floor(Number(`0.${m![7]}`) * 1000) : 0;
+  const d = new Date(Date.UTC(+m![1]!, +m![2]! - 1, +m![3]!, +m![4]!, +m![5]!, +m![6]!, ms));
+  if (Number.isNaN(d.getTime())) bad('The timestamp genTime is not a valid time');
+  return d;
+}
+
+const IMPRINT_OIDS: Record<string, HashName> = {
+  '0609608648016503040201': 'SHA-256',
+  '0609608648016503040202': 'SHA-384',
+  '0609608648016503040203': 'SHA-512',
+};
+
+function parseTstInfo(b: Uint8Array): { genTime: Date; imprintHash: HashName; imprint: Uint8Array } {
+  const top = readTlv(b, 0);
+  if (top.end !== b.length || top.tag !== 0x30) bad('The timestamp TSTInfo is malformed');
+  // version, policy, messageImprint, serialNumber, genTime, …
+  const [version, , imprint, , genTime] = children(b, top);
+  if (smallInt(b, expectTag(version, 0x02, 'TSTInfo version')) !== 1) bad('Unsupported TSTInfo version');
+  const [alg, hashed] = children(b, expectTag(imprint, 0x30, 'messageImprint'));
+  const oid = children(b, expectTag(alg, 0x30, 'imprint algorithm'))[0];
+  const imprintHash = oid ? IMPRINT_OIDS[toHex(b.subarray(oid.start, oid.end))] : undefined;
+  if (!imprintHash) bad('Unsupported timestamp message imprint algorithm');
+  const h = expectTag(hashed, 0x04, 'imprint');
+  const g = expectTag(genTime, 0x18, 'genTime');
+  return { genTime: generalizedTime(new TextDecoder().decode(b.subarray(g.body, g.end))), imprintHash: imprintHash!, imprint: b.slice(h.body, h.end) };
+}
+
 export function parseTimestamp(bytes: Uint8Array): ParsedTimestamp {
-  let signed: pkijs.SignedData;
   try {
-    const asn = asn1js.fromBER(ab(bytes));
-    if (asn.offset === -1 || asn.offset !== bytes.length) throw new Error('trailing bytes');
-    const resp = new pkijs.TimeStampResp({ schema: asn.result });
-    if (resp.status.status !== 0 && resp.status.status !== 1) bad(`The timestamp authority refused the request (status ${resp.status.status})`);
-    const token = resp.timeStampToken;
-    if (!token || token.contentType !== OID_SIGNED_DATA) bad('The timestamp response carries no signed token');
-    signed = new pkijs.SignedData({ schema: token!.content });
+    const top = readTlv(bytes, 0);
+    if (top.end !== bytes.length || top.tag !== 0x30) bad('The RFC 3161 timestamp is malformed (trailing bytes)');
+    const [statusInfo, token] = children(bytes, top);
+    const status = smallInt(bytes, expectTag(children(bytes, expectTag(statusInfo, 0x30, 'status'))[0], 0x02, 'status'));
+    if (status !== 0 && status !== 1) bad(`The timestamp authority refused the request (status ${status})`);
+    const [ct, explicit] = children(bytes, expectTag(token, 0x30, 'token'));
+    if (!ct || !equalBytes(bytes.subarray(ct.start, ct.end), OID_DER.signedData)) bad('The timestamp response carries no signed token');
+    const sd = children(bytes, expectTag(children(bytes, expectTag(explicit, 0xa0, 'token content'))[0], 0x30, 'SignedData'));
+    // SignedData: version, digestAlgorithms, encapContentInfo, [0] certificates?, [1] crls?, signerInfos
+    const [eType, eContent] = children(bytes, expectTag(sd[2], 0x30, 'encapContentInfo'));
+    if (!eType || !equalBytes(bytes.subarray(eType.start, eType.end), OID_DER.tstInfo)) bad('The timestamp token does not contain a TSTInfo');
+    const octets = expectTag(children(bytes, expectTag(eContent, 0xa0, 'eContent'))[0], 0x04, 'eContent');
+    const tstInfoDer = bytes.slice(octets.body, octets.end);
+    const signers = children(bytes, expectTag(sd[sd.length - 1], 0x31, 'signerInfos'));
+    if (signers.length !== 1) bad('The timestamp token must have exactly one signer');
+    const si = signers[0]!;
+    const signer = new pkijs.SignerInfo({ schema: asn1js.fromBER(bytes.slice(si.start, si.end).buffer).result });
+    return { ...parseTstInfo(tstInfoDer), tstInfoDer, signer };
   } catch (e) {
     if ((e as { code?: string }).code === 'TIMESTAMP_INVALID') throw e;
-    bad(`The RFC 3161 timestamp is malformed: ${(e as Error).message}`);
+    return bad(`The RFC 3161 timestamp is malformed: ${(e as Error).message}`);
   }
-  const eci = signed!.encapContentInfo;
-  if (eci.eContentType !== OID_TST_INFO || !eci.eContent) bad('The timestamp token does not contain a TSTInfo');
-  const tstInfoDer = new Uint8Array(eci.eContent!.getValue());
-  let tst: pkijs.TSTInfo;
-  try {
-    tst = new pkijs.TSTInfo({ schema: asn1js.fromBER(ab(tstInfoDer)).result });
-  } catch {
-    bad('The timestamp TSTInfo is malformed');
-  }
-  if (signed!.signerInfos.length !== 1) bad('The timestamp token must have exactly one signer');
-  const imprintHash = DIGEST_OIDS[tst!.messageImprint.hashAlgorithm.algorithmId];
-  if (!imprintHash) bad(`Unsupported timestamp message imprint algorithm ${tst!.messageImprint.hashAlgorithm.algorithmId}`);
-  return {
-    genTime: tst!.genTime,
-    imprintHash: imprintHash!,
-    imprint: new Uint8Array(tst!.messageImprint.hashedMessage.valueBlock.valueHexView),
-    tstInfoDer,
-    signer: signed!.signerInfos[0]!,
-  };
 }
 
 function signerMatches(si: pkijs.SignerInfo, leaf: Certificate): boolean {
