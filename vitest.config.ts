@@ -32,7 +32,8 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-04-26' } })],
+        // CompiledWasm: `.wasm` imports become precompiled modules, as wrangler does (not Vite's runtime instantiation).
+        plugins: [cloudflareTest({ miniflare: { compatibilityDate: '2026-04-26', modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }] } })],
         test: { name: 'workers', include: [...PORTABLE, 'tests/hash/*.workers.test.ts'], testTimeout: 60_000 },
       },
       {

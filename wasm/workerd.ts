@@ -19,13 +19,15 @@ export function digestStreamCtor(): DigestStreamCtor | undefined {
   return (globalThis.crypto as unknown as { DigestStream?: DigestStreamCtor }).DigestStream;
 }
 
-/** SHA-256 of a stream with crypto.DigestStream; undefined where the runtime lacks it. */
+/** SHA-256 of a stream with crypto.DigestStream (throws where the runtime lacks it). */
 export async function digestStreamSha256(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const Ctor = digestStreamCtor();
   if (!Ctor) throw new Error('crypto.DigestStream is not available in this runtime');
   const sink = new Ctor('SHA-256');
+  const digest = sink.digest;
+  digest.catch(() => {}); // rejects too when the pipe fails; the pipe's error is the one reported
   await stream.pipeTo(sink);
-  return new Uint8Array(await sink.digest);
+  return new Uint8Array(await digest);
 }
 
 /** Call once at Worker start-up, before any hashing. */

@@ -44,7 +44,7 @@ function jobs(alg: HashAlgorithm): HashJob[] {
 
 /** The same files with no `file()` accessor: bytes go through the page to the workers. */
 function streamOnly(src: FileModelSource): ModelSource {
-  return { name: src.name, listable: true, list: (o) => src.list(o), stat: (p) => src.stat(p), open: (p, r, s) => src.open(p, r, s) };
+  return { name: src.name, listable: true, list: (o) => src.list(o), stat: (p) => src.stat(p), open: (p, r) => src.open(p, r) };
 }
 
 let backends: BrowserBackend[] = [];
