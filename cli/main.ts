@@ -3,13 +3,15 @@
  * plus the conformance adapter entry points `verify-model` / `sign-model`.
  */
 import { Command, Option } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { MAX_BUNDLE_BYTES } from '../core/bundle/reader.js';
 import path from 'node:path';
 import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { Progress } from '../core/hash/backend.js';
 import type { Policy } from '../core/policy/types.js';
 import type { VerificationReport } from '../core/verify/report.js';
 import { renderFailure, renderSuccess } from './render.js';
+import { registerSign } from './sign.js';
 import { registerVerifyBundle } from './verify-bundle.js';
 
 const VERSION = '0.1.0';
@@ -40,10 +42,15 @@ async function readText(p: string, what: string): Promise<string> {
   }
 }
 
-async function readBytes(p: string, what: string): Promise<Uint8Array> {
+/** Reads a whole input file, refusing anything larger than `max` before reading it. */
+async function readBytes(p: string, what: string, max = MAX_BUNDLE_BYTES): Promise<Uint8Array> {
   try {
+    const st = await stat(p);
+    if (!st.isFile()) throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': not a regular file`);
+    if (st.size > max) throw new ModelVerifyError('BUNDLE_TOO_LARGE', `The ${what} '${p}' is larger than ${max} bytes`);
     return new Uint8Array(await readFile(p));
   } catch (e) {
+    if (e instanceof ModelVerifyError) throw e;
     throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': ${(e as Error).message}`, { cause: e });
   }
 }
@@ -260,16 +267,7 @@ export function buildProgram(): Command {
       process.exitCode = report.verified ? 0 : 1;
     });
 
-  program
-    .command('sign-model')
-    .description('conformance adapter: sign, exit code only')
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .action(() => {
-      process.stderr.write('sign-model: signing is not available in this version of model-verify\n');
-      process.exitCode = 2;
-    });
-
+  registerSign(program); // `sign key|certificate|sigstore` and the `sign-model` adapter (cli/sign.ts)
   registerVerifyBundle(program); // Sigstore conformance `verify-bundle` (cli/verify-bundle.ts)
 
   return program;

@@ -1,0 +1,265 @@
+/**
+ * `model-verify sign key|certificate|sigstore MODEL` and the conformance adapter `sign-model`.
+ * Flag-compatible with the reference (`--private_key` etc. are normalized by main.ts). The signature is
+ * checked by our verifier, written to a temporary file beside the target and renamed into place, so a failed
+ * run never leaves a partial model.sig.
+ */
+import { Command, Option } from 'commander';
+import { constants } from 'node:fs';
+import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelVerifyError, isModelVerifyError, toModelVerifyError } from '../core/errors.js';
+import type { HashAlgorithm } from '../core/manifest/types.js';
+
+/** Environment variable holding the private key passphrase (the reference's `--password` equivalent for CI). */
+export const PASSWORD_ENV = 'MODEL_SIGNING_PASSWORD';
+
+export interface SignCliOptions {
+  signature: string;
+  privateKey?: string;
+  /** true = prompt (flag without a value); a string = the passphrase itself. */
+  password?: string | boolean;
+  signingCertificate?: string;
+  certificateChain?: string[];
+  ignorePaths?: string[];
+  ignoreGitPaths: boolean;
+  allowSymlinks?: boolean;
+  useShards?: boolean;
+  shardSize?: string;
+  hash: string;
+  identityToken?: string;
+  trustConfig?: string;
+  useStaging?: boolean;
+  quiet?: boolean;
+}
+
+async function readText(p: string, what: string): Promise<string> {
+  try {
+    return await readFile(p, 'utf8');
+  } catch (e) {
+    throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Reads a line from the terminal without echoing it. */
+async function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(buf);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003') return done(new ModelVerifyError('ABORTED', 'Cancelled'));
+        if (ch === '\u007f' || ch === '\b') buf = buf.slice(0, -1);
+        else buf += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** The private key, asking for a passphrase (flag value, environment, or terminal prompt) only if it is encrypted. */
+async function loadPrivateKey(o: SignCliOptions) {
+  const { readPrivateKey } = await import('../core/sign/private-key.js');
+  if (!o.privateKey) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--private-key'");
+  const pem = await readText(o.privateKey, 'private key');
+  let password = typeof o.password === 'string' ? o.password : process.env[PASSWORD_ENV] || undefined;
+  try {
+    return await readPrivateKey(pem, password === undefined ? {} : { password });
+  } catch (e) {
+    const needsPrompt = isModelVerifyError(e) && e.code === 'KEY_PASSWORD' && password === undefined;
+    if (!needsPrompt) throw e;
+    if (!process.stdin.isTTY) {
+      throw new ModelVerifyError('KEY_PASSWORD', `The private key is encrypted: set ${PASSWORD_ENV} or run in a terminal to be asked for the password`);
+    }
+    password = await promptHidden(`Password for ${o.privateKey}: `);
+    return readPrivateKey(pem, { password });
+  }
+}
+
+function serializationOptions(o: SignCliOptions): { hashType: HashAlgorithm; shardSize?: number } {
+  const hashType = o.hash as HashAlgorithm;
+  if (!['sha256', 'blake2b', 'blake3'].includes(hashType)) throw new ModelVerifyError('SERIALIZATION_UNSUPPORTED', `Unsupported --hash '${o.hash}' (sha256, blake2b or blake3)`);
+  if (o.shardSize === undefined && !o.useShards) return { hashType };
+  const n = o.shardSize === undefined ? 1_000_000_000 : Number(o.shardSize);
+  if (!/^[1-9][0-9]*$/.test(o.shardSize ?? '1') || !Number.isSafeInteger(n)) {
+    throw new ModelVerifyError('SERIALIZATION_UNSUPPORTED', `--shard-size must be a positive whole number of bytes, got '${o.shardSize}'`);
+  }
+  return { hashType, shardSize: n };
+}
+
+/** Fails early (before hashing) when the signature cannot be written where asked. */
+async function checkWritable(sigPath: string): Promise<void> {
+  const dir = path.dirname(path.resolve(sigPath));
+  const st = await stat(sigPath).catch(() => null);
+  if (st?.isDirectory()) throw new ModelVerifyError('IO_ERROR', `The signature path '${sigPath}' is a directory`);
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
+    await access(dir, constants.W_OK);
+  } catch (e) {
+    throw new ModelVerifyError('IO_ERROR', `Cannot write the signature: directory '${dir}' does not exist or is not writable`, { cause: e });
+  }
+}
+
+/** Writes via a temporary file in the same directory and an atomic rename. */
+export async function writeAtomically(target: string, bytes: Uint8Array): Promise<void> {
+  const tmp = path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, target);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw new ModelVerifyError('IO_ERROR', `Cannot write the signature '${target}': ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Shared by `sign <pki>` and `sign-model`. Returns the root digest on success; throws ModelVerifyError. */
+export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelPath: string, o: SignCliOptions): Promise<{ rootDigest: string; files: number }> {
+  if (method === 'sigstore') {
+    throw new ModelVerifyError('UNSUPPORTED', 'Keyless (sigstore) signing is not available in this version: sign with `sign key` or `sign certificate`');
+  }
+  const [{ NodeFsSource }, { NodePoolBackend }, { modelRelative }, { signModel }, { keySigner, certificateSigner }] = await Promise.all([
+    import('./node-source.js'),
+    import('./hash-pool.js'),
+    import('./paths.js'),
+    import('../core/sign/sign-model.js'),
+    import('../core/sign/signers.js'),
+  ]);
+  const ser = serializationOptions(o);
+  const source = await NodeFsSource.open(modelPath);
+  await checkWritable(o.signature);
+  const key = await loadPrivateKey(o);
+  let signer;
+  if (method === 'key') {
+    signer = keySigner(key);
+  } else {
+    if (!o.signingCertificate) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--signing-certificate'");
+    const leaf = await readText(o.signingCertificate, 'signing certificate');
+    const chain = await Promise.all((o.certificateChain ?? []).map((c) => readText(c, 'certificate chain')));
+    signer = certificateSigner(key, leaf, chain);
+  }
+  // CWD-relative ignores and the signature itself, mapped into the model (outside → dropped, as the reference does).
+  const ignorePaths: string[] = [];
+  if (!source.isFile) {
+    for (const p of [...(o.ignorePaths ?? []), o.signature]) {
+      const rel = modelRelative(source.root, p);
+      if (rel === '.') throw new ModelVerifyError('PATH_UNSAFE', `'${p}' is the model directory itself and cannot be ignored`);
+      if (rel !== null) ignorePaths.push(rel);
+      else if (p !== o.signature && !o.quiet) process.stderr.write(`WARNING: Ignore path '${p}' is outside the model and has no effect\n`);
+    }
+  }
+  const backend = new NodePoolBackend();
+  backend.warm();
+  let res;
+  try {
+    res = await signModel(source, signer, { ...ser, ignorePaths, ignoreGitPaths: o.ignoreGitPaths, allowSymlinks: !!o.allowSymlinks, backend });
+  } finally {
+    await backend.close(); // workers still starting up would otherwise keep a failed run alive
+  }
+  await writeAtomically(o.signature, res.bundle);
+  return { rootDigest: res.manifest.rootDigest, files: new Set(res.manifest.resources.map((r) => r.path)).size };
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function report(e: unknown): void {
+  const err = toModelVerifyError(e, 'SIGN_FAILED');
+  process.stderr.write(`Signing failed with error: ${err.message} [${err.code}]\n`);
+  process.exitCode = 1;
+}
+
+export function registerSign(program: Command): void {
+  const sign = program.command('sign').description('sign a model (PKI: key, certificate or sigstore)');
+  for (const method of ['key', 'certificate', 'sigstore'] as const) {
+    const cmd = sign
+      .command(method)
+      .argument('<model>', 'model directory or single file')
+      .option('--signature <path>', 'where to write the signature (relative to the current directory)', 'model.sig')
+      .option('--ignore-paths <path>', 'file or directory to leave out (repeatable; relative to the current directory)', collect)
+      .option('--no-ignore-git-paths', 'also sign .git, .gitattributes, .github and .gitignore at the model root')
+      .option('--allow-symlinks', 'hash symlinked files that stay inside the model', false)
+      .option('--use-shards', 'serialize by shards (default shard size 1000000000 bytes)', false)
+      .option('--shard-size <bytes>', 'shard size in bytes (implies --use-shards)')
+      .addOption(new Option('--hash <algorithm>', 'content hash').choices(['sha256', 'blake2b', 'blake3']).default('sha256'))
+      .option('-q, --quiet', 'print nothing on success', false);
+    if (method === 'key' || method === 'certificate') {
+      cmd
+        .requiredOption('--private-key <pem>', 'EC private key: SEC1, PKCS#8 or encrypted PKCS#8 (PEM)')
+        .option('--password [password]', `passphrase of an encrypted key (without a value: ask; or set ${PASSWORD_ENV})`);
+    }
+    if (method === 'key') cmd.description('sign with an EC private key (P-256, P-384 or P-521)');
+    if (method === 'certificate') {
+      cmd
+        .description('sign with an EC private key and its X.509 certificate')
+        .requiredOption('--signing-certificate <pem>', 'certificate of the signing key (PEM)')
+        .option('--certificate-chain <pem>', 'intermediate certificate(s) to include after it (PEM; repeatable)', collect);
+    }
+    if (method === 'sigstore') {
+      cmd
+        .description('keyless signing with Sigstore (not available yet)')
+        .option('--identity-token <jwt>', 'OIDC identity token (or SIGSTORE_ID_TOKEN)')
+        .option('--trust-config <file>', 'a Sigstore ClientTrustConfig JSON')
+        .option('--use-staging', 'use the Sigstore staging instance', false)
+        .option('--use-ambient-credentials', 'accepted for compatibility', false)
+        .option('--oauth-force-oob', 'accepted for compatibility', false)
+        .option('--client-id <id>', 'accepted for compatibility')
+        .option('--client-secret <secret>', 'accepted for compatibility');
+    }
+    cmd.action(async (model: string, o: SignCliOptions) => {
+      try {
+        const r = await runSign(method, model, o);
+        if (!o.quiet) process.stdout.write(`Signing succeeded: ${o.signature} (${r.files} files, root sha256:${r.rootDigest})\n`);
+      } catch (e) {
+        report(e);
+      }
+    });
+  }
+
+  program
+    .command('sign-model')
+    .description('conformance adapter: sign, exit code only')
+    .addOption(new Option('--method <method>').choices(['key', 'certificate', 'sigstore']).makeOptionMandatory())
+    .requiredOption('--model-path <path>')
+    .requiredOption('--output-bundle <path>')
+    .option('--private-key <pem>')
+    .option('--signing-cert <pem>')
+    .option('--cert-chain <pem>', 'chain certificate (repeatable)', collect)
+    .option('--ignore-paths <abs>', 'absolute path inside the model (repeatable)', collect)
+    .option('--identity-token <jwt>')
+    .option('--use-staging', '', false)
+    .action(async (o: { method: 'key' | 'certificate' | 'sigstore'; modelPath: string; outputBundle: string; privateKey?: string; signingCert?: string; certChain?: string[]; ignorePaths?: string[]; identityToken?: string; useStaging?: boolean }) => {
+      try {
+        await runSign(o.method, o.modelPath, {
+          signature: o.outputBundle,
+          ignoreGitPaths: true,
+          hash: 'sha256',
+          quiet: true,
+          ...(o.privateKey ? { privateKey: o.privateKey } : {}),
+          ...(o.signingCert ? { signingCertificate: o.signingCert } : {}),
+          ...(o.certChain ? { certificateChain: o.certChain } : {}),
+          ...(o.ignorePaths ? { ignorePaths: o.ignorePaths } : {}),
+          ...(o.identityToken ? { identityToken: o.identityToken } : {}),
+          ...(o.useStaging ? { useStaging: true } : {}),
+        });
+      } catch (e) {
+        report(e);
+      }
+    });
+}
