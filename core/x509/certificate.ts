@@ -55,14 +55,19 @@ export function parseCertificate(der: Uint8Array, what = 'Certificate'): Certifi
   } catch {
     fail('CERT_MALFORMED', `${what} is not a valid DER X.509 certificate`);
   }
+  let outer: Uint8Array, inner: Uint8Array, reencoded: Uint8Array;
+  try {
+    outer = new Uint8Array(cert.signatureAlgorithm.toSchema().toBER(false));
+    inner = new Uint8Array(cert.signature.toSchema().toBER(false));
+    reencoded = new Uint8Array(cert.toSchema(true).toBER(false));
+  } catch {
+    fail('CERT_MALFORMED', `${what} is not a valid DER X.509 certificate`);
+  }
   // RFC 5280 §4.1.1.2: the unsigned outer algorithm must equal the signed one (OpenSSL enforces it too).
-  const outer = new Uint8Array(cert.signatureAlgorithm.toSchema().toBER(false));
-  const inner = new Uint8Array(cert.signature.toSchema().toBER(false));
   if (outer.length !== inner.length || outer.some((b, i) => b !== inner[i])) {
     fail('CERT_MALFORMED', `${what}: its signature algorithm does not match the signed one`);
   }
   // The parser is lenient BER; the unsigned outer layers must be exact DER or their bytes could vary freely.
-  const reencoded = new Uint8Array(cert.toSchema(true).toBER(false));
   if (reencoded.length !== der.length || reencoded.some((b, i) => b !== der[i])) {
     fail('CERT_MALFORMED', `${what} is not DER-encoded`);
   }
