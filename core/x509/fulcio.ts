@@ -57,7 +57,8 @@ export function fulcioIdentity(c: Certificate): FulcioIdentity {
   const san = extension(c, OID.subjectAltName);
   if (san) {
     const names = san.parsedValue as pkijs.AltName | undefined;
-    if (!names?.altNames) fail('CERT_MALFORMED', 'Malformed subjectAltName extension');
+    // pkijs yields an empty list for a SAN it cannot parse: that is malformed, not "no identity".
+    if (!names?.altNames?.length) fail('CERT_MALFORMED', 'Malformed subjectAltName extension');
     for (const n of names.altNames) {
       if ((n.type === 1 || n.type === 6) && typeof n.value === 'string') sans.push(n.value);
       if (n.type === 0) {

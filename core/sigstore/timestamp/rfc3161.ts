@@ -9,7 +9,7 @@ import { DIGEST_OIDS, digest, schemeFromAlgorithm, verifyBytes } from '../../cry
 import type { HashName } from '../../crypto/keys.js';
 import { buildChain } from '../../x509/chain.js';
 import { certPublicKey, extKeyUsage, subjectKeyId, type Certificate } from '../../x509/certificate.js';
-import { equalBytes, toHex } from '../../util/bytes.js';
+import { concatBytes, equalBytes, toHex } from '../../util/bytes.js';
 import { children, readTlv, type Tlv } from '../../x509/der.js';
 import { within, type Authority, type TrustRoot } from '../trust-root.js';
 
@@ -89,6 +89,13 @@ function parseTstInfo(b: Uint8Array): { genTime: Date; imprintHash: HashName; im
   return { genTime: generalizedTime(new TextDecoder().decode(b.subarray(g.body, g.end))), imprintHash: imprintHash!, imprint: b.slice(h.body, h.end) };
 }
 
+/** OCTET STRING content; CMS is BER, so a constructed string (as pkijs writes) is the concatenation of its parts. */
+function octetString(b: Uint8Array, t: Tlv | undefined): Uint8Array {
+  if (t?.tag === 0x04) return b.slice(t.body, t.end);
+  const parts = children(b, expectTag(t, 0x24, 'eContent'));
+  return concatBytes(...parts.map((p) => b.subarray(expectTag(p, 0x04, 'eContent part').body, p.end)));
+}
+
 export function parseTimestamp(bytes: Uint8Array): ParsedTimestamp {
   try {
     const top = readTlv(bytes, 0);
@@ -102,8 +109,7 @@ export function parseTimestamp(bytes: Uint8Array): ParsedTimestamp {
     // SignedData: version, digestAlgorithms, encapContentInfo, [0] certificates?, [1] crls?, signerInfos
     const [eType, eContent] = children(bytes, expectTag(sd[2], 0x30, 'encapContentInfo'));
     if (!eType || !equalBytes(bytes.subarray(eType.start, eType.end), OID_DER.tstInfo)) bad('The timestamp token does not contain a TSTInfo');
-    const octets = expectTag(children(bytes, expectTag(eContent, 0xa0, 'eContent'))[0], 0x04, 'eContent');
-    const tstInfoDer = bytes.slice(octets.body, octets.end);
+    const tstInfoDer = octetString(bytes, children(bytes, expectTag(eContent, 0xa0, 'eContent'))[0]);
     const signers = children(bytes, expectTag(sd[sd.length - 1], 0x31, 'signerInfos'));
     if (signers.length !== 1) bad('The timestamp token must have exactly one signer');
     const si = signers[0]!;
