@@ -1,0 +1,281 @@
+// npm run bench — hashing throughput of model-verify against native baselines (issue 4), in every runtime.
+//   Node:     the whole CLI process verifying a real signature (`verify key`) vs `openssl dgst -sha256` over the
+//             same files one after another; a multi-file model and one big file; peak RSS on a large model.
+//   Chromium: BrowserBackend over Files picked from disk, vs hash-wasm's raw single-thread speed.
+//   workerd:  SHA-256 of a generated stream (crypto.DigestStream path), crypto.subtle, static wasm.
+//   Sigstore: bench/sigstore.mjs (bundle crypto check) when present.
+// Sizes (MiB unless noted) via env or flags: --small, BENCH_FILES=8 BENCH_FILE_MB=256 BENCH_BIG_MB=2048
+// BENCH_BROWSER_FILE_MB=128 BENCH_BROWSER_BIG_MB=1024 BENCH_WORKERD_MB=256 BENCH_RSS_GB=8 (0 skips)
+// BENCH_REPS=3 BENCH_DIR=<data dir, default $TMPDIR/model-verify-bench> BENCH_ONLY=node,chromium,workerd,rss,sigstore
+// Results: a table on stdout and bench/results.json. Data files are kept in BENCH_DIR for the next run.
+import { build } from 'esbuild';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const small = argv.includes('--small');
+const num = (name, full, smallValue) => Number(process.env[name] ?? (small ? smallValue : full));
+const cfg = {
+  files: num('BENCH_FILES', 8, 8),
+  fileMb: num('BENCH_FILE_MB', 256, 32),
+  bigMb: num('BENCH_BIG_MB', 2048, 256),
+  browserFileMb: num('BENCH_BROWSER_FILE_MB', 128, 16),
+  browserBigMb: num('BENCH_BROWSER_BIG_MB', 1024, 128),
+  workerdMb: num('BENCH_WORKERD_MB', 256, 64),
+  rssGb: num('BENCH_RSS_GB', 8, 1),
+  reps: num('BENCH_REPS', 3, 3),
+  dir: process.env.BENCH_DIR ?? path.join(tmpdir(), 'model-verify-bench'),
+  only: (process.env.BENCH_ONLY ?? 'node,chromium,workerd,rss,sigstore').split(','),
+};
+const MiB = 1 << 20;
+const work = path.join(cfg.dir, 'work');
+mkdirSync(work, { recursive: true });
+const results = { date: new Date().toISOString(), config: cfg, machine: {}, node: {}, chromium: {}, workerd: {}, rss: {}, sigstore: {} };
+const table = [];
+const row = (runtime, what, mbps, ratio, note = '') => table.push({ runtime, what, 'MB/s': mbps === null ? '' : mbps.toFixed(0), ratio: ratio ?? '', note });
+const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = (s) => process.stderr.write(`[bench] ${s}\n`);
+
+results.machine = {
+  node: process.version,
+  cpus: (() => {
+    try {
+      return execFileSync('nproc').toString().trim();
+    } catch {
+      return '?';
+    }
+  })(),
+  openssl: execFileSync('openssl', ['version']).toString().trim(),
+  // Other work on the machine skews every figure: recorded at the start and the end.
+  loadavgStart: loadavg(),
+};
+
+// ---------- data ----------
+/** Writes `bytes` of random-looking data (one random 16 MiB block, each MiB stamped with its index), unless present. */
+function ensureFile(file, bytes) {
+  if (existsSync(file) && statSync(file).size === bytes) return;
+  mkdirSync(path.dirname(file), { recursive: true });
+  const block = randomFillSync(Buffer.allocUnsafe(16 * MiB));
+  const fd = openSync(file, 'w');
+  try {
+    for (let pos = 0, k = 0; pos < bytes; pos += block.length) {
+      for (let o = 0; o < block.length; o += MiB) block.writeUInt32LE(k++, o);
+      writeSync(fd, block, 0, Math.min(block.length, bytes - pos), pos);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+function makeModel(name, count, mb) {
+  const dir = path.join(cfg.dir, name);
+  const files = Array.from({ length: count }, (_, i) => path.join(dir, `${name}-${String(i).padStart(2, '0')}.bin`));
+  for (const f of files) ensureFile(f, Math.round(mb * MiB));
+  return { dir, files, bytes: files.reduce((n, f) => n + statSync(f).size, 0) };
+}
+
+/** `openssl dgst -sha256` over the files one after another (one process): wall ms and digests. */
+function openssl(files) {
+  const t0 = performance.now();
+  const out = execFileSync('openssl', ['dgst', '-sha256', '-r', ...files], { maxBuffer: 1 << 24 }).toString();
+  const ms = performance.now() - t0;
+  const digests = {};
+  for (const line of out.trim().split('\n')) {
+    const m = line.match(/^([0-9a-f]{64}) \*?(.+)$/);
+    if (m) digests[path.resolve(m[2])] = m[1];
+  }
+  return { ms, digests };
+}
+
+let signer;
+async function sign(model, digests) {
+  if (!signer) {
+    const outfile = path.join(work, 'sign-model.mjs');
+    await build({ entryPoints: [path.join(root, 'bench/sign-model.ts')], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+    signer = await import(pathToFileURL(outfile).href);
+  }
+  const rel = Object.fromEntries(model.files.map((f) => [path.relative(model.dir, f).split(path.sep).join('/'), digests[path.resolve(f)]]));
+  return signer.signModel(model.dir, rel, work);
+}
+
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+/** The real CLI, whole process: `model-verify verify key`. Wall ms, max RSS (KiB, via /usr/bin/time), success. */
+function cliVerify(model, signed) {
+  const args = [path.join(root, 'bin/model-verify.js'), 'verify', 'key', '--signature', signed.signature, '--public-key', signed.publicKey, '--no-progress', model.dir];
+  const cmd = TIME ? TIME : process.execPath;
+  const full = TIME ? ['-f', 'MAXRSS_KB=%M', process.execPath, ...args] : args;
+  const t0 = performance.now();
+  const r = spawnSync(cmd, full, { encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  const rss = Number(r.stderr.match(/MAXRSS_KB=(\d+)/)?.[1] ?? NaN);
+  if (r.status !== 0 || !/Verification succeeded/.test(r.stdout)) throw new Error(`CLI verification failed (${r.status}): ${r.stdout}\n${r.stderr}`);
+  return { ms, rssKb: rss };
+}
+
+async function nodeCase(label, model) {
+  log(`${label}: ${(model.bytes / MiB).toFixed(0)} MiB in ${model.files.length} file(s)`);
+  openssl(model.files); // warm the page cache and the binary
+  const base = [];
+  let digests;
+  for (let i = 0; i < cfg.reps; i++) {
+    const r = openssl(model.files);
+    base.push(r.ms);
+    digests = r.digests;
+  }
+  const signed = await sign(model, digests);
+  cliVerify(model, signed); // warm-up
+  const ours = [];
+  let rss = 0;
+  for (let i = 0; i < cfg.reps; i++) {
+    const r = cliVerify(model, signed);
+    ours.push(r.ms);
+    rss = Math.max(rss, r.rssKb || 0);
+  }
+  const res = {
+    bytes: model.bytes,
+    files: model.files.length,
+    cliMs: ours,
+    opensslMs: base,
+    cliMBps: mbps(model.bytes, median(ours)),
+    opensslMBps: mbps(model.bytes, median(base)),
+    ratioTimeVsOpenssl: median(ours) / median(base),
+    cliMaxRssMB: rss / 1024,
+  };
+  row('node', `${label}: CLI verify (whole process)`, res.cliMBps, `${res.ratioTimeVsOpenssl.toFixed(2)}× openssl time`, `median of ${cfg.reps}: ${median(ours).toFixed(0)} ms`);
+  row('node', `${label}: openssl dgst -sha256, sequential`, res.opensslMBps, '1.00', `median ${median(base).toFixed(0)} ms`);
+  return res;
+}
+
+// ---------- Node ----------
+if (cfg.only.includes('node')) {
+  const multi = makeModel(`model-${cfg.files}x${cfg.fileMb}`, cfg.files, cfg.fileMb);
+  results.node.multi = await nodeCase(`${cfg.files} × ${cfg.fileMb} MiB`, multi);
+  const one = makeModel(`model-1x${cfg.bigMb}`, 1, cfg.bigMb);
+  results.node.single = await nodeCase(`1 × ${cfg.bigMb} MiB`, one);
+  results.node.singleSpeedVsOpenssl = results.node.single.opensslMs && median(results.node.single.opensslMs) / median(results.node.single.cliMs);
+}
+
+// ---------- Chromium ----------
+if (cfg.only.includes('chromium')) {
+  log('chromium: building the page');
+  const smallModel = makeModel(`browser-${cfg.files}x${cfg.browserFileMb}`, cfg.files, cfg.browserFileMb);
+  const bigModel = makeModel(`browser-1x${cfg.browserBigMb}`, 1, cfg.browserBigMb);
+  const expected = { ...openssl(smallModel.files).digests, ...openssl(bigModel.files).digests };
+  const { build: viteBuild } = await import('vite');
+  const pageDir = path.join(work, 'page');
+  await viteBuild({ configFile: false, root: path.join(root, 'bench/browser'), logLevel: 'warn', build: { outDir: pageDir, emptyOutDir: true, target: 'es2022' }, worker: { format: 'es' } });
+  const server = createServer((req, res) => {
+    const p = path.join(pageDir, decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/$/, '/index.html'));
+    if (!p.startsWith(pageDir) || !existsSync(p)) return res.writeHead(404).end();
+    const type = p.endsWith('.html') ? 'text/html' : p.endsWith('.js') ? 'text/javascript' : p.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
+    res.writeHead(200, { 'content-type': type }).end(readFileSync(p));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--enable-precise-memory-info'], headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://localhost:${server.address().port}/`);
+    await page.setInputFiles('#files', [...smallModel.files, ...bigModel.files]);
+    log('chromium: hashing');
+    const r = await page.evaluate((o) => window.hashBench(o), { smallNames: smallModel.files.map((f) => path.basename(f)), bigName: path.basename(bigModel.files[0]), reps: cfg.reps, rawMb: Math.min(256, cfg.browserBigMb) });
+    // The digests must be right, or the speed means nothing.
+    for (const c of r.cases.slice(0, 2)) {
+      const dirFiles = c.name.includes('big') ? bigModel.files : smallModel.files;
+      for (const f of dirFiles) if (c.digests[path.basename(f)] !== expected[path.resolve(f)]) throw new Error(`chromium digest mismatch for ${f}`);
+    }
+    const [multi, big, raw] = r.cases;
+    const rawMBps = mbps(raw.bytes, median(raw.ms));
+    results.chromium = {
+      version: browser.version(),
+      hardwareConcurrency: r.hardwareConcurrency,
+      multi: { ...multi, MBps: mbps(multi.bytes, median(multi.ms)), digests: undefined },
+      big: { ...big, MBps: mbps(big.bytes, median(big.ms)), digests: undefined, vsRawHashWasm: mbps(big.bytes, median(big.ms)) / rawMBps },
+      rawHashWasm: { ...raw, MBps: rawMBps, digests: undefined },
+    };
+    const heapMB = (c) => `page heap ${(c.heapBase / MiB).toFixed(1)} → peak ${(c.heapPeak / MiB).toFixed(1)} MiB`;
+    row('chromium', `${cfg.files} × ${cfg.browserFileMb} MiB Files, ${multi.workers} workers`, results.chromium.multi.MBps, '', heapMB(multi));
+    row('chromium', `1 × ${cfg.browserBigMb} MiB File`, results.chromium.big.MBps, `${results.chromium.big.vsRawHashWasm.toFixed(2)}× raw hash-wasm`, heapMB(big));
+    row('chromium', raw.name, rawMBps, '1.00', '');
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+// ---------- workerd ----------
+if (cfg.only.includes('workerd')) {
+  log('workerd: bundling');
+  const wdir = path.join(work, 'workerd');
+  mkdirSync(wdir, { recursive: true });
+  const wasmExternal = {
+    name: 'wasm-external',
+    setup(b) {
+      // workerd imports .wasm as precompiled modules: keep them as separate modules next to the bundle.
+      b.onResolve({ filter: /\.wasm$/ }, (a) => {
+        const src = path.resolve(a.resolveDir, a.path);
+        copyFileSync(src, path.join(wdir, path.basename(src)));
+        return { path: `./${path.basename(src)}`, external: true };
+      });
+    },
+  };
+  const scriptPath = path.join(wdir, 'index.mjs');
+  await build({ entryPoints: [path.join(root, 'bench/workerd-entry.ts')], outfile: scriptPath, bundle: true, platform: 'neutral', format: 'esm', target: 'es2022', plugins: [wasmExternal], logLevel: 'warning', mainFields: ['module', 'main'] });
+  const { Miniflare } = await import('miniflare');
+  const mf = new Miniflare({ modules: true, scriptPath, modulesRoot: wdir, modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }], compatibilityDate: '2026-04-26' });
+  try {
+    const cases = ['digeststream', 'digeststream-raw', 'subtle', 'wasm-sha256', 'blake3'];
+    const out = {};
+    for (const c of cases) {
+      const inside = [];
+      const outside = [];
+      let digest;
+      for (let i = 0; i < cfg.reps + 1; i++) {
+        const t0 = performance.now();
+        const r = await (await mf.dispatchFetch(`http://bench/?mb=${cfg.workerdMb}&case=${c}`)).json();
+        if (i === 0) continue; // warm-up
+        outside.push(performance.now() - t0);
+        inside.push(r.ms);
+        digest = r.digest;
+      }
+      out[c] = { inWorkerMs: inside, outsideMs: outside, MBps: mbps(cfg.workerdMb * MiB, median(inside)), digest };
+    }
+    // One random MiB repeated, regenerated per request: equal digests only within a request, so check lengths only.
+    results.workerd = out;
+    const label = { digeststream: 'SHA-256 stream via StreamingBackend → crypto.DigestStream', 'digeststream-raw': 'SHA-256 stream piped into DigestStream directly', subtle: 'SHA-256 crypto.subtle one-shot (buffered)', 'wasm-sha256': 'SHA-256 static wasm (hash-wasm binary)', blake3: 'BLAKE3 stream via static wasm' };
+    for (const c of cases) row('workerd', `${cfg.workerdMb} MiB: ${label[c]}`, out[c].MBps, c === 'digeststream' ? '' : `${(out[c].MBps / out.digeststream.MBps).toFixed(2)}× DigestStream`, `in-Worker median ${median(out[c].inWorkerMs).toFixed(0)} ms, request ${median(out[c].outsideMs).toFixed(0)} ms`);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+// ---------- peak RSS on a large model ----------
+if (cfg.only.includes('rss') && cfg.rssGb > 0) {
+  const model = makeModel(`model-rss-${cfg.rssGb}g`, 8, (cfg.rssGb * 1024) / 8);
+  log(`rss: ${(model.bytes / 2 ** 30).toFixed(1)} GiB model`);
+  const { digests } = openssl(model.files);
+  const signed = await sign(model, digests);
+  const r = cliVerify(model, signed);
+  results.rss = { bytes: model.bytes, cliMs: r.ms, maxRssMB: r.rssKb / 1024, MBps: mbps(model.bytes, r.ms) };
+  row('node', `${cfg.rssGb} GiB model: CLI verify peak RSS ${(r.rssKb / 1024).toFixed(0)} MB`, results.rss.MBps, '', `${r.ms.toFixed(0)} ms (cache state as left by data generation)`);
+}
+
+// ---------- Sigstore crypto check ----------
+if (cfg.only.includes('sigstore') && existsSync(path.join(root, 'bench/sigstore.mjs'))) {
+  log('sigstore: bench/sigstore.mjs');
+  const r = spawnSync(process.execPath, [path.join(root, 'bench/sigstore.mjs')], { encoding: 'utf8', env: { ...process.env, RUNS: process.env.RUNS ?? '20' } });
+  results.sigstore = { status: r.status, lines: r.stdout.trim().split('\n').filter(Boolean) };
+  for (const l of results.sigstore.lines) row('sigstore', l.split(':')[0], null, '', l.slice(l.indexOf(':') + 1).trim());
+}
+
+results.machine.loadavgEnd = loadavg();
+writeFileSync(path.join(root, 'bench/results.json'), JSON.stringify({ ...results, table }, null, 2) + '\n');
+console.table(table);
+console.log(`load average at start ${results.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')}, at end ${results.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')} (${results.machine.cpus} cores)`);
+console.log(`results: bench/results.json (data kept in ${cfg.dir})`);
