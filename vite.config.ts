@@ -12,6 +12,8 @@ const here = import.meta.dirname;
 export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
     return {
+      // Relative asset URLs: the worker is found next to model-verify.js wherever a CDN puts it.
+      base: './',
       publicDir: false,
       build: {
         outDir: resolve(here, 'dist'),
@@ -27,7 +29,11 @@ export default defineConfig(({ mode }) => {
         // One file for the CDN: no chunks to resolve (workers and wasm still go beside it as assets).
         rolldownOptions: { output: { codeSplitting: false } },
       },
-      worker: { format: 'es' },
+      worker: {
+        format: 'es',
+        // A stable name beside the module (no hash), so CDN users and CSP worker-src rules can name it.
+        rolldownOptions: { output: { entryFileNames: 'model-verify-[name].js' } },
+      },
     };
   }
   return {

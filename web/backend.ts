@@ -1,41 +1,55 @@
 /**
- * Picks the hash backend for this page. Wasm can be blocked by a Content-Security-Policy without
- * 'wasm-unsafe-eval'; the element must still work there, so pure-JS hashers (slower) replace hash-wasm.
+ * The hash backend for this page: web/hash's BrowserBackend (a Web Worker pool; WebCrypto, hash-wasm, or pure
+ * JS when a CSP blocks wasm; on the page when Workers cannot start). One pool per page, created on first use
+ * (never at import time) and reused across verifications.
  */
-import { registerHasher } from '../core/hash/hasher.js';
-import { StreamingBackend, type HashBackend } from '../core/hash/backend.js';
-import { blake2b } from '@noble/hashes/blake2.js';
-import { blake3 } from '@noble/hashes/blake3.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import type { HashBackend, HashRunOptions } from '../core/hash/backend.js';
+import type { HashJob } from '../core/serialize/plan.js';
+import type { ModelSource } from '../core/serialize/source.js';
+import { BrowserBackend } from './hash/browser-backend.js';
 
-/** The smallest valid module (magic + version): compiling it fails only when the embedder forbids wasm. */
-const EMPTY_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+/**
+ * Runs one verification at a time on a shared pool: the pool's workers hold one task each, so concurrent
+ * runs (a page with many badges) would trip over each other. One after another, each run gets every worker.
+ */
+export class SerialBackend implements HashBackend {
+  readonly name: string;
+  private tail: Promise<void> = Promise.resolve();
 
-export function wasmAllowed(): boolean {
-  try {
-    return typeof WebAssembly === 'object' && new WebAssembly.Module(EMPTY_WASM) instanceof WebAssembly.Module;
-  } catch {
-    return false;
+  constructor(private readonly inner: HashBackend) {
+    this.name = inner.name;
+  }
+
+  async run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+    const prev = this.tail;
+    let done!: () => void;
+    const mine = new Promise<void>((r) => (done = r));
+    this.tail = prev.then(() => mine); // the next run waits for the previous one *and* this one
+    try {
+      await untilOrAborted(prev, opts.signal);
+      return await this.inner.run(jobs, source, opts);
+    } finally {
+      done();
+    }
   }
 }
 
-let pureJs = false;
-export function usePureJsHashers(): void {
-  if (pureJs) return;
-  pureJs = true;
-  const wrap = (h: { update(b: Uint8Array): unknown; digest(): Uint8Array }) => ({ update: (c: Uint8Array) => void h.update(c), digest: () => h.digest() });
-  registerHasher('sha256', () => wrap(sha256.create()));
-  registerHasher('blake2b', () => wrap(blake2b.create({ dkLen: 64 })));
-  registerHasher('blake3', () => wrap(blake3.create()));
+function untilOrAborted(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
-let chosen: Promise<HashBackend> | undefined;
+let shared: HashBackend | undefined;
 
-/** Decided once per page, on first use (never at import time). */
-export function browserHashBackend(): Promise<HashBackend> {
-  chosen ??= (async () => {
-    if (!wasmAllowed()) usePureJsHashers();
-    return new StreamingBackend(2);
-  })();
-  return chosen;
+export async function browserHashBackend(): Promise<HashBackend> {
+  shared ??= new SerialBackend(new BrowserBackend());
+  return shared;
 }

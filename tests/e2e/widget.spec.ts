@@ -40,7 +40,9 @@ async function openAndWait(page: Page, path: string): Promise<Record<string, Rec
     const log = (window as unknown as { __mv?: Record<string, Recorded> }).__mv ?? {};
     return Object.values(log).filter((r) => r.result).length === n;
   }, ids.length);
-  expect(scripts).toEqual(['/dist/model-verify.js']);
+  // The page names one script; the only other one is the hash worker the module loads from beside itself.
+  expect(scripts[0]).toBe('/dist/model-verify.js');
+  expect(new Set(scripts.slice(1))).toEqual(new Set(scripts.length > 1 ? ['/dist/model-verify-hash-worker.js'] : []));
   return page.evaluate(() => (window as unknown as { __mv: Record<string, Recorded> }).__mv);
 }
 
@@ -54,7 +56,11 @@ function label(page: Page, id: string) {
 
 test.describe('<model-verify> element', () => {
   test('key and certificate goldens verify over HTTP; a tampered copy fails', async ({ page }) => {
+    const workers: string[] = [];
+    page.on('worker', (w) => workers.push(new URL(w.url()).pathname));
     const log = await openAndWait(page, '/pages/widget.html');
+    // Hashing ran in the worker pool, loaded from beside the module.
+    expect(workers).toContain('/dist/model-verify-hash-worker.js');
     for (const g of GOLDENS.filter((x) => x.method !== 'sigstore')) {
       const r = log[g.name]!;
       expect(r.start, g.name).toBe(1);
@@ -107,7 +113,7 @@ test.describe('<model-verify> element', () => {
     await expect(label(page, 'tampered-v1.1.0-sigstore')).toHaveText('failed · signme-1 modified');
   });
 
-  test('still verifies (with pure-JS hashing) when a CSP blocks WebAssembly', async ({ page }) => {
+  test('still verifies (pure-JS hashing on the page) when a CSP blocks WebAssembly and workers', async ({ page }) => {
     const log = await openAndWait(page, '/pages/widget-csp.html');
     const wasm = await page.evaluate(() =>
       WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(
