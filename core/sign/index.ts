@@ -4,3 +4,4 @@ export { generateSigningKey, type GeneratedKey } from './generate.js';
 export { keySigner, certificateSigner, type BundleSigner, type EnvelopeJson } from './signers.js';
 export { signModel, signPayload, buildModelPayload, DEFAULT_SHARD_SIZE, type SignOptions, type SignResult } from './sign-model.js';
 export { buildStatement, statementPayload } from './statement.js';
+export * from './keyless/index.js';

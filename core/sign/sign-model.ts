@@ -87,7 +87,7 @@ export async function signPayload(payload: Uint8Array, signer: BundleSigner, sig
   const material = await signer.verificationMaterial(envelope, signal);
   const bundle = utf8Encode(JSON.stringify({ mediaType: MEDIA_TYPE_V03, verificationMaterial: material, dsseEnvelope: envelope }));
   try {
-    await verifySignature(bundle, signer.selfCheckPolicy(), signal ? { signal } : {});
+    await verifySignature(bundle, signer.selfCheckPolicy(), { ...(signal ? { signal } : {}), ...(signer.trustedRoot !== undefined ? { trustedRoot: signer.trustedRoot } : {}) });
   } catch (e) {
     // Keep the verifier's code (CERT_USAGE, CERT_EXPIRED, …): it names what is wrong with the inputs.
     const err = toModelVerifyError(e, 'SIGN_FAILED');

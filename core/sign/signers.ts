@@ -27,6 +27,8 @@ export interface BundleSigner {
   verificationMaterial(envelope: EnvelopeJson, signal?: AbortSignal): Promise<JsonObject>;
   /** A policy under which our own verifier must accept the result (checked before anything is written). */
   selfCheckPolicy(): Policy;
+  /** Sigstore trust material for that check (keyless only; the embedded production root when absent). */
+  readonly trustedRoot?: unknown;
 }
 
 export async function ecdsaSign(key: SigningKey, data: Uint8Array): Promise<Uint8Array> {

@@ -1,0 +1,5 @@
+/** Keyless (Sigstore) signing: Fulcio + Rekor v1 + RFC 3161, over fetch and WebCrypto. */
+export { keylessSigner, type KeylessOptions, type KeylessSigner } from './signer.js';
+export { servicesFromConfig, PUBLIC_GOOD, STAGING, type SigningServices } from './services.js';
+export { readToken, type TokenClaims } from './token.js';
+export type { Fetch } from './http.js';
