@@ -26,8 +26,8 @@ export interface NodePoolOptions {
 }
 
 function defaultWorkerUrl(): URL {
-  // Bundled CLI: dist/cli/hash-worker.mjs sits next to model-verify.mjs. From sources (tests): the build output.
-  const candidates = [new URL('./hash-worker.mjs', import.meta.url), new URL('../dist/cli/hash-worker.mjs', import.meta.url)];
+  // Bundled CLI: dist/cli/hash-worker.mjs, beside model-verify.mjs or one up from a split chunk. From sources: the build output.
+  const candidates = ['./hash-worker.mjs', '../hash-worker.mjs', '../dist/cli/hash-worker.mjs'].map((p) => new URL(p, import.meta.url));
   const found = candidates.find((u) => existsSync(u));
   if (!found) throw new ModelVerifyError('INTERNAL', 'The hash worker script is missing: run `npm run build:cli`');
   return found;

@@ -6,6 +6,9 @@ await build({
   entryPoints: { 'model-verify': 'cli/main.ts', 'hash-worker': 'cli/hash-worker.ts' },
   outdir: 'dist/cli',
   outExtension: { '.js': '.mjs' },
+  // Dynamic imports stay lazy chunks (start-up cost: only what a command uses is loaded).
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
