@@ -3,7 +3,7 @@
  * streaming, no JS per chunk); BLAKE2b and BLAKE3 (and SHA-256 where a synchronous Hasher is needed) use
  * hash-wasm's binaries, imported statically because workerd refuses runtime wasm compilation.
  */
-import { registerHasher, registerStreamDigester } from '../core/hash/hasher.js';
+import { registerHasher, registerStreamDigester, type StreamSink } from '../core/hash/hasher.js';
 import blake2bModule from './blake2b.wasm';
 import blake3Module from './blake3.wasm';
 import sha256Module from './sha256.wasm';
@@ -30,10 +30,36 @@ export async function digestStreamSha256(stream: ReadableStream<Uint8Array>): Pr
   return new Uint8Array(await digest);
 }
 
+/** The core's StreamSink over a DigestStream writer: writes are queued natively, awaited only for back-pressure. */
+export function digestStreamSink(): StreamSink {
+  const Ctor = digestStreamCtor();
+  if (!Ctor) throw new Error('crypto.DigestStream is not available in this runtime');
+  const ds = new Ctor('SHA-256');
+  const writer = ds.getWriter();
+  let failed: unknown;
+  const note = (e: unknown) => void (failed ??= e);
+  ds.digest.catch(note);
+  return {
+    async write(chunk) {
+      if (failed !== undefined) throw failed;
+      await writer.ready;
+      writer.write(chunk).catch(note);
+    },
+    async finish() {
+      await writer.close();
+      if (failed !== undefined) throw failed;
+      return new Uint8Array(await ds.digest);
+    },
+    abort(reason) {
+      writer.abort(reason).catch(() => {});
+    },
+  };
+}
+
 /** Call once at Worker start-up, before any hashing. */
 export function registerWorkerdHashers(): void {
   registerHasher('sha256', () => wasmHasher(sha256Module, 'sha256'));
   registerHasher('blake2b', () => wasmHasher(blake2bModule, 'blake2b'));
   registerHasher('blake3', () => wasmHasher(blake3Module, 'blake3'));
-  if (digestStreamCtor()) registerStreamDigester('sha256', digestStreamSha256);
+  if (digestStreamCtor()) registerStreamDigester('sha256', digestStreamSink);
 }

@@ -83,51 +83,37 @@ export function largestFirst(jobs: readonly HashJob[]): HashJob[] {
 /** Hashes one job from a stream, checking the byte count (a file that changed size must not verify). */
 export async function hashJobFromStream(job: HashJob, source: ModelSource, tracker: ProgressTracker, signal?: AbortSignal): Promise<Uint8Array> {
   const native = streamDigester(job.hash);
-  const hasher = native ? null : await createHasher(job.hash);
+  const sink = native ? native() : null;
+  const hasher = sink ? null : await createHasher(job.hash);
   const expected = job.end - job.start;
   let seen = 0;
-  let digest: Uint8Array | undefined;
-  const stream = source.open(job.path, { start: job.start, end: job.end }, signal);
+  const reader = source.open(job.path, { start: job.start, end: job.end }, signal).getReader();
   try {
-    if (native) {
-      // Counted pass-through: progress, size check and cancellation still apply to native digests.
-      const counted = stream.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, ctl) {
-            signal?.throwIfAborted();
-            seen += chunk.byteLength;
-            if (seen > expected) throw new ModelVerifyError('MODEL_CHANGED', `'${job.path}' changed size while it was being verified`, { resource: job.id });
-            tracker.bytes(chunk.byteLength, job.id);
-            ctl.enqueue(chunk);
-          },
-        }),
-        signal ? { signal } : {},
-      );
-      digest = await native(counted);
-    } else {
-      const reader = stream.getReader();
-      try {
-        for (;;) {
-          signal?.throwIfAborted();
-          const { done, value } = await reader.read();
-          if (done) break;
-          seen += value.byteLength;
-          if (seen > expected) break;
-          hasher!.update(value);
-          tracker.bytes(value.byteLength, job.id);
-        }
-      } finally {
-        reader.releaseLock();
-      }
+    for (;;) {
+      signal?.throwIfAborted();
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += value.byteLength;
+      if (seen > expected) break;
+      if (sink) await sink.write(value);
+      else hasher!.update(value);
+      tracker.bytes(value.byteLength, job.id);
     }
   } catch (e) {
+    sink?.abort(e);
     if (e instanceof ModelVerifyError) throw e;
     if (signal?.aborted) throw signal.reason ?? e;
     fail('IO_ERROR', `Cannot read '${job.path}': ${(e as Error)?.message ?? e}`, { resource: job.id, cause: e });
+  } finally {
+    reader.releaseLock();
   }
-  if (seen !== expected) fail('MODEL_CHANGED', `'${job.path}' changed size while it was being verified`, { resource: job.id });
+  if (seen !== expected) {
+    sink?.abort(new Error('size changed'));
+    fail('MODEL_CHANGED', `'${job.path}' changed size while it was being verified`, { resource: job.id });
+  }
+  const digest = sink ? await sink.finish() : hasher!.digest();
   tracker.done(job.id);
-  return digest ?? hasher!.digest();
+  return digest;
 }
 
 export class StreamingBackend implements HashBackend {

@@ -38,10 +38,16 @@ export async function createHasher(alg: HashAlgorithm): Promise<Hasher> {
 }
 
 /**
- * Digests a whole byte stream natively (workerd's `crypto.DigestStream`): no per-chunk JS or wasm work,
- * which a synchronous Hasher cannot express. Backends prefer it over `createHasher` when one is registered.
+ * A native streaming digest (workerd's `crypto.DigestStream`): no per-chunk JS or wasm hashing, which a
+ * synchronous Hasher cannot express. Backends prefer it over `createHasher` when one is registered.
  */
-export type StreamDigester = (stream: ReadableStream<Uint8Array>) => Promise<Uint8Array>;
+export interface StreamSink {
+  /** Resolves when the sink can take more (back-pressure), not when the chunk is hashed. */
+  write(chunk: Uint8Array): Promise<void>;
+  finish(): Promise<Uint8Array>;
+  abort(reason: unknown): void;
+}
+export type StreamDigester = () => StreamSink;
 
 const streamRegistry = new Map<HashAlgorithm, StreamDigester>();
 
