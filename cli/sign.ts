@@ -130,12 +130,35 @@ export async function writeAtomically(target: string, bytes: Uint8Array): Promis
   }
 }
 
+/** Environment variable with an OIDC token for CI (as sigstore-python and cosign read it). */
+export const TOKEN_ENV = 'SIGSTORE_ID_TOKEN';
+
+/** Keyless signer from CLI options: services and trust root from --trust-config, or the public-good instance. */
+async function keylessFromOptions(o: SignCliOptions) {
+  const { keylessSigner, servicesFromConfig, PUBLIC_GOOD } = await import('../core/sign/keyless/index.js');
+  const token = o.identityToken ?? process.env[TOKEN_ENV];
+  if (!token) {
+    throw new ModelVerifyError('POLICY_INVALID', `No identity token: pass --identity-token or set ${TOKEN_ENV} (interactive sign-in is not available in the CLI yet)`);
+  }
+  if (o.trustConfig) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readText(o.trustConfig, 'trust config'));
+    } catch (e) {
+      if (isModelVerifyError(e)) throw e;
+      throw new ModelVerifyError('TRUST_ROOT_INVALID', `The trust config '${o.trustConfig}' is not valid JSON`, { cause: e });
+    }
+    return keylessSigner({ identityToken: token, services: servicesFromConfig(json), trustedRoot: json });
+  }
+  if (o.useStaging) {
+    throw new ModelVerifyError('UNSUPPORTED', 'Staging needs its trusted root, which is not bundled: pass --trust-config with a staging ClientTrustConfig');
+  }
+  return keylessSigner({ identityToken: token, services: PUBLIC_GOOD });
+}
+
 /** Shared by `sign <pki>` and `sign-model`. Returns the root digest on success; throws ModelVerifyError. */
 export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelPath: string, o: SignCliOptions): Promise<{ rootDigest: string; files: number }> {
-  if (method === 'sigstore') {
-    throw new ModelVerifyError('UNSUPPORTED', 'Keyless (sigstore) signing is not available in this version: sign with `sign key` or `sign certificate`');
-  }
-  const [{ NodeFsSource }, { NodePoolBackend }, { modelRelative }, { signModel }, { keySigner, certificateSigner }] = await Promise.all([
+  const [{ NodeFsSource }, { NodePoolBackend }, { modelRelative }, { buildModelPayload, signPayload }, { keySigner, certificateSigner }] = await Promise.all([
     import('./node-source.js'),
     import('./hash-pool.js'),
     import('./paths.js'),
@@ -145,15 +168,19 @@ export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelP
   const ser = serializationOptions(o);
   const source = await NodeFsSource.open(modelPath);
   await checkWritable(o.signature);
-  const key = await loadPrivateKey(o);
   let signer;
-  if (method === 'key') {
-    signer = keySigner(key);
+  if (method === 'sigstore') {
+    // Fail on a missing or expired token now; the short-lived certificate is requested after hashing.
+    const { readToken } = await import('../core/sign/keyless/token.js');
+    const token = o.identityToken ?? process.env[TOKEN_ENV];
+    if (token) readToken(token);
+  } else if (method === 'key') {
+    signer = keySigner(await loadPrivateKey(o));
   } else {
     if (!o.signingCertificate) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--signing-certificate'");
     const leaf = await readText(o.signingCertificate, 'signing certificate');
     const chain = await Promise.all((o.certificateChain ?? []).map((c) => readText(c, 'certificate chain')));
-    signer = certificateSigner(key, leaf, chain);
+    signer = certificateSigner(await loadPrivateKey(o), leaf, chain);
   }
   // CWD-relative ignores and the signature itself, mapped into the model (outside → dropped, as the reference does).
   const ignorePaths: string[] = [];
@@ -167,14 +194,16 @@ export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelP
   }
   const backend = new NodePoolBackend();
   backend.warm();
-  let res;
+  let built;
   try {
-    res = await signModel(source, signer, { ...ser, ignorePaths, ignoreGitPaths: o.ignoreGitPaths, allowSymlinks: !!o.allowSymlinks, backend });
+    built = await buildModelPayload(source, { ...ser, ignorePaths, ignoreGitPaths: o.ignoreGitPaths, allowSymlinks: !!o.allowSymlinks, backend });
   } finally {
     await backend.close(); // workers still starting up would otherwise keep a failed run alive
   }
-  await writeAtomically(o.signature, res.bundle);
-  return { rootDigest: res.manifest.rootDigest, files: new Set(res.manifest.resources.map((r) => r.path)).size };
+  signer ??= await keylessFromOptions(o);
+  const bundle = await signPayload(built.payload, signer);
+  await writeAtomically(o.signature, bundle);
+  return { rootDigest: built.manifest.rootDigest, files: new Set(built.manifest.resources.map((r) => r.path)).size };
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -213,9 +242,9 @@ export function registerSign(program: Command): void {
     }
     if (method === 'sigstore') {
       cmd
-        .description('keyless signing with Sigstore (not available yet)')
+        .description('keyless signing with Sigstore: Fulcio certificate for your OIDC identity, Rekor entry, timestamp')
         .option('--identity-token <jwt>', 'OIDC identity token (or SIGSTORE_ID_TOKEN)')
-        .option('--trust-config <file>', 'a Sigstore ClientTrustConfig JSON')
+        .option('--trust-config <file>', 'a Sigstore ClientTrustConfig JSON (signing services + trusted root)')
         .option('--use-staging', 'use the Sigstore staging instance', false)
         .option('--use-ambient-credentials', 'accepted for compatibility', false)
         .option('--oauth-force-oob', 'accepted for compatibility', false)
@@ -243,8 +272,9 @@ export function registerSign(program: Command): void {
     .option('--cert-chain <pem>', 'chain certificate (repeatable)', collect)
     .option('--ignore-paths <abs>', 'absolute path inside the model (repeatable)', collect)
     .option('--identity-token <jwt>')
+    .option('--trust-config <file>', 'ClientTrustConfig for a private or test Sigstore instance')
     .option('--use-staging', '', false)
-    .action(async (o: { method: 'key' | 'certificate' | 'sigstore'; modelPath: string; outputBundle: string; privateKey?: string; signingCert?: string; certChain?: string[]; ignorePaths?: string[]; identityToken?: string; useStaging?: boolean }) => {
+    .action(async (o: { method: 'key' | 'certificate' | 'sigstore'; modelPath: string; outputBundle: string; privateKey?: string; signingCert?: string; certChain?: string[]; ignorePaths?: string[]; identityToken?: string; trustConfig?: string; useStaging?: boolean }) => {
       try {
         await runSign(o.method, o.modelPath, {
           signature: o.outputBundle,
@@ -256,6 +286,7 @@ export function registerSign(program: Command): void {
           ...(o.certChain ? { certificateChain: o.certChain } : {}),
           ...(o.ignorePaths ? { ignorePaths: o.ignorePaths } : {}),
           ...(o.identityToken ? { identityToken: o.identityToken } : {}),
+          ...(o.trustConfig ? { trustConfig: o.trustConfig } : {}),
           ...(o.useStaging ? { useStaging: true } : {}),
         });
       } catch (e) {
