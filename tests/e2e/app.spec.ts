@@ -145,6 +145,22 @@ test.describe('verify app', () => {
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
   });
 
+  test('a different Sigstore identity is reported as signed by someone else', async ({ page }) => {
+    test.skip(!(await sigstoreAvailable()), 'core/sigstore answers UNSUPPORTED in this build');
+    const g = GOLDENS.find((x) => x.name === 'v1.1.0-sigstore')!;
+    await verifyFolder(page, { ...g, ignoreMe: true }, join(FIXTURES, g.name));
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
+    await page.getByLabel('Signer identity (email or URI)').fill('mallory@example.com');
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    const verdict = page.locator('#verdict');
+    await expect(verdict).toHaveAttribute('data-verdict', 'failed');
+    await expect(verdict).toContainText('Signed by someone else');
+    await page.getByLabel('OIDC issuer').fill('');
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(verdict).toContainText('The verification settings are incomplete');
+    await expect(verdict).toContainText('OIDC issuer');
+  });
+
   test('the wrong key is reported as a wrong key, not a crash', async ({ page }) => {
     const g = GOLDENS.find((x) => x.name === 'v1.1.0-certificate')!;
     await page.goto('/');
