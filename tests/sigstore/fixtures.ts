@@ -2,7 +2,8 @@
  * The four Sigstore goldens as in-memory data, imported with Vite `?raw` so the same tests run in Node,
  * Chromium and workerd (no filesystem there). The model files are ASCII text, so `?raw` keeps them byte-exact.
  */
-import { registerStreamDigester } from '../../core/hash/hasher.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { registerHasher } from '../../core/hash/hasher.js';
 import type { ListOptions, ModelEntry, ModelSource } from '../../core/serialize/source.js';
 import sig031 from '../fixtures/model-transparency/scripts/tests/v0.3.1-sigstore/model.sig?raw';
 import a031 from '../fixtures/model-transparency/scripts/tests/v0.3.1-sigstore/signme-1?raw';
@@ -74,16 +75,12 @@ export function sourceFor(g: SigstoreGolden): MemorySource {
 
 /**
  * workerd refuses runtime wasm compilation (hash-wasm's default), and the Worker's static-wasm hashers need
- * wrangler's module rules. These fixtures are a few bytes, so WebCrypto over the collected stream serves every
- * runtime; what these tests exercise is the signature path, not model hashing.
+ * wrangler's module rules. These fixtures are a few bytes, so @noble/hashes' SHA-256 serves there; what these
+ * tests exercise is the signature path, not model hashing.
  */
 if ((globalThis.crypto as unknown as { DigestStream?: unknown }).DigestStream) {
-  registerStreamDigester('sha256', async (stream) => {
-    const chunks: Uint8Array[] = [];
-    for await (const c of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(c);
-    const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let o = 0;
-    for (const c of chunks) all.set(c, (o += c.length) - c.length);
-    return new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+  registerHasher('sha256', () => {
+    const h = nobleSha256.create();
+    return { update: (c: Uint8Array) => void h.update(c), digest: () => h.digest() };
   });
 }

@@ -44,6 +44,9 @@ describe('message signatures (hashedrekord)', () => {
     await verify(b, who(), { digest: { algorithm: 'SHA-256', value: await sha256(artifact) } });
     await expect(verify(await inst.bundle({ artifact, rekor: 'v2' }), who(), { bytes: artifact })).rejects.toEqual(code('TIMESTAMP_MISSING'));
   });
+  test('a BER timestamp token (constructed eContent, as pkijs writes) is accepted', async () => {
+    await verify(await inst.bundle({ artifact, rekor: 'v2', tsa: 'ber' }), who(), { bytes: artifact });
+  });
   test('Rekor v1 entry plus a TSA timestamp: two verified times', async () => {
     const r = await verify(await inst.bundle({ artifact, rekor: 'v1', tsa: true }), who(), { bytes: artifact });
     expect(r.signer.timestamps?.map((t) => t.source).sort()).toEqual(['rfc3161', 'tlog']);

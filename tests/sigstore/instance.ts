@@ -91,7 +91,7 @@ export interface BundleOptions {
   statement?: Uint8Array;
   rekor: 'v1' | 'v2';
   kind?: 'hashedrekord' | 'dsse';
-  tsa?: boolean;
+  tsa?: boolean | 'ber';
   leaf?: LeafOptions;
   /** Sign with a bare key (managed-key bundle) instead of a Fulcio certificate. */
   keyMode?: boolean;
@@ -184,7 +184,7 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
     return makeCert({ ...opts, extensions: [...exts, sctExt(list)] });
   }
 
-  async function timestamp(signature: Uint8Array, at: Date): Promise<Uint8Array> {
+  async function timestamp(signature: Uint8Array, at: Date, berEContent = false): Promise<Uint8Array> {
     const tst = new pkijs.TSTInfo({
       version: 1,
       policy: '1.2.3.4',
@@ -196,6 +196,7 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
     const leaf = parseCertificate(tsaLeafDer).cert;
     const attrs = [
       new pkijs.Attribute({ type: '1.2.840.113549.1.9.3', values: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.9.16.1.4' })] }),
+      new pkijs.Attribute({ type: '1.2.840.113549.1.9.5', values: [new asn1js.UTCTime({ valueDate: at })] }), // signingTime, as real TSAs send
       new pkijs.Attribute({ type: '1.2.840.113549.1.9.4', values: [new asn1js.OctetString({ valueHex: ab(await sha256(tstDer)) })] }),
     ];
     const signedAttrs = new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: attrs });
@@ -209,13 +210,16 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
       signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.10045.4.3.2' }),
       signature: new asn1js.OctetString({ valueHex: ab(sig) }),
     });
-    const sd = new pkijs.SignedData({
-      version: 3,
-      digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: '2.16.840.1.101.3.4.2.1' })],
-      encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: '1.2.840.113549.1.9.16.1.4', eContent: new asn1js.OctetString({ valueHex: ab(tstDer) }) }),
-      signerInfos: [si],
+    // Real TSAs write eContent as a primitive OCTET STRING (DER); pkijs writes a constructed one (BER): offer both.
+    const eContent = berEContent
+      ? new pkijs.EncapsulatedContentInfo({ eContentType: '1.2.840.113549.1.9.16.1.4', eContent: new asn1js.OctetString({ valueHex: ab(tstDer) }) }).toSchema()
+      : new asn1js.Sequence({
+          value: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.9.16.1.4' }), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.OctetString({ valueHex: ab(tstDer) })] })],
+        });
+    const sd = new asn1js.Sequence({
+      value: [new asn1js.Integer({ value: 3 }), new asn1js.Set({ value: [new pkijs.AlgorithmIdentifier({ algorithmId: '2.16.840.1.101.3.4.2.1' }).toSchema()] }), eContent, new asn1js.Set({ value: [si.toSchema()] })],
     });
-    const token = new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.2', content: sd.toSchema(true) });
+    const token = new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.2', content: sd });
     const resp = new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.Integer({ value: 0 })] }), token.toSchema()] });
     return new Uint8Array(resp.toBER(false));
   }
@@ -294,7 +298,7 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
       const entry = await logEntry(utf8Encode(JSON.stringify(body)), o.rekor, kv[0], kv[1], at);
       const vm: Record<string, unknown> = leafDer ? { certificate: { rawBytes: b64(leafDer) } } : { publicKey: { hint: toHex(await sha256(spki)) } };
       vm.tlogEntries = [entry];
-      if (o.tsa) vm.timestampVerificationData = { rfc3161Timestamps: [{ signedTimestamp: b64(await timestamp(sig, new Date(at.getTime() + 1000))) }] };
+      if (o.tsa) vm.timestampVerificationData = { rfc3161Timestamps: [{ signedTimestamp: b64(await timestamp(sig, new Date(at.getTime() + 1000), o.tsa === 'ber')) }] };
       return JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: vm, ...content });
     },
   };
