@@ -67,6 +67,8 @@ export function parseCertificate(der: Uint8Array, what = 'Certificate'): Certifi
   if (outer.length !== inner.length || outer.some((b, i) => b !== inner[i])) {
     fail('CERT_MALFORMED', `${what}: its signature algorithm does not match the signed one`);
   }
+  // A signature is whole bytes; OpenSSL refuses a BIT STRING with unused bits here too.
+  if (cert.signatureValue.valueBlock.unusedBits !== 0) fail('CERT_MALFORMED', `${what} has a malformed signature value`);
   // The parser is lenient BER; the unsigned outer layers must be exact DER or their bytes could vary freely.
   if (reencoded.length !== der.length || reencoded.some((b, i) => b !== der[i])) {
     fail('CERT_MALFORMED', `${what} is not DER-encoded`);

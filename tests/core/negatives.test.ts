@@ -242,3 +242,16 @@ describe('non-DER certificate envelopes (found by the fuzzer)', () => {
     expect(r.errors[0]?.code).toBe('CERT_MALFORMED');
   });
 });
+
+describe('certificate signature BIT STRING (found by the fuzzer)', () => {
+  it('unused bits in the signature value → CERT_MALFORMED', async () => {
+    const g = KEY_CERT_GOLDENS.find((x) => x.name === 'v1.0.1-certificate')!;
+    const b = JSON.parse(readFileSync(sigPath(g), 'utf8'));
+    const der = Buffer.from(b.verificationMaterial.x509CertificateChain.certificates[0].rawBytes, 'base64');
+    expect(der.subarray(395, 400)).toEqual(Buffer.from([0x03, 0x82, 0x01, 0x81, 0x00]));
+    der[399] = 0x01;
+    b.verificationMaterial.x509CertificateChain.certificates[0].rawBytes = der.toString('base64');
+    const r = await run(g, { bundle: JSON.stringify(b) });
+    expect(r.errors[0]?.code).toBe('CERT_MALFORMED');
+  });
+});
