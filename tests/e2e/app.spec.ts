@@ -46,7 +46,12 @@ test.describe('verify app', () => {
       const verdict = page.locator('#verdict');
       await expect(verdict).toHaveAttribute('data-verdict', 'verified', { timeout: 30_000 });
       await expect(verdict).toContainText('Verified');
-      if (g.method === 'sigstore') await expect(verdict).toContainText(SIGSTORE_IDENTITY);
+      if (g.method === 'sigstore') {
+        await expect(verdict).toContainText(SIGSTORE_IDENTITY);
+        const signer = page.getByRole('region', { name: 'Signer' });
+        await expect(signer).toContainText(SIGSTORE_ISSUER);
+        await expect(signer.getByRole('link')).toHaveAttribute('href', /^https:\/\/search\.sigstore\.dev\/\?logIndex=\d+$/);
+      }
       const rows = page.locator('table.files tbody tr');
       await expect(rows).toHaveCount(g.singleFile ? 1 : 2);
       for (const status of await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')))) expect(status).toBe('ok');

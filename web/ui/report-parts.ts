@@ -76,7 +76,9 @@ export function signerPanel(report: VerificationReport): TemplateResult | typeof
   if (!s) return nothing;
   const c = s.certificate;
   const log = s.log;
-  const search = log?.url ?? (log && s.method === 'sigstore' ? `https://search.sigstore.dev/?logIndex=${encodeURIComponent(log.logIndex)}` : undefined);
+  // The public-good log has a search UI; other logs are named, not linked (their URL comes from the trust root).
+  const publicGood = log && s.method === 'sigstore' && (!log.url || /^https:\/\/rekor\.sigstore\.dev\/?$/.test(log.url));
+  const search = publicGood ? `https://search.sigstore.dev/?logIndex=${encodeURIComponent(log!.logIndex)}` : undefined;
   return html`
     <section part="signer" class="signer" aria-label="Signer">
       <h3>Signer</h3>
@@ -92,7 +94,7 @@ export function signerPanel(report: VerificationReport): TemplateResult | typeof
           ? row(
               'Transparency log',
               html`entry ${search ? html`<a href="${search}" target="_blank" rel="noopener noreferrer">${log.logIndex}</a>` : log.logIndex}
-              ${log.integratedTime ? html` · logged ${localTime(log.integratedTime)}` : nothing}`,
+              ${log.url && !search ? html` in ${log.url}` : nothing} ${log.integratedTime ? html` · logged ${localTime(log.integratedTime)}` : nothing}`,
             )
           : nothing}
         ${(s.timestamps ?? []).map((t) => row(t.source === 'rfc3161' ? 'Timestamp authority' : 'Log time', `${t.authority ? `${t.authority} · ` : ''}${localTime(t.time)}`))}
