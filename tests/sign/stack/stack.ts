@@ -58,7 +58,13 @@ export async function createStack(base = 'http://sigstore.test'): Promise<Stack>
   async function handle(method: string, path: string, type: string, body: Uint8Array) {
     log.push(`${method} ${path}`);
     try {
+      if (method === 'GET' && path === '/oidc/.well-known/openid-configuration') return json(oidc.discovery());
       if (method !== 'POST') throw new HttpError(405, 'POST only');
+      if (path === '/oidc/device/code') return json(oidc.deviceCode());
+      if (path === '/oidc/token') {
+        const r = await oidc.token(new URLSearchParams(new TextDecoder().decode(body)));
+        return { ...json(r), status: r.error ? 400 : 200 };
+      }
       if (path === '/fulcio/api/v2/signingCert') return json(await fulcio.signingCert(JSON.parse(new TextDecoder().decode(body))));
       if (path === '/rekor/api/v1/log/entries') return { ...json(await rekor.createEntry(JSON.parse(new TextDecoder().decode(body)))), status: 201 };
       if (path === '/tsa/api/v1/timestamp') {
@@ -68,7 +74,7 @@ export async function createStack(base = 'http://sigstore.test'): Promise<Stack>
       throw new HttpError(404, `no route ${path}`);
     } catch (e) {
       const status = e instanceof HttpError ? e.status : 500;
-      return { status, type: 'application/json', body: new TextEncoder().encode(JSON.stringify({ code: status, message: (e as Error).message })) };
+      return { status, type: 'application/json', body: new TextEncoder().encode(JSON.stringify({ code: status, error: (e as Error).message, message: (e as Error).message })) };
     }
   }
 
