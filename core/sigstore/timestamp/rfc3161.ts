@@ -107,13 +107,19 @@ export function parseTimestamp(bytes: Uint8Array): ParsedTimestamp {
     if (!ct || !equalBytes(bytes.subarray(ct.start, ct.end), OID_DER.signedData)) bad('The timestamp response carries no signed token');
     const sd = children(bytes, expectTag(children(bytes, expectTag(explicit, 0xa0, 'token content'))[0], 0x30, 'SignedData'));
     // SignedData: version, digestAlgorithms, encapContentInfo, [0] certificates?, [1] crls?, signerInfos
+    expectTag(sd[0], 0x02, 'SignedData version');
+    expectTag(sd[1], 0x31, 'digestAlgorithms');
+    if (sd.length > 6 || sd.slice(3, -1).some((t, i) => t.tag !== 0xa0 + i && t.tag !== 0xa1)) bad('The RFC 3161 timestamp is malformed (SignedData)');
     const [eType, eContent] = children(bytes, expectTag(sd[2], 0x30, 'encapContentInfo'));
     if (!eType || !equalBytes(bytes.subarray(eType.start, eType.end), OID_DER.tstInfo)) bad('The timestamp token does not contain a TSTInfo');
     const tstInfoDer = octetString(bytes, children(bytes, expectTag(eContent, 0xa0, 'eContent'))[0]);
     const signers = children(bytes, expectTag(sd[sd.length - 1], 0x31, 'signerInfos'));
     if (signers.length !== 1) bad('The timestamp token must have exactly one signer');
     const si = signers[0]!;
-    const signer = new pkijs.SignerInfo({ schema: asn1js.fromBER(bytes.slice(si.start, si.end).buffer).result });
+    const siBytes = bytes.slice(si.start, si.end);
+    const signer = new pkijs.SignerInfo({ schema: asn1js.fromBER(siBytes.buffer).result });
+    // asn1js tolerates some non-DER lengths; the SignerInfo must be exactly what it parses to.
+    if (!equalBytes(new Uint8Array(signer.toSchema().toBER(false)), siBytes)) bad('The RFC 3161 timestamp is malformed (SignerInfo is not DER)');
     return { ...parseTstInfo(tstInfoDer), tstInfoDer, signer };
   } catch (e) {
     if ((e as { code?: string }).code === 'TIMESTAMP_INVALID') throw e;

@@ -1,0 +1,81 @@
+/**
+ * Hostile input: seeded mutations of the Sigstore goldens (bytes inside every base64 field, JSON values, the
+ * checkpoint text) must always fail with a typed error — never INTERNAL, never a false accept.
+ */
+import { describe, expect, test } from 'vitest';
+import { verifySignature } from '../../core/verify/verify-model.js';
+import { isModelVerifyError } from '../../core/errors.js';
+import { fromBase64, toBase64 } from '../../core/util/bytes.js';
+import { GOLDENS, POLICY } from './fixtures.js';
+
+type Json = Record<string, unknown> | unknown[];
+
+/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+function rng(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Every string leaf of the JSON with its setter. */
+function leaves(j: Json, out: { get: () => string; set: (v: unknown) => void; key: string }[] = [], key = ''): typeof out {
+  for (const [k, v] of Object.entries(j)) {
+    const o = j as Record<string, unknown>;
+    if (typeof v === 'string') out.push({ get: () => o[k] as string, set: (x) => (o[k] = x), key: `${key}.${k}` });
+    else if (v && typeof v === 'object') leaves(v as Json, out, `${key}.${k}`);
+  }
+  return out;
+}
+
+const CASES = Number((globalThis as { process?: { env?: Record<string, string> } }).process?.env?.SIGSTORE_FUZZ_CASES ?? 150);
+
+describe.each(GOLDENS)('$name', (g) => {
+  test(`${CASES} seeded mutations fail with a typed error or change nothing that is reported`, async () => {
+    const random = rng(0x5eed + g.name.length);
+    const original = JSON.stringify((await verifySignature(g.bundle, POLICY)).signer);
+    for (let i = 0; i < CASES; i++) {
+      const j = JSON.parse(g.bundle) as Json;
+      const ls = leaves(j).filter((l) => l.key !== '.mediaType' && !l.key.endsWith('.keyid'));
+      const l = ls[Math.floor(random() * ls.length)]!;
+      const v = l.get();
+      const kind = random();
+      let mutated: unknown;
+      const decoded = (() => {
+        try {
+          return v.length >= 8 ? fromBase64(v, 'x') : null;
+        } catch {
+          return null;
+        }
+      })();
+      if (decoded && kind < 0.6) {
+        const b = decoded;
+        const at = Math.floor(random() * b.length);
+        if (kind < 0.4) b[at]! ^= 1 << Math.floor(random() * 8);
+        else b[at] = Math.floor(random() * 256);
+        mutated = toBase64(kind < 0.5 ? b : b.subarray(0, Math.max(0, at)));
+      } else if (kind < 0.7) {
+        const at = Math.floor(random() * v.length);
+        mutated = v.slice(0, at) + String.fromCharCode(33 + Math.floor(random() * 90)) + v.slice(at + 1);
+      } else if (kind < 0.8) mutated = v.slice(0, Math.floor(random() * v.length));
+      else if (kind < 0.9) mutated = [null, 0, -1, {}, [], true, '', '99999999999999999999'][Math.floor(random() * 8)];
+      else mutated = v + v;
+      if (mutated === v) continue;
+      l.set(mutated);
+      const text = JSON.stringify(j);
+      try {
+        // Accepted mutations exist only in bytes no signature covers and nothing reads (e.g. the certificates
+        // embedded in a timestamp token, which are ignored by design); they must not change the outcome.
+        const r = await verifySignature(text, POLICY);
+        expect(JSON.stringify(r.signer), `accepted mutation of ${l.key} changed the result`).toBe(original);
+      } catch (e) {
+        if ((e as { name?: string }).name === 'AssertionError') throw e;
+        expect(isModelVerifyError(e), `${l.key}: ${String(e)}`).toBe(true);
+        expect((e as { code: string }).code, `${l.key}: ${(e as Error).message}`).not.toBe('INTERNAL');
+      }
+    }
+  });
+});
