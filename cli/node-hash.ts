@@ -1,6 +1,7 @@
 /**
- * Node hash backend: node:crypto (OpenSSL, SHA-NI) for sha256/blake2b read straight from file handles,
- * hash-wasm for blake3. Runs in this thread; the worker_threads pool builds on the same job contract.
+ * In-thread Node hash backend: node:crypto (OpenSSL, SHA-NI) for sha256/blake2b read straight from file handles,
+ * hash-wasm for blake3. The CLI uses the worker_threads pool (hash-pool.ts); this one serves embedders that
+ * must not start threads, and the tests as a second implementation.
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
