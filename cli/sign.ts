@@ -30,6 +30,8 @@ export interface SignCliOptions {
   identityToken?: string;
   trustConfig?: string;
   useStaging?: boolean;
+  oauthForceOob?: boolean;
+  clientId?: string;
   quiet?: boolean;
 }
 
@@ -136,24 +138,29 @@ export const TOKEN_ENV = 'SIGSTORE_ID_TOKEN';
 /** Keyless signer from CLI options: services and trust root from --trust-config, or the public-good instance. */
 async function keylessFromOptions(o: SignCliOptions) {
   const { keylessSigner, servicesFromConfig, PUBLIC_GOOD } = await import('../core/sign/keyless/index.js');
-  const token = o.identityToken ?? process.env[TOKEN_ENV];
-  if (!token) {
-    throw new ModelVerifyError('POLICY_INVALID', `No identity token: pass --identity-token or set ${TOKEN_ENV} (interactive sign-in is not available in the CLI yet)`);
-  }
+  let services = PUBLIC_GOOD;
+  let trustedRoot: unknown;
   if (o.trustConfig) {
-    let json: unknown;
     try {
-      json = JSON.parse(await readText(o.trustConfig, 'trust config'));
+      trustedRoot = JSON.parse(await readText(o.trustConfig, 'trust config'));
     } catch (e) {
       if (isModelVerifyError(e)) throw e;
       throw new ModelVerifyError('TRUST_ROOT_INVALID', `The trust config '${o.trustConfig}' is not valid JSON`, { cause: e });
     }
-    return keylessSigner({ identityToken: token, services: servicesFromConfig(json), trustedRoot: json });
-  }
-  if (o.useStaging) {
+    services = servicesFromConfig(trustedRoot);
+  } else if (o.useStaging) {
     throw new ModelVerifyError('UNSUPPORTED', 'Staging needs its trusted root, which is not bundled: pass --trust-config with a staging ClientTrustConfig');
   }
-  return keylessSigner({ identityToken: token, services: PUBLIC_GOOD });
+  let token = o.identityToken ?? process.env[TOKEN_ENV];
+  if (!token) {
+    // Sign-in needs a person at a terminal; in CI waiting for a browser would only hang.
+    if (!services.oidcIssuer || !(process.stdin.isTTY || process.stderr.isTTY)) {
+      throw new ModelVerifyError('POLICY_INVALID', `No identity token: pass --identity-token or set ${TOKEN_ENV} (interactive sign-in needs a terminal)`);
+    }
+    const { interactiveToken } = await import('./oidc-login.js');
+    token = await interactiveToken(services.oidcIssuer, { ...(o.oauthForceOob ? { forceOob: true } : {}), ...(o.clientId ? { clientId: o.clientId } : {}) });
+  }
+  return keylessSigner({ identityToken: token, services, ...(trustedRoot !== undefined ? { trustedRoot } : {}) });
 }
 
 /** Shared by `sign <pki>` and `sign-model`. Returns the root digest on success; throws ModelVerifyError. */
@@ -170,7 +177,7 @@ export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelP
   await checkWritable(o.signature);
   let signer;
   if (method === 'sigstore') {
-    // Fail on a missing or expired token now; the short-lived certificate is requested after hashing.
+    // Fail on an expired token now; sign-in (when there is no token) and the short-lived certificate come after hashing.
     const { readToken } = await import('../core/sign/keyless/token.js');
     const token = o.identityToken ?? process.env[TOKEN_ENV];
     if (token) readToken(token);
@@ -247,8 +254,8 @@ export function registerSign(program: Command): void {
         .option('--trust-config <file>', 'a Sigstore ClientTrustConfig JSON (signing services + trusted root)')
         .option('--use-staging', 'use the Sigstore staging instance', false)
         .option('--use-ambient-credentials', 'accepted for compatibility', false)
-        .option('--oauth-force-oob', 'accepted for compatibility', false)
-        .option('--client-id <id>', 'accepted for compatibility')
+        .option('--oauth-force-oob', 'sign in by pasting a code instead of a loopback redirect', false)
+        .option('--client-id <id>', 'OAuth client id (default sigstore)')
         .option('--client-secret <secret>', 'accepted for compatibility');
     }
     cmd.action(async (model: string, o: SignCliOptions) => {

@@ -2,7 +2,7 @@
  * `model-verify sign sigstore` and `sign-model --method sigstore` through the built CLI, against the test Sigstore
  * stack served on loopback HTTP and described by a ClientTrustConfig file; verified by `verify sigstore`.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,4 +86,48 @@ describe('keyless signing from the CLI', () => {
     expect(staging.err).toContain('[UNSUPPORTED]');
     expect(existsSync(sig)).toBe(false);
   });
+
+  /** Runs the CLI on a pseudo-terminal (util-linux `script`), as a person at a terminal would. */
+  function onTerminal(args: string[]) {
+    const cmd = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: work, env: { ...process.env, SIGSTORE_ID_TOKEN: '' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 600 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      const m = re.exec(out);
+      if (!m) throw new Error(`no ${re} in: ${out}`);
+      return m;
+    };
+    const exit = new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+    return { child, waitFor, exit, output: () => out };
+  }
+
+  it('no token on a terminal: loopback sign-in (the browser redirect is simulated), then signing', async () => {
+    const m = model();
+    const sig = path.join(m, 'model.sig');
+    const t = onTerminal(['sign', 'sigstore', m, '--signature', sig, '--trust-config', trustConfig, '--ignore-paths', path.join(m, 'ignore-me')]);
+    const url = (await t.waitFor(/(http:\/\/127\.0\.0\.1:\d+\/oidc\/auth\?\S+)/))[1]!;
+    const { code, state } = stack.oidc.approve(url); // the user signs in at the issuer…
+    const redirect = new URL(url).searchParams.get('redirect_uri')!;
+    expect(redirect).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\/callback$/);
+    const page = await fetch(`${redirect}?code=${code}&state=${state}`); // …and the browser follows the redirect
+    expect(await page.text()).toContain('Signed in');
+    expect(await t.exit, t.output()).toBe(0);
+    const v = await run(['verify', 'sigstore', m, '--signature', sig, '--identity', 'signer@example.com', '--identity-provider', stack.oidc.url, '--trust-config', trustConfig]);
+    expect(v.code, v.err).toBe(0);
+  });
+
+  it('--oauth-force-oob: the code is typed into the terminal', async () => {
+    const m = model();
+    const sig = path.join(m, 'model.sig');
+    const t = onTerminal(['sign', 'sigstore', m, '--signature', sig, '--trust-config', trustConfig, '--oauth-force-oob', '--ignore-paths', path.join(m, 'ignore-me')]);
+    const url = (await t.waitFor(/(http:\/\/127\.0\.0\.1:\d+\/oidc\/auth\?\S+)/))[1]!;
+    expect(new URL(url).searchParams.get('redirect_uri')).toBe('urn:ietf:wg:oauth:2.0:oob');
+    await t.waitFor(/Enter the verification code/);
+    t.child.stdin.write(`${stack.oidc.approve(url).code}\n`);
+    expect(await t.exit, t.output()).toBe(0);
+    expect(existsSync(sig)).toBe(true);
+  });
 });
+
