@@ -19,6 +19,7 @@ import { concatBytes, equalBytes, fromBase64, sha256, toHex, utf8Encode } from '
 import { extension, OID, parseCertificate, validity } from '../../core/x509/certificate.js';
 import { fulcioIdentity } from '../../core/x509/fulcio.js';
 import { GOLDENS, IDENTITY, ISSUER } from './fixtures.js';
+import { auditPath, mth } from './merkle-ref.js';
 import { productionRootJson } from './roots.js';
 import { ecdsaLog, ed25519Log, signNote } from './testkeys.js';
 
@@ -33,19 +34,7 @@ const leafOf = (name: string) => {
 };
 
 describe('Merkle inclusion proofs (RFC 6962)', () => {
-  // Reference tree from the RFC's recursive definitions (MTH and PATH), independent of the verifier.
-  const node = (l: Uint8Array, r: Uint8Array) => sha256(concatBytes(Uint8Array.of(1), l, r));
-  const split = (n: number) => 2 ** Math.floor(Math.log2(n - 1));
-  async function mth(leaves: Uint8Array[]): Promise<Uint8Array> {
-    if (leaves.length === 1) return leafHash(leaves[0]!);
-    const k = split(leaves.length);
-    return node(await mth(leaves.slice(0, k)), await mth(leaves.slice(k)));
-  }
-  async function path(m: number, leaves: Uint8Array[]): Promise<Uint8Array[]> {
-    if (leaves.length === 1) return [];
-    const k = split(leaves.length);
-    return m < k ? [...(await path(m, leaves.slice(0, k))), await mth(leaves.slice(k))] : [...(await path(m - k, leaves.slice(k))), await mth(leaves.slice(0, k))];
-  }
+  const path = auditPath;
   const leaves = Array.from({ length: 13 }, (_, i) => utf8Encode(`leaf ${i}`));
 
   test('every leaf of trees of size 1..13 verifies against MTH', async () => {
