@@ -4,7 +4,7 @@
  * result; payloads match the reference's TestPayload vectors; re-signing gives byte-identical payloads.
  */
 import { createPublicKey, generateKeyPairSync, verify as nodeVerify, X509Certificate } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeBackend } from '../../cli/node-hash.js';
@@ -76,6 +76,22 @@ describe('payloads match the reference serializer vectors (TestPayload)', () => 
       });
     }
   }
+
+  it('reference ordering (path components, numeric offsets) and Python ensure_ascii escapes', async () => {
+    const m = path.join(root, 'ordering');
+    for (const f of ['a-c', 'a.b', 'a/b', 'a/B', 'a/ b', 'caf\u00e9', 'x.json', 'x/y']) {
+      mkdirSync(path.dirname(path.join(m, f)), { recursive: true });
+      writeFileSync(path.join(m, f), f.repeat(9));
+    }
+    const { payload } = await buildModelPayload(await NodeFsSource.open(m), { shardSize: 8 });
+    const text = new TextDecoder().decode(payload);
+    expect(text).toContain('"name": "caf\\u00e9:0:8"');
+    expect(/[^\x00-\x7f]/.test(text)).toBe(false);
+    const names = JSON.parse(text).predicate.resources.map((r: { name: string }) => r.name);
+    const files = [...new Set(names.map((n: string) => n.split(':')[0]))];
+    expect(files).toEqual(['a/ b', 'a/B', 'a/b', 'a-c', 'a.b', 'caf\u00e9', 'x/y', 'x.json']);
+    expect(names.filter((n: string) => n.startsWith('a-c:'))).toEqual(['a-c:0:8', 'a-c:8:16', 'a-c:16:24', 'a-c:24:27']);
+  });
 
   it('payload text is Python-style JSON with integer shard_size and ASCII escapes', async () => {
     const source = await NodeFsSource.open(models.sample_model_folder!);
