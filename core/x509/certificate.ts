@@ -92,8 +92,17 @@ export function dnToString(name: pkijs.RelativeDistinguishedNames): string {
     .join(', ');
 }
 
+const dnKeys = new WeakMap<pkijs.RelativeDistinguishedNames, string>();
+
+/** A Name's DER as hex: the parsed bytes when pkijs kept them (it re-parses them to re-encode), memoised. */
 function dnKey(name: pkijs.RelativeDistinguishedNames): string {
-  return toHex(new Uint8Array(name.toSchema().toBER(false)));
+  let k = dnKeys.get(name);
+  if (k === undefined) {
+    const raw = name.valueBeforeDecode;
+    k = toHex(raw && raw.byteLength > 0 ? new Uint8Array(raw) : new Uint8Array(name.toSchema().toBER(false)));
+    dnKeys.set(name, k);
+  }
+  return k;
 }
 
 export function subjectKey(c: Certificate): string {
