@@ -75,6 +75,18 @@ describe('keyless signing against the local Sigstore stack', () => {
     expect(() => oracle(result.bundle, stack.trustedRoot, 'signer@example.com', 'https://other.issuer')).toThrow();
   });
 
+  it('Rekor v2 (selected by the signing config): dsse 0.0.2 entry + RFC 3161 timestamp; our verifier accepts it', async () => {
+    const before = stack.log.length;
+    const { result } = await signWith({ config: stack.signingConfigV2 });
+    expect(stack.log.slice(before)).toEqual(['POST /fulcio/api/v2/signingCert', 'POST /rekor2/api/v2/log/entries', 'POST /tsa/api/v1/timestamp']);
+    const b = JSON.parse(new TextDecoder().decode(result.bundle));
+    expect(b.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'dsse', version: '0.0.2' });
+    expect(b.verificationMaterial.tlogEntries[0].inclusionPromise).toBeUndefined();
+    const report = await verifyModel(await NodeFsSource.open(model), result.bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
+    expect(report.errors).toEqual([]);
+    expect(() => oracle(result.bundle, stack.trustedRoot, 'signer@example.com', stack.oidc.url)).not.toThrow();
+  });
+
   it('without a TSA the bundle relies on the log\'s integrated time and still verifies', async () => {
     const { result } = await signWith({ timestamp: false });
     const b = JSON.parse(new TextDecoder().decode(result.bundle));
@@ -117,9 +129,11 @@ describe('signing configuration', () => {
     expect(s.tsa).toMatch(/^https:\/\/timestamp\.sigstore\.dev/);
   });
 
-  it('a Rekor-v2-only config is refused clearly; expired services are skipped', () => {
-    const v2 = { ...stack.signingConfig, rekorTlogUrls: [{ url: 'https://log2025-1.rekor.sigstore.dev', majorApiVersion: 2 }] };
-    expect(() => servicesFromConfig(v2)).toThrow(/Only Rekor v2 is configured/);
+  it('the first current log is selected (Rekor v2 needs a TSA); expired services are skipped', () => {
+    expect(servicesFromConfig(stack.signingConfigV2)).toMatchObject({ rekor: `${stack.base}/rekor2`, rekorVersion: 2 });
+    expect(servicesFromConfig(stack.signingConfig)).toMatchObject({ rekor: `${stack.base}/rekor`, rekorVersion: 1 });
+    const v2NoTsa = { ...stack.signingConfigV2, tsaUrls: [] };
+    expect(() => servicesFromConfig(v2NoTsa)).toThrow(/must list a timestamp authority/);
     const expired = { ...stack.signingConfig, caUrls: [{ url: 'https://old.test', majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z', end: '2021-01-01T00:00:00Z' } }] };
     expect(() => servicesFromConfig(expired)).toThrow(/no usable certificate authority/);
   });

@@ -1,6 +1,7 @@
 /**
  * Rekor v1: upload a `dsse` 0.0.1 entry (the kind sigstore-python accepts for DSSE bundles; never `intoto`)
  * and turn the log's answer into a bundle TransparencyLogEntry (hex → base64, numbers → strings).
+ * Rekor v2 (rekor-tiles): `dsseRequestV002`; the answer already is a TransparencyLogEntry.
  */
 import { fail } from '../../errors.js';
 import { fromHex, toBase64, utf8Encode } from '../../util/bytes.js';
@@ -48,4 +49,20 @@ export async function uploadDsse(f: Fetch, rekorUrl: string, envelope: EnvelopeJ
     },
     canonicalizedBody: e.body,
   };
+}
+
+/** Rekor v2: the certificate is sent as DER with its key details; the log answers with a TransparencyLogEntry. */
+export async function uploadDsseV2(f: Fetch, rekorUrl: string, envelope: EnvelopeJson, leafDer: Uint8Array, signal?: AbortSignal): Promise<JsonObject> {
+  const res = await postJson(
+    f,
+    `${rekorUrl}/api/v2/log/entries`,
+    { dsseRequestV002: { envelope, verifiers: [{ x509Certificate: { rawBytes: toBase64(leafDer) }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' }] } },
+    'Rekor v2',
+    signal,
+  );
+  if (!isObject(res) || typeof res.canonicalizedBody !== 'string' || !isObject(res.inclusionProof) || !isObject(res.kindVersion)) {
+    fail('SIGN_FAILED', 'Rekor v2 returned no transparency log entry with an inclusion proof');
+  }
+  if (res.kindVersion.kind !== 'dsse' || res.kindVersion.version !== '0.0.2') fail('SIGN_FAILED', 'Rekor v2 logged the envelope under an unexpected entry type');
+  return res;
 }

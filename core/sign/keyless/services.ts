@@ -1,7 +1,7 @@
 /**
  * Which Sigstore services to use: a SigningConfig (v0.2) or a ClientTrustConfig holding one, or the
  * public-good / staging defaults. Only the API versions this client speaks are picked: Fulcio v2 API
- * (majorApiVersion 1), Rekor v1, TSA v1.
+ * (majorApiVersion 1), Rekor v1 or v2 (the first current one listed, as selector ANY allows), TSA v1.
  */
 import { fail } from '../../errors.js';
 import { field, isObject, type JsonObject } from '../../util/json.js';
@@ -9,8 +9,10 @@ import { field, isObject, type JsonObject } from '../../util/json.js';
 export interface SigningServices {
   /** Fulcio base URL (the client appends /api/v2/signingCert). */
   fulcio: string;
-  /** Rekor v1 base URL (the client appends /api/v1/log/entries). */
+  /** Rekor base URL (the client appends /api/v1/log/entries or /api/v2/log/entries). */
   rekor: string;
+  /** Rekor API major version (2 = rekor-tiles: no integrated time, so a timestamp is required). Default 1. */
+  rekorVersion?: 1 | 2;
   /** Full RFC 3161 endpoint, e.g. https://timestamp.sigstore.dev/api/v1/timestamp (optional). */
   tsa?: string;
   /** OIDC issuer for interactive sign-in (informational for token-based signing). */
@@ -39,16 +41,19 @@ function current(s: JsonObject, now: Date): boolean {
   return !(start > now.getTime()) && !(end <= now.getTime());
 }
 
-function pick(cfg: JsonObject, key: string, version: number, now: Date): string | undefined {
+function pickAny(cfg: JsonObject, key: string, versions: number[], now: Date): { url: string; version: number } | undefined {
   const list = field(cfg, key);
   if (!Array.isArray(list)) return undefined;
   for (const s of list) {
     if (!isObject(s) || typeof s.url !== 'string' || !/^https?:\/\//.test(s.url)) continue;
-    if (Number(field(s, 'majorApiVersion') ?? 1) !== version || !current(s, now)) continue;
-    return s.url.replace(/\/+$/, '');
+    const version = Number(field(s, 'majorApiVersion') ?? 1);
+    if (!versions.includes(version) || !current(s, now)) continue;
+    return { url: s.url.replace(/\/+$/, ''), version };
   }
   return undefined;
 }
+
+const pick = (cfg: JsonObject, key: string, version: number, now: Date) => pickAny(cfg, key, [version], now)?.url;
 
 /** Reads services from SigningConfig JSON, or from the `signingConfig` of a ClientTrustConfig. */
 export function servicesFromConfig(json: unknown, now = new Date()): SigningServices {
@@ -56,13 +61,11 @@ export function servicesFromConfig(json: unknown, now = new Date()): SigningServ
   const inner = field(json, 'signingConfig');
   const cfg = isObject(inner) ? inner : json;
   const fulcio = pick(cfg, 'caUrls', 1, now);
-  const rekor = pick(cfg, 'rekorTlogUrls', 1, now);
+  const rekor = pickAny(cfg, 'rekorTlogUrls', [1, 2], now);
   if (!fulcio) fail('TRUST_ROOT_INVALID', 'The signing configuration lists no usable certificate authority (Fulcio, API v1)');
-  if (!rekor) {
-    const v2 = pick(cfg, 'rekorTlogUrls', 2, now);
-    fail('UNSUPPORTED', v2 ? `Only Rekor v2 is configured (${v2}); this client writes to Rekor v1` : 'The signing configuration lists no usable Rekor v1 log');
-  }
+  if (!rekor) fail('TRUST_ROOT_INVALID', 'The signing configuration lists no usable Rekor log (API v1 or v2)');
   const tsa = pick(cfg, 'tsaUrls', 1, now);
+  if (rekor.version === 2 && !tsa) fail('TRUST_ROOT_INVALID', 'Rekor v2 records no signing time, so the signing configuration must list a timestamp authority');
   const oidc = pick(cfg, 'oidcUrls', 1, now);
-  return { fulcio, rekor, ...(tsa ? { tsa } : {}), ...(oidc ? { oidcIssuer: oidc } : {}) };
+  return { fulcio, rekor: rekor.url, rekorVersion: rekor.version as 1 | 2, ...(tsa ? { tsa } : {}), ...(oidc ? { oidcIssuer: oidc } : {}) };
 }

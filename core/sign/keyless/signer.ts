@@ -1,6 +1,7 @@
 /**
  * Keyless signing: an ephemeral P-256 key (non-extractable), a Fulcio certificate for the OIDC identity,
- * a Rekor v1 `dsse` entry and (when configured) an RFC 3161 timestamp. Shared by the CLI and the browser;
+ * a Rekor `dsse` entry (v1, or v2 when the signing config selects it) and an RFC 3161 timestamp when configured
+ * (always with Rekor v2, which records no time). Shared by the CLI and the browser;
  * `fetch` is injectable so tests (and a same-origin proxy) can route the requests.
  */
 import { encodePem } from '../../crypto/pem.js';
@@ -12,7 +13,7 @@ import { signingKeyFromPair } from '../private-key.js';
 import { ecdsaSign, type BundleSigner } from '../signers.js';
 import { requestCertificate } from './fulcio.js';
 import type { Fetch } from './http.js';
-import { uploadDsse } from './rekor.js';
+import { uploadDsse, uploadDsseV2 } from './rekor.js';
 import type { SigningServices } from './services.js';
 import { popSubject, readToken } from './token.js';
 import { requestTimestamp } from './tsa.js';
@@ -47,7 +48,8 @@ export async function keylessSigner(o: KeylessOptions): Promise<KeylessSigner> {
   const id = fulcioIdentity(leaf);
   if (!id.sans[0] || !id.issuer) fail('SIGN_FAILED', 'The Fulcio certificate carries no identity or issuer');
   const leafPem = encodePem('CERTIFICATE', leaf.der);
-  const tsa = o.timestamp === false ? undefined : o.services.tsa;
+  const tsa = o.timestamp === false && o.services.rekorVersion !== 2 ? undefined : o.services.tsa;
+  if (o.services.rekorVersion === 2 && !tsa) fail('POLICY_INVALID', 'Rekor v2 records no signing time: a timestamp authority is required');
 
   return {
     method: 'sigstore',
@@ -58,7 +60,7 @@ export async function keylessSigner(o: KeylessOptions): Promise<KeylessSigner> {
     sign: (data) => ecdsaSign(key, data),
     async verificationMaterial(envelope, signal) {
       const s = signal ?? o.signal;
-      const entry = await uploadDsse(f, o.services.rekor, envelope, leafPem, s);
+      const entry = o.services.rekorVersion === 2 ? await uploadDsseV2(f, o.services.rekor, envelope, leaf.der, s) : await uploadDsse(f, o.services.rekor, envelope, leafPem, s);
       const material: Record<string, unknown> = { certificate: { rawBytes: toBase64(leaf.der) }, tlogEntries: [entry] };
       if (tsa) {
         const sig = fromBase64(envelope.signatures[0]!.sig, 'signature');

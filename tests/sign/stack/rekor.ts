@@ -96,3 +96,63 @@ export class TestRekor {
     };
   }
 }
+
+/**
+ * A Rekor-v2-like log (rekor-tiles): `dsseRequestV002` in, TransparencyLogEntry out; Ed25519 checkpoints, no
+ * integrated time and no SET (so bundles need an RFC 3161 timestamp).
+ */
+export class TestRekorV2 {
+  readonly leaves: Uint8Array[] = [utf8Encode('{"other":"v2 entry"}')];
+  private constructor(
+    readonly keys: Keys,
+    readonly spki: Uint8Array,
+    readonly logId: Uint8Array,
+    readonly hostname: string,
+  ) {}
+
+  static async create(hostname: string): Promise<TestRekorV2> {
+    const keys = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as Keys;
+    const raw = new Uint8Array(await crypto.subtle.exportKey('raw', keys.publicKey));
+    // C2SP signed-note key ID: SHA-256(name || "\n" || 0x01 || key).
+    const logId = await sha256(concatBytes(utf8Encode(hostname + '\n'), Uint8Array.of(1), raw));
+    return new TestRekorV2(keys, await spki(keys.publicKey), logId, hostname);
+  }
+
+  async createEntry(req: unknown): Promise<unknown> {
+    const r = (req as { dsseRequestV002?: { envelope?: { payload: string; payloadType: string; signatures: { sig: string }[] }; verifiers?: { x509Certificate?: { rawBytes?: string }; keyDetails?: string }[] } }).dsseRequestV002;
+    const env = r?.envelope;
+    const verifier = r?.verifiers?.[0];
+    if (!env || !verifier?.x509Certificate?.rawBytes) throw new HttpError(400, 'missing envelope or verifier');
+    const cert = parseCertificate(fromBase64(verifier.x509Certificate.rawBytes, 'verifier'));
+    const key = await crypto.subtle.importKey('spki', ab(new Uint8Array(cert.cert.subjectPublicKeyInfo.toSchema().toBER(false))), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    const payload = fromBase64(env.payload, 'payload');
+    const sig = fromBase64(env.signatures[0]!.sig, 'sig');
+    if (!(await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, ab(derToP1363(sig, 32)), ab(pae(env.payloadType, payload))))) {
+      throw new HttpError(400, 'envelope signature does not verify with the verifier');
+    }
+    const body = {
+      apiVersion: '0.0.2',
+      kind: 'dsse',
+      spec: { dsseV002: { payloadHash: { algorithm: 'SHA2_256', digest: toBase64(await sha256(payload)) }, signatures: [{ content: env.signatures[0]!.sig, verifier }] } },
+    };
+    const bodyBytes = utf8Encode(canonicalJson(body));
+    const index = this.leaves.length;
+    this.leaves.push(bodyBytes);
+    const root = await mth(this.leaves);
+    const note = `${this.hostname}\n${this.leaves.length}\n${toBase64(root)}\n`;
+    const noteSig = new Uint8Array(await crypto.subtle.sign('Ed25519', this.keys.privateKey, ab(utf8Encode(note))));
+    return {
+      logIndex: String(index),
+      logId: { keyId: toBase64(this.logId) },
+      kindVersion: { kind: 'dsse', version: '0.0.2' },
+      inclusionProof: {
+        logIndex: String(index),
+        rootHash: toBase64(root),
+        treeSize: String(this.leaves.length),
+        hashes: (await path(index, this.leaves)).map(toBase64),
+        checkpoint: { envelope: `${note}\n\u2014 ${this.hostname} ${toBase64(concatBytes(this.logId.subarray(0, 4), noteSig))}\n` },
+      },
+      canonicalizedBody: toBase64(bodyBytes),
+    };
+  }
+}

@@ -6,7 +6,7 @@
 import { toBase64 } from '../../../core/util/bytes.js';
 import { HttpError, TestFulcio } from './fulcio.js';
 import { OidcIssuer } from './oidc.js';
-import { TestRekor } from './rekor.js';
+import { TestRekor, TestRekorV2 } from './rekor.js';
 import { TestTsa } from './tsa.js';
 
 export interface Stack {
@@ -14,9 +14,12 @@ export interface Stack {
   oidc: OidcIssuer;
   fulcio: TestFulcio;
   rekor: TestRekor;
+  rekorV2: TestRekorV2;
   tsa: TestTsa;
   trustedRoot: Record<string, unknown>;
   signingConfig: Record<string, unknown>;
+  /** The same services, but with the Rekor v2 log selected. */
+  signingConfigV2: Record<string, unknown>;
   clientTrustConfig: Record<string, unknown>;
   /** Requests seen, as "METHOD path". */
   log: string[];
@@ -31,11 +34,15 @@ export async function createStack(base = 'http://sigstore.test'): Promise<Stack>
   const oidc = await OidcIssuer.create(`${base}/oidc`);
   const fulcio = await TestFulcio.create([oidc]);
   const rekor = await TestRekor.create(new URL(base).host); // checkpoint signer name = the log's host
+  const rekorV2 = await TestRekorV2.create(`log2026-1.${new URL(base).hostname}`);
   const tsa = await TestTsa.create();
   const b64 = toBase64;
   const trustedRoot = {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-    tlogs: [{ baseUrl: `${base}/rekor`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(rekor.spki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: START }, logId: { keyId: b64(rekor.logId) } }],
+    tlogs: [
+      { baseUrl: `${base}/rekor`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(rekor.spki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: START }, logId: { keyId: b64(rekor.logId) } },
+      { baseUrl: `https://${rekorV2.hostname}`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(rekorV2.spki), keyDetails: 'PKIX_ED25519', validFor: START }, logId: { keyId: b64(rekorV2.logId) } },
+    ],
     certificateAuthorities: [
       { subject: { organization: 'test', commonName: 'test-fulcio' }, uri: `${base}/fulcio`, certChain: { certificates: [{ rawBytes: b64(fulcio.intermediate.der) }, { rawBytes: b64(fulcio.root.der) }] }, validFor: START },
     ],
@@ -52,6 +59,7 @@ export async function createStack(base = 'http://sigstore.test'): Promise<Stack>
     tsaUrls: [svc(`${base}/tsa/api/v1/timestamp`)],
     tsaConfig: { selector: 'ANY' },
   };
+  const signingConfigV2 = { ...signingConfig, rekorTlogUrls: [{ ...svc(`${base}/rekor2`), majorApiVersion: 2 }, svc(`${base}/rekor`)] };
   const clientTrustConfig = { mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json', trustedRoot, signingConfig };
   const log: string[] = [];
 
@@ -66,6 +74,7 @@ export async function createStack(base = 'http://sigstore.test'): Promise<Stack>
         return { ...json(r), status: r.error ? 400 : 200 };
       }
       if (path === '/fulcio/api/v2/signingCert') return json(await fulcio.signingCert(JSON.parse(new TextDecoder().decode(body))));
+      if (path === '/rekor2/api/v2/log/entries') return json(await rekorV2.createEntry(JSON.parse(new TextDecoder().decode(body))));
       if (path === '/rekor/api/v1/log/entries') return { ...json(await rekor.createEntry(JSON.parse(new TextDecoder().decode(body)))), status: 201 };
       if (path === '/tsa/api/v1/timestamp') {
         if (type !== 'application/timestamp-query') throw new HttpError(415, 'expected application/timestamp-query');
@@ -83,9 +92,11 @@ export async function createStack(base = 'http://sigstore.test'): Promise<Stack>
     oidc,
     fulcio,
     rekor,
+    rekorV2,
     tsa,
     trustedRoot,
     signingConfig,
+    signingConfigV2,
     clientTrustConfig,
     log,
     handle,

@@ -47,7 +47,8 @@ export class TestTsa {
       policy: '1.2.3.4.5',
       messageImprint: req.messageImprint,
       serialNumber: new asn1js.Integer({ value: this.serial++ }),
-      genTime: new Date(),
+      // Whole seconds: @sigstore/core 3.x cannot parse fractional GeneralizedTime (RFC 3161 allows it).
+      genTime: new Date(Math.floor(Date.now() / 1000) * 1000),
       ...(req.nonce ? { nonce: req.nonce } : {}),
     });
     const tstDer = new Uint8Array(tst.toSchema().toBER(false));
