@@ -57,6 +57,15 @@ results.machine = {
   loadavgStart: loadavg(),
 };
 
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+// CPU seconds (user + sys, all threads) are what the load of a shared machine does not inflate: bytes / (CPU s / cores)
+// estimates the throughput on an idle machine.
+const TIME_FMT = 'MAXRSS_KB=%M CPU_S=%U+%S';
+const cpuOf = (stderr) => {
+  const m = stderr.match(/MAXRSS_KB=(\d+) CPU_S=([\d.]+)\+([\d.]+)/);
+  return m ? { rssKb: Number(m[1]), cpuS: Number(m[2]) + Number(m[3]) } : { rssKb: NaN, cpuS: NaN };
+};
+
 // ---------- data ----------
 /** Writes `bytes` of random-looking data (one random 16 MiB block, each MiB stamped with its index), unless present. */
 function ensureFile(file, bytes) {
@@ -83,14 +92,16 @@ function makeModel(name, count, mb) {
 /** `openssl dgst -sha256` over the files one after another (one process): wall ms and digests. */
 function openssl(files) {
   const t0 = performance.now();
-  const out = execFileSync('openssl', ['dgst', '-sha256', '-r', ...files], { maxBuffer: 1 << 24 }).toString();
+  const r = spawnSync(TIME ?? 'openssl', [...(TIME ? ['-f', TIME_FMT, 'openssl'] : []), 'dgst', '-sha256', '-r', ...files], { maxBuffer: 1 << 24, encoding: 'utf8' });
   const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  const out = r.stdout;
   const digests = {};
   for (const line of out.trim().split('\n')) {
     const m = line.match(/^([0-9a-f]{64}) \*?(.+)$/);
     if (m) digests[path.resolve(m[2])] = m[1];
   }
-  return { ms, digests };
+  return { ms, digests, ...cpuOf(r.stderr) };
 }
 
 let signer;
@@ -104,39 +115,43 @@ async function sign(model, digests) {
   return signer.signModel(model.dir, rel, work);
 }
 
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
 /** The real CLI, whole process: `model-verify verify key`. Wall ms, max RSS (KiB, via /usr/bin/time), success. */
 function cliVerify(model, signed) {
   const args = [path.join(root, 'bin/model-verify.js'), 'verify', 'key', '--signature', signed.signature, '--public-key', signed.publicKey, '--no-progress', model.dir];
   const cmd = TIME ? TIME : process.execPath;
-  const full = TIME ? ['-f', 'MAXRSS_KB=%M', process.execPath, ...args] : args;
+  const full = TIME ? ['-f', TIME_FMT, process.execPath, ...args] : args;
   const t0 = performance.now();
   const r = spawnSync(cmd, full, { encoding: 'utf8' });
   const ms = performance.now() - t0;
-  const rss = Number(r.stderr.match(/MAXRSS_KB=(\d+)/)?.[1] ?? NaN);
   if (r.status !== 0 || !/Verification succeeded/.test(r.stdout)) throw new Error(`CLI verification failed (${r.status}): ${r.stdout}\n${r.stderr}`);
-  return { ms, rssKb: rss };
+  return { ms, ...cpuOf(r.stderr) };
 }
 
 async function nodeCase(label, model) {
   log(`${label}: ${(model.bytes / MiB).toFixed(0)} MiB in ${model.files.length} file(s)`);
   openssl(model.files); // warm the page cache and the binary
   const base = [];
+  const baseCpu = [];
   let digests;
   for (let i = 0; i < cfg.reps; i++) {
     const r = openssl(model.files);
     base.push(r.ms);
+    baseCpu.push(r.cpuS);
     digests = r.digests;
   }
   const signed = await sign(model, digests);
   cliVerify(model, signed); // warm-up
   const ours = [];
+  const oursCpu = [];
   let rss = 0;
   for (let i = 0; i < cfg.reps; i++) {
     const r = cliVerify(model, signed);
     ours.push(r.ms);
+    oursCpu.push(r.cpuS);
     rss = Math.max(rss, r.rssKb || 0);
   }
+  const cores = Number(results.machine.cpus) || 1;
   const res = {
     bytes: model.bytes,
     files: model.files.length,
@@ -146,9 +161,15 @@ async function nodeCase(label, model) {
     opensslMBps: mbps(model.bytes, median(base)),
     ratioTimeVsOpenssl: median(ours) / median(base),
     cliMaxRssMB: rss / 1024,
+    cliCpuS: oursCpu,
+    opensslCpuS: baseCpu,
+    // Idle-machine estimates from CPU time: ours spread over every core, openssl on one.
+    cliIdleMBps: mbps(model.bytes, (median(oursCpu) / Math.min(cores, model.files.length)) * 1000),
+    opensslIdleMBps: mbps(model.bytes, median(baseCpu) * 1000),
   };
   row('node', `${label}: CLI verify (whole process)`, res.cliMBps, `${res.ratioTimeVsOpenssl.toFixed(2)}× openssl time`, `median of ${cfg.reps}: ${median(ours).toFixed(0)} ms`);
   row('node', `${label}: openssl dgst -sha256, sequential`, res.opensslMBps, '1.00', `median ${median(base).toFixed(0)} ms`);
+  row('node', `${label}: CPU-time estimate, idle ${cores}-core machine: CLI`, res.cliIdleMBps, `${(res.opensslIdleMBps / res.cliIdleMBps).toFixed(2)}× openssl time`, `CPU ${median(oursCpu).toFixed(2)} s vs openssl ${median(baseCpu).toFixed(2)} s (user+sys)`);
   return res;
 }
 
