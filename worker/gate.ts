@@ -127,7 +127,10 @@ async function serve(env: Env, key: string, pin: Pin, range: RangeResult, head: 
     etag: o.httpEtag,
     'last-modified': o.uploaded.toUTCString(),
     'accept-ranges': 'bytes',
-    'cache-control': 'no-cache',
+    // No compression on the way: it would drop Content-Length and change the bytes on the wire. Cloudflare
+    // honours no-transform; wrangler dev's emulation only skips bodies with a non-gzip/br Content-Encoding.
+    'cache-control': 'no-cache, no-transform',
+    'content-encoding': 'identity',
     // Model files are data: never let one run as a page on this origin.
     'x-content-type-options': 'nosniff',
     'content-security-policy': "default-src 'none'; sandbox",
@@ -139,7 +142,8 @@ async function serve(env: Env, key: string, pin: Pin, range: RangeResult, head: 
   if (head) return new Response(null, { status, headers });
   // A declared length lets clients detect a truncated body (an errored stream may still end cleanly in workerd).
   const body = (o as unknown as { body: ReadableStream<Uint8Array> }).body.pipeThrough(fixedLength(length));
-  return new Response(body, { status, headers });
+  // 'manual': never re-encode (gzip would drop Content-Length); the bytes sent are the bytes verified.
+  return new Response(body, { status, headers, encodeBody: 'manual' } as ResponseInit);
 }
 
 function fixedLength(n: number): TransformStream<Uint8Array, Uint8Array> {
