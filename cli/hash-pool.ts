@@ -108,7 +108,16 @@ export class NodePoolBackend implements HashBackend {
     await Promise.all(slots.map((s) => s.worker.terminate().then(() => s.exit)));
   }
 
-  async run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Runs are serialized: the workers serve one run at a time. */
+  run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+    const r = this.queue.then(() => this.runNow(jobs, source, opts));
+    this.queue = r.catch(() => {});
+    return r;
+  }
+
+  private async runNow(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions): Promise<Map<string, Uint8Array>> {
     const { signal } = opts;
     signal?.throwIfAborted();
     const out = new Map<string, Uint8Array>();

@@ -138,7 +138,16 @@ export class BrowserBackend implements HashBackend {
     t?.reject(new ModelVerifyError('INTERNAL', `A hash worker crashed while hashing '${t.job.path}': ${msg}`, { resource: t.job.id }));
   }
 
-  async run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Runs are serialized: the workers serve one run at a time. */
+  run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+    const r = this.queue.then(() => this.runNow(jobs, source, opts));
+    this.queue = r.catch(() => {});
+    return r;
+  }
+
+  private async runNow(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions): Promise<Map<string, Uint8Array>> {
     const { signal } = opts;
     signal?.throwIfAborted();
     const out = new Map<string, Uint8Array>();
