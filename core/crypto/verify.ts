@@ -6,6 +6,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { fail } from '../errors.js';
 import { ab } from '../util/bytes.js';
 import { derToP1363 } from './ecdsa-sig.js';
@@ -165,7 +166,11 @@ export function verifyEcdsaPrehashed(key: PublicKeyInfo, digest: Uint8Array, der
   }
 }
 
+const NOBLE_HASH = { 'SHA-256': sha256, 'SHA-384': sha384, 'SHA-512': sha512 } as const;
+
+/** Digest; small inputs hash synchronously (@noble/hashes), since an async WebCrypto call costs more than they do. */
 export async function digest(hash: HashName, data: Uint8Array): Promise<Uint8Array> {
+  if (data.length <= 16384) return NOBLE_HASH[hash](data);
   return new Uint8Array(await crypto.subtle.digest(hash, ab(data)));
 }
 

@@ -1,9 +1,9 @@
 /** Embedded SCTs (RFC 6962 §3.2): each must verify against a trusted CT log valid at the SCT's time. */
 import { fail } from '../errors.js';
-import { verifyBytes } from '../crypto/verify.js';
+import { digest, verifyBytes } from '../crypto/verify.js';
 import { children, readTlv, tlv } from '../x509/der.js';
 import { extension, OID, type Certificate } from '../x509/certificate.js';
-import { concatBytes, equalBytes, sha256, toHex } from '../util/bytes.js';
+import { concatBytes, equalBytes, toHex } from '../util/bytes.js';
 import { within, type TrustRoot } from './trust-root.js';
 import * as asn1js from 'asn1js';
 
@@ -105,7 +105,7 @@ export async function verifyScts(leaf: Certificate, issuer: Certificate, trust: 
   }
   const scts = parseSctList(list!);
   if (scts.length === 0) bad('The SCT list is empty');
-  const issuerKeyHash = await sha256(new Uint8Array(issuer.cert.subjectPublicKeyInfo.toSchema().toBER(false)));
+  const issuerKeyHash = await digest('SHA-256', new Uint8Array(issuer.cert.subjectPublicKeyInfo.toSchema().toBER(false)));
   const tbs = precertTbs(leaf);
   for (const sct of scts) {
     const at = new Date(Number(sct.timestamp));

@@ -4,7 +4,7 @@ import * as pkijs from 'pkijs';
 import { fail } from '../errors.js';
 import { ab, toHex } from '../util/bytes.js';
 import { parseSpki, type PublicKeyInfo } from '../crypto/keys.js';
-import { schemeFromAlgorithm, verifyBytes } from '../crypto/verify.js';
+import { digest, schemeFromAlgorithm, verifyBytes } from '../crypto/verify.js';
 
 export const OID = {
   basicConstraints: '2.5.29.19',
@@ -171,7 +171,7 @@ export function certPublicKey(c: Certificate): PublicKeyInfo {
 }
 
 export async function summarize(c: Certificate): Promise<CertSummary> {
-  const fp = new Uint8Array(await crypto.subtle.digest('SHA-256', ab(c.der)));
+  const fp = await digest('SHA-256', c.der);
   const { notBefore, notAfter } = validity(c);
   let alg = 'unknown';
   try {

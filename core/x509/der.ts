@@ -30,6 +30,7 @@ export function readTlv(b: Uint8Array, pos: number, limit = b.length): Tlv {
       if (x === undefined) fail('CERT_MALFORMED', 'Truncated DER');
       len = len * 256 + x;
     }
+    if (len < 0x80 || len < 256 ** (n - 1)) fail('CERT_MALFORMED', 'Non-minimal DER length');
   }
   const end = p + len;
   if (end > limit) fail('CERT_MALFORMED', 'DER element overruns its container');
@@ -60,4 +61,11 @@ export function tlv(tag: number, content: Uint8Array): Uint8Array {
   out.set(len, 1);
   out.set(content, 1 + len.length);
   return out;
+}
+
+/** Checks that an element is DER-shaped all the way down: minimal lengths, constructed contents tile exactly. */
+export function assertDer(b: Uint8Array, t: Tlv, depth = 0): void {
+  if (depth > 32) fail('CERT_MALFORMED', 'DER nested too deeply');
+  if ((t.tag & 0x20) === 0) return;
+  for (const c of children(b, t)) assertDer(b, c, depth + 1);
 }

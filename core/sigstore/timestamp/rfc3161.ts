@@ -10,7 +10,7 @@ import type { HashName } from '../../crypto/keys.js';
 import { buildChain } from '../../x509/chain.js';
 import { certPublicKey, extKeyUsage, subjectKeyId, type Certificate } from '../../x509/certificate.js';
 import { concatBytes, equalBytes, toHex } from '../../util/bytes.js';
-import { children, readTlv, type Tlv } from '../../x509/der.js';
+import { assertDer, children, readTlv, type Tlv } from '../../x509/der.js';
 import { within, type Authority, type TrustRoot } from '../trust-root.js';
 
 const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
@@ -116,10 +116,9 @@ export function parseTimestamp(bytes: Uint8Array): ParsedTimestamp {
     const signers = children(bytes, expectTag(sd[sd.length - 1], 0x31, 'signerInfos'));
     if (signers.length !== 1) bad('The timestamp token must have exactly one signer');
     const si = signers[0]!;
-    const siBytes = bytes.slice(si.start, si.end);
-    const signer = new pkijs.SignerInfo({ schema: asn1js.fromBER(siBytes.buffer).result });
-    // asn1js tolerates some non-DER lengths; the SignerInfo must be exactly what it parses to.
-    if (!equalBytes(new Uint8Array(signer.toSchema().toBER(false)), siBytes)) bad('The RFC 3161 timestamp is malformed (SignerInfo is not DER)');
+    // asn1js tolerates some non-DER lengths: check the SignerInfo's shape ourselves first.
+    assertDer(bytes, si);
+    const signer = new pkijs.SignerInfo({ schema: asn1js.fromBER(bytes.slice(si.start, si.end).buffer).result });
     return { ...parseTstInfo(tstInfoDer), tstInfoDer, signer };
   } catch (e) {
     if ((e as { code?: string }).code === 'TIMESTAMP_INVALID') throw e;
