@@ -19,3 +19,4 @@ export { computeManifest, type ComputedManifest, type ComputeOptions } from './v
 export type { VerificationReport, SignerSummary, ReportError } from './verify/report.js';
 export { keyHint, publicKeyFromPem } from './crypto/keys.js';
 export * from './sign/index.js';
+export { embeddedTrustRoot, parseTrustRoot, TrustRoot, verifySigstoreBundle, type Artifact, type SignerPolicy } from './sigstore/index.js';
