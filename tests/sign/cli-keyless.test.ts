@@ -2,11 +2,11 @@
  * `model-verify sign sigstore` and `sign-model --method sigstore` through the built CLI, against the test Sigstore
  * stack served on loopback HTTP and described by a ClientTrustConfig file; verified by `verify sigstore`.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOLDENS, REPO, tempDir } from './helpers.js';
+import { ensureCliBuilt, GOLDENS, REPO, tempDir } from './helpers.js';
 import { serveStack } from './stack/server.js';
 import type { Stack } from './stack/stack.js';
 
@@ -17,7 +17,7 @@ let work: string;
 let trustConfig: string;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [path.join(REPO, 'scripts/build-cli.mjs')], { cwd: REPO });
+  await ensureCliBuilt();
   ({ stack, close } = await serveStack());
   work = tempDir('mv-keyless-cli-');
   trustConfig = path.join(work, 'trust_config.json');

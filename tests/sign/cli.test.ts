@@ -7,15 +7,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOLDENS, KEYS, REF_KEYS, REPO, tempDir } from './helpers.js';
+import { ensureCliBuilt, GOLDENS, KEYS, REF_KEYS, REPO, tempDir } from './helpers.js';
 
 const CLI = path.join(REPO, 'bin/model-verify.js');
 const K = (f: string) => path.join(REF_KEYS, f);
 const OWN = (f: string) => path.join(KEYS, f);
 
 let work: string;
-beforeAll(() => {
-  execFileSync(process.execPath, [path.join(REPO, 'scripts/build-cli.mjs')], { cwd: REPO });
+beforeAll(async () => {
+  await ensureCliBuilt();
   work = tempDir('mv-sign-cli-');
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,5 +1,6 @@
 /** Shared test data for tests/sign: the reference's serializer fixture models, rebuilt per oms-format §4.5. */
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,4 +71,46 @@ export function buildMixedModel(root: string): string {
   writeFileSync(path.join(m, '.git', 'HEAD'), 'ref: refs/heads/main\n');
   writeFileSync(path.join(m, 'ignore-me'), 'not signed');
   return m;
+}
+
+function newestSource(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newestSource(p));
+    else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * Builds the CLI bundle when it is older than cli/ or core/. Test files run in parallel workers, and a bundle
+ * rewritten while another test's CLI loads it breaks that run, so builds are serialized with a lock directory.
+ */
+export async function ensureCliBuilt(): Promise<void> {
+  const bundle = path.join(REPO, 'dist/cli/model-verify.mjs');
+  const lock = path.join(REPO, 'dist/.cli-build-lock');
+  const stale = () => {
+    try {
+      return statSync(bundle).mtimeMs < Math.max(newestSource(path.join(REPO, 'cli')), newestSource(path.join(REPO, 'core')));
+    } catch {
+      return true;
+    }
+  };
+  for (let i = 0; i < 600; i++) {
+    if (!stale()) return;
+    try {
+      mkdirSync(path.join(REPO, 'dist'), { recursive: true });
+      mkdirSync(lock);
+    } catch {
+      await new Promise((r) => setTimeout(r, 100)); // another worker is building
+      continue;
+    }
+    try {
+      if (stale()) execFileSync(process.execPath, [path.join(REPO, 'scripts/build-cli.mjs')], { cwd: REPO });
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  if (stale()) throw new Error('the CLI bundle could not be built');
 }
