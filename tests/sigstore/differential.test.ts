@@ -90,6 +90,7 @@ async function instanceCorpus(): Promise<Case[]> {
     ['instance hashedrekord v2 + TSA', { artifact, rekor: 'v2', tsa: true }, { artifact }],
     ['instance hashedrekord v2 without TSA', { artifact, rekor: 'v2' }, { artifact }],
     ['instance dsse v1', { statement: st, rekor: 'v1' }, { artifact }],
+    ['instance intoto v1', { statement: st, rekor: 'v1', kind: 'intoto' }, { artifact }],
     ['instance dsse v2 + TSA', { statement: st, rekor: 'v2', kind: 'dsse', tsa: true }, { artifact }],
     ['instance DSSE as hashedrekord v2 + TSA', { statement: st, rekor: 'v2', kind: 'hashedrekord', tsa: true }, { artifact }],
     ['instance SCT with extensions', { artifact, rekor: 'v1', leaf: { sctExtensions: Uint8Array.of(1, 2, 3) } }, { artifact }],

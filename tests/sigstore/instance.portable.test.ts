@@ -63,6 +63,10 @@ describe('DSSE on Rekor v2', () => {
       await expect(verify(b, who(), { bytes: utf8Encode('not the subject') })).rejects.toEqual(code('ARTIFACT_MISMATCH'));
     }
   });
+  test('legacy intoto 0.0.2 entries on Rekor v1', async () => {
+    const b = await inst.bundle({ statement: await statement(artifact), rekor: 'v1', kind: 'intoto' });
+    expect((await verify(b, who(), { bytes: artifact })).signer.log?.kind).toBe('intoto 0.0.2');
+  });
   test('DSSE on Rekor v1 without artifact (the OMS path)', async () => {
     await verify(await inst.bundle({ statement: await statement(artifact), rekor: 'v1' }));
   });

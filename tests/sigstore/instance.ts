@@ -90,7 +90,7 @@ export interface BundleOptions {
   artifact?: Uint8Array;
   statement?: Uint8Array;
   rekor: 'v1' | 'v2';
-  kind?: 'hashedrekord' | 'dsse';
+  kind?: 'hashedrekord' | 'dsse' | 'intoto';
   tsa?: boolean | 'ber';
   leaf?: LeafOptions;
   /** Sign with a bare key (managed-key bundle) instead of a Fulcio certificate. */
@@ -284,7 +284,15 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
         const paeBytes = pae(type, statement);
         sig = await ecSign(signingKeys.privateKey, paeBytes);
         content = { dsseEnvelope: { payload: b64(statement), payloadType: type, signatures: [{ sig: b64(sig), keyid: '' }] } };
-        if (o.rekor === 'v1') {
+        if (o.rekor === 'v1' && o.kind === 'intoto') {
+          // Legacy intoto 0.0.2: the signature is base64 of the base64 signature.
+          kv = ['intoto', '0.0.2'];
+          body = {
+            apiVersion: '0.0.2',
+            kind: 'intoto',
+            spec: { content: { envelope: { payloadType: type, signatures: [{ sig: b64(utf8Encode(b64(sig))), publicKey: b64(utf8Encode(verifierPem)) }] }, payloadHash: { algorithm: 'sha256', value: toHex(await sha256(statement)) }, hash: { algorithm: 'sha256', value: '00' } } },
+          };
+        } else if (o.rekor === 'v1') {
           kv = ['dsse', '0.0.1'];
           body = { apiVersion: '0.0.1', kind: 'dsse', spec: { envelopeHash: { algorithm: 'sha256', value: '00' }, payloadHash: { algorithm: 'sha256', value: toHex(await sha256(statement)) }, signatures: [{ signature: b64(sig), verifier: b64(utf8Encode(verifierPem)) }] } };
         } else if (o.kind === 'dsse') {

@@ -43,7 +43,9 @@ export async function verifyTlogEntry(
 ): Promise<LogKey> {
   if (version === '0.1' && !e.set) fail('TLOG_SET_INVALID', 'A v0.1 bundle needs a signed entry timestamp (inclusion promise)');
   if (version !== '0.1' && !e.proof) fail('TLOG_PROOF_INVALID', 'The log entry has no inclusion proof with a checkpoint');
-  if (e.version === '0.0.2' && !times.some((t) => t.source === 'rfc3161')) {
+  // Rekor v2 = hashedrekord/dsse 0.0.2 (intoto 0.0.2 is a Rekor v1 kind).
+  const rekorV2 = e.version === '0.0.2' && (e.kind === 'hashedrekord' || e.kind === 'dsse');
+  if (rekorV2 && !times.some((t) => t.source === 'rfc3161')) {
     fail('TIMESTAMP_MISSING', 'A Rekor v2 entry has no integrated time: the bundle needs an RFC 3161 timestamp');
   }
   const logs = candidateLogs(e, trust, times, setLog);
