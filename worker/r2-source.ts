@@ -74,37 +74,45 @@ export class R2ModelSource implements ModelSource {
     return { path, kind: 'file', size: o.size };
   }
 
+  /**
+   * Reads in slices of SLICE bytes, each a ranged conditional `get`: large chunks keep per-chunk costs (JS,
+   * DigestStream writes) negligible, memory stays bounded, and every slice is checked against the pin.
+   */
   open(path: string, range?: { start: number; end: number }, signal?: AbortSignal): ReadableStream<Uint8Array> {
     const key = this.prefix + path;
-    const pin = this.pins.get(path);
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     const bucket = this.bucket;
+    const pin = this.pins.get(path);
+    let pos = range?.start ?? 0;
+    let end = range?.end ?? pin?.size;
     return new ReadableStream<Uint8Array>({
       async pull(ctl) {
-        if (!reader) {
-          signal?.throwIfAborted();
-          if (range && range.end <= range.start) return ctl.close();
-          const o = await bucket.get(key, {
-            ...(pin ? { onlyIf: { etagMatches: pin.etag } } : {}),
-            ...(range ? { range: { offset: range.start, length: range.end - range.start } } : {}),
-          });
-          if (!o) fail('MODEL_CHANGED', `'${path}' was deleted while it was being verified`, { resource: path });
-          if (!('body' in o) || (pin && o.version !== pin.version)) {
-            if ('body' in o) await o.body.cancel();
-            fail('MODEL_CHANGED', `'${path}' was replaced while it was being verified`, { resource: path });
-          }
-          reader = (o.body as unknown as ReadableStream<Uint8Array>).getReader();
+        signal?.throwIfAborted();
+        if (end === undefined) {
+          // Unpinned and no range: learn the size first (and pin nothing; callers that need pinning stat first).
+          const h = await bucket.head(key);
+          if (!h) fail('MODEL_CHANGED', `'${path}' was deleted while it was being verified`, { resource: path });
+          end = h.size;
         }
-        const { done, value } = await reader.read();
-        if (done) ctl.close();
-        else ctl.enqueue(value);
-      },
-      async cancel(reason) {
-        await reader?.cancel(reason);
+        if (pos >= end) return ctl.close();
+        const length = Math.min(SLICE, end - pos);
+        const o = await bucket.get(key, { ...(pin ? { onlyIf: { etagMatches: pin.etag } } : {}), range: { offset: pos, length } });
+        if (!o) fail('MODEL_CHANGED', `'${path}' was deleted while it was being verified`, { resource: path });
+        if (!('body' in o) || (pin && o.version !== pin.version)) {
+          if ('body' in o) await o.body.cancel();
+          fail('MODEL_CHANGED', `'${path}' was replaced while it was being verified`, { resource: path });
+        }
+        const bytes = new Uint8Array(await o.arrayBuffer());
+        // A short read means the object is shorter than listed: hashing must see that, not pad or loop.
+        if (bytes.byteLength === 0) return ctl.close();
+        pos += bytes.byteLength;
+        ctl.enqueue(bytes);
       },
     });
   }
 }
+
+/** Bytes per ranged read: big enough to amortise a subrequest, small enough for 4 parallel jobs in 128 MB. */
+export const SLICE = 8 * 1024 * 1024;
 
 function isCanonical(path: string): boolean {
   try {

@@ -6,7 +6,7 @@ import type { HashAlgorithm } from '../../core/manifest/types.js';
 import { toHex, utf8Encode } from '../../core/util/bytes.js';
 import { registerWorkerdHashers } from '../../wasm/workerd.js';
 import { digestRecordKey, type ObjectDigests } from '../../worker/hashing.js';
-import { R2ModelSource } from '../../worker/r2-source.js';
+import { R2ModelSource, SLICE } from '../../worker/r2-source.js';
 import { api, CERT_POLICY, golden, hex, KEY_POLICY, publish, putObject, statementOf } from './helpers.js';
 
 registerWorkerdHashers();
@@ -243,5 +243,28 @@ describe('each object is hashed once per upload', () => {
     expect(r.status).toBe(200);
     expect(toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', await r.arrayBuffer())))).toBe(rec.digests['sha256:0-5000']);
     expect((await env.VERDICTS.get<ObjectDigests>(key, 'json'))!.version).toBe(obj.version);
+  });
+});
+
+describe('objects larger than one R2 read slice', () => {
+  it('hash and serve across slice boundaries (files and shards straddling a slice)', async () => {
+    const data = randomBytes(SLICE * 2 + 12345);
+    await signedModel('big-files', { 'big.bin': data });
+    const r = await get('big-files', 'big.bin');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-length')).toBe(String(data.byteLength));
+    expect(await hex(await r.arrayBuffer())).toBe(await hex(data));
+
+    // Shards of 3 MiB: one straddles each slice boundary.
+    await signedModel('big-shards', { 'big.bin': data }, { shardSize: 3 * 1024 * 1024 });
+    const from = SLICE - 100;
+    const part = await get('big-shards', 'big.bin', { headers: { range: `bytes=${from}-${from + 199}` } });
+    expect(part.status).toBe(206);
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(data.slice(from, from + 200));
+    const t = data.slice();
+    t[SLICE + 1] = t[SLICE + 1]! ^ 0x80;
+    await putObject('big-shards', 'big.bin', t);
+    await expectError(await get('big-shards', 'big.bin', { headers: { range: `bytes=${from}-${from + 199}` } }), 403, 'HASH_MISMATCH');
+    expect((await get('big-shards', 'big.bin', { headers: { range: 'bytes=0-99' } })).status).toBe(206);
   });
 });
