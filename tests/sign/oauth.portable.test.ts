@@ -8,6 +8,7 @@ import { authorizationRequest, discover, exchangeCode, keylessSigner, pollDevice
 import { buildModelPayload, signPayload } from '../../core/sign/sign-model.js';
 import { MemorySource } from '../../core/sources/memory-source.js';
 import { verifySignature } from '../../core/verify/verify-model.js';
+import { corsChecked } from './stack/cors.js';
 import { createStack } from './stack/stack.js';
 
 beforeAll(async () => {
@@ -17,14 +18,16 @@ beforeAll(async () => {
 describe('OIDC sign-in for keyless signing', () => {
   it('PKCE + out-of-band code → ID token → keyless bundle that verifies', async () => {
     const stack = await createStack();
-    const ep = await discover(stack.fetch, stack.oidc.url);
+    const f = corsChecked(stack.fetch); // requests a browser page could make (no Authorization header)
+    expect(() => f(`${stack.base}/fulcio/api/v2/signingCert`, { method: 'POST', headers: { authorization: 'Bearer t' } })).toThrow(/authorization/);
+    const ep = await discover(f, stack.oidc.url);
     expect(ep.token).toBe(`${stack.oidc.url}/token`);
     const req = await authorizationRequest(ep);
     const q = new URL(req.url).searchParams;
     expect([q.get('client_id'), q.get('code_challenge_method'), q.get('redirect_uri'), q.get('scope')]).toEqual(['sigstore', 'S256', 'urn:ietf:wg:oauth:2.0:oob', 'openid email']);
     const { code, state } = stack.oidc.approve(req.url);
-    const token = await exchangeCode(stack.fetch, ep, req, code, state);
-    const signer = await keylessSigner({ identityToken: token, services: servicesFromConfig(stack.signingConfig), trustedRoot: stack.trustedRoot, fetch: stack.fetch });
+    const token = await exchangeCode(f, ep, req, code, state);
+    const signer = await keylessSigner({ identityToken: token, services: servicesFromConfig(stack.signingConfig), trustedRoot: stack.trustedRoot, fetch: f });
     const bundle = await signPayload((await buildModelPayload(new MemorySource('m', { a: 'a' }))).payload, signer);
     await expect(verifySignature(bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot })).resolves.toBeTruthy();
   });

@@ -17,6 +17,7 @@ import refKey from '../fixtures/model-transparency/scripts/tests/keys/certificat
 import refCert from '../fixtures/model-transparency/scripts/tests/keys/certificate/signing-key-cert.pem?raw';
 import intCert from '../fixtures/model-transparency/scripts/tests/keys/certificate/int-ca-cert.pem?raw';
 import caCert from '../fixtures/model-transparency/scripts/tests/keys/certificate/ca-cert.pem?raw';
+import { corsChecked } from './stack/cors.js';
 import { createStack } from './stack/stack.js';
 
 const files = () => ({ 'config.json': '{"layers":2}', 'weights/a.bin': new Uint8Array(300).map((_, i) => i), 'weights/b.bin': 'bbb', '.git/HEAD': 'ref' });
@@ -66,9 +67,11 @@ describe('signing in this runtime', () => {
   it('keyless: Fulcio, Rekor and TSA of the test stack; our verifier accepts it with the stack\'s trusted root', async () => {
     const stack = await createStack();
     const built = await buildModelPayload(model());
-    const signer = await keylessSigner({ identityToken: await stack.oidc.mint(), services: servicesFromConfig(stack.clientTrustConfig), trustedRoot: stack.trustedRoot, fetch: stack.fetch });
+    const seen: string[] = [];
+    const signer = await keylessSigner({ identityToken: await stack.oidc.mint(), services: servicesFromConfig(stack.clientTrustConfig), trustedRoot: stack.trustedRoot, fetch: corsChecked(stack.fetch, seen) });
     const bundle = await signPayload(built.payload, signer);
     expect(stack.log).toEqual(['POST /fulcio/api/v2/signingCert', 'POST /rekor/api/v1/log/entries', 'POST /tsa/api/v1/timestamp']);
+    expect(seen).toEqual(stack.log); // every request passed the CORS rules of the public services
     const report = await verifyModel(model(), bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot });
     expect(report.errors).toEqual([]);
     expect(report.verified).toBe(true);
