@@ -120,6 +120,53 @@ describe('keyless signing against the local Sigstore stack', () => {
   });
 });
 
+describe('hostile or broken services never yield a bundle', () => {
+  /** The stack's fetch with one service's JSON answer rewritten. */
+  const rewriting = (route: string, edit: (body: any) => any) => async (url: string, init: RequestInit) => {
+    const res = await stack.fetch(url, init);
+    if (!url.endsWith(route)) return res;
+    return new Response(JSON.stringify(edit(await res.json())), { status: res.status, headers: { 'content-type': 'application/json' } });
+  };
+  async function attempt(f: (url: string, init: RequestInit) => Promise<Response>) {
+    const signer = await keylessSigner({ identityToken: await stack.oidc.mint(), services: servicesFromConfig(stack.signingConfig), trustedRoot: stack.trustedRoot, fetch: f });
+    return signModel(await NodeFsSource.open(model), signer, { ignorePaths: ['ignore-me'] });
+  }
+
+  it('Fulcio certifying another key', async () => {
+    const other = await createStack(stack.base); // same URLs, different keys
+    const otherCert = await other.fetch(`${stack.base}/fulcio/api/v2/signingCert`, {
+      method: 'POST',
+      body: JSON.stringify(await (async () => {
+        const k = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
+        const { encodePem } = await import('../../core/crypto/pem.js');
+        const { p1363ToDer } = await import('../../core/crypto/ecdsa-sig.js');
+        const spki = new Uint8Array(await crypto.subtle.exportKey('spki', k.publicKey));
+        const pop = p1363ToDer(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, k.privateKey, new TextEncoder().encode('signer@example.com'))));
+        return { credentials: { oidcIdentityToken: await other.oidc.mint() }, publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: encodePem('PUBLIC KEY', spki) }, proofOfPossession: Buffer.from(pop).toString('base64') } };
+      })()),
+    }).then((r) => r.json());
+    await expect(attempt(rewriting('/signingCert', () => otherCert))).rejects.toThrow('Fulcio certified a different public key');
+  });
+
+  it('Rekor answering with a proof for another tree, or a forged entry timestamp', async () => {
+    const firstEntry = (b: any) => Object.values(b)[0] as any;
+    await expect(attempt(rewriting('/log/entries', (b) => ((firstEntry(b).verification.inclusionProof.rootHash = 'ab'.repeat(32)), b)))).rejects.toThrow('was not written');
+    await expect(attempt(rewriting('/log/entries', (b) => ((firstEntry(b).verification.signedEntryTimestamp = Buffer.alloc(70, 1).toString('base64')), b)))).rejects.toThrow('was not written');
+    await expect(attempt(rewriting('/log/entries', () => ({})))).rejects.toThrow('Rekor returned no log entry');
+  });
+
+  it('a TSA answering for different data', async () => {
+    const f = async (url: string, init: RequestInit) => {
+      if (!url.endsWith('/timestamp')) return stack.fetch(url, init);
+      // Replay a timestamp over some other signature.
+      const { requestTimestamp } = await import('../../core/sign/keyless/tsa.js');
+      const other = await requestTimestamp(stack.fetch, url, new Uint8Array([9, 9, 9]));
+      return new Response(other.slice().buffer, { status: 200 });
+    };
+    await expect(attempt(f)).rejects.toThrow(/covers different data|nonce/);
+  });
+});
+
 describe('signing configuration', () => {
   it('reads the reference custom_trust_config.json (snake_case signing_config) → public-good services', () => {
     const cfg = JSON.parse(readFileSync(path.join(REPO, 'tests/fixtures/model-transparency/tests/_signing/testdata/custom_trust_config.json'), 'utf8'));
