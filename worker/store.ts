@@ -7,6 +7,7 @@
  * identical inputs, never the verdict of an older signature or policy.
  */
 import { toModelVerifyError } from '../core/errors.js';
+import { EMBEDDED_ROOT_DATE } from '../core/sigstore/embedded-root.generated.js';
 import type { Resource, Serialization } from '../core/manifest/types.js';
 import type { ReportError, SignerSummary } from '../core/verify/report.js';
 import { verifySignature } from '../core/verify/verify-model.js';
@@ -53,7 +54,8 @@ export async function getSignature(env: Env, model: string): Promise<Uint8Array 
 
 export async function trustRootId(env: Env, policy: ApiPolicy): Promise<string> {
   if (policy.method !== 'sigstore') return 'none';
-  return env.TRUSTED_ROOT ? `custom-${toHex(await sha256(utf8Encode(env.TRUSTED_ROOT)))}` : 'embedded';
+  // A deploy that embeds a newer production root gets new verdict keys.
+  return env.TRUSTED_ROOT ? `custom-${toHex(await sha256(utf8Encode(env.TRUSTED_ROOT)))}` : `embedded-${EMBEDDED_ROOT_DATE}`;
 }
 
 export function trustedRoot(env: Env): unknown {

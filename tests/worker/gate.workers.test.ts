@@ -7,7 +7,7 @@ import { toHex, utf8Encode } from '../../core/util/bytes.js';
 import { registerWorkerdHashers } from '../../wasm/workerd.js';
 import { digestRecordKey, type ObjectDigests } from '../../worker/hashing.js';
 import { R2ModelSource, SLICE } from '../../worker/r2-source.js';
-import { api, CERT_POLICY, golden, hex, KEY_POLICY, publish, putObject, statementOf } from './helpers.js';
+import { api, CERT_POLICY, golden, hex, KEY_POLICY, publish, putObject, SIGSTORE_POLICY, statementOf } from './helpers.js';
 
 registerWorkerdHashers();
 
@@ -134,6 +134,28 @@ describe('a golden key-signed model behind the gate', () => {
     expect((await get(M, 'signme-2')).status).toBe(200);
     await env.MODELS.put('m/golden-key/signme-1', 'swapped!!');
     await expectError(await get(M, 'signme-1'), 403, 'HASH_MISMATCH');
+  });
+});
+
+describe('certificate and Sigstore (embedded production root) goldens behind the gate', () => {
+  it.each([
+    ['v1.1.0-certificate', CERT_POLICY, 'certificate'],
+    ['v1.1.0-sigstore', SIGSTORE_POLICY, 'sigstore'],
+  ] as const)('%s: signed files served, the ignored one refused', async (kase, policy, method) => {
+    const g = golden(kase);
+    const M = `golden-${method}`;
+    await publish(M, g, policy);
+    const signed = statementOf(g['model.sig']!).predicate.resources;
+    for (const r of signed) {
+      const res = await get(M, r.name);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-model-signer')).toMatch(new RegExp(`^${method}`));
+      expect(await hex(await res.arrayBuffer())).toBe(r.digest);
+    }
+    await expectError(await get(M, 'ignore-me'), 403, 'UNSIGNED_FILE');
+    const state = (await (await api(`/api/v1/models/${M}`)).json()) as any;
+    expect(state.verified).toBe(true);
+    expect(state.signer.method).toBe(method);
   });
 });
 

@@ -1,7 +1,5 @@
 /** POST /api/v1/verify in workerd: every golden verdict, tampered bundles, malformed input, concurrency. */
 import { describe, expect, it } from 'vitest';
-import { isModelVerifyError } from '../../core/errors.js';
-import { verifySignature } from '../../core/verify/verify-model.js';
 import { api, CERT_POLICY, golden, KEY_POLICY, SIGSTORE_POLICY, statementOf } from './helpers.js';
 
 const VERSIONS = ['v0.3.1', 'v1.0.0', 'v1.0.1', 'v1.1.0'];
@@ -10,12 +8,6 @@ const CASES: [string, unknown][] = [
   ...['v0.2.0', ...VERSIONS].map((v) => [`${v}-certificate`, CERT_POLICY] as [string, unknown]),
 ];
 const SIGSTORE_CASES = VERSIONS.map((v) => `${v}-sigstore`);
-
-/** Keyless verification lives in core/sigstore; until it is built core answers UNSUPPORTED for every bundle. */
-const sigstoreReady = await verifySignature(golden('v1.1.0-sigstore')['model.sig']!, SIGSTORE_POLICY).then(
-  () => true,
-  (e) => !(isModelVerifyError(e) && e.code === 'UNSUPPORTED'),
-);
 
 async function verify(body: unknown): Promise<{ status: number; json: any }> {
   const r = await api('/api/v1/verify', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
@@ -48,7 +40,7 @@ describe('POST /api/v1/verify: golden signatures', () => {
     }
   });
 
-  it.skipIf(!sigstoreReady).each(SIGSTORE_CASES)('%s (sigstore, embedded production root) verifies', async (kase) => {
+  it.each(SIGSTORE_CASES)('%s (sigstore, embedded production root) verifies', async (kase) => {
     const sig = golden(kase)['model.sig']!;
     const { status, json } = await verify({ bundle: sig, policy: SIGSTORE_POLICY });
     expect(status).toBe(200);
@@ -57,7 +49,7 @@ describe('POST /api/v1/verify: golden signatures', () => {
     expect(sortByName(json.resources.map((r: any) => ({ name: r.name, digest: r.digest })))).toEqual(sortByName(signedResources(sig)));
   });
 
-  it.skipIf(!sigstoreReady)('a sigstore golden under another identity is not verified', async () => {
+  it('a sigstore golden under another identity is not verified', async () => {
     const { status, json } = await verify({ bundle: golden('v1.1.0-sigstore')['model.sig'], policy: { ...SIGSTORE_POLICY, identity: 'someone@example.com' } });
     expect(status).toBe(200);
     expect(json.verified).toBe(false);
