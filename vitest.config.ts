@@ -19,6 +19,8 @@ export default defineConfig({
         },
       },
       {
+        // Pre-bundled up front: discovered mid-run, Vite reloads the page and can re-run tests (core/sign uses scrypt).
+        optimizeDeps: { include: ['@noble/hashes/scrypt.js'] },
         test: {
           name: 'browser',
           include: [...PORTABLE, 'tests/hash/*.browser.test.ts'],
