@@ -181,6 +181,9 @@ export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelP
     const { readToken } = await import('../core/sign/keyless/token.js');
     const token = o.identityToken ?? process.env[TOKEN_ENV];
     if (token) readToken(token);
+    else if (!(process.stdin.isTTY || process.stderr.isTTY)) {
+      throw new ModelVerifyError('POLICY_INVALID', `No identity token: pass --identity-token or set ${TOKEN_ENV} (interactive sign-in needs a terminal)`);
+    }
   } else if (method === 'key') {
     signer = keySigner(await loadPrivateKey(o));
   } else {
