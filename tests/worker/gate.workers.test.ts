@@ -290,3 +290,34 @@ describe('objects larger than one R2 read slice', () => {
     expect((await get('big-shards', 'big.bin', { headers: { range: 'bytes=0-99' } })).status).toBe(206);
   });
 });
+
+describe('each signature is verified once per (bundle, policy, trust root)', () => {
+  it('stores the verdict in KV under the content digests and reuses it', async () => {
+    const g = golden('v1.0.1-elliptic-key');
+    await publish('verdict-once', g, KEY_POLICY);
+    expect((await get('verdict-once', 'signme-1')).status).toBe(200);
+    const bundleDigest = await hex(utf8Encode(g['model.sig']!));
+    const { digest: policyDigest } = (await (await api('/api/v1/models/verdict-once/policy')).json()) as { digest: string };
+    const key = `verdict/${bundleDigest}/${policyDigest}/none`;
+    const v = (await env.VERDICTS.get(key, 'json')) as { verified: boolean; manifest: { resources: unknown[] } };
+    expect(v.verified).toBe(true);
+    expect(v.manifest.resources).toHaveLength(2);
+    // The cached verdict is what the gate uses: a forged negative one (KV is trusted storage) closes the gate.
+    await env.VERDICTS.put(key, JSON.stringify({ ...v, verified: false, errors: [{ code: 'SIGNATURE_INVALID', message: 'forged' }] }));
+    await expectError(await get('verdict-once', 'signme-1'), 403, 'SIGNATURE_INVALID');
+  });
+});
+
+describe('R2ModelSource pins what it listed', () => {
+  it('a read after the object was replaced fails with MODEL_CHANGED instead of mixing content', async () => {
+    await env.MODELS.put('m/pinned/f.bin', 'first version');
+    const src = new R2ModelSource(env.MODELS, 'pinned', { listable: false });
+    expect(await src.stat('f.bin')).toMatchObject({ path: 'f.bin', size: 13 });
+    await env.MODELS.put('m/pinned/f.bin', 'second version');
+    await expect(new Response(src.open('f.bin')).arrayBuffer()).rejects.toMatchObject({ code: 'MODEL_CHANGED' });
+    // Listing pins again: the new object reads fine.
+    const entries = [];
+    for await (const e of new R2ModelSource(env.MODELS, 'pinned').list()) entries.push(e);
+    expect(entries).toEqual([{ path: 'f.bin', kind: 'file', size: 14 }]);
+  });
+});
