@@ -170,7 +170,16 @@ export function certPublicKey(c: Certificate): PublicKeyInfo {
   return k;
 }
 
-export async function summarize(c: Certificate): Promise<CertSummary> {
+const summaries = new WeakMap<Certificate, Promise<CertSummary>>();
+
+/** What a report shows about a certificate (memoised: trust-root certificates recur in every report). */
+export function summarize(c: Certificate): Promise<CertSummary> {
+  let p = summaries.get(c);
+  if (!p) summaries.set(c, (p = summarizeNow(c)));
+  return p.then((x) => ({ ...x })); // reports own their copy
+}
+
+async function summarizeNow(c: Certificate): Promise<CertSummary> {
   const fp = await digest('SHA-256', c.der);
   const { notBefore, notAfter } = validity(c);
   let alg = 'unknown';
