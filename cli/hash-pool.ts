@@ -17,7 +17,10 @@ import { NodeFsSource } from './node-source.js';
 export interface NodePoolOptions {
   /** Worker count (default: available cores). */
   threads?: number;
-  /** Read size inside workers; two buffers of it per worker (default 1 MiB: stays in L2 while hashed). */
+  /**
+   * Read size inside workers (default 128 KiB). Measured on the 2-core EPYC guest, 2 GiB warm: reads of ≤128 KiB
+   * cost ~0.23 s of kernel time, reads of ≥256 KiB ~0.9 s (the copy no longer stays in cache), for the same hashing.
+   */
   chunkSize?: number;
   /** Streamed (non-file) sources: bytes posted to workers and not yet hashed, across the pool (default 64 MiB). */
   maxBytesInFlight?: number;
@@ -67,6 +70,7 @@ class Slot {
 export class NodePoolBackend implements HashBackend {
   readonly name = 'node:worker_threads';
   private slots: Slot[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly threads: number;
   private readonly chunkSize: number;
   private readonly maxInFlight: number;
@@ -74,7 +78,7 @@ export class NodePoolBackend implements HashBackend {
 
   constructor(o: NodePoolOptions = {}) {
     this.threads = Math.max(1, o.threads ?? availableParallelism());
-    this.chunkSize = o.chunkSize ?? 1 << 20;
+    this.chunkSize = o.chunkSize ?? 128 << 10;
     this.maxInFlight = o.maxBytesInFlight ?? 64 << 20;
     this.url = o.workerUrl;
   }
@@ -86,6 +90,7 @@ export class NodePoolBackend implements HashBackend {
 
   /** Starts the workers ahead of the first run (CLI: overlaps their start-up with reading the signature). */
   warm(n = this.threads): void {
+    this.slots = this.slots.filter((s) => !s.exited); // a worker that died between runs is replaced
     while (this.slots.length < Math.min(n, this.threads)) {
       const w = new Worker(this.url ?? defaultWorkerUrl());
       this.slots.push(new Slot(w, (slot, e) => this.crashed(slot, e)));
@@ -107,8 +112,6 @@ export class NodePoolBackend implements HashBackend {
     this.slots = [];
     await Promise.all(slots.map((s) => s.worker.terminate().then(() => s.exit)));
   }
-
-  private queue: Promise<unknown> = Promise.resolve();
 
   /** Runs are serialized: the workers serve one run at a time. */
   run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {

@@ -1,7 +1,7 @@
 /**
  * worker_threads entry of the hash pool: node:crypto (OpenSSL, SHA-NI) for sha256 and blake2b512,
- * hash-wasm for blake3 (OpenSSL has none). File jobs read their own bytes with a double buffer so the
- * next read overlaps hashing; streamed jobs hash what the main thread posts.
+ * hash-wasm for blake3 (OpenSSL has none). File jobs read their own bytes synchronously (this thread has
+ * nothing else to do) into one small buffer; streamed jobs hash what the main thread posts.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -34,6 +34,8 @@ async function digester(alg: HashAlgorithm): Promise<Digester> {
 }
 
 const port = parentPort!;
+/** Progress is batched: one message per chunk would be thousands per GiB at small read sizes. */
+const PROGRESS_EVERY = 4 << 20;
 const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
 
 async function hashFile(m: Extract<ToWorker, { t: 'file' }>): Promise<Uint8Array> {
@@ -47,6 +49,7 @@ async function hashFile(m: Extract<ToWorker, { t: 'file' }>): Promise<Uint8Array
   try {
     const buf = Buffer.allocUnsafe(Math.max(1, Math.min(m.chunk, m.end - m.start)));
     let pos = m.start;
+    let pending = 0;
     while (pos < m.end) {
       let n: number;
       try {
@@ -57,8 +60,13 @@ async function hashFile(m: Extract<ToWorker, { t: 'file' }>): Promise<Uint8Array
       if (n === 0) throw new JobError('MODEL_CHANGED', `'${m.file}' changed size while it was being verified`);
       h.update(buf.subarray(0, n));
       pos += n;
-      post({ t: 'progress', job: m.job, n });
+      pending += n;
+      if (pending >= PROGRESS_EVERY) {
+        post({ t: 'progress', job: m.job, n: pending });
+        pending = 0;
+      }
     }
+    if (pending > 0) post({ t: 'progress', job: m.job, n: pending });
   } finally {
     closeSync(fd);
   }

@@ -89,6 +89,7 @@ class Slot {
 export class BrowserBackend implements HashBackend {
   readonly name = 'browser:web-workers';
   private slots: Slot[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly o: Required<Omit<BrowserBackendOptions, 'createWorker'>> & { createWorker: () => Worker };
 
   constructor(o: BrowserBackendOptions = {}) {
@@ -116,6 +117,7 @@ export class BrowserBackend implements HashBackend {
   /** Starts up to `n` workers; those that fail to start are dropped (the run then falls back to the page). */
   private async start(n: number): Promise<Slot[]> {
     if (typeof Worker === 'undefined' || this.o.workers === 0) return [];
+    this.slots = this.slots.filter((s) => s.alive);
     while (this.slots.length < Math.min(n, this.o.workers)) {
       let w: Worker;
       try {
@@ -137,8 +139,6 @@ export class BrowserBackend implements HashBackend {
     slot.task = null;
     t?.reject(new ModelVerifyError('INTERNAL', `A hash worker crashed while hashing '${t.job.path}': ${msg}`, { resource: t.job.id }));
   }
-
-  private queue: Promise<unknown> = Promise.resolve();
 
   /** Runs are serialized: the workers serve one run at a time. */
   run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
