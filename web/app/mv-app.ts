@@ -26,6 +26,7 @@ import {
   type VerificationReport,
 } from '../verify-run.js';
 import { appStyles } from './styles.js';
+import './mv-edge-models.js'; // published models and their edge verdict, only when served by our Worker
 
 type Phase = 'idle' | 'running' | 'done';
 const STAGE_TEXT = { signature: 'Checking the signature…', hashing: 'Hashing the model files…', compare: 'Comparing digests…' } as const;
@@ -241,6 +242,7 @@ export class MvApp extends LitElement {
         </h1>
         <p class="tagline">Check that an ML model is exactly what its signer published. Everything runs in this tab: your files never leave your computer.</p>
       </header>
+      <mv-edge-models></mv-edge-models>
       <form @submit=${this.onSubmit} aria-describedby="privacy">
         <fieldset ?disabled=${running}>
           <legend>1. Model</legend>
