@@ -32,6 +32,8 @@ interface ModelView {
   stage?: string;
   progress?: LiveProgress;
   browser?: VerificationReport;
+  /** Why the gate would not serve a file the browser asked for (its 403 answer), when that stopped the run. */
+  refusal?: { resource: string; code: string; message: string };
   controller?: AbortController;
 }
 
@@ -132,6 +134,8 @@ export class MvEdgeModels extends LitElement {
 
   private async load(): Promise<void> {
     const names = await probe();
+    // Tests and styles can tell "not served by our Worker" from "still asking".
+    this.dataset.state = names?.length ? 'ready' : 'absent';
     if (!names?.length) return;
     this.models = names.map((name) => ({ name, running: false }));
     await Promise.all(
@@ -157,7 +161,7 @@ export class MvEdgeModels extends LitElement {
     const current = this.view(name);
     if (!current || current.running) return;
     const ctrl = new AbortController();
-    this.patch(name, { running: true, controller: ctrl, stage: 'Fetching the signature and the policy…', progress: undefined, browser: undefined });
+    this.patch(name, { running: true, controller: ctrl, stage: 'Fetching the signature and the policy…', progress: undefined, browser: undefined, refusal: undefined });
     const origin = location.origin;
     let report: VerificationReport;
     let source: HttpSource | undefined;
@@ -178,7 +182,8 @@ export class MvEdgeModels extends LitElement {
     } catch (e) {
       report = reportFromError(e, name, false);
     }
-    this.patch(name, { running: false, controller: undefined, browser: report, progress: undefined });
+    const refusal = await gateRefusal(name, report);
+    this.patch(name, { running: false, controller: undefined, browser: report, progress: undefined, refusal });
     if (byUser) {
       await this.updateComplete;
       this.renderRoot.querySelector<HTMLElement>(`[data-model="${CSS.escape(name)}"] [data-where="browser"]`)?.focus();
@@ -240,7 +245,8 @@ export class MvEdgeModels extends LitElement {
     if (e.verified) {
       return verdictBox('edge', 'ok', 'At the edge', html`Verified at the edge — signed by <strong>${signerLabel(e)}</strong>`, countLine(e));
     }
-    return verdictBox('edge', 'fail', 'At the edge', html`Failed at the edge — ${failureHeadline(e)}`, e.errors[0]?.message ?? '');
+    const by = e.signer ? ` · the signature itself is valid, by ${signerLabel(e)}` : '';
+    return verdictBox('edge', 'fail', 'At the edge', html`Failed at the edge — ${failureHeadline(e)}`, `${e.errors[0]?.message ?? ''}${by}`);
   }
 
   private browserVerdict(m: ModelView) {
@@ -266,6 +272,10 @@ export class MvEdgeModels extends LitElement {
         html`Verified in this browser — signed by <strong>${signerLabel(r)}</strong>`,
         `${countLine(r)} · ${formatBytes(r.bytesHashed)} hashed in ${(r.millis / 1000).toFixed(2)} s`,
       );
+    }
+    const g = m.refusal;
+    if (g) {
+      return verdictBox('browser', 'fail', 'In this browser', html`Failed in this browser — the gate refused <strong>${g.resource}</strong> (${g.code})`, g.message);
     }
     return verdictBox('browser', 'fail', 'In this browser', html`Failed in this browser — ${failureHeadline(r)}`, r.errors[0]?.message ?? '');
   }
@@ -318,6 +328,26 @@ async function edgeState(name: string): Promise<EdgeState> {
     return { warnings: [], ...body } as EdgeState;
   } catch (e) {
     return reportFromError(e, name, false);
+  }
+}
+
+/**
+ * A download the browser could not read (IO_ERROR on a file) is, on our site, usually the gate refusing it: ask
+ * once more for the reason (a 403 carries `{error: {code, message}}`, never model bytes). Shown as the gate's
+ * word, beside the browser's own verdict, which stays failed either way.
+ */
+async function gateRefusal(name: string, r: VerificationReport): Promise<ModelView['refusal']> {
+  const e = r.errors[0];
+  if (r.verified || e?.code !== 'IO_ERROR' || !e.resource) return undefined;
+  try {
+    const res = await fetch(`/models/${encodeURIComponent(name)}/${e.resource.split('/').map(encodeURIComponent).join('/')}`, { headers: { range: 'bytes=0-0' } });
+    if (res.status !== 403) return undefined;
+    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
+    const code = typeof body.error?.code === 'string' ? body.error.code : res.headers.get('x-error-code');
+    const message = typeof body.error?.message === 'string' ? body.error.message : e.message;
+    return code ? { resource: e.resource, code, message } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

