@@ -1,4 +1,5 @@
 /**
+ * The app: the verify page (this element) and the Sign page (<mv-sign>), chosen by the URL hash (#sign).
  * The verify page: pick or drop a model (folder, files, or a URL), its signature and a policy; see the verdict,
  * every file's status and who signed. All checking happens in core's verifyModel, in this tab: no file leaves
  * the computer.
@@ -25,10 +26,14 @@ import {
   type Policy,
   type VerificationReport,
 } from '../verify-run.js';
+import { MvSign } from './mv-sign.js';
 import { appStyles } from './styles.js';
 import './mv-edge-models.js'; // published models and their edge verdict, only when served by our Worker
 
 type Phase = 'idle' | 'running' | 'done';
+type Page = 'verify' | 'sign';
+const pageFromHash = (): Page => (/^#\/?sign\b/.test(location.hash) ? 'sign' : 'verify');
+const TITLES: Record<Page, string> = { verify: 'model-verify — check a signed ML model in your browser', sign: 'model-verify — sign an ML model in your browser' };
 const STAGE_TEXT = { signature: 'Checking the signature…', hashing: 'Hashing the model files…', compare: 'Comparing digests…' } as const;
 
 @customElement('mv-app')
@@ -56,6 +61,25 @@ export class MvApp extends LitElement {
   @state() private report: VerificationReport | undefined;
   @state() private dragging = false;
   @state() private copied = '';
+  @state() private page: Page = pageFromHash();
+
+  /** One Sign page for the app's lifetime, so its inputs survive switching pages (keys stay in its memory). */
+  private signPage: MvSign | undefined;
+  private readonly onHash = () => {
+    this.page = pageFromHash();
+    document.title = TITLES[this.page];
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    addEventListener('hashchange', this.onHash);
+    this.onHash();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    removeEventListener('hashchange', this.onHash);
+  }
 
   @query('#verdict') private verdictEl?: HTMLElement;
 
@@ -240,8 +264,22 @@ export class MvApp extends LitElement {
           <svg class="logo" viewBox="0 0 16 16" aria-hidden="true"><path fill="#15803d" d="M8 0 1 3v5c0 4 3 7 7 8 4-1 7-4 7-8V3z" /><path fill="#fff" d="m6.6 10.9-2.8-2.8 1.1-1.1 1.7 1.7 4-4 1.1 1.1z" /></svg>
           model-verify
         </h1>
-        <p class="tagline">Check that an ML model is exactly what its signer published. Everything runs in this tab: your files never leave your computer.</p>
+        <p class="tagline">
+          ${this.page === 'sign'
+            ? 'Sign an ML model so anyone can check it is exactly what you published. Hashing and signing run in this tab: your files never leave your computer.'
+            : 'Check that an ML model is exactly what its signer published. Everything runs in this tab: your files never leave your computer.'}
+        </p>
+        <nav class="pages" aria-label="Pages">
+          <a href="#verify" aria-current=${this.page === 'verify' ? 'page' : nothing}>Verify</a>
+          <a href="#sign" aria-current=${this.page === 'sign' ? 'page' : nothing}>Sign</a>
+        </nav>
       </header>
+      ${this.page === 'sign' ? (this.signPage ??= new MvSign()) : this.renderVerify(running)}
+    `;
+  }
+
+  private renderVerify(running: boolean) {
+    return html`
       <mv-edge-models></mv-edge-models>
       <form @submit=${this.onSubmit} aria-describedby="privacy">
         <fieldset ?disabled=${running}>

@@ -222,4 +222,30 @@ export const appStyles = css`
     cursor: pointer;
     font-weight: 600;
   }
+  /* Verify / Sign page links, drawn as tabs; aria-current marks the open page (not colour alone: bold + border). */
+  nav.pages {
+    display: flex;
+    gap: 0.25rem;
+    border-bottom: 1px solid #d8dce3;
+    margin: 0 0 1.25rem;
+  }
+  nav.pages a {
+    padding: 0.45rem 1.1rem;
+    border: 1px solid transparent;
+    border-bottom: none;
+    border-radius: 8px 8px 0 0;
+    color: #1d4ed8;
+    text-decoration: none;
+    font-weight: 600;
+    margin-bottom: -1px;
+  }
+  nav.pages a:hover {
+    background: #f3f5f8;
+  }
+  nav.pages a[aria-current='page'] {
+    color: #1b1f27;
+    background: white;
+    border-color: #d8dce3;
+    border-bottom: 3px solid #1d4ed8;
+  }
 `;
