@@ -83,7 +83,9 @@ export async function verifySigstoreBundle(bundle: Bundle, who: SignerPolicy, tr
     signer.chain = summaries;
   }
   const first = entries[0]!;
-  const log: LogSummary = { logIndex: first.logIndex.toString(), logId: toBase64(first.logId), kind: `${first.kind} ${first.version}`, url: logs[0]!.baseUrl };
+  // Only a verified SET vouches for the top-level (global) index; otherwise report the index the proof verified.
+  const index = first.set || !first.proof ? first.logIndex : first.proof.logIndex;
+  const log: LogSummary = { logIndex: index.toString(), logId: toBase64(first.logId), kind: `${first.kind} ${first.version}`, url: logs[0]!.baseUrl };
   if (first.integratedTime > 0n && first.set) log.integratedTime = new Date(Number(first.integratedTime) * 1000).toISOString();
   signer.log = log;
   signer.timestamps = times.map(({ source, time, authority }) => (authority ? { source, time, authority } : { source, time }));

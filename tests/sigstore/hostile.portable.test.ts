@@ -7,6 +7,10 @@ import { verifySignature } from '../../core/verify/verify-model.js';
 import { isModelVerifyError } from '../../core/errors.js';
 import { fromBase64, toBase64 } from '../../core/util/bytes.js';
 import { GOLDENS, POLICY } from './fixtures.js';
+import { parseBundle } from '../../core/bundle/reader.js';
+import { parseTrustRoot, verifySigstoreBundle } from '../../core/sigstore/index.js';
+import { sha256, toHex, utf8Encode } from '../../core/util/bytes.js';
+import { createInstance } from './instance.js';
 
 type Json = Record<string, unknown> | unknown[];
 
@@ -33,49 +37,81 @@ function leaves(j: Json, out: { get: () => string; set: (v: unknown) => void; ke
 
 const CASES = Number((globalThis as { process?: { env?: Record<string, string> } }).process?.env?.SIGSTORE_FUZZ_CASES ?? 150);
 
+/** One seeded mutation of a string leaf of the bundle JSON; null when it changed nothing. */
+function mutate(bundle: string, random: () => number): { text: string; key: string } | null {
+  const j = JSON.parse(bundle) as Json;
+  const ls = leaves(j).filter((l) => l.key !== '.mediaType' && !l.key.endsWith('.keyid'));
+  const l = ls[Math.floor(random() * ls.length)]!;
+  const v = l.get();
+  const kind = random();
+  let mutated: unknown;
+  const decoded = (() => {
+    try {
+      return v.length >= 8 ? fromBase64(v, 'x') : null;
+    } catch {
+      return null;
+    }
+  })();
+  if (decoded && kind < 0.6) {
+    const b = decoded;
+    const at = Math.floor(random() * b.length);
+    if (kind < 0.4) b[at]! ^= 1 << Math.floor(random() * 8);
+    else b[at] = Math.floor(random() * 256);
+    mutated = toBase64(kind < 0.5 ? b : b.subarray(0, Math.max(0, at)));
+  } else if (kind < 0.7) {
+    const at = Math.floor(random() * v.length);
+    mutated = v.slice(0, at) + String.fromCharCode(33 + Math.floor(random() * 90)) + v.slice(at + 1);
+  } else if (kind < 0.8) mutated = v.slice(0, Math.floor(random() * v.length));
+  else if (kind < 0.9) mutated = [null, 0, -1, {}, [], true, '', '99999999999999999999'][Math.floor(random() * 8)];
+  else mutated = v + v;
+  if (mutated === v) return null;
+  l.set(mutated);
+  return { text: JSON.stringify(j), key: l.key };
+}
+
+async function expectTypedOrUnchanged(run: () => Promise<unknown>, original: string, key: string): Promise<void> {
+  try {
+    // Accepted mutations exist only in bytes no signature covers and nothing reads (e.g. the certificates
+    // embedded in a timestamp token, which are ignored by design); they must not change the outcome.
+    const r = (await run()) as { signer: unknown };
+    expect(JSON.stringify(r.signer), `accepted mutation of ${key} changed the result`).toBe(original);
+  } catch (e) {
+    if ((e as { name?: string }).name === 'AssertionError') throw e;
+    expect(isModelVerifyError(e), `${key}: ${String(e)}`).toBe(true);
+    expect((e as { code: string }).code, `${key}: ${(e as Error).message}`).not.toBe('INTERNAL');
+  }
+}
+
 describe.each(GOLDENS)('$name', (g) => {
   test(`${CASES} seeded mutations fail with a typed error or change nothing that is reported`, async () => {
     const random = rng(0x5eed + g.name.length);
     const original = JSON.stringify((await verifySignature(g.bundle, POLICY)).signer);
     for (let i = 0; i < CASES; i++) {
-      const j = JSON.parse(g.bundle) as Json;
-      const ls = leaves(j).filter((l) => l.key !== '.mediaType' && !l.key.endsWith('.keyid'));
-      const l = ls[Math.floor(random() * ls.length)]!;
-      const v = l.get();
-      const kind = random();
-      let mutated: unknown;
-      const decoded = (() => {
-        try {
-          return v.length >= 8 ? fromBase64(v, 'x') : null;
-        } catch {
-          return null;
-        }
-      })();
-      if (decoded && kind < 0.6) {
-        const b = decoded;
-        const at = Math.floor(random() * b.length);
-        if (kind < 0.4) b[at]! ^= 1 << Math.floor(random() * 8);
-        else b[at] = Math.floor(random() * 256);
-        mutated = toBase64(kind < 0.5 ? b : b.subarray(0, Math.max(0, at)));
-      } else if (kind < 0.7) {
-        const at = Math.floor(random() * v.length);
-        mutated = v.slice(0, at) + String.fromCharCode(33 + Math.floor(random() * 90)) + v.slice(at + 1);
-      } else if (kind < 0.8) mutated = v.slice(0, Math.floor(random() * v.length));
-      else if (kind < 0.9) mutated = [null, 0, -1, {}, [], true, '', '99999999999999999999'][Math.floor(random() * 8)];
-      else mutated = v + v;
-      if (mutated === v) continue;
-      l.set(mutated);
-      const text = JSON.stringify(j);
-      try {
-        // Accepted mutations exist only in bytes no signature covers and nothing reads (e.g. the certificates
-        // embedded in a timestamp token, which are ignored by design); they must not change the outcome.
-        const r = await verifySignature(text, POLICY);
-        expect(JSON.stringify(r.signer), `accepted mutation of ${l.key} changed the result`).toBe(original);
-      } catch (e) {
-        if ((e as { name?: string }).name === 'AssertionError') throw e;
-        expect(isModelVerifyError(e), `${l.key}: ${String(e)}`).toBe(true);
-        expect((e as { code: string }).code, `${l.key}: ${(e as Error).message}`).not.toBe('INTERNAL');
-      }
+      const m = mutate(g.bundle, random);
+      if (m) await expectTypedOrUnchanged(() => verifySignature(m.text, POLICY), original, m.key);
+    }
+  });
+});
+
+describe('private-instance bundles (message signatures, Rekor v2, TSA)', async () => {
+  const inst = await createInstance();
+  const trust = parseTrustRoot(inst.trustedRoot, 'test');
+  const artifact = utf8Encode('fuzzed artifact');
+  const st = utf8Encode(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'a', digest: { sha256: toHex(await sha256(artifact)) } }], predicateType: 'x', predicate: {} }));
+  const who = { kind: 'identity', policy: { method: 'sigstore', identity: 'signer@example.com', issuer: 'https://issuer.test' } } as const;
+  const bundles: [string, string][] = [
+    ['hashedrekord v1 + TSA', await inst.bundle({ artifact, rekor: 'v1', tsa: true })],
+    ['hashedrekord v2 + TSA', await inst.bundle({ artifact, rekor: 'v2', tsa: true })],
+    ['dsse v2 + TSA', await inst.bundle({ statement: st, rekor: 'v2', kind: 'dsse', tsa: true })],
+    ['intoto v1', await inst.bundle({ statement: st, rekor: 'v1', kind: 'intoto' })],
+  ];
+  test.each(bundles)(`%s: ${CASES} seeded mutations`, async (name, bundle) => {
+    const random = rng(0xbad + name.length);
+    const run = (text: string) => verifySigstoreBundle(parseBundle(text), who, trust, { bytes: artifact });
+    const original = JSON.stringify((await run(bundle)).signer);
+    for (let i = 0; i < CASES; i++) {
+      const m = mutate(bundle, random);
+      if (m) await expectTypedOrUnchanged(() => run(m.text), original, m.key);
     }
   });
 });

@@ -44,6 +44,12 @@ describe('message signatures (hashedrekord)', () => {
     await verify(b, who(), { digest: { algorithm: 'SHA-256', value: await sha256(artifact) } });
     await expect(verify(await inst.bundle({ artifact, rekor: 'v2' }), who(), { bytes: artifact })).rejects.toEqual(code('TIMESTAMP_MISSING'));
   });
+  test('Rekor v2: the unsigned top-level log index must equal the proven one', async () => {
+    const j = JSON.parse(await inst.bundle({ artifact, rekor: 'v2', tsa: true }));
+    expect((await verify(JSON.stringify(j), who(), { bytes: artifact })).signer.log?.logIndex).toBe(j.verificationMaterial.tlogEntries[0].inclusionProof.logIndex);
+    j.verificationMaterial.tlogEntries[0].logIndex = '999';
+    await expect(verify(JSON.stringify(j), who(), { bytes: artifact })).rejects.toEqual(code('TLOG_INVALID'));
+  });
   test('a BER timestamp token (constructed eContent, as pkijs writes) is accepted', async () => {
     await verify(await inst.bundle({ artifact, rekor: 'v2', tsa: 'ber' }), who(), { bytes: artifact });
   });

@@ -237,7 +237,7 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
     const logId = v === 'v1' ? rekorLogId : v2LogId;
     const name = v === 'v1' ? 'rekor.test' : v2Host;
     const checkpoint = `${note}\n\u2014 ${name} ${b64(concatBytes(logId.subarray(0, 4), noteSig))}\n`;
-    const globalIndex = 1000 + idx;
+    const globalIndex = v === 'v1' ? 1000 + idx : idx; // Rekor v1 is sharded (global ≠ shard index); v2 is not
     const entry: Record<string, unknown> = {
       logIndex: String(globalIndex),
       logId: { keyId: b64(logId) },

@@ -48,6 +48,8 @@ export async function verifyTlogEntry(
   if (rekorV2 && !times.some((t) => t.source === 'rfc3161')) {
     fail('TIMESTAMP_MISSING', 'A Rekor v2 entry has no integrated time: the bundle needs an RFC 3161 timestamp');
   }
+  // Without a SET nothing signs the top-level logIndex; a Rekor v2 log is unsharded, so it must be the proven one.
+  if (rekorV2 && e.proof && e.logIndex !== e.proof.logIndex) fail('TLOG_INVALID', 'The log index disagrees with the inclusion proof');
   const logs = candidateLogs(e, trust, times, setLog);
   let log = logs[0]!;
   if (e.proof) {
