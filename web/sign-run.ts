@@ -11,7 +11,7 @@ import { readToken, type TokenClaims } from '../core/sign/keyless/token.js';
 import { keylessSigner } from '../core/sign/keyless/signer.js';
 import { servicesFromConfig, PUBLIC_GOOD, type SigningServices } from '../core/sign/keyless/services.js';
 import { buildModelPayload, signPayload } from '../core/sign/sign-model.js';
-import { keySigner } from '../core/sign/signers.js';
+import { certificateSigner, keySigner } from '../core/sign/signers.js';
 import type { SigningKey } from '../core/sign/private-key.js';
 import { browserHashBackend } from './backend.js';
 import { FileModelSource, type PickedFile } from './file-source.js';
@@ -27,7 +27,11 @@ export interface KeylessInstance {
   config?: unknown;
 }
 
-export type SignWith = { kind: 'key'; key: SigningKey } | { kind: 'keyless'; token: string; instance: KeylessInstance };
+export type SignWith =
+  | { kind: 'key'; key: SigningKey }
+  /** Certificate mode: the leaf must carry the key's public key; the chain follows it in the bundle. */
+  | { kind: 'certificate'; key: SigningKey; certificatePem: string; chainPems: string[] }
+  | { kind: 'keyless'; token: string; instance: KeylessInstance };
 
 export interface SignRequest {
   picked: readonly PickedFile[];
@@ -54,8 +58,8 @@ export interface Signed {
   /** The policy the new signature satisfies (for verifying it on the spot). */
   policy: Policy;
   trustedRoot?: unknown;
-  /** Who signed: the key's public key PEM, or the certified identity and issuer. */
-  signer: { publicKeyPem?: string; identity?: string; issuer?: string };
+  /** Who signed: the key's public key PEM, the certificate's signer, or the certified identity and issuer. */
+  signer: { publicKeyPem?: string; certificate?: boolean; identity?: string; issuer?: string };
 }
 
 /** Reads a ClientTrustConfig (signing config + trusted root) a person uploaded for a private instance. */
@@ -107,6 +111,12 @@ export async function signPicked(r: SignRequest): Promise<Signed> {
     const bundle = await signPayload(built.payload, keySigner(r.with.key), r.signal);
     const publicKeyPem = encodePem('PUBLIC KEY', r.with.key.spki);
     return { ...common, bundle, policy: { method: 'key', publicKey: publicKeyPem }, signer: { publicKeyPem } };
+  }
+  if (r.with.kind === 'certificate') {
+    const signer = certificateSigner(r.with.key, r.with.certificatePem, r.with.chainPems);
+    const bundle = await signPayload(built.payload, signer, r.signal);
+    // Verified on the spot against the topmost certificate given, standing in for the verifier's trust anchor.
+    return { ...common, bundle, policy: signer.selfCheckPolicy(), signer: { publicKeyPem: encodePem('PUBLIC KEY', r.with.key.spki), certificate: true } };
   }
   const { token, instance } = r.with;
   // The certificate is requested only now, after hashing: it is valid for minutes.

@@ -17,7 +17,8 @@ import { FIXTURES, PUBLIC_KEY } from './support/goldens.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 const takeShots = process.env.SCREENSHOTS === '1';
-const FIXTURE_KEY = join(FIXTURES, 'keys/certificate/signing-key.pem');
+const CERTS = join(FIXTURES, 'keys/certificate');
+const FIXTURE_KEY = join(CERTS, 'signing-key.pem');
 const CLI = join(REPO, 'bin/model-verify.js');
 
 /** A writable copy of the elliptic-key golden without its model.sig (the folder keeps its name). */
@@ -131,6 +132,48 @@ test.describe('sign page', () => {
     expect((await cli(['verify', 'key', model, '--signature', again, '--public-key', pub])).code).toBe(0);
     // …and a different key's public half does not.
     expect((await cli(['verify', 'key', model, '--signature', sig, '--public-key', PUBLIC_KEY])).code).toBe(1);
+  });
+
+  test('the key with its certificate and chain → a certificate bundle our CLI verifies against the CA', async ({ page }) => {
+    const model = unsignedCopy();
+    await openSign(page, model);
+    await page.locator('#private-key-file').setInputFiles(FIXTURE_KEY);
+    await expect(page.locator('#private-key')).toHaveValue(/BEGIN EC PRIVATE KEY/);
+    await page.getByText('Sign with a certificate (optional)').click();
+    await page.locator('#signing-certificate').setInputFiles(join(CERTS, 'signing-key-cert.pem'));
+    await page.locator('#certificate-chain').setInputFiles([join(CERTS, 'int-ca-cert.pem'), join(CERTS, 'ca-cert.pem')]);
+    await expect(page.getByText('The bundle carries the certificate and its chain')).toBeVisible();
+    const sig = await signAndDownload(page, model);
+    await expect(page.locator('#sign-status')).toContainText("by this key's certificate");
+    await verifyOnTheSpot(page);
+    const bundle = JSON.parse(readFileSync(sig, 'utf8'));
+    expect(bundle.verificationMaterial.x509CertificateChain.certificates).toHaveLength(3);
+    const ok = await cli(['verify', 'certificate', model, '--signature', sig, '--certificate-chain', join(CERTS, 'ca-cert.pem')]);
+    expect(ok.code, ok.err).toBe(0);
+    // An unrelated CA does not vouch for it.
+    const other = await cli(['verify', 'certificate', model, '--signature', sig, '--certificate-chain', join(REPO, 'tests/sign/keys/p256-selfsigned-cert.pem')]);
+    expect(other.code).toBe(1);
+  });
+
+  test('a certificate for another key is refused (KEY_MISMATCH)', async ({ page }) => {
+    const model = unsignedCopy();
+    await openSign(page, model);
+    await page.getByLabel('A new key pair').check();
+    await page.getByRole('button', { name: 'Generate key pair' }).click();
+    await page.getByLabel('My private key').check();
+    // The fixture certificate with a freshly generated key (pasted as PEM) cannot match.
+    const other = await page.evaluate(async () => {
+      const k = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign']);
+      const der = new Uint8Array(await crypto.subtle.exportKey('pkcs8', k.privateKey));
+      return `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...der))}\n-----END PRIVATE KEY-----\n`;
+    });
+    await page.locator('#private-key').fill(other);
+    await page.getByText('Sign with a certificate (optional)').click();
+    await page.locator('#signing-certificate').setInputFiles(join(CERTS, 'signing-key-cert.pem'));
+    await page.getByRole('button', { name: 'Sign model' }).click();
+    await expect(page.locator('#sign-status')).toHaveAttribute('data-status', 'failed');
+    await expect(page.locator('#sign-status')).toContainText('KEY_MISMATCH');
+    await expect(page.locator('#download-sig')).toHaveCount(0);
   });
 
   test('a wrong private key input is refused with its error code, and nothing is offered for download', async ({ page }) => {

@@ -4,8 +4,8 @@
  * Hashing and signing run in this tab; keys live only in memory. Keyless signing sends the signature, the
  * certificate request and the token to the chosen Sigstore instance, never model bytes.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, query, state } from 'lit/decorators.js';
 import { ModelVerifyError } from '../../core/errors.js';
 import type { HashAlgorithm } from '../../core/manifest/types.js';
 import type { Curve } from '../../core/crypto/keys.js';
@@ -13,7 +13,7 @@ import { generateSigningKey, type GeneratedKey } from '../../core/sign/generate.
 import { authorizationRequest, discover, exchangeCode, pollDeviceToken, startDeviceFlow, type AuthorizationRequest, type DeviceAuthorization, type OidcEndpoints } from '../../core/sign/keyless/oauth.js';
 import type { TokenClaims } from '../../core/sign/keyless/token.js';
 import { readPrivateKey } from '../../core/sign/private-key.js';
-import { pickedFromInput, type PickedFile } from '../file-source.js';
+import { directoryPicker, entriesOf, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
 import { download, instanceFromConfig, parseShardSize, PUBLIC_INSTANCE, SIGNATURE_NAME, signPicked, tokenClaims, type KeylessInstance, type Signed, type SignWith } from '../sign-run.js';
 import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
 import { failureHeadline, formatBytes, formatRate, parseIgnorePaths, reportFromError, runVerification, signerLabel, type LiveProgress, type VerificationReport } from '../verify-run.js';
@@ -74,6 +74,8 @@ export class MvSign extends LitElement {
   // Private key material: component state only (memory), never storage or URLs.
   @state() private keyPem = '';
   @state() private keyPassword = '';
+  @state() private certificatePem = '';
+  @state() private chainPem = '';
   @state() private curve: Curve = 'P-256';
   @state() private generated: GeneratedKey | undefined;
   @state() private privateKeySaved = false;
@@ -99,8 +101,17 @@ export class MvSign extends LitElement {
   @state() private verifying = false;
   @state() private report: VerificationReport | undefined;
 
+  @query('#sign-status') private statusEl?: HTMLElement;
+  @query('#sign-verdict') private verdictEl?: HTMLElement;
+
   private controller: AbortController | undefined;
   private deviceCtrl: AbortController | undefined;
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // Keyboard and screen-reader users land on the outcome of signing and of verifying.
+    if (changed.has('signed' as keyof MvSign) && this.signed) this.statusEl?.focus();
+    if (changed.has('report' as keyof MvSign) && this.report) this.verdictEl?.focus();
+  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -119,10 +130,40 @@ export class MvSign extends LitElement {
 
   // ---- inputs -------------------------------------------------------------------------------------
 
+  @state() private dragging = false;
+
   private onModelInput(e: Event): void {
     const input = e.target as HTMLInputElement;
-    if (!input.files?.length) return;
-    this.picked = pickedFromInput(input.files);
+    if (input.files?.length) this.setPicked(pickedFromInput(input.files));
+  }
+
+  private async onOpenFolder(): Promise<void> {
+    const pick = directoryPicker();
+    if (!pick) return;
+    try {
+      this.setPicked(await pickedFromHandle(await pick()));
+    } catch (e) {
+      if ((e as Error)?.name !== 'AbortError') this.fail(e);
+    }
+  }
+
+  private async onDrop(e: DragEvent): Promise<void> {
+    e.preventDefault();
+    this.dragging = false;
+    if (!e.dataTransfer) return;
+    const entries = entriesOf(e.dataTransfer); // synchronously, before the DataTransfer empties
+    const files = pickedFromInput(e.dataTransfer.files);
+    try {
+      const { folders, loose } = entries.length ? await pickedFromEntries(entries) : { folders: [], loose: files };
+      const model = folders[0] ?? loose;
+      if (model.length) this.setPicked(model);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private setPicked(picked: PickedFile[]): void {
+    this.picked = picked;
     const bytes = this.picked.reduce((n, f) => n + f.file.size, 0);
     const top = this.picked[0]?.path.includes('/') ? this.picked[0].path.split('/')[0] : undefined;
     this.pickedLabel = `${top ? `${top}: ` : ''}${this.picked.length} file${this.picked.length === 1 ? '' : 's'}, ${formatBytes(bytes)}`;
@@ -237,7 +278,9 @@ export class MvSign extends LitElement {
   private async signWith(): Promise<SignWith> {
     if (this.method === 'key') {
       if (!this.keyPem.trim()) throw new ModelVerifyError('KEY_MALFORMED', 'Paste the private key (PEM) or load it from a file');
-      return { kind: 'key', key: await readPrivateKey(this.keyPem, this.keyPassword ? { password: this.keyPassword } : {}) };
+      const key = await readPrivateKey(this.keyPem, this.keyPassword ? { password: this.keyPassword } : {});
+      if (this.certificatePem.trim()) return { kind: 'certificate', key, certificatePem: this.certificatePem, chainPems: this.chainPem.trim() ? [this.chainPem] : [] };
+      return { kind: 'key', key };
     }
     if (this.method === 'generate') {
       if (!this.generated) throw new ModelVerifyError('KEY_MALFORMED', 'Generate a key pair first');
@@ -307,7 +350,13 @@ export class MvSign extends LitElement {
       <form @submit=${this.onSubmit} aria-label="Sign a model">
         <fieldset ?disabled=${this.running}>
           <legend>1. Model to sign</legend>
-          <div class="dropzone">
+          <div
+            class="dropzone ${this.dragging ? 'dragging' : ''}"
+            @dragover=${(e: DragEvent) => (e.preventDefault(), (this.dragging = true))}
+            @dragleave=${() => (this.dragging = false)}
+            @drop=${this.onDrop}
+          >
+            <p><strong>Drop the model folder here</strong>, or choose it:</p>
             <div class="pickers">
               <div class="field">
                 <label for="sign-model-folder">Model folder</label>
@@ -317,6 +366,7 @@ export class MvSign extends LitElement {
                 <label for="sign-model-files">…or model file(s)</label>
                 <input id="sign-model-files" type="file" multiple @change=${this.onModelInput} />
               </div>
+              ${directoryPicker() ? html`<button type="button" class="secondary" @click=${this.onOpenFolder}>Open folder…</button>` : nothing}
             </div>
             <p class="selection" aria-live="polite">${this.pickedLabel ? html`Model: <strong>${this.pickedLabel}</strong>` : html`<span class="muted">No model chosen yet.</span>`}</p>
           </div>
@@ -387,6 +437,25 @@ export class MvSign extends LitElement {
           <input id="key-password" type="password" autocomplete="off" .value=${this.keyPassword} @input=${(e: Event) => (this.keyPassword = (e.target as HTMLInputElement).value)} />
         </div>
       </div>
+      <details class="options" ?open=${!!this.certificatePem}>
+        <summary>Sign with a certificate (optional)</summary>
+        <div class="inline">
+          <div class="field">
+            <label for="signing-certificate">Signing certificate (PEM, for this key)</label>
+            <input id="signing-certificate" type="file" accept=".pem,.crt,.cer" @change=${async (e: Event) => (this.certificatePem = await textOf(e))} />
+          </div>
+          <div class="field">
+            <label for="certificate-chain">Certificate chain (PEM, intermediates then root)</label>
+            <input id="certificate-chain" type="file" accept=".pem,.crt,.cer" multiple @change=${async (e: Event) => (this.chainPem = await textOf(e))} />
+          </div>
+        </div>
+        ${this.certificatePem
+          ? html`<div class="actions">
+              <span class="small">The bundle carries the certificate${this.chainPem ? ' and its chain' : ''} instead of a key hint.</span>
+              <button type="button" class="secondary" @click=${() => ((this.certificatePem = ''), (this.chainPem = ''))}>Remove certificate</button>
+            </div>`
+          : nothing}
+      </details>
     `;
   }
 
@@ -520,11 +589,11 @@ export class MvSign extends LitElement {
   }
 
   private renderSigned(s: Signed) {
-    const who = s.signer.identity ? html`<strong>${s.signer.identity}</strong> (${s.signer.issuer})` : html`this key`;
+    const who = s.signer.identity ? html`<strong>${s.signer.identity}</strong> (${s.signer.issuer})` : s.signer.certificate ? html`this key's certificate` : html`this key`;
     const r = this.report;
     return html`
       <section class="result" aria-label="Signing result">
-        <div class="verdict ok" id="sign-status" data-status="signed" role="status">
+        <div class="verdict ok" id="sign-status" data-status="signed" role="status" tabindex="-1">
           <span class="icon" aria-hidden="true">✓</span>
           <div>
             <p class="headline">Signed — <strong>${s.source.name}</strong>, ${s.files} file${s.files === 1 ? '' : 's'}, by ${who}</p>
@@ -534,13 +603,13 @@ export class MvSign extends LitElement {
         <div class="actions">
           <button type="button" class="primary" id="download-sig" @click=${() => download(s.bundle, SIGNATURE_NAME, 'application/json')}>Download ${SIGNATURE_NAME}</button>
           <button type="button" class="secondary" id="verify-now" ?disabled=${this.verifying} @click=${this.verifyNow}>Verify it now</button>
-          ${s.signer.publicKeyPem && this.method === 'key'
+          ${s.signer.publicKeyPem && !s.signer.certificate && this.method === 'key'
             ? html`<button type="button" class="secondary" @click=${() => download(s.signer.publicKeyPem!, 'signing-key-pub.pem', 'application/x-pem-file')}>Download public key</button>`
             : nothing}
           ${this.verifying ? html`<span role="status" class="small">Verifying…</span>` : nothing}
         </div>
         ${r
-          ? html`<div id="sign-verdict" class="verdict ${r.verified ? 'ok' : 'fail'}" data-verdict=${r.verified ? 'verified' : 'failed'} role="status">
+          ? html`<div id="sign-verdict" class="verdict ${r.verified ? 'ok' : 'fail'}" data-verdict=${r.verified ? 'verified' : 'failed'} role="status" tabindex="-1">
                 <span class="icon" aria-hidden="true">${r.verified ? '✓' : '✗'}</span>
                 <div>
                   <p class="headline">${r.verified ? html`Verified — signed by <strong>${signerLabel(r)}</strong>` : html`Not verified — ${failureHeadline(r)}`}</p>
@@ -554,6 +623,12 @@ export class MvSign extends LitElement {
       </section>
     `;
   }
+}
+
+/** All files of a file input as one text (PEM files concatenate). */
+async function textOf(e: Event): Promise<string> {
+  const files = Array.from((e.target as HTMLInputElement).files ?? []);
+  return (await Promise.all(files.map((f) => f.text()))).join('\n');
 }
 
 declare global {
