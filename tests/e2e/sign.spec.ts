@@ -242,6 +242,29 @@ test.describe('keyless signing against the local Sigstore stack', () => {
     for (const call of ['POST /oidc/token', 'POST /fulcio/api/v2/signingCert', 'POST /rekor/api/v1/log/entries', 'POST /tsa/api/v1/timestamp']) expect(stack.log).toContain(call);
   });
 
+  test('a private instance whose signing config selects Rekor v2: the entry goes to v2, with a timestamp', async ({ page }) => {
+    const v2 = join(mkdtempSync(join(tmpdir(), 'mv-e2e-stack-')), 'trust_config_v2.json');
+    writeFileSync(v2, JSON.stringify({ ...stack.clientTrustConfig, signingConfig: stack.signingConfigV2 }));
+    const model = unsignedCopy();
+    await openSign(page, model);
+    await page.getByLabel('Sigstore (keyless)').check();
+    await page.getByLabel('A private instance').check();
+    await page.locator('#trust-config').setInputFiles(v2);
+    await expect(page.locator('#instance-note')).toContainText(`Rekor ${stack.base}/rekor2 (v2)`);
+    await page.getByLabel('Paste an identity token').check();
+    await page.getByLabel('Identity token (OIDC JWT, e.g. from CI)').fill(await stack.oidc.mint());
+    await page.getByLabel('Identity token (OIDC JWT, e.g. from CI)').blur();
+    const before = stack.log.length;
+    const sig = await signAndDownload(page, model);
+    expect(stack.log.slice(before)).toContain('POST /rekor2/api/v2/log/entries');
+    expect(stack.log.slice(before)).not.toContain('POST /rekor/api/v1/log/entries');
+    const bundle = JSON.parse(readFileSync(sig, 'utf8'));
+    expect(bundle.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'dsse', version: '0.0.2' });
+    expect(bundle.verificationMaterial.timestampVerificationData.rfc3161Timestamps).toHaveLength(1);
+    await verifyOnTheSpot(page);
+    await verifiesInNode(model, sig);
+  });
+
   test('device sign-in and a pasted CI token both sign; an expired token is refused before hashing', async ({ page }) => {
     const model = unsignedCopy();
     await openSign(page, model);
