@@ -45,9 +45,15 @@ async function timeBackend(name: string, files: File[], reps: number): Promise<C
 }
 
 /** hash-wasm SHA-256 on the page over an in-memory buffer in 8 MiB pieces (toolchain.md §4's method). */
+let rawData: Uint8Array | undefined;
+function prepareRaw(mb: number): void {
+  rawData = new Uint8Array(mb << 20);
+  for (let i = 0; i < rawData.length; i += 65536) crypto.getRandomValues(rawData.subarray(i, i + 65536));
+}
+
 async function rawHashWasm(mb: number, reps: number): Promise<CaseResult> {
-  const data = new Uint8Array(mb << 20);
-  for (let i = 0; i < data.length; i += 65536) crypto.getRandomValues(data.subarray(i, i + 65536));
+  if (rawData?.length !== mb << 20) prepareRaw(mb);
+  const data = rawData!;
   const h = await createSHA256();
   const r: CaseResult = { name: `hash-wasm raw, page thread, ${mb} MiB in memory`, bytes: data.length, ms: [], digests: {}, workers: 0 };
   for (let i = 0; i < reps; i++) {
@@ -62,7 +68,7 @@ async function rawHashWasm(mb: number, reps: number): Promise<CaseResult> {
 
 declare global {
   interface Window {
-    hashBench(o: { smallNames: string[]; bigName: string; reps: number; rawMb: number }): Promise<{ cases: CaseResult[]; hardwareConcurrency: number; userAgent: string }>;
+    hashBench(o: { only: 'multi' | 'big' | 'raw' | 'prepare'; smallNames: string[]; bigName: string; reps: number; rawMb: number }): Promise<{ cases: CaseResult[]; hardwareConcurrency: number; userAgent: string }>;
   }
 }
 
@@ -70,10 +76,15 @@ window.hashBench = async (o) => {
   const all = [...(document.getElementById('files') as HTMLInputElement).files!];
   const small = all.filter((f) => o.smallNames.includes(f.name));
   const big = all.filter((f) => f.name === o.bigName);
-  const cases = [
-    await timeBackend(`BrowserBackend, ${small.length} Files`, small, o.reps),
-    await timeBackend('BrowserBackend, one big File', big, o.reps),
-    await rawHashWasm(o.rawMb, o.reps),
-  ];
+  if (o.only === 'prepare') {
+    prepareRaw(o.rawMb); // outside the measured CPU of the raw case
+    return { cases: [], hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
+  }
+  const cases =
+    o.only === 'multi'
+      ? [await timeBackend(`BrowserBackend, ${small.length} Files`, small, o.reps)]
+      : o.only === 'big'
+        ? [await timeBackend('BrowserBackend, one big File', big, o.reps)]
+        : [await rawHashWasm(o.rawMb, o.reps)];
   return { cases, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
 };
