@@ -535,7 +535,7 @@ export class MvSign extends LitElement {
             <button type="button" class="secondary" ?disabled=${!this.authCode.trim()} @click=${this.useCode}>Use code</button>
           </div>`
         : nothing}
-      <p class="muted small">If the sign-in requests are blocked by the browser (CORS), sign in on another device or paste a token.</p>
+      <p class="muted small">If the browser blocks the issuer's sign-in requests (CORS), paste an identity token instead.</p>
     `;
   }
 
