@@ -17,6 +17,8 @@ export interface Sct {
 }
 
 const bad = (msg: string): never => fail('SCT_INVALID', msg);
+/** DER of OID 1.3.6.1.4.1.11129.2.4.2 (embedded SCT list). */
+const SCT_LIST_OID_DER = Uint8Array.of(0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02);
 
 /** Parses the TLS SignedCertificateTimestampList inside the extension's (second) OCTET STRING. */
 export function parseSctList(list: Uint8Array): Sct[] {
@@ -64,8 +66,7 @@ export function precertTbs(leaf: Certificate): Uint8Array {
   const extSeq = readTlv(tbs, extWrap!.body, extWrap!.end);
   const exts = children(tbs, extSeq).filter((e) => {
     const oid = readTlv(tbs, e.body, e.end);
-    const id = asn1js.fromBER(tbs.slice(oid.start, oid.end).buffer).result;
-    return !(id instanceof asn1js.ObjectIdentifier && id.valueBlock.toString() === OID.sctList);
+    return !equalBytes(tbs.subarray(oid.start, oid.end), SCT_LIST_OID_DER);
   });
   const newExts = tlv(0x30, concatBytes(...exts.map((e) => tbs.subarray(e.start, e.end))));
   const newBody = concatBytes(...parts.map((t) => (t === extWrap ? tlv(0xa3, newExts) : tbs.subarray(t.start, t.end))));

@@ -4,6 +4,7 @@ import * as pkijs from 'pkijs';
 import { fail } from '../errors.js';
 import { utf8Decode } from '../util/bytes.js';
 import { extension, OID, type Certificate } from './certificate.js';
+import { readTlv } from './der.js';
 
 const FULCIO = '1.3.6.1.4.1.57264.1.';
 export const OID_ISSUER_V1 = FULCIO + '1';
@@ -47,9 +48,9 @@ function rawValue(ext: pkijs.Extension): Uint8Array {
 }
 
 function derUtf8(bytes: Uint8Array, what: string): string {
-  const asn = asn1js.fromBER(bytes.slice().buffer);
-  if (asn.offset !== bytes.length || !(asn.result instanceof asn1js.Utf8String)) fail('CERT_MALFORMED', `${what} is not a DER UTF8String`);
-  return (asn.result as asn1js.Utf8String).valueBlock.value;
+  const t = readTlv(bytes, 0);
+  if (t.tag !== 0x0c || t.end !== bytes.length) fail('CERT_MALFORMED', `${what} is not a DER UTF8String`);
+  return utf8Decode(bytes.subarray(t.body, t.end), what, 'CERT_MALFORMED');
 }
 
 export function fulcioIdentity(c: Certificate): FulcioIdentity {
