@@ -1,17 +1,6 @@
 /** Human-readable rendering of a VerificationReport for the terminal. */
 import type { VerificationReport } from '../core/verify/report.js';
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < u.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${u[i]}`;
-}
+import { formatBytes } from '../core/util/format.js';
 
 export function renderSuccess(r: VerificationReport): string {
   const lines = ['Verification succeeded'];

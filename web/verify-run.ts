@@ -3,6 +3,7 @@
  * hash backend for this browser, live throughput, and people-readable outcomes. Never a second verifier.
  */
 import type { ErrorCode } from '../core/errors.js';
+import { formatBytes } from '../core/util/format.js';
 import { fail, toModelVerifyError } from '../core/errors.js';
 import type { HashBackend, Progress } from '../core/hash/backend.js';
 import type { Policy } from '../core/policy/types.js';
@@ -191,17 +192,7 @@ export function shortReason(r: VerificationReport): string {
   return (HEADLINES[e.code] ?? e.code).toLowerCase();
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes };
 
 export function formatRate(bytesPerSecond: number): string {
   return `${(bytesPerSecond / 1e6).toFixed(bytesPerSecond < 10e6 ? 1 : 0)} MB/s`;
