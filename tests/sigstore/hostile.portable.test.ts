@@ -115,3 +115,28 @@ describe('private-instance bundles (message signatures, Rekor v2, TSA)', async (
     }
   });
 });
+
+describe('hostile trust roots', () => {
+  test(`${CASES} seeded mutations of the production root parse or fail with a typed error`, async () => {
+    const { EMBEDDED_TRUSTED_ROOT } = await import('../../core/sigstore/embedded-root.generated.js');
+    const text = JSON.stringify(EMBEDDED_TRUSTED_ROOT);
+    const random = rng(0x7e57);
+    const g = GOLDENS[3]!;
+    for (let i = 0; i < CASES; i++) {
+      const m = mutate(text, random);
+      if (!m) continue;
+      try {
+        const root = parseTrustRoot(JSON.parse(m.text), 'fuzz');
+        // A mutated root may still verify the golden only if the mutation is irrelevant to it; never INTERNAL.
+        await verifySignature(g.bundle, POLICY, { trustedRoot: root }).catch((e) => {
+          expect(isModelVerifyError(e), `${m.key}: ${String(e)}`).toBe(true);
+          expect((e as { code: string }).code, `${m.key}: ${(e as Error).message}`).not.toBe('INTERNAL');
+        });
+      } catch (e) {
+        if ((e as { name?: string }).name === 'AssertionError') throw e;
+        expect(isModelVerifyError(e), `${m.key}: ${String(e)}`).toBe(true);
+        expect((e as { code: string }).code).toBe('TRUST_ROOT_INVALID');
+      }
+    }
+  });
+});
