@@ -1,6 +1,6 @@
 /** Builds cli/hash-worker.ts the way scripts/build-cli.mjs does, into a temp dir, so tests never use a stale dist/. */
 import { build } from 'esbuild';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -10,6 +10,7 @@ export async function buildHashWorker(): Promise<URL> {
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(path.join(cache, 'mv-hash-worker-'));
   const outfile = path.join(dir, 'hash-worker.mjs');
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   await build({
     entryPoints: [path.resolve('cli/hash-worker.ts')],
     outfile,
