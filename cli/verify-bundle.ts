@@ -7,12 +7,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseBundle } from '../core/bundle/reader.js';
 import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
-import { publicKeyFromPem } from '../core/crypto/keys.js';
-import { embeddedTrustRoot, verifySigstoreBundle, type Artifact } from '../core/sigstore/index.js';
+import type { Artifact } from '../core/sigstore/index.js';
 import { fromHex } from '../core/util/bytes.js';
-import { loadTrustedRoot } from './trust.js';
 
 interface VerifyBundleOptions {
   staging?: boolean;
@@ -39,6 +36,13 @@ export async function readArtifact(arg: string): Promise<Artifact> {
 }
 
 export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOptions): Promise<void> {
+  // Loaded on use: the Sigstore verifier and its embedded root would slow every other command's start-up.
+  const [{ parseBundle }, { publicKeyFromPem }, { embeddedTrustRoot, verifySigstoreBundle }, { loadTrustedRoot }] = await Promise.all([
+    import('../core/bundle/reader.js'),
+    import('../core/crypto/keys.js'),
+    import('../core/sigstore/index.js'),
+    import('./trust.js'),
+  ]);
   const bundle = parseBundle(await read(o.bundle, 'bundle'));
   const hasIdentity = o.certificateIdentity !== undefined || o.certificateOidcIssuer !== undefined;
   if (hasIdentity === (o.key !== undefined)) {

@@ -15,7 +15,6 @@ import type { Policy } from '../policy/types.js';
 import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
 import { planModel } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
-import { verifySigstoreSignature } from '../sigstore/index.js';
 import { toHex } from '../util/bytes.js';
 import { dsseEnvelope, verifyCertificateSignature, verifyKeySignature } from './envelope.js';
 import type { SignerSummary, VerificationReport } from './report.js';
@@ -65,7 +64,11 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
       ({ signer, warnings } = await verifyCertificateSignature(bundle, policy.anchors, opts.time ?? new Date()));
       break;
     case 'sigstore':
-      ({ signer, warnings, trustRoot } = await verifySigstoreSignature(bundle, policy, { trustedRoot: opts.trustedRoot, signal: opts.signal }));
+      {
+        // Loaded on use: key and certificate verification need none of the Sigstore trust machinery.
+        const { verifySigstoreSignature } = await import('../sigstore/index.js');
+        ({ signer, warnings, trustRoot } = await verifySigstoreSignature(bundle, policy, { trustedRoot: opts.trustedRoot, signal: opts.signal }));
+      }
       break;
     default:
       fail('POLICY_INVALID', `Unknown verification method '${(policy as { method?: unknown })?.method}'`);
