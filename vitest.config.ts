@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { upstreamDouble } from './tests/worker/upstream-double.js';
 
 /** Test files that must behave identically in Node, headless Chromium and workerd. */
 const PORTABLE = ['tests/**/*.portable.test.ts'];
@@ -40,7 +41,13 @@ export default defineConfig({
       },
       {
         // The edge Worker itself (wrangler.toml: R2, KV, assets) in workerd; *.workers.test.ts stay out of 'node'.
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token' } } })],
+        // Outbound fetches (the signing proxy's upstreams) go to a double in Node: the tests never touch the network.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', SIGNING_PROXY_ALLOW: 'https://sigstore.private.test' }, outboundService: upstreamDouble as never },
+          }),
+        ],
         test: { name: 'worker', include: ['tests/worker/**/*.workers.test.ts'], globalSetup: ['tests/worker/global-setup.ts'], testTimeout: 60_000 },
       },
     ],

@@ -12,4 +12,6 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Optional Sigstore TrustedRoot JSON (a private instance); the embedded production root otherwise. */
   TRUSTED_ROOT?: string;
+  /** Extra https origins the signing proxy relays to (comma-separated; a private Sigstore instance's OAuth and Rekor v2). */
+  SIGNING_PROXY_ALLOW?: string;
 }

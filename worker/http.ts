@@ -14,7 +14,13 @@ export type ApiErrorCode =
   | 'RANGE_NOT_SATISFIABLE'
   | 'NO_SIGNATURE'
   | 'NO_POLICY'
-  | 'PRECONDITION_FAILED';
+  | 'PRECONDITION_FAILED'
+  | 'PROXY_FORBIDDEN'
+  | 'UPSTREAM_UNREACHABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_REDIRECT'
+  | 'UPSTREAM_TOO_LARGE'
+  | 'UPSTREAM_FAILED';
 
 export class HttpError extends Error {
   constructor(

@@ -11,6 +11,7 @@ import type { Env } from './env.js';
 import { gate } from './gate.js';
 import { CORS, errorResponse, HttpError } from './http.js';
 import { modelName, objectPath } from './names.js';
+import { proxyError, proxyInfo, relay } from './proxy/relay.js';
 import { STATUS_PAGE } from './status-page.js';
 
 export type { Env } from './env.js';
@@ -24,6 +25,9 @@ function methods(req: Request, allowed: string[]): void {
 async function route(req: Request, env: Env): Promise<Response> {
   const url = new URL(req.url);
   const p = url.pathname;
+  // The signing proxy is for this origin's app only: no CORS, not even a preflight answer.
+  if (p === '/api/v1/proxy') return relay(req, env);
+  if (p === '/api/v1/proxy/info') return req.method === 'GET' ? proxyInfo(env) : proxyError(405, 'METHOD_NOT_ALLOWED', 'GET only');
   if (req.method === 'OPTIONS' && (p.startsWith('/api/') || p.startsWith('/models/'))) {
     return new Response(null, {
       status: 204,
