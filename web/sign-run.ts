@@ -7,6 +7,7 @@ import { encodePem } from '../core/crypto/pem.js';
 import { fail } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/manifest/types.js';
 import type { Policy } from '../core/policy/types.js';
+import type { Fetch } from '../core/sign/keyless/http.js';
 import { readToken, type TokenClaims } from '../core/sign/keyless/token.js';
 import { keylessSigner } from '../core/sign/keyless/signer.js';
 import { servicesFromConfig, PUBLIC_GOOD, type SigningServices } from '../core/sign/keyless/services.js';
@@ -31,7 +32,8 @@ export type SignWith =
   | { kind: 'key'; key: SigningKey }
   /** Certificate mode: the leaf must carry the key's public key; the chain follows it in the bundle. */
   | { kind: 'certificate'; key: SigningKey; certificatePem: string; chainPems: string[] }
-  | { kind: 'keyless'; token: string; instance: KeylessInstance };
+  /** `fetch` routes the Sigstore calls (the Sign page passes the same-origin relay wrapper when it has one). */
+  | { kind: 'keyless'; token: string; instance: KeylessInstance; fetch?: Fetch };
 
 export interface SignRequest {
   picked: readonly PickedFile[];
@@ -123,6 +125,7 @@ export async function signPicked(r: SignRequest): Promise<Signed> {
   const signer = await keylessSigner({
     identityToken: token,
     services: instance.services,
+    ...(r.with.fetch ? { fetch: r.with.fetch } : {}),
     ...(instance.config !== undefined ? { trustedRoot: instance.config } : {}),
     ...(r.signal ? { signal: r.signal } : {}),
   });

@@ -10,18 +10,20 @@ import { ModelVerifyError } from '../../core/errors.js';
 import type { HashAlgorithm } from '../../core/manifest/types.js';
 import type { Curve } from '../../core/crypto/keys.js';
 import { generateSigningKey, type GeneratedKey } from '../../core/sign/generate.js';
+import type { Fetch } from '../../core/sign/keyless/http.js';
 import { authorizationRequest, discover, exchangeCode, pollDeviceToken, startDeviceFlow, type AuthorizationRequest, type DeviceAuthorization, type OidcEndpoints } from '../../core/sign/keyless/oauth.js';
 import type { TokenClaims } from '../../core/sign/keyless/token.js';
 import { readPrivateKey } from '../../core/sign/private-key.js';
 import { directoryPicker, entriesOf, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
 import { download, instanceFromConfig, parseShardSize, PUBLIC_INSTANCE, SIGNATURE_NAME, signPicked, tokenClaims, type KeylessInstance, type Signed, type SignWith } from '../sign-run.js';
+import { detectProxy, proxiedFetch, relays, type ProxyInfo } from '../proxy-fetch.js';
 import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
 import { failureHeadline, formatBytes, formatRate, parseIgnorePaths, reportFromError, runVerification, signerLabel, type LiveProgress, type VerificationReport } from '../verify-run.js';
 import { appStyles } from './styles.js';
 
 type Method = 'key' | 'generate' | 'keyless';
 type TokenMode = 'oob' | 'device' | 'paste';
-const fetcher = (url: string, init: RequestInit) => fetch(url, init);
+const directFetch: Fetch = (url, init) => fetch(url, init);
 
 @customElement('mv-sign')
 export class MvSign extends LitElement {
@@ -100,6 +102,8 @@ export class MvSign extends LitElement {
   @state() private error: VerificationReport | undefined;
   @state() private verifying = false;
   @state() private report: VerificationReport | undefined;
+  /** The serving Worker's signing relay (null on static hosting): OAuth and Rekor v2 calls go through it. */
+  @state() private proxy: ProxyInfo | null = null;
 
   @query('#sign-status') private statusEl?: HTMLElement;
   @query('#sign-verdict') private verdictEl?: HTMLElement;
@@ -111,6 +115,16 @@ export class MvSign extends LitElement {
     // Keyboard and screen-reader users land on the outcome of signing and of verifying.
     if (changed.has('signed' as keyof MvSign) && this.signed) this.statusEl?.focus();
     if (changed.has('report' as keyof MvSign) && this.report) this.verdictEl?.focus();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void detectProxy().then((p) => (this.proxy = p));
+  }
+
+  /** Sigstore calls the browser cannot make itself (no CORS) go through this origin's relay when there is one. */
+  private get fetcher(): Fetch {
+    return this.proxy ? proxiedFetch(this.proxy) : directFetch;
   }
 
   override disconnectedCallback(): void {
@@ -234,7 +248,7 @@ export class MvSign extends LitElement {
   private async startSignIn(): Promise<void> {
     this.reset();
     try {
-      const ep = await discover(fetcher, this.issuer());
+      const ep = await discover(this.fetcher, this.issuer());
       this.auth = { ep, req: await authorizationRequest(ep) };
       this.authCode = '';
     } catch (e) {
@@ -245,7 +259,7 @@ export class MvSign extends LitElement {
   private async useCode(): Promise<void> {
     if (!this.auth) return;
     try {
-      const token = await exchangeCode(fetcher, this.auth.ep, this.auth.req, this.authCode);
+      const token = await exchangeCode(this.fetcher, this.auth.ep, this.auth.req, this.authCode);
       this.auth = undefined;
       this.setToken(token, 'signed in');
     } catch (e) {
@@ -259,9 +273,9 @@ export class MvSign extends LitElement {
     const ctrl = new AbortController();
     this.deviceCtrl = ctrl;
     try {
-      const ep = await discover(fetcher, this.issuer());
-      this.device = await startDeviceFlow(fetcher, ep);
-      const token = await pollDeviceToken(fetcher, ep, this.device, { signal: ctrl.signal });
+      const ep = await discover(this.fetcher, this.issuer());
+      this.device = await startDeviceFlow(this.fetcher, ep);
+      const token = await pollDeviceToken(this.fetcher, ep, this.device, { signal: ctrl.signal });
       if (this.deviceCtrl === ctrl) this.setToken(token, 'signed in on another device');
     } catch (e) {
       if (!ctrl.signal.aborted) this.fail(e);
@@ -287,7 +301,7 @@ export class MvSign extends LitElement {
       return { kind: 'key', key: this.generated.signingKey };
     }
     if (!this.token) throw new ModelVerifyError('POLICY_INVALID', 'Sign in or paste an identity token first');
-    return { kind: 'keyless', token: this.token, instance: this.instance };
+    return { kind: 'keyless', token: this.token, instance: this.instance, fetch: this.fetcher };
   }
 
   private async onSubmit(e: Event): Promise<void> {
@@ -510,6 +524,7 @@ export class MvSign extends LitElement {
           >`,
         )}
       </div>
+      ${this.renderRelayNote()}
       ${this.tokenMode === 'oob' ? this.renderOob() : this.tokenMode === 'device' ? this.renderDevice() : this.renderPaste()}
       ${c
         ? html`<p class="signed-in" role="status" id="identity-status">
@@ -517,6 +532,17 @@ export class MvSign extends LitElement {
           </p>`
         : nothing}
     `;
+  }
+
+  /** Said plainly whenever the operator's Worker relays this instance's calls: it sees the identity token. */
+  private renderRelayNote() {
+    const s = this.instance.services;
+    if (!relays(this.proxy, [s.oidcIssuer, s.rekorVersion === 2 ? s.rekor : undefined])) return nothing;
+    return html`<p class="muted small" id="relay-note">
+      Your browser cannot call the sign-in service${s.rekorVersion === 2 ? ' and Rekor v2' : ''} directly (no CORS), so the server that serves this page
+      relays those calls. It sees the sign-in code exchange and the identity token it returns (valid for minutes) — the same trust you already
+      give it by running its code here. Rekor entries are public anyway; model files are never sent.
+    </p>`;
   }
 
   private renderOob() {
@@ -535,7 +561,7 @@ export class MvSign extends LitElement {
             <button type="button" class="secondary" ?disabled=${!this.authCode.trim()} @click=${this.useCode}>Use code</button>
           </div>`
         : nothing}
-      <p class="muted small">If the browser blocks the issuer's sign-in requests (CORS), paste an identity token instead.</p>
+      ${this.proxy ? nothing : html`<p class="muted small">If the browser blocks the issuer's sign-in requests (CORS), paste an identity token instead.</p>`}
     `;
   }
 
