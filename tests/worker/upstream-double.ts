@@ -3,13 +3,33 @@
  * the Worker lands here, so nothing reaches the network. It stands in for the Sigstore services the signing
  * proxy relays to, echoing exactly what arrived so the tests can check what the proxy forwarded.
  * Query knobs: `redirect=<url>` (302 there), `status=<n>`, `size=<n>` (n bytes; `stream=1` without a length).
+ * `https://stack.private.test` is the local Sigstore test stack (tests/sign/stack: real crypto) with three
+ * `/__test/` routes standing in for the user and the test's setup: the trust config, sign-in approval, the request log.
  */
 import { Response } from 'miniflare';
+import { createStack, type Stack } from '../sign/stack/stack.js';
 
-type Req = { method: string; url: string; headers: Iterable<[string, string]>; text(): Promise<string> };
+export const STACK_ORIGIN = 'https://stack.private.test';
+let stack: Promise<Stack> | undefined;
+
+async function stackAnswer(req: Req, url: URL): Promise<Response> {
+  const s = await (stack ??= createStack(STACK_ORIGIN));
+  const json = (v: unknown) => new Response(JSON.stringify(v), { headers: { 'content-type': 'application/json' } });
+  if (url.pathname === '/__test/trust') return json({ trustedRoot: s.trustedRoot, signingConfig: s.signingConfigV2 });
+  if (url.pathname === '/__test/approve') return json(s.oidc.approve(url.searchParams.get('url') ?? ''));
+  if (url.pathname === '/__test/log') return json(s.log);
+  const body = new Uint8Array(await req.arrayBuffer());
+  const headers = new Map(req.headers);
+  const r = await s.handle(req.method, url.pathname, headers.get('content-type') ?? '', body);
+  // Like the public services, it tries to set a cookie: the relay must not pass it on.
+  return new Response(r.body, { status: r.status, headers: { 'content-type': r.type, 'set-cookie': 'stack=1; Path=/' } });
+}
+
+type Req = { method: string; url: string; headers: Iterable<[string, string]>; text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> };
 
 export async function upstreamDouble(req: Req): Promise<Response> {
   const url = new URL(req.url);
+  if (url.origin === STACK_ORIGIN) return stackAnswer(req, url);
   const q = url.searchParams;
   const redirect = q.get('redirect');
   if (redirect) return new Response(null, { status: Number(q.get('status') ?? 302), headers: { location: redirect } });
