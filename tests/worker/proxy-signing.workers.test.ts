@@ -5,7 +5,7 @@
  */
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { authorizationRequest, discover, exchangeCode } from '../../core/sign/keyless/oauth.js';
+import { authorizationRequest, discover, exchangeCode, pollDeviceToken, startDeviceFlow } from '../../core/sign/keyless/oauth.js';
 import { servicesFromConfig } from '../../core/sign/keyless/services.js';
 import { keylessSigner } from '../../core/sign/keyless/signer.js';
 import type { Fetch } from '../../core/sign/keyless/http.js';
@@ -41,15 +41,27 @@ describe('keyless signing through the signing proxy', () => {
     const approved = (await (await fetch(`${STACK}/__test/approve?url=${encodeURIComponent(req.url)}`)).json()) as { code: string; state: string };
     const token = await exchangeCode(pf, ep, req, approved.code, approved.state);
 
+    // The device flow too: the poller sees the issuer's 400 authorization_pending through the relay, then the token.
+    const device = await startDeviceFlow(pf, ep);
+    let polls = 0;
+    const deviceToken = await pollDeviceToken(pf, ep, device, {
+      sleep: async () => {
+        if (++polls === 2) await fetch(`${STACK}/__test/approve-device?user_code=${encodeURIComponent(device.userCode)}`);
+      },
+    });
+    expect(polls).toBeGreaterThanOrEqual(2);
+    expect(deviceToken.split('.')).toHaveLength(3);
+
     const signer = await keylessSigner({ identityToken: token, services, trustedRoot: trust.trustedRoot, fetch: pf });
     ensureHashers(); // workerd cannot compile wasm at runtime: the Worker's statically imported hashers
     const model = new MemorySource('m', { 'config.json': '{"layers":2}', 'weights.bin': new Uint8Array(4096).fill(7) });
     const { bundle } = await signModel(model, signer);
 
     const relayed = seen.filter((u) => u.startsWith(`${BASE}/api/v1/proxy?url=`)).map((u) => new URL(new URL(u).searchParams.get('url')!).pathname);
-    expect(relayed).toEqual(['/oidc/.well-known/openid-configuration', '/oidc/token', '/fulcio/api/v2/signingCert', '/rekor2/api/v2/log/entries', '/tsa/api/v1/timestamp']);
+    expect(relayed.filter((p) => p !== '/oidc/token' && p !== '/oidc/device/code')[0]).toBe('/oidc/.well-known/openid-configuration');
+    expect(relayed.slice(-3)).toEqual(['/fulcio/api/v2/signingCert', '/rekor2/api/v2/log/entries', '/tsa/api/v1/timestamp']);
     const log = (await (await fetch(`${STACK}/__test/log`)).json()) as string[];
-    expect(log.slice(-5)).toEqual(['GET /oidc/.well-known/openid-configuration', 'POST /oidc/token', 'POST /fulcio/api/v2/signingCert', 'POST /rekor2/api/v2/log/entries', 'POST /tsa/api/v1/timestamp']);
+    expect(log.slice(-3)).toEqual(['POST /fulcio/api/v2/signingCert', 'POST /rekor2/api/v2/log/entries', 'POST /tsa/api/v1/timestamp']);
 
     const b = JSON.parse(new TextDecoder().decode(bundle));
     expect(b.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'dsse', version: '0.0.2' });

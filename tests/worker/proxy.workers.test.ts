@@ -89,6 +89,15 @@ describe('signing proxy: relaying', () => {
     expect(((await res.json()) as Echo).body).toBe('grant_type=x');
   });
 
+  it('relays bodiless answers (204, 205) without a body or cookie', async () => {
+    for (const status of [204, 205]) {
+      const res = await proxy(`${PRIVATE}/x?status=${status}`, { method: 'POST', body: 'x' });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(await res.text()).toBe('');
+    }
+  });
+
   it('relays any path of an operator-listed origin (SIGNING_PROXY_ALLOW)', async () => {
     const res = await proxy(`${PRIVATE}/api/v2/log/entries`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(200);

@@ -3,8 +3,8 @@
  * the Worker lands here, so nothing reaches the network. It stands in for the Sigstore services the signing
  * proxy relays to, echoing exactly what arrived so the tests can check what the proxy forwarded.
  * Query knobs: `redirect=<url>` (302 there), `status=<n>`, `size=<n>` (n bytes; `stream=1` without a length).
- * `https://stack.private.test` is the local Sigstore test stack (tests/sign/stack: real crypto) with three
- * `/__test/` routes standing in for the user and the test's setup: the trust config, sign-in approval, the request log.
+ * `https://stack.private.test` is the local Sigstore test stack (tests/sign/stack: real crypto) with four
+ * `/__test/` routes standing in for the user and the test's setup: the trust config, sign-in and device approval, the request log.
  */
 import { Response } from 'miniflare';
 import { createStack, type Stack } from '../sign/stack/stack.js';
@@ -17,6 +17,10 @@ async function stackAnswer(req: Req, url: URL): Promise<Response> {
   const json = (v: unknown) => new Response(JSON.stringify(v), { headers: { 'content-type': 'application/json' } });
   if (url.pathname === '/__test/trust') return json({ trustedRoot: s.trustedRoot, signingConfig: s.signingConfigV2 });
   if (url.pathname === '/__test/approve') return json(s.oidc.approve(url.searchParams.get('url') ?? ''));
+  if (url.pathname === '/__test/approve-device') {
+    s.oidc.approveDevice(url.searchParams.get('user_code') ?? '');
+    return json({ approved: true });
+  }
   if (url.pathname === '/__test/log') return json(s.log);
   const body = new Uint8Array(await req.arrayBuffer());
   const headers = new Map(req.headers);
@@ -46,6 +50,7 @@ export async function upstreamDouble(req: Req): Promise<Response> {
       : bytes;
     return new Response(body, { headers: { 'content-type': 'application/octet-stream' } });
   }
+  if (q.get('status') === '204' || q.get('status') === '205') return new Response(null, { status: Number(q.get('status')), headers: { 'set-cookie': 'a=b' } });
   const echo = { method: req.method, url: req.url, headers: Object.fromEntries(req.headers), body: await req.text() };
   return new Response(JSON.stringify(echo), {
     status: Number(q.get('status') ?? 200),

@@ -150,7 +150,7 @@ async function answer(res: Response, origin: string): Promise<Response> {
   const headers: Record<string, string> = { ...BASE_HEADERS, 'x-proxied-from': origin };
   const type = res.headers.get('content-type');
   if (type) headers['content-type'] = type;
-  // 1xx/204/304 carry no body; other statuses pass through so OAuth's 400 {error:"authorization_pending"} reaches the poller.
-  const empty = res.status === 204 || res.status === 304;
+  // 204/205/304 carry no body; other statuses pass through so OAuth's 400 {error:"authorization_pending"} reaches the poller.
+  const empty = res.status === 204 || res.status === 205 || res.status === 304;
   return new Response(empty ? null : out, { status: res.status, headers });
 }
