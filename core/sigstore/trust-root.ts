@@ -1,6 +1,6 @@
 /**
  * Sigstore trust material: TrustedRoot JSON (and ClientTrustConfig wrapping one) → keys and certificate chains,
- * each with its validity window. Validated strictly: ts-proto style "missing means default" would turn a key
+ * each with its validity interval. Validated strictly: ts-proto style "missing means default" would turn a key
  * without `validFor.start` into "valid since the beginning of time".
  */
 import { fail } from '../errors.js';

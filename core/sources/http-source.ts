@@ -57,7 +57,7 @@ export class HttpSource implements ModelSource {
     this.dir = new URL(base.href.endsWith('/') ? base.href : `${base.href}/`);
     this.name = opts.name ?? modelNameFromUrl(base);
     const f = opts.fetch ?? globalThis.fetch;
-    this.doFetch = (input, init) => f(input, init); // unbound window.fetch throws "Illegal invocation"
+    this.doFetch = (input, init) => f(input, init); // an unbound global fetch throws "Illegal invocation"
     this.headers = opts.headers;
   }
 
