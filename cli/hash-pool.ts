@@ -13,6 +13,7 @@ import type { HashJob } from '../core/serialize/plan.js';
 import type { ModelSource } from '../core/serialize/source.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
 import { NodeFsSource } from './node-source.js';
+import { ByteBudget } from '../core/hash/budget.js';
 
 export interface NodePoolOptions {
   /** Worker count (default: available cores). */
@@ -129,7 +130,7 @@ export class NodePoolBackend implements HashBackend {
     const queue = largestFirst(jobs);
     this.warm(Math.min(this.threads, queue.length));
     const slots = this.slots.slice(0, Math.min(this.slots.length, queue.length));
-    const budget = new Budget(this.maxInFlight);
+    const budget = new ByteBudget(this.maxInFlight);
     const files = source instanceof NodeFsSource ? source : null;
 
     let failure: unknown;
@@ -176,33 +177,8 @@ export class NodePoolBackend implements HashBackend {
   }
 }
 
-/** Bytes posted to workers and not yet acknowledged, shared by every lane of one run. */
-class Budget {
-  inFlight = 0;
-  private waiters: (() => void)[] = [];
-  constructor(private readonly max: number) {}
-  async take(n: number, signal: AbortSignal): Promise<void> {
-    // One chunk larger than the whole budget still goes through, alone.
-    while (this.inFlight > 0 && this.inFlight + n > this.max) {
-      signal.throwIfAborted();
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-    signal.throwIfAborted();
-    this.inFlight += n;
-  }
-  release(n: number): void {
-    this.inFlight -= n;
-    this.wakeAll();
-  }
-  wakeAll(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const r of w) r();
-  }
-}
-
 /** Feeds one job's bytes from the main thread to a worker, checking the byte count like hashJobFromStream. */
-async function streamJob(slot: Slot, id: number, job: HashJob, source: ModelSource, budget: Budget, signal: AbortSignal): Promise<void> {
+async function streamJob(slot: Slot, id: number, job: HashJob, source: ModelSource, budget: ByteBudget, signal: AbortSignal): Promise<void> {
   const task = slot.task!;
   const onBytes = task.onBytes;
   task.onBytes = (n) => {

@@ -10,6 +10,7 @@ import type { HashJob } from '../../core/serialize/plan.js';
 import type { ModelSource } from '../../core/serialize/source.js';
 import { hashBlob, streamingHasher, wasmAllowed } from './hash-job.js';
 import type { FromWorker, JobSpec, ToWorker } from './protocol.js';
+import { ByteBudget } from '../../core/hash/budget.js';
 
 export interface BrowserBackendOptions {
   /** Worker count (default `navigator.hardwareConcurrency`, at most 8). 0 = hash on the page. */
@@ -156,7 +157,7 @@ export class BrowserBackend implements HashBackend {
     const queue = largestFirst(jobs);
     const wasm = this.o.allowWasm && wasmAllowed();
     const slots = await this.start(queue.length);
-    const budget = new Budget(this.o.maxBytesInFlight);
+    const budget = new ByteBudget(this.o.maxBytesInFlight);
     let oneShotBytes = 0;
 
     let failure: unknown;
@@ -242,30 +243,6 @@ function toError(e: unknown, job: HashJob): unknown {
   return new ModelVerifyError(code, `Cannot hash '${job.path}': ${(e as Error)?.message ?? e}`, { resource: job.id, cause: e });
 }
 
-/** Bytes posted to workers and not yet hashed, shared by every lane of one run. */
-class Budget {
-  inFlight = 0;
-  private waiters: (() => void)[] = [];
-  constructor(private readonly max: number) {}
-  async take(n: number, signal: AbortSignal): Promise<void> {
-    while (this.inFlight > 0 && this.inFlight + n > this.max) {
-      signal.throwIfAborted();
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-    signal.throwIfAborted();
-    this.inFlight += n;
-  }
-  release(n: number): void {
-    this.inFlight -= n;
-    this.wakeAll();
-  }
-  wakeAll(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const r of w) r();
-  }
-}
-
 async function* chunks(job: HashJob, source: ModelSource, signal: AbortSignal): AsyncGenerator<Uint8Array> {
   const expected = job.end - job.start;
   let seen = 0;
@@ -284,7 +261,7 @@ async function* chunks(job: HashJob, source: ModelSource, signal: AbortSignal): 
   if (seen !== expected) throw new ModelVerifyError('MODEL_CHANGED', `'${job.path}' changed size while it was being verified`, { resource: job.id });
 }
 
-async function streamToWorker(slot: Slot, spec: JobSpec, job: HashJob, source: ModelSource, budget: Budget, signal: AbortSignal): Promise<void> {
+async function streamToWorker(slot: Slot, spec: JobSpec, job: HashJob, source: ModelSource, budget: ByteBudget, signal: AbortSignal): Promise<void> {
   const task = slot.task!;
   const onBytes = task.onBytes;
   task.onBytes = (n) => {
