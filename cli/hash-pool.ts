@@ -14,6 +14,7 @@ import type { ModelSource } from '../core/serialize/source.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
 import { NodeFsSource } from './node-source.js';
 import { ByteBudget } from '../core/hash/budget.js';
+import { FailFast, SerialRuns } from '../core/hash/pool-run.js';
 
 export interface NodePoolOptions {
   /** Worker count (default: available cores). */
@@ -71,7 +72,7 @@ class Slot {
 export class NodePoolBackend implements HashBackend {
   readonly name = 'node:worker_threads';
   private slots: Slot[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly runs = new SerialRuns();
   private readonly threads: number;
   private readonly chunkSize: number;
   private readonly maxInFlight: number;
@@ -116,9 +117,7 @@ export class NodePoolBackend implements HashBackend {
 
   /** Runs are serialized: the workers serve one run at a time. */
   run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
-    const r = this.queue.then(() => this.runNow(jobs, source, opts));
-    this.queue = r.catch(() => {});
-    return r;
+    return this.runs.run(() => this.runNow(jobs, source, opts));
   }
 
   private async runNow(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions): Promise<Map<string, Uint8Array>> {
@@ -133,21 +132,9 @@ export class NodePoolBackend implements HashBackend {
     const budget = new ByteBudget(this.maxInFlight);
     const files = source instanceof NodeFsSource ? source : null;
 
-    let failure: unknown;
-    const stop = new AbortController();
-    const fail = (e: unknown) => {
-      failure ??= e;
-      stop.abort(e);
-      budget.wakeAll();
-      // Settle every job in flight now; their workers are terminated below.
-      for (const s of slots) {
-        const t = s.task;
-        s.task = null;
-        t?.reject(failure);
-      }
-    };
-    const onAbort = () => fail(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // The first failure settles every job in flight; their workers are terminated below.
+    const ff = new FailFast(slots, budget, signal);
+    const stop = ff.stop;
     for (const s of slots) s.worker.ref();
 
     let next = 0;
@@ -165,12 +152,12 @@ export class NodePoolBackend implements HashBackend {
         out.set(job.id, digest);
       }
     };
-    await Promise.all(slots.map((s) => lane(s).catch(fail)));
-    signal?.removeEventListener('abort', onAbort);
-    if (failure !== undefined) {
+    await Promise.all(slots.map((s) => lane(s).catch(ff.fail)));
+    ff.done();
+    if (ff.failed) {
       // Workers may be mid-job (or dead): terminate them all so nothing keeps running after we return.
       await this.close();
-      throw failure;
+      throw ff.failure;
     }
     for (const s of slots) s.worker.unref();
     return out;

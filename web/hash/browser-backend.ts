@@ -11,6 +11,7 @@ import type { ModelSource } from '../../core/serialize/source.js';
 import { hashBlob, streamingHasher, wasmAllowed } from './hash-job.js';
 import type { FromWorker, JobSpec, ToWorker } from './protocol.js';
 import { ByteBudget } from '../../core/hash/budget.js';
+import { FailFast, SerialRuns } from '../../core/hash/pool-run.js';
 
 export interface BrowserBackendOptions {
   /** Worker count (default `navigator.hardwareConcurrency`, at most 8). 0 = hash on the page. */
@@ -90,7 +91,7 @@ class Slot {
 export class BrowserBackend implements HashBackend {
   readonly name = 'browser:web-workers';
   private slots: Slot[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly runs = new SerialRuns();
   private readonly o: Required<Omit<BrowserBackendOptions, 'createWorker'>> & { createWorker: () => Worker };
 
   constructor(o: BrowserBackendOptions = {}) {
@@ -143,9 +144,7 @@ export class BrowserBackend implements HashBackend {
 
   /** Runs are serialized: the workers serve one run at a time. */
   run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
-    const r = this.queue.then(() => this.runNow(jobs, source, opts));
-    this.queue = r.catch(() => {});
-    return r;
+    return this.runs.run(() => this.runNow(jobs, source, opts));
   }
 
   private async runNow(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions): Promise<Map<string, Uint8Array>> {
@@ -160,20 +159,8 @@ export class BrowserBackend implements HashBackend {
     const budget = new ByteBudget(this.o.maxBytesInFlight);
     let oneShotBytes = 0;
 
-    let failure: unknown;
-    const stop = new AbortController();
-    const fail = (e: unknown) => {
-      failure ??= e;
-      stop.abort(failure);
-      budget.wakeAll();
-      for (const s of slots) {
-        const t = s.task;
-        s.task = null;
-        t?.reject(failure);
-      }
-    };
-    const onAbort = () => fail(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const ff = new FailFast(slots, budget, signal);
+    const stop = ff.stop;
 
     let next = 0;
     const take = () => {
@@ -227,11 +214,11 @@ export class BrowserBackend implements HashBackend {
     };
 
     const lanes = slots.length > 0 ? slots.map((s) => workerLane(s)) : [pageLane()];
-    await Promise.all(lanes.map((l) => l.catch(fail)));
-    signal?.removeEventListener('abort', onAbort);
-    if (failure !== undefined) {
+    await Promise.all(lanes.map((l) => l.catch(ff.fail)));
+    ff.done();
+    if (ff.failed) {
       this.close(); // a worker may still be busy (or dead): none survives a failed run
-      throw failure;
+      throw ff.failure;
     }
     return out;
   }
