@@ -11,13 +11,11 @@ import { HttpSource, fetchBytes } from '../../core/sources/http-source.js';
 import type { ModelSource } from '../../core/serialize/source.js';
 import { directoryPicker, entriesOf, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
 import { looksLikeSignature, prepareFiles } from '../model-input.js';
-import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
+import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';
 import {
   buildPolicy,
   failureHeadline,
   formatBytes,
-  formatDuration,
-  formatRate,
   parseIgnorePaths,
   reportFromError,
   runVerification,
@@ -319,7 +317,7 @@ export class MvApp extends LitElement {
         </div>
         <p id="privacy" class="muted small">Model bytes are read locally; only signature URLs and model URLs you type are fetched.</p>
       </form>
-      ${running ? this.renderProgress() : nothing} ${this.report ? this.renderReport(this.report) : nothing}
+      ${running ? progressPanel(this.stage, this.progress) : nothing} ${this.report ? this.renderReport(this.report) : nothing}
     `;
   }
 
@@ -406,23 +404,6 @@ export class MvApp extends LitElement {
     `;
   }
 
-  private renderProgress() {
-    const p = this.progress;
-    const pct = p && p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 0;
-    return html`
-      <section class="progress" aria-label="Progress">
-        <p role="status">${this.stage}${p ? html` ${pct}%` : nothing}</p>
-        <progress max=${p?.bytesTotal || 1} .value=${p?.bytesDone ?? 0} aria-label="Bytes hashed"></progress>
-        ${p
-          ? html`<p class="small">
-              ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} · ${p.resourcesDone} of ${p.resourcesTotal} files${p.rate > 0 ? html` · ${formatRate(p.rate)}` : nothing}${p.eta !== undefined
-                ? html` · about ${formatDuration(p.eta)} left`
-                : nothing}
-            </p>`
-          : nothing}
-      </section>
-    `;
-  }
 
   private renderReport(r: VerificationReport) {
     const ok = r.verified;

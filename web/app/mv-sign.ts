@@ -17,8 +17,8 @@ import { readPrivateKey } from '../../core/sign/private-key.js';
 import { directoryPicker, entriesOf, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
 import { download, instanceFromConfig, parseShardSize, PUBLIC_INSTANCE, SIGNATURE_NAME, signPicked, tokenClaims, type KeylessInstance, type Signed, type SignWith } from '../sign-run.js';
 import { detectProxy, proxiedFetch, relays, type ProxyInfo } from '../proxy-fetch.js';
-import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
-import { failureHeadline, formatBytes, formatRate, parseIgnorePaths, reportFromError, runVerification, signerLabel, type LiveProgress, type VerificationReport } from '../verify-run.js';
+import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';
+import { failureHeadline, formatBytes, parseIgnorePaths, reportFromError, runVerification, signerLabel, type LiveProgress, type VerificationReport } from '../verify-run.js';
 import { appStyles } from './styles.js';
 
 type Method = 'key' | 'generate' | 'keyless';
@@ -431,7 +431,7 @@ export class MvSign extends LitElement {
           token to the Sigstore instance, and publishes your identity in its public transparency log.
         </p>
       </form>
-      ${this.running ? this.renderProgress() : nothing} ${this.error ? this.renderError(this.error) : nothing} ${this.signed ? this.renderSigned(this.signed) : nothing}
+      ${this.running ? progressPanel(this.stage, this.progress) : nothing} ${this.error ? this.renderError(this.error) : nothing} ${this.signed ? this.renderSigned(this.signed) : nothing}
     `;
   }
 
@@ -589,17 +589,6 @@ export class MvSign extends LitElement {
     `;
   }
 
-  private renderProgress() {
-    const p = this.progress;
-    const pct = p && p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 0;
-    return html`
-      <section class="progress" aria-label="Progress">
-        <p role="status">${this.stage}${p ? html` ${pct}%` : nothing}</p>
-        <progress max=${p?.bytesTotal || 1} .value=${p?.bytesDone ?? 0} aria-label="Bytes hashed"></progress>
-        ${p ? html`<p class="small">${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} · ${p.resourcesDone} of ${p.resourcesTotal} files${p.rate > 0 ? html` · ${formatRate(p.rate)}` : nothing}</p>` : nothing}
-      </section>
-    `;
-  }
 
   private renderError(r: VerificationReport) {
     const e = r.errors[0];

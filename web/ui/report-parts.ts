@@ -6,7 +6,7 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { ResourceResult } from '../../core/manifest/compare.js';
 import type { VerificationReport } from '../../core/verify/report.js';
-import { formatBytes } from '../verify-run.js';
+import { formatBytes, formatDuration, formatRate, type LiveProgress } from '../verify-run.js';
 
 const STATUS_TEXT: Record<ResourceResult['status'], [symbol: string, text: string]> = {
   ok: ['✓', 'matches'],
@@ -209,3 +209,21 @@ export const reportStyles = css`
     color: var(--mv-warn, #92400e);
   }
 `;
+
+/** Live progress of a hashing run (Verify and Sign pages): stage and percentage, a bar, bytes, files, MB/s, time left. */
+export function progressPanel(stage: string, p: LiveProgress | undefined): TemplateResult {
+  const pct = p && p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 0;
+  return html`
+    <section class="progress" aria-label="Progress">
+      <p role="status">${stage}${p ? html` ${pct}%` : nothing}</p>
+      <progress max=${p?.bytesTotal || 1} .value=${p?.bytesDone ?? 0} aria-label="Bytes hashed"></progress>
+      ${p
+        ? html`<p class="small">
+            ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} · ${p.resourcesDone} of ${p.resourcesTotal} files${p.rate > 0 ? html` · ${formatRate(p.rate)}` : nothing}${p.eta !== undefined
+              ? html` · about ${formatDuration(p.eta)} left`
+              : nothing}
+          </p>`
+        : nothing}
+    </section>
+  `;
+}
