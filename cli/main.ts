@@ -3,13 +3,13 @@
  * plus the conformance adapter entry points `verify-model` / `sign-model`.
  */
 import { Command, Option } from 'commander';
-import { readFile, stat } from 'node:fs/promises';
 import { MAX_BUNDLE_BYTES } from '../core/bundle/reader.js';
 import path from 'node:path';
 import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { Progress } from '../core/hash/backend.js';
 import type { Policy } from '../core/policy/types.js';
 import type { VerificationReport } from '../core/verify/report.js';
+import { readBytes, readText } from './read-input.js';
 import { renderFailure, renderSuccess } from './render.js';
 import { registerSign } from './sign.js';
 import { registerVerifyBundle } from './verify-bundle.js';
@@ -32,27 +32,6 @@ export function normalizeArgv(argv: string[]): string[] {
     }
   }
   return out;
-}
-
-async function readText(p: string, what: string): Promise<string> {
-  try {
-    return await readFile(p, 'utf8');
-  } catch (e) {
-    throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': ${(e as Error).message}`, { cause: e });
-  }
-}
-
-/** Reads a whole input file, refusing anything larger than `max` before reading it. */
-async function readBytes(p: string, what: string, max = MAX_BUNDLE_BYTES): Promise<Uint8Array> {
-  try {
-    const st = await stat(p);
-    if (!st.isFile()) throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': not a regular file`);
-    if (st.size > max) throw new ModelVerifyError('BUNDLE_TOO_LARGE', `The ${what} '${p}' is larger than ${max} bytes`);
-    return new Uint8Array(await readFile(p));
-  } catch (e) {
-    if (e instanceof ModelVerifyError) throw e;
-    throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': ${(e as Error).message}`, { cause: e });
-  }
 }
 
 /** A progress bar on stderr, only when it is a terminal (cli-progress is loaded only then). */
@@ -145,7 +124,7 @@ export async function runVerify(method: Policy['method'], modelPath: string, o: 
   try {
     source = await NodeFsSource.open(modelPath);
     policy = await buildPolicy(method, o);
-    bundle = await readBytes(o.signature, 'signature');
+    bundle = await readBytes(o.signature, 'signature', MAX_BUNDLE_BYTES);
     if (method === 'sigstore') {
       const { loadTrustedRoot } = await import('./trust.js');
       trustedRoot = await loadTrustedRoot(o);

@@ -6,10 +6,11 @@
  */
 import { Command, Option } from 'commander';
 import { constants } from 'node:fs';
-import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { access, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelVerifyError, isModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/manifest/types.js';
+import { readText } from './read-input.js';
 
 /** Environment variable holding the private key passphrase (the reference's `--password` equivalent for CI). */
 export const PASSWORD_ENV = 'MODEL_SIGNING_PASSWORD';
@@ -33,14 +34,6 @@ export interface SignCliOptions {
   oauthForceOob?: boolean;
   clientId?: string;
   quiet?: boolean;
-}
-
-async function readText(p: string, what: string): Promise<string> {
-  try {
-    return await readFile(p, 'utf8');
-  } catch (e) {
-    throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': ${(e as Error).message}`, { cause: e });
-  }
 }
 
 /** Reads a line from the terminal without echoing it. */

@@ -5,11 +5,11 @@
  * Exit 0 only when the bundle verifies; the reason goes to stderr otherwise.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { Artifact } from '../core/sigstore/index.js';
 import { fromHex } from '../core/util/bytes.js';
+import { readBytes } from './read-input.js';
 
 interface VerifyBundleOptions {
   staging?: boolean;
@@ -20,19 +20,11 @@ interface VerifyBundleOptions {
   trustedRoot?: string;
 }
 
-async function read(p: string, what: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(p));
-  } catch (e) {
-    throw new ModelVerifyError('IO_ERROR', `Cannot read ${what} '${p}': ${(e as Error).message}`, { cause: e });
-  }
-}
-
 /** `sha256:<64 hex>` that is not an existing path is a digest; anything else is a file. */
 export async function readArtifact(arg: string): Promise<Artifact> {
   const m = /^sha256:([0-9a-fA-F]{64})$/.exec(arg);
   if (m && !existsSync(arg)) return { digest: { algorithm: 'SHA-256', value: fromHex(m[1]!)! } };
-  return { bytes: await read(arg, 'artifact') };
+  return { bytes: await readBytes(arg, 'artifact') };
 }
 
 export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOptions): Promise<void> {
@@ -43,7 +35,7 @@ export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOption
     import('../core/sigstore/index.js'),
     import('./trust.js'),
   ]);
-  const bundle = parseBundle(await read(o.bundle, 'bundle'));
+  const bundle = parseBundle(await readBytes(o.bundle, 'bundle'));
   const hasIdentity = o.certificateIdentity !== undefined || o.certificateOidcIssuer !== undefined;
   if (hasIdentity === (o.key !== undefined)) {
     throw new ModelVerifyError('POLICY_INVALID', 'Give either --certificate-identity with --certificate-oidc-issuer, or --key');
@@ -51,7 +43,7 @@ export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOption
   const trust = (await loadTrustedRoot({ useStaging: !!o.staging && !o.trustedRoot, ...(o.trustedRoot ? { trustedRoot: o.trustedRoot } : {}) })) ?? embeddedTrustRoot();
   const artifact = await readArtifact(artifactArg);
   const who = o.key
-    ? ({ kind: 'key', key: publicKeyFromPem(new TextDecoder().decode(await read(o.key, 'public key'))) } as const)
+    ? ({ kind: 'key', key: publicKeyFromPem(new TextDecoder().decode(await readBytes(o.key, 'public key'))) } as const)
     : ({ kind: 'identity', policy: { method: 'sigstore', identity: o.certificateIdentity ?? '', issuer: o.certificateOidcIssuer ?? '' } } as const);
   const { signer } = await verifySigstoreBundle(bundle, who, trust, artifact);
   process.stdout.write(`OK: ${signer.identity ?? 'key'}${signer.issuer ? ` (${signer.issuer})` : ''}, log ${signer.log?.url ?? ''} index ${signer.log?.logIndex ?? '?'}\n`);
