@@ -172,6 +172,17 @@ export async function pickedFromEntries(entries: readonly FileSystemEntry[]): Pr
   return { folders, loose };
 }
 
+/**
+ * Everything a drop carried: dropped folders and loose files. Call it in the drop handler itself: the entries
+ * are taken synchronously, before the DataTransfer empties. Without entry support (or for synthetic drops) the
+ * plain file list still gives the loose files.
+ */
+export async function droppedFiles(dt: DataTransfer): Promise<{ folders: PickedFile[][]; loose: PickedFile[] }> {
+  const entries = entriesOf(dt);
+  const files = pickedFromInput(dt.files);
+  return entries.length ? pickedFromEntries(entries) : { folders: [], loose: files };
+}
+
 /** Minimal typing of the File System Access directory handle (not yet in TypeScript's DOM lib). */
 interface DirHandle {
   name: string;

@@ -9,7 +9,7 @@ import { customElement, query, state } from 'lit/decorators.js';
 import { ModelVerifyError, type ErrorCode } from '../../core/errors.js';
 import { HttpSource, fetchBytes } from '../../core/sources/http-source.js';
 import type { ModelSource } from '../../core/serialize/source.js';
-import { directoryPicker, entriesOf, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
+import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
 import { looksLikeSignature, prepareFiles } from '../model-input.js';
 import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';
 import {
@@ -148,11 +148,9 @@ export class MvApp extends LitElement {
     e.preventDefault();
     this.dragging = false;
     if (!e.dataTransfer) return;
-    const entries = entriesOf(e.dataTransfer); // synchronously, before the DataTransfer empties
-    const files = pickedFromInput(e.dataTransfer.files);
+    const dropped = droppedFiles(e.dataTransfer); // synchronously, before the DataTransfer empties
     try {
-      // Without entry support (or for synthetic drops) the plain file list still works for loose files.
-      const { folders, loose } = entries.length ? await pickedFromEntries(entries) : { folders: [], loose: files };
+      const { folders, loose } = await dropped;
       const sigs = loose.filter((p) => looksLikeSignature(p.path));
       const others = loose.filter((p) => !looksLikeSignature(p.path));
       if (sigs.length === 1 && (folders.length > 0 || others.length > 0 || this.picked.length > 0)) this.signatureFile = sigs[0]!.file as File;

@@ -14,7 +14,7 @@ import type { Fetch } from '../../core/sign/keyless/http.js';
 import { authorizationRequest, discover, exchangeCode, pollDeviceToken, startDeviceFlow, type AuthorizationRequest, type DeviceAuthorization, type OidcEndpoints } from '../../core/sign/keyless/oauth.js';
 import type { TokenClaims } from '../../core/sign/keyless/token.js';
 import { readPrivateKey } from '../../core/sign/private-key.js';
-import { directoryPicker, entriesOf, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
+import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
 import { download, instanceFromConfig, parseShardSize, PUBLIC_INSTANCE, SIGNATURE_NAME, signPicked, tokenClaims, type KeylessInstance, type Signed, type SignWith } from '../sign-run.js';
 import { detectProxy, proxiedFetch, relays, type ProxyInfo } from '../proxy-fetch.js';
 import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';
@@ -165,10 +165,9 @@ export class MvSign extends LitElement {
     e.preventDefault();
     this.dragging = false;
     if (!e.dataTransfer) return;
-    const entries = entriesOf(e.dataTransfer); // synchronously, before the DataTransfer empties
-    const files = pickedFromInput(e.dataTransfer.files);
+    const dropped = droppedFiles(e.dataTransfer); // synchronously, before the DataTransfer empties
     try {
-      const { folders, loose } = entries.length ? await pickedFromEntries(entries) : { folders: [], loose: files };
+      const { folders, loose } = await dropped;
       const model = folders[0] ?? loose;
       if (model.length) this.setPicked(model);
     } catch (err) {
