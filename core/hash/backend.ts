@@ -87,12 +87,16 @@ export async function hashJobFromStream(job: HashJob, source: ModelSource, track
   const hasher = sink ? null : await createHasher(job.hash);
   const expected = job.end - job.start;
   let seen = 0;
+  let drained = false;
   const reader = source.open(job.path, { start: job.start, end: job.end }, signal).getReader();
   try {
     for (;;) {
       signal?.throwIfAborted();
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) {
+        drained = true;
+        break;
+      }
       seen += value.byteLength;
       if (seen > expected) break;
       if (sink) await sink.write(value);
@@ -105,6 +109,8 @@ export async function hashJobFromStream(job: HashJob, source: ModelSource, track
     if (signal?.aborted) throw signal.reason ?? e;
     fail('IO_ERROR', `Cannot read '${job.path}': ${(e as Error)?.message ?? e}`, { resource: job.id, cause: e });
   } finally {
+    // Leaving early (error, abort, a file that grew): cancel the source so its file handle or request ends now.
+    if (!drained) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
   if (seen !== expected) {
