@@ -16,22 +16,55 @@ export interface HttpSourceOptions {
   headers?: HeadersInit;
 }
 
-/** Name of a model at `url`: the repo segment of a Hugging Face `<org>/<repo>/resolve/<rev>/`, else the last segment. */
+/** Largest body fetchBytes reads unless told otherwise (a signature or a PEM is far smaller). */
+export const DEFAULT_MAX_FETCH_BYTES = 64 << 20;
+
+/**
+ * Name of a model at `url`: the repo segment of a Hugging Face `<org>/<repo>/resolve/<rev>/`, else the last segment.
+ * A malformed percent-escape (`%zz`, a lone `%`, invalid UTF-8) is a typed error: decodeURIComponent would throw a
+ * bare URIError, which callers would report as an internal failure.
+ */
 export function modelNameFromUrl(url: URL): string {
-  const parts = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  const parts = url.pathname
+    .split('/')
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch (e) {
+        fail('MODEL_NOT_FOUND', `'${url.href}' is not a valid model URL: '${s}' is not valid percent-encoding`, { cause: e });
+      }
+    });
   const r = parts.indexOf('resolve');
   if (r > 0) return parts[r - 1]!;
   return parts.at(-1) ?? url.host;
 }
 
+/** Percent-encodes a model path; a lone UTF-16 surrogate (possible in a hostile manifest's JSON) is PATH_UNSAFE, not a URIError. */
 function encodePath(p: string): string {
-  return p.split('/').map(encodeURIComponent).join('/');
+  try {
+    return p.split('/').map(encodeURIComponent).join('/');
+  } catch (e) {
+    fail('PATH_UNSAFE', `Unsafe model path '${p}': it is not valid Unicode`, { resource: p, cause: e });
+  }
 }
 
-// Parses "bytes a-b/total" or "bytes */total" (Content-Range) into the total size, or null.
+/** A byte count from a header: digits only and a safe integer (a 10^20 length must not become a float size). */
+function byteCount(v: string | null | undefined): number | null {
+  if (v === null || v === undefined || !/^\d{1,16}$/.test(v.trim())) return null;
+  const n = Number(v.trim());
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Content-Range: "bytes a-b/total" or "bytes *\/total" → its parts (start/end null for "*"), or null. */
+function parseContentRange(v: string | null): { start: number | null; total: number | null } | null {
+  const m = v && /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(v.trim());
+  if (!m) return null;
+  return { start: m[1] === undefined ? null : byteCount(m[1]), total: m[3] === '*' ? null : byteCount(m[3]) };
+}
+
 function totalFromContentRange(v: string | null): number | null {
-  const m = v && /^bytes\s+(?:\d+-\d+|\*)\/(\d+)$/i.exec(v.trim());
-  return m ? Number(m[1]) : null;
+  return parseContentRange(v)?.total ?? null;
 }
 
 export class HttpSource implements ModelSource {
@@ -55,7 +88,9 @@ export class HttpSource implements ModelSource {
     if (base.protocol !== 'https:' && base.protocol !== 'http:') fail('MODEL_NOT_FOUND', `Only http(s) model URLs are supported, not '${base.protocol}'`);
     this.base = base;
     this.dir = new URL(base.href.endsWith('/') ? base.href : `${base.href}/`);
-    this.name = opts.name ?? modelNameFromUrl(base);
+    // Always decoded (even with opts.name): a malformed escape fails here, typed, not at the first request.
+    const derived = modelNameFromUrl(base);
+    this.name = opts.name ?? derived;
     const f = opts.fetch ?? globalThis.fetch;
     this.doFetch = (input, init) => f(input, init); // an unbound global fetch throws "Illegal invocation"
     this.headers = opts.headers;
@@ -97,17 +132,19 @@ export class HttpSource implements ModelSource {
     const url = this.urlOf(path);
     const init = signal ? { signal } : {};
     const head = await this.request(url, { ...init, method: 'HEAD' }, path);
+    await head.body?.cancel().catch(() => {});
+    // Only "gone" answers mean missing; any other failure (401, 403, 5xx, …) is an error, never a missing file.
     if (head.status === 404 || head.status === 410) return null;
-    const len = head.headers.get('content-length');
-    if (head.ok && len !== null && /^\d+$/.test(len)) return this.entry(path, Number(len));
+    const len = byteCount(head.headers.get('content-length'));
+    if (head.ok && len !== null) return this.entry(path, len);
     // No usable HEAD (405, or no length exposed): ask for the first byte and read the total from Content-Range.
     const res = await this.request(url, { ...init, headers: { range: 'bytes=0-0' } }, path);
     try {
       if (res.status === 404 || res.status === 410) return null;
       const total = totalFromContentRange(res.headers.get('content-range'));
       if ((res.status === 206 || res.status === 416) && total !== null) return this.entry(path, total);
-      const full = res.headers.get('content-length');
-      if (res.status === 200 && full !== null && /^\d+$/.test(full)) return this.entry(path, Number(full));
+      const full = byteCount(res.headers.get('content-length'));
+      if (res.status === 200 && full !== null) return this.entry(path, full);
       if (!res.ok) throw new ModelVerifyError('IO_ERROR', `Could not download ${url.href}: HTTP ${res.status}`, { resource: path });
       throw new ModelVerifyError('IO_ERROR', `Cannot tell the size of ${url.href}: the server exposes neither Content-Length nor Content-Range`, { resource: path });
     } finally {
@@ -141,6 +178,15 @@ export class HttpSource implements ModelSource {
           fail('IO_ERROR', `Could not download ${url.href}: HTTP ${res.status}`, { resource: path });
         }
         if (ranged && res.status === 200) skip = start; // the server ignored Range: drop the prefix ourselves
+        if (ranged && res.status === 206) {
+          // A 206 for other bytes than asked would be hashed as this shard: refuse it instead (multipart answers
+          // carry no Content-Range header and are refused too: we asked for one range).
+          const got = parseContentRange(res.headers.get('content-range'));
+          if (!got || got.start !== start) {
+            await res.body.cancel().catch(() => {});
+            fail('IO_ERROR', `Could not download ${url.href}: the server answered bytes ${res.headers.get('content-range') ?? '(no Content-Range)'} for a request from byte ${start}`, { resource: path });
+          }
+        }
         reader = res.body.getReader();
       },
       async pull(c) {
@@ -176,7 +222,12 @@ export class HttpSource implements ModelSource {
   }
 }
 
-/** Fetches a small text/bytes resource (a signature, a PEM) with the same people-readable failures. */
+/**
+ * Fetches a small text/bytes resource (a signature, a PEM) with the same people-readable failures. At most
+ * `maxBytes` (default DEFAULT_MAX_FETCH_BYTES) are ever held: a declared Content-Length over the cap is refused
+ * before reading, and a body without one (chunked, or lying) is counted while it streams and cancelled as soon
+ * as it passes the cap, so an endless response costs the cap, not all memory.
+ */
 export async function fetchBytes(url: string | URL, what: string, opts: { signal?: AbortSignal; fetch?: typeof fetch; maxBytes?: number } = {}): Promise<Uint8Array> {
   let u: URL;
   try {
@@ -194,15 +245,43 @@ export async function fetchBytes(url: string | URL, what: string, opts: { signal
   }
   if (!res.ok) {
     await res.body?.cancel().catch(() => {});
-    fail(res.status === 404 ? 'MODEL_NOT_FOUND' : 'IO_ERROR', `Could not download the ${what} from ${u.href}: HTTP ${res.status}`);
+    // Only "not there" is MODEL_NOT_FOUND; 401/403/5xx are failures to read, not absence.
+    fail(res.status === 404 || res.status === 410 ? 'MODEL_NOT_FOUND' : 'IO_ERROR', `Could not download the ${what} from ${u.href}: HTTP ${res.status}`);
   }
-  const max = opts.maxBytes ?? 64 << 20;
-  const len = Number(res.headers.get('content-length') ?? NaN);
-  if (len > max) {
+  const max = opts.maxBytes ?? DEFAULT_MAX_FETCH_BYTES;
+  const declared = res.headers.get('content-length');
+  // Number() of a 30-digit length is a huge float (or Infinity): still "over the cap", as it should be.
+  if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > max) {
     await res.body?.cancel().catch(() => {});
-    fail('BUNDLE_TOO_LARGE', `The ${what} at ${u.href} is too large (${len} bytes)`);
+    fail('BUNDLE_TOO_LARGE', `The ${what} at ${u.href} is too large (${declared} bytes; at most ${max} are accepted)`);
   }
-  const buf = new Uint8Array(await res.arrayBuffer());
-  if (buf.byteLength > max) fail('BUNDLE_TOO_LARGE', `The ${what} at ${u.href} is too large (${buf.byteLength} bytes)`);
-  return buf;
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    let r: ReadableStreamReadResult<Uint8Array>;
+    try {
+      r = await reader.read();
+    } catch (e) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+      fail('IO_ERROR', `Download of the ${what} from ${u.href} broke off: ${(e as Error)?.message ?? e}`, { cause: e });
+    }
+    if (r.done) break;
+    n += r.value.byteLength;
+    if (n > max) {
+      // Stop the transfer now (the connection is closed), not after the server decides to end it.
+      await reader.cancel().catch(() => {});
+      fail('BUNDLE_TOO_LARGE', `The ${what} at ${u.href} is too large (more than ${max} bytes)`);
+    }
+    parts.push(r.value);
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
+  return out;
 }

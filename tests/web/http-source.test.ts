@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelVerifyError } from '../../core/errors.js';
 import { HttpSource, fetchBytes, modelNameFromUrl } from '../../core/sources/http-source.js';
 import { MemorySource } from '../../core/sources/memory-source.js';
 import { generateSigningKey, keySigner, signModel } from '../../core/sign/index.js';
@@ -123,5 +124,150 @@ describe('HttpSource', () => {
     expect(() => src.urlOf('../secret')).toThrow(expect.objectContaining({ code: 'PATH_UNSAFE' }));
     expect(() => new HttpSource('file:///etc/passwd')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_FOUND' }));
     await expect(fetchBytes(`${base}/normal/missing.sig`, 'signature')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+  });
+});
+
+/**
+ * Hostile servers: endless or lying bodies, failures that are not "missing", wrong ranges, bad escapes.
+ * Each route is one behaviour; `sent`/`closed` let a test see how much the server wrote and that the client hung up.
+ */
+describe('HttpSource and fetchBytes against hostile servers', () => {
+  let hostile: Server;
+  let h: string;
+  const stats = { sent: 0, closed: false };
+  const CHUNK = new Uint8Array(64 * 1024).fill(0x61);
+
+  beforeAll(async () => {
+    hostile = createServer((req, res) => {
+      const path = new URL(req.url!, 'http://x').pathname;
+      if (path === '/endless') {
+        // Chunked (no Content-Length), as fast as the socket drains, forever.
+        stats.sent = 0;
+        stats.closed = false;
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.on('close', () => (stats.closed = true));
+        const pump = () => {
+          for (;;) {
+            if (res.destroyed) return;
+            stats.sent += CHUNK.byteLength;
+            if (!res.write(CHUNK)) return void res.once('drain', pump);
+          }
+        };
+        return pump();
+      }
+      if (path === '/declared-huge') {
+        stats.sent = 0;
+        stats.closed = false;
+        res.on('close', () => (stats.closed = true));
+        res.writeHead(200, { 'content-length': '99999999999' });
+        return res.write(CHUNK); // then hang: the client must not wait for the rest
+      }
+      if (path.startsWith('/forbidden/')) return res.writeHead(403).end();
+      if (path.startsWith('/broken/')) return res.writeHead(503).end();
+      if (path === '/gone/model.sig') return res.writeHead(410).end();
+      if (path === '/huge-length/a.bin') {
+        // A size no file has: neither answer may become a float "size".
+        if (req.method === 'HEAD') return res.writeHead(200, { 'content-length': '99999999999999999999' }).end();
+        return res.writeHead(206, { 'content-range': 'bytes 0-0/99999999999999999999', 'content-length': 1 }).end('x');
+      }
+      if (path === '/wrong-range/a.bin') {
+        // Answers every range with bytes 0-9: a shard must never be hashed from another offset.
+        if (req.method === 'HEAD') return res.writeHead(200, { 'content-length': 100 }).end();
+        return res.writeHead(206, { 'content-range': 'bytes 0-9/100', 'content-length': 10 }).end('0123456789');
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', r));
+    h = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((r) => {
+    hostile.closeAllConnections();
+    hostile.close(() => r());
+  }));
+
+  it('refuses an endless chunked body at the cap with bounded memory, and hangs up', async () => {
+    const cap = 64 << 20; // the default cap
+    globalThis.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    try {
+      await expect(fetchBytes(`${h}/endless`, 'signature')).rejects.toMatchObject({ code: 'BUNDLE_TOO_LARGE', message: expect.stringMatching(/more than 67108864 bytes/) });
+    } finally {
+      clearInterval(t);
+    }
+    peak = Math.max(peak, process.memoryUsage().rss);
+    // The server must see the connection end (the body was cancelled, not drained).
+    for (let i = 0; i < 200 && !stats.closed; i++) await new Promise((r) => setTimeout(r, 10));
+    const sentAtClose = stats.sent;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stats.closed).toBe(true);
+    expect(stats.sent).toBe(sentAtClose); // nothing more is written once the client hung up
+    // The cap was reached (the whole 64 MiB was read) and the server got no further than socket buffers past it.
+    expect(sentAtClose).toBeGreaterThan(cap);
+    expect(sentAtClose).toBeLessThan(cap + (16 << 20));
+    const growth = (peak - before) / (1 << 20);
+    console.log(`endless body: server wrote ${(sentAtClose / (1 << 20)).toFixed(1)} MiB before the hang-up; peak RSS growth ${growth.toFixed(0)} MiB`);
+    // Unbounded reading grew RSS by gigabytes; the cap plus copies is a small multiple of 64 MiB.
+    expect(growth).toBeLessThan(320);
+  });
+
+  it('honours a small cap the same way', async () => {
+    await expect(fetchBytes(`${h}/endless`, 'certificate', { maxBytes: 1 << 20 })).rejects.toMatchObject({ code: 'BUNDLE_TOO_LARGE' });
+    for (let i = 0; i < 200 && !stats.closed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(stats.closed).toBe(true);
+    expect(stats.sent).toBeLessThan((1 << 20) + (16 << 20));
+  });
+
+  it('refuses a declared Content-Length over the cap before reading the body', async () => {
+    await expect(fetchBytes(`${h}/declared-huge`, 'signature')).rejects.toMatchObject({ code: 'BUNDLE_TOO_LARGE', message: expect.stringMatching(/99999999999 bytes/) });
+    for (let i = 0; i < 200 && !stats.closed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(stats.closed).toBe(true);
+  });
+
+  it('never reports a failure to read as a missing file or signature', async () => {
+    await expect(new HttpSource(`${h}/forbidden/`).stat('a.bin')).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'a.bin', message: expect.stringMatching(/HTTP 403/) });
+    await expect(new HttpSource(`${h}/broken/`).stat('a.bin')).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'a.bin', message: expect.stringMatching(/HTTP 503/) });
+    await expect(fetchBytes(`${h}/forbidden/model.sig`, 'signature')).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(fetchBytes(`${h}/broken/model.sig`, 'signature')).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(fetchBytes(`${h}/gone/model.sig`, 'signature')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    expect(await new HttpSource(`${h}/nothing/`).stat('a.bin')).toBeNull();
+    // Through verifyModel: the signed file is reported as unreadable, not as missing.
+    const { bundle, policy } = await signed();
+    const r = await verifyModel(new HttpSource(`${h}/forbidden/`), bundle, policy);
+    expect(r.verified).toBe(false);
+    expect(r.errors.map((e) => e.code)).not.toContain('MISSING_FILE');
+    expect(r.errors[0]?.code).toBe('IO_ERROR');
+  });
+
+  it('refuses sizes that are not safe integers', async () => {
+    await expect(new HttpSource(`${h}/huge-length/`).stat('a.bin')).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'a.bin' });
+  });
+
+  it('refuses a 206 for other bytes than the range asked for', async () => {
+    const src = new HttpSource(`${h}/wrong-range/`);
+    expect(await src.stat('a.bin')).toMatchObject({ size: 100 });
+    await expect(new Response(src.open('a.bin', { start: 50, end: 60 })).arrayBuffer()).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'a.bin' });
+  });
+
+  it('turns malformed percent-escapes and unencodable paths into typed errors, never URIError', () => {
+    for (const url of [`${h}/%zz/`, `${h}/org/%E0%A4%A/resolve/main/`, `${h}/m/%`, `${h}/%C0%AF`]) {
+      let err: unknown;
+      try {
+        new HttpSource(url);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, url).toBeInstanceOf(ModelVerifyError);
+      expect(err, url).toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    }
+    expect(() => new HttpSource(`${h}/%zz/`, { name: 'given' })).toThrow(ModelVerifyError);
+    // A lone surrogate (legal in a hostile manifest's JSON) cannot be percent-encoded.
+    const src = new HttpSource(`${h}/m/`);
+    expect(() => src.urlOf('a/\ud800.bin')).toThrow(expect.objectContaining({ code: 'PATH_UNSAFE', resource: 'a/\ud800.bin' }));
+    expect(() => src.open('\udfff')).toThrow(expect.objectContaining({ code: 'PATH_UNSAFE' }));
+    // A literal '%' in a signed name is just a character: encoded, not decoded.
+    expect(src.urlOf('100%.bin').pathname).toBe('/m/100%25.bin');
   });
 });
