@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { Progress } from '../core/hash/backend.js';
 import type { Policy } from '../core/policy/types.js';
-import type { VerificationReport } from '../core/verify/report.js';
+import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/report.js';
 import { readBytes, readText } from './read-input.js';
 import { renderFailure, renderSuccess } from './render.js';
 import { registerSign } from './sign.js';
@@ -111,6 +111,7 @@ export async function runVerify(method: Policy['method'], modelPath: string, o: 
   const backend = new NodePoolBackend();
   backend.warm();
   const failReport = (e: unknown): VerificationReport => ({
+    mediaType: REPORT_MEDIA_TYPE,
     verified: false,
     errors: [toModelVerifyError(e).toJSON()],
     warnings: [],
@@ -204,7 +205,7 @@ export function buildProgram(): Command {
       .option('--no-progress', 'no progress bar')
       .action(async (model: string, o: VerifyCliOptions) => {
         const report = await runVerify(method, model, o, o.progress && !o.json);
-        if ((o as { logFingerprints?: boolean }).logFingerprints && report.signer?.chain) {
+        if ((o as { logFingerprints?: boolean }).logFingerprints && report.signer && report.signer.method !== 'key') {
           for (const c of report.signer.chain) process.stderr.write(`${c.subject}: ${c.sha256Fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase()}\n`);
         }
         emit(report, o.json);

@@ -46,7 +46,8 @@ export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOption
     ? ({ kind: 'key', key: publicKeyFromPem(new TextDecoder().decode(await readBytes(o.key, 'public key'))) } as const)
     : ({ kind: 'identity', policy: { method: 'sigstore', identity: o.certificateIdentity ?? '', issuer: o.certificateOidcIssuer ?? '' } } as const);
   const { signer } = await verifySigstoreBundle(bundle, who, trust, artifact);
-  process.stdout.write(`OK: ${signer.identity ?? 'key'}${signer.issuer ? ` (${signer.issuer})` : ''}, log ${signer.log?.url ?? ''} index ${signer.log?.logIndex ?? '?'}\n`);
+  const by = 'identity' in signer ? `${signer.identity} (${signer.issuer})` : 'key';
+  process.stdout.write(`OK: ${by}, log ${signer.log.url ?? ''} index ${signer.log.logIndex}\n`);
 }
 
 export function registerVerifyBundle(program: Command): void {

@@ -16,7 +16,19 @@ export { StreamingBackend, ProgressTracker, runPool, hashJobFromStream, type Has
 export type { Policy, Method } from './policy/types.js';
 export { verifyModel, verifySignature, type VerifyOptions, type SignatureOptions, type SignatureResult } from './verify/verify-model.js';
 export { computeManifest, type ComputedManifest, type ComputeOptions } from './verify/compute.js';
-export type { VerificationReport, SignerSummary, ReportError } from './verify/report.js';
+export {
+  REPORT_MEDIA_TYPE,
+  type VerificationReport,
+  type SignerSummary,
+  type KeySignerSummary,
+  type CertificateSignerSummary,
+  type SigstoreSignerSummary,
+  type LogSummary,
+  type TimeSummary,
+  type PaeEncoding,
+  type ReportError,
+} from './verify/report.js';
+export type { CertSummary } from './x509/certificate.js';
 export { keyHint, publicKeyFromPem } from './crypto/keys.js';
 export * from './sign/index.js';
 export { embeddedTrustRoot, parseTrustRoot, TrustRoot, verifySigstoreBundle, type Artifact, type SignerPolicy } from './sigstore/index.js';

@@ -9,7 +9,7 @@ import type { HashBackend, Progress } from '../core/hash/backend.js';
 import type { Policy } from '../core/policy/types.js';
 import type { ModelSource } from '../core/serialize/source.js';
 import { verifyModel } from '../core/verify/verify-model.js';
-import type { VerificationReport } from '../core/verify/report.js';
+import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/report.js';
 import { browserHashBackend } from './backend.js';
 
 export type { VerificationReport, Policy };
@@ -126,13 +126,14 @@ export function parseIgnorePaths(text: string): string[] {
 export function signerLabel(r: VerificationReport): string {
   const s = r.signer;
   if (!s) return 'unknown signer';
-  if (s.identity) return s.identity;
-  if (s.certificate) {
-    const cn = /(?:^|,\s*)CN=([^,]+)/.exec(s.certificate.subject)?.[1];
-    return cn ?? s.certificate.subject;
+  switch (s.method) {
+    case 'sigstore':
+      return s.identity;
+    case 'certificate':
+      return /(?:^|,\s*)CN=([^,]+)/.exec(s.certificate.subject)?.[1] ?? s.certificate.subject;
+    case 'key':
+      return `key ${s.keyHint.slice(0, 12)}…`;
   }
-  if (s.keyHint) return `key ${s.keyHint.slice(0, 12)}…`;
-  return s.method;
 }
 
 const HEADLINES: Partial<Record<ErrorCode, string>> = {
@@ -207,5 +208,5 @@ export function formatDuration(seconds: number): string {
 /** A failed report for errors raised before verifyModel could run (bad inputs, unreachable URLs). */
 export function reportFromError(e: unknown, modelName = '', listable = true): VerificationReport {
   const err = toModelVerifyError(e);
-  return { verified: false, errors: [err.toJSON()], warnings: [], model: { name: modelName, listable }, resources: [], bytesHashed: 0, millis: 0 };
+  return { mediaType: REPORT_MEDIA_TYPE, verified: false, errors: [err.toJSON()], warnings: [], model: { name: modelName, listable }, resources: [], bytesHashed: 0, millis: 0 };
 }

@@ -105,7 +105,7 @@ async function checkAndServe(
 
 function signerHeader(s: SignerSummary | undefined): string {
   if (!s) return '';
-  const who = s.identity ?? s.keyHint ?? s.certificate?.subject ?? '';
+  const who = s.method === 'sigstore' ? s.identity : s.method === 'key' ? s.keyHint : s.certificate.subject;
   // Header values must be visible ASCII.
   return `${s.method}${who ? `; ${String(who)}` : ''}`.replace(/[^\x20-\x7e]/g, '?').slice(0, 256);
 }

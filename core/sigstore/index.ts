@@ -1,13 +1,13 @@
 /** Keyless (Sigstore) verification entry point used by core/verify. */
 import type { Bundle } from '../bundle/types.js';
 import type { Policy } from '../policy/types.js';
-import type { SignerSummary } from '../verify/report.js';
+import type { SigstoreSignerSummary } from '../verify/report.js';
 import { EMBEDDED_ROOT_DATE, EMBEDDED_ROOT_SOURCE, EMBEDDED_TRUSTED_ROOT } from './embedded-root.generated.js';
 import { parseTrustRoot, TrustRoot } from './trust-root.js';
 import { verifySigstoreBundle } from './verify-bundle.js';
 
 export { TrustRoot, parseTrustRoot, within } from './trust-root.js';
-export { verifySigstoreBundle, type SignerPolicy, type BundleVerification } from './verify-bundle.js';
+export { verifySigstoreBundle, type SignerPolicy, type BundleVerification, type SigstoreKeyEvidence } from './verify-bundle.js';
 export type { Artifact } from './signature.js';
 
 export interface SigstoreOptions {
@@ -20,7 +20,7 @@ export interface SigstoreOptions {
 }
 
 export interface SigstoreResult {
-  signer: SignerSummary;
+  signer: SigstoreSignerSummary;
   warnings: string[];
   trustRoot?: { source: string; date?: string };
 }

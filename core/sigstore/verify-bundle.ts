@@ -10,7 +10,7 @@ import { checkPolicyShape, matchIdentity, type SigstorePolicy } from '../policy/
 import { certPublicKey, parseCertificate, summarize, type Certificate } from '../x509/certificate.js';
 import { fulcioIdentity } from '../x509/fulcio.js';
 import { toBase64 } from '../util/bytes.js';
-import type { LogSummary, SignerSummary } from '../verify/report.js';
+import type { LogSummary, SigstoreSignerSummary, TimeSummary } from '../verify/report.js';
 import { verifyArtifactSignature, type Artifact } from './signature.js';
 import { verifySigningCertificate } from './signer.js';
 import { verifiedTimes } from './times.js';
@@ -21,8 +21,14 @@ import type { LogKey, TrustRoot } from './trust-root.js';
 
 export type SignerPolicy = { kind: 'identity'; policy: SigstorePolicy } | { kind: 'key'; key: PublicKeyInfo };
 
-export interface BundleVerification {
-  signer: SignerSummary;
+/**
+ * What a bundle verified against a bare public key proves: the log entry and the verified times, no identity.
+ * (Only `verify-bundle`'s conformance path uses it; model reports always verify an identity.)
+ */
+export type SigstoreKeyEvidence = Pick<SigstoreSignerSummary, 'method' | 'log' | 'timestamps'>;
+
+export interface BundleVerification<S extends SigstoreSignerSummary | SigstoreKeyEvidence = SigstoreSignerSummary | SigstoreKeyEvidence> {
+  signer: S;
   warnings: string[];
 }
 
@@ -35,6 +41,9 @@ function leafOf(bundle: Bundle): Certificate {
   fail('BUNDLE_MATERIAL', 'This bundle was signed with a bare public key: verify it with the key method');
 }
 
+// The identity policy's result always carries the identity; typed apart so reports need no optional checks.
+export async function verifySigstoreBundle(bundle: Bundle, who: Extract<SignerPolicy, { kind: 'identity' }>, trust: TrustRoot, artifact?: Artifact): Promise<BundleVerification<SigstoreSignerSummary>>;
+export async function verifySigstoreBundle(bundle: Bundle, who: SignerPolicy, trust: TrustRoot, artifact?: Artifact): Promise<BundleVerification>;
 export async function verifySigstoreBundle(bundle: Bundle, who: SignerPolicy, trust: TrustRoot, artifact?: Artifact): Promise<BundleVerification> {
   if (who.kind === 'identity') checkPolicyShape(who.policy); // refuse "accept anyone" before any work
   const rawEntries = bundle.tlogEntries;
@@ -72,22 +81,26 @@ export async function verifySigstoreBundle(bundle: Bundle, who: SignerPolicy, tr
   for (const e of entries) await checkBody(e, bundle, material);
 
   // 6. policy
-  const signer: SignerSummary = { method: 'sigstore' };
-  if (leaf && who.kind === 'identity') {
-    const id = fulcioIdentity(leaf);
-    signer.identity = matchIdentity(who.policy, id);
-    if (id.issuer !== undefined) signer.issuer = id.issuer;
-    if (Object.keys(id.claims).length) signer.claims = id.claims;
-    const summaries = await Promise.all(chain.map(summarize));
-    signer.certificate = summaries[0]!;
-    signer.chain = summaries;
-  }
   const first = entries[0]!;
   // Only a verified SET vouches for the top-level (global) index; otherwise report the index the proof verified.
   const index = first.set || !first.proof ? first.logIndex : first.proof.logIndex;
   const log: LogSummary = { logIndex: index.toString(), logId: toBase64(first.logId), kind: `${first.kind} ${first.version}`, url: logs[0]!.baseUrl };
   if (first.integratedTime > 0n && first.set) log.integratedTime = new Date(Number(first.integratedTime) * 1000).toISOString();
-  signer.log = log;
-  signer.timestamps = times.map(({ source, time, authority }) => (authority ? { source, time, authority } : { source, time }));
+  const timestamps: TimeSummary[] = times.map(({ source, time, authority }) => (authority ? { source, time, authority } : { source, time }));
+  if (!leaf || who.kind !== 'identity') return { signer: { method: 'sigstore', log, timestamps }, warnings: [] };
+  const id = fulcioIdentity(leaf);
+  const identity = matchIdentity(who.policy, id);
+  const summaries = await Promise.all(chain.map(summarize));
+  const signer: SigstoreSignerSummary = {
+    method: 'sigstore',
+    identity,
+    // matchIdentity refuses a certificate whose issuer differs from the policy's (which is never empty).
+    issuer: id.issuer ?? who.policy.issuer,
+    ...(Object.keys(id.claims).length ? { claims: id.claims } : {}),
+    certificate: summaries[0]!,
+    chain: summaries,
+    log,
+    timestamps,
+  };
   return { signer, warnings: [] };
 }

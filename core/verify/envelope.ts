@@ -6,7 +6,7 @@ import { CURVE_HASH, keyHint, publicKeyFromPem, verifyEcdsa, type HashName, type
 import { decodePemAll } from '../crypto/pem.js';
 import { buildChain } from '../x509/chain.js';
 import { certPublicKey, extKeyUsage, keyUsage, OID, parseCertificate, summarize, type Certificate } from '../x509/certificate.js';
-import type { SignerSummary } from './report.js';
+import type { CertificateSignerSummary, KeySignerSummary } from './report.js';
 
 export function dsseEnvelope(bundle: Bundle): DsseEnvelope {
   if (bundle.content.kind !== 'dsse') fail('BUNDLE_MALFORMED', 'An OMS signature must contain a DSSE envelope, not a message signature');
@@ -31,7 +31,7 @@ async function verifyDsse(key: PublicKeyInfo, hash: HashName, compatHash: HashNa
   fail('SIGNATURE_INVALID', 'The signature does not match the signed statement and the key (invalid signature)');
 }
 
-export async function verifyKeySignature(bundle: Bundle, publicKeyPem: string): Promise<{ signer: SignerSummary; warnings: string[] }> {
+export async function verifyKeySignature(bundle: Bundle, publicKeyPem: string): Promise<{ signer: KeySignerSummary; warnings: string[] }> {
   requireV03(bundle);
   const env = dsseEnvelope(bundle);
   if (bundle.material.kind !== 'publicKey') {
@@ -63,7 +63,7 @@ export function certificatesFromPem(texts: readonly string[]): Certificate[] {
   return out;
 }
 
-export async function verifyCertificateSignature(bundle: Bundle, anchorPems: readonly string[], time: Date): Promise<{ signer: SignerSummary; warnings: string[] }> {
+export async function verifyCertificateSignature(bundle: Bundle, anchorPems: readonly string[], time: Date): Promise<{ signer: CertificateSignerSummary; warnings: string[] }> {
   requireV03(bundle);
   const env = dsseEnvelope(bundle);
   if (bundle.material.kind === 'publicKey') {

@@ -1,6 +1,14 @@
+/**
+ * The verification report: what every shell emits (CLI `--json`, the Worker's model state, the element's
+ * `verify-result` event). It is a public, versioned format described by report.schema.json at the repository
+ * root; a change that removes or retypes a field is a new mediaType version.
+ */
 import type { ErrorCode } from '../errors.js';
 import type { ResourceResult } from '../manifest/compare.js';
 import type { CertSummary } from '../x509/certificate.js';
+
+/** Names this format and its version, so a consumer can tell a report from any other JSON and pick its schema. */
+export const REPORT_MEDIA_TYPE = 'application/vnd.model-verify.report.v1+json';
 
 export interface ReportError {
   code: ErrorCode;
@@ -22,23 +30,50 @@ export interface TimeSummary {
   authority?: string;
 }
 
-export interface SignerSummary {
-  method: 'key' | 'certificate' | 'sigstore';
-  keyHint?: string;
+/** Which PAE the signature verified over ('compat' = the v0.2.0 signer's encoding). */
+export type PaeEncoding = 'standard' | 'compat';
+
+/** A signature made with a bare public key. */
+export interface KeySignerSummary {
+  method: 'key';
+  /** SHA-256 (hex) of the supplied key's PEM: the hint OMS signers record in the bundle. */
+  keyHint: string;
   /** True when the signature has no key hint (pre-1.1 signers): the supplied key was used unconditionally. */
-  legacyKeyMaterial?: boolean;
-  identity?: string;
-  issuer?: string;
-  claims?: Record<string, string>;
-  certificate?: CertSummary;
-  chain?: CertSummary[];
-  log?: LogSummary;
-  timestamps?: TimeSummary[];
-  /** Which PAE the signature verified over ('compat' = the v0.2.0 signer's encoding). */
-  pae?: 'standard' | 'compat';
+  legacyKeyMaterial: boolean;
+  pae: PaeEncoding;
 }
 
+/** A signature made with an X.509 certificate that chains to a supplied trust anchor. */
+export interface CertificateSignerSummary {
+  method: 'certificate';
+  /** The signing (leaf) certificate; also chain[0]. */
+  certificate: CertSummary;
+  /** The verified path, leaf first, ending at the trust anchor. */
+  chain: CertSummary[];
+  pae: PaeEncoding;
+}
+
+/** A keyless signature: a Fulcio certificate for an identity, logged in a transparency log. */
+export interface SigstoreSignerSummary {
+  method: 'sigstore';
+  /** The certificate identity (SAN) that matched the policy. */
+  identity: string;
+  /** The OIDC issuer (always equal to the policy's: a different one fails verification). */
+  issuer: string;
+  /** Fulcio claims (CI provenance) the certificate carries, by name. */
+  claims?: Record<string, string>;
+  certificate: CertSummary;
+  chain: CertSummary[];
+  log: LogSummary;
+  /** The verified times the certificate was checked at (at least one). */
+  timestamps: TimeSummary[];
+}
+
+/** Who signed, narrowed by `method`: each method carries only the evidence it has. */
+export type SignerSummary = KeySignerSummary | CertificateSignerSummary | SigstoreSignerSummary;
+
 export interface VerificationReport {
+  mediaType: typeof REPORT_MEDIA_TYPE;
   verified: boolean;
   /** Empty when verified. The first entry is the main reason. */
   errors: ReportError[];

@@ -17,7 +17,7 @@ import { planModel } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
 import { toHex } from '../util/bytes.js';
 import { dsseEnvelope, verifyCertificateSignature, verifyKeySignature } from './envelope.js';
-import type { SignerSummary, VerificationReport } from './report.js';
+import { REPORT_MEDIA_TYPE, type SignerSummary, type VerificationReport } from './report.js';
 
 export interface SignatureOptions {
   /** Time at which certificates must be valid (default: now). */
@@ -87,6 +87,7 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
 export async function verifyModel(source: ModelSource, bundleBytes: Uint8Array | string, policy: Policy, opts: VerifyOptions = {}): Promise<VerificationReport> {
   const t0 = Date.now();
   const report: VerificationReport = {
+    mediaType: REPORT_MEDIA_TYPE,
     verified: false,
     errors: [],
     warnings: [],

@@ -16,7 +16,7 @@ describe.each(GOLDENS)('$name', (g) => {
     expect(r.verified).toBe(true);
     expect(r.resources.filter((x) => x.status === 'ok').map((x) => x.name)).toEqual(['signme-1', 'signme-2']);
     const s = r.signer!;
-    expect(s.method).toBe('sigstore');
+    if (s.method !== 'sigstore') throw new Error(`expected a sigstore signer, got ${s.method}`);
     expect(s.identity).toBe(IDENTITY);
     expect(s.issuer).toBe(ISSUER);
     expect(s.certificate?.issuer).toBe('O=sigstore.dev, CN=sigstore-intermediate');

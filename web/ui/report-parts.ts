@@ -74,19 +74,23 @@ const METHOD_TEXT = { key: 'Public key', certificate: 'X.509 certificate', sigst
 export function signerPanel(report: VerificationReport): TemplateResult | typeof nothing {
   const s = report.signer;
   if (!s) return nothing;
-  const c = s.certificate;
-  const log = s.log;
+  const c = s.method === 'key' ? undefined : s.certificate;
+  const log = s.method === 'sigstore' ? s.log : undefined;
   // The public-good log has a search UI; other logs are named, not linked (their URL comes from the trust root).
-  const publicGood = log && s.method === 'sigstore' && (!log.url || /^https:\/\/rekor\.sigstore\.dev\/?$/.test(log.url));
-  const search = publicGood ? `https://search.sigstore.dev/?logIndex=${encodeURIComponent(log!.logIndex)}` : undefined;
+  const publicGood = log && (!log.url || /^https:\/\/rekor\.sigstore\.dev\/?$/.test(log.url));
+  const search = publicGood ? `https://search.sigstore.dev/?logIndex=${encodeURIComponent(log.logIndex)}` : undefined;
   return html`
     <section part="signer" class="signer" aria-label="Signer">
       <h3>Signer</h3>
       <dl>
-        ${row('Method', METHOD_TEXT[s.method])} ${row('Identity', s.identity)} ${row('Issuer', s.issuer)}
-        ${s.claims ? Object.entries(s.claims).map(([k, v]) => row(k, v)) : nothing}
-        ${row('Public key hash', s.keyHint ? html`<code>${s.keyHint}</code>` : undefined)}
-        ${s.legacyKeyMaterial ? row('Key hint', 'none in the signature (older signer): the key you gave was used') : nothing}
+        ${row('Method', METHOD_TEXT[s.method])}
+        ${s.method === 'sigstore'
+          ? html`${row('Identity', s.identity)} ${row('Issuer', s.issuer)} ${s.claims ? Object.entries(s.claims).map(([k, v]) => row(k, v)) : nothing}`
+          : nothing}
+        ${s.method === 'key'
+          ? html`${row('Public key hash', html`<code>${s.keyHint}</code>`)}
+            ${s.legacyKeyMaterial ? row('Key hint', 'none in the signature (older signer): the key you gave was used') : nothing}`
+          : nothing}
         ${c ? row('Certificate subject', c.subject) : nothing} ${c ? row('Certificate issuer', c.issuer) : nothing}
         ${c ? row('Certificate valid', `${localTime(c.notBefore)} → ${localTime(c.notAfter)}`) : nothing}
         ${c ? row('Certificate SHA-256', html`<code class="wrap">${c.sha256Fingerprint}</code>`) : nothing}
@@ -97,7 +101,9 @@ export function signerPanel(report: VerificationReport): TemplateResult | typeof
               ${log.url && !search ? html` in ${log.url}` : nothing} ${log.integratedTime ? html` · logged ${localTime(log.integratedTime)}` : nothing}`,
             )
           : nothing}
-        ${(s.timestamps ?? []).map((t) => row(t.source === 'rfc3161' ? 'Timestamp authority' : 'Log time', `${t.authority ? `${t.authority} · ` : ''}${localTime(t.time)}`))}
+        ${s.method === 'sigstore'
+          ? s.timestamps.map((t) => row(t.source === 'rfc3161' ? 'Timestamp authority' : 'Log time', `${t.authority ? `${t.authority} · ` : ''}${localTime(t.time)}`))
+          : nothing}
         ${report.trustRoot ? row('Trust root', `${report.trustRoot.source}${report.trustRoot.date ? ` (${report.trustRoot.date})` : ''}`) : nothing}
       </dl>
     </section>
