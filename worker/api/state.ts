@@ -26,7 +26,8 @@ export async function modelState(env: Env, model: string): Promise<Response> {
     backend: new CachedBackend(env.VERDICTS),
     ...(root === undefined ? {} : { trustedRoot: root }),
   });
-  return json({ ...base, ...report, model });
+  // The report as core made it (its `model` is the report's object, named like the model), plus the edge members.
+  return json({ ...base, ...report });
 }
 
 /** `GET /api/v1/models` — models that have a policy. */
