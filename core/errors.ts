@@ -5,6 +5,8 @@
  */
 export type ErrorCode =
   // input / bundle structure
+  /** Something required was not given at all (no key, no anchors, no identity or issuer, no signature). */
+  | 'INPUT_MISSING'
   | 'BUNDLE_MALFORMED'
   | 'BUNDLE_MEDIA_TYPE'
   | 'BUNDLE_MATERIAL'

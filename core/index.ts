@@ -14,6 +14,8 @@ export { planModel, type HashJob, type Plan } from './serialize/plan.js';
 export { createHasher, registerHasher, type Hasher, type HasherFactory } from './hash/hasher.js';
 export { StreamingBackend, ProgressTracker, runPool, hashJobFromStream, type HashBackend, type Progress, type HashRunOptions } from './hash/backend.js';
 export type { Policy, Method } from './policy/types.js';
+export { parsePolicy, POLICY_LIMITS, type ParsePolicyOptions, type PolicyField } from './policy/parse.js';
+export { compileIdentityRegexp } from './policy/regexp.js';
 export { verifyModel, verifySignature, type VerifyOptions, type SignatureOptions, type SignatureResult } from './verify/verify-model.js';
 export { computeManifest, type ComputedManifest, type ComputeOptions } from './verify/compute.js';
 export {

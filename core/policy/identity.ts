@@ -1,5 +1,7 @@
-/** Keyless identity policy: exact issuer, exact identity or an anchored regular expression, exact claims. */
+/** Keyless identity policy: exact issuer, exact identity and/or an anchored regular expression, exact claims. */
 import { fail } from '../errors.js';
+import { parsePolicy } from './parse.js';
+import { compileIdentityRegexp } from './regexp.js';
 import type { Policy } from './types.js';
 
 export type SigstorePolicy = Extract<Policy, { method: 'sigstore' }>;
@@ -10,40 +12,37 @@ export interface SignerIdentity {
   claims: Record<string, string>;
 }
 
+/** The policy as parsePolicy reads it (the same rules every shell's input went through) and its pattern. */
+function checked(p: SigstorePolicy): { policy: SigstorePolicy; re?: RegExp } {
+  const policy = parsePolicy(p);
+  if (policy.method !== 'sigstore') fail('POLICY_INVALID', `Keyless verification needs a sigstore policy, not a ${policy.method} policy`);
+  return policy.identityRegexp === undefined ? { policy } : { policy, re: compileIdentityRegexp(policy.identityRegexp) };
+}
+
 /** Refuses policies that would accept any signer; returns the compiled identity regexp, if any. */
 export function checkPolicyShape(p: SigstorePolicy): RegExp | undefined {
-  if (typeof p.issuer !== 'string' || p.issuer === '') fail('POLICY_INVALID', 'Keyless verification needs the expected OIDC issuer (--identity-provider)');
-  const hasId = typeof p.identity === 'string' && p.identity !== '';
-  const hasRe = typeof p.identityRegexp === 'string' && p.identityRegexp !== '';
-  if (!hasId && !hasRe) fail('POLICY_INVALID', 'Keyless verification needs an expected identity (--identity or --identity-regexp): refusing to accept any signer');
-  if (p.claims !== undefined && (typeof p.claims !== 'object' || p.claims === null)) fail('POLICY_INVALID', 'Policy claims must be an object of strings');
-  if (!hasRe) return undefined;
-  try {
-    // Anchored like cosign's --certificate-identity-regexp; the group keeps alternations inside the anchors.
-    return new RegExp(`^(?:${p.identityRegexp})$`, 'u');
-  } catch (e) {
-    fail('POLICY_INVALID', `Invalid identity regular expression: ${(e as Error).message}`);
-  }
+  return checked(p).re;
 }
 
 export function matchIdentity(p: SigstorePolicy, who: SignerIdentity): string {
-  const re = checkPolicyShape(p);
-  if (who.issuer !== p.issuer) {
-    fail('ISSUER_MISMATCH', `Certificate's OIDCIssuer does not match (got '${who.issuer ?? ''}', expected '${p.issuer}')`);
+  const { policy, re } = checked(p);
+  if (who.issuer !== policy.issuer) {
+    fail('ISSUER_MISMATCH', `Certificate's OIDCIssuer does not match (got '${who.issuer ?? ''}', expected '${policy.issuer}')`);
   }
   let identity: string | undefined;
-  if (p.identity) {
-    identity = who.sans.find((s) => s === p.identity);
-    if (identity === undefined) fail('IDENTITY_MISMATCH', `Certificate's SANs do not match ${p.identity}; actual SANs: {${who.sans.join(', ')}}`);
+  if (policy.identity !== undefined) {
+    identity = who.sans.find((s) => s === policy.identity);
+    if (identity === undefined) fail('IDENTITY_MISMATCH', `Certificate's SANs do not match ${policy.identity}; actual SANs: {${who.sans.join(', ')}}`);
   }
   if (re) {
     const m = who.sans.find((s) => re.test(s));
-    if (m === undefined) fail('IDENTITY_MISMATCH', `Certificate's SANs do not match /${p.identityRegexp}/; actual SANs: {${who.sans.join(', ')}}`);
+    if (m === undefined) fail('IDENTITY_MISMATCH', `Certificate's SANs do not match /${policy.identityRegexp}/; actual SANs: {${who.sans.join(', ')}}`);
     identity ??= m;
   }
-  for (const [k, v] of Object.entries(p.claims ?? {})) {
-    if (typeof v !== 'string') fail('POLICY_INVALID', `Policy claim ${k} must be a string`);
-    if (who.claims[k] !== v) fail('CLAIM_MISMATCH', `Certificate claim ${k} does not match (got '${who.claims[k] ?? ''}', expected '${v}')`);
+  for (const [k, v] of Object.entries(policy.claims ?? {})) {
+    // Own properties only: a claim named like an Object.prototype member must not match its inherited value.
+    const got = Object.hasOwn(who.claims, k) ? who.claims[k] : undefined;
+    if (got !== v) fail('CLAIM_MISMATCH', `Certificate claim ${k} does not match (got '${got ?? ''}', expected '${v}')`);
   }
   return identity!;
 }

@@ -11,6 +11,7 @@ import { compareManifests } from '../manifest/compare.js';
 import type { Manifest } from '../manifest/types.js';
 import type { HashBackend, Progress } from '../hash/backend.js';
 import { StreamingBackend } from '../hash/backend.js';
+import { parsePolicy } from '../policy/parse.js';
 import type { Policy } from '../policy/types.js';
 import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
 import { planModel } from '../serialize/plan.js';
@@ -51,16 +52,16 @@ export interface SignatureResult {
 /** Checks a bundle's signature against a policy and returns the signed manifest (no model bytes needed). */
 export async function verifySignature(bundleBytes: Uint8Array | string, policy: Policy, opts: SignatureOptions = {}): Promise<SignatureResult> {
   const bundle = parseBundle(bundleBytes);
+  // The same reading every shell's policy input went through: what they accept is what runs here.
+  policy = parsePolicy(policy);
   let signer: SignerSummary;
   let warnings: string[];
   let trustRoot: SignatureResult['trustRoot'];
   switch (policy?.method) {
     case 'key':
-      if (typeof policy.publicKey !== 'string') fail('POLICY_INVALID', 'The key policy needs a PEM public key');
       ({ signer, warnings } = await verifyKeySignature(bundle, policy.publicKey));
       break;
     case 'certificate':
-      if (!Array.isArray(policy.anchors)) fail('POLICY_INVALID', 'The certificate policy needs trust anchor certificates');
       ({ signer, warnings } = await verifyCertificateSignature(bundle, policy.anchors, opts.time ?? new Date()));
       break;
     case 'sigstore':

@@ -92,7 +92,7 @@ describe('verify sigstore', () => {
   it('refuses keyless verification without an identity', () => {
     const r = mv(['verify', 'sigstore', 'v1.0.0-sigstore', '--signature', 'v1.0.0-sigstore/model.sig', '--identity-provider', ISSUER]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('[POLICY_INVALID]');
+    expect(r.stderr).toContain('[INPUT_MISSING]');
   });
   it('--identity-regexp is anchored', () => {
     const base = ['verify', 'sigstore', 'v1.0.0-sigstore', '--signature', 'v1.0.0-sigstore/model.sig', '--identity-provider', ISSUER];

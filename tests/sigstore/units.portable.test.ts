@@ -232,8 +232,8 @@ describe('identity policy', () => {
     expect(() => matchIdentity({ ...base, identity: who.sans[0], claims: { buildTrigger: 'push' } }, who)).toThrow(expect.objectContaining({ code: 'CLAIM_MISMATCH' }));
   });
   test('policies that would accept anyone are refused', () => {
-    expect(() => checkPolicyShape({ ...base })).toThrow(expect.objectContaining({ code: 'POLICY_INVALID' }));
-    expect(() => checkPolicyShape({ method: 'sigstore', issuer: '', identity: 'x' })).toThrow(expect.objectContaining({ code: 'POLICY_INVALID' }));
+    expect(() => checkPolicyShape({ ...base })).toThrow(expect.objectContaining({ code: 'INPUT_MISSING' }));
+    expect(() => checkPolicyShape({ method: 'sigstore', issuer: '', identity: 'x' })).toThrow(expect.objectContaining({ code: 'INPUT_MISSING' }));
     expect(() => checkPolicyShape({ ...base, identityRegexp: '(' })).toThrow(expect.objectContaining({ code: 'POLICY_INVALID' }));
   });
 });
