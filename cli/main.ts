@@ -5,8 +5,9 @@
 import { Command, Option } from 'commander';
 import { MAX_BUNDLE_BYTES } from '../core/bundle/reader.js';
 import path from 'node:path';
-import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
+import { toModelVerifyError } from '../core/errors.js';
 import type { Progress } from '../core/hash/backend.js';
+import { parsePolicy, type ParsePolicyOptions } from '../core/policy/parse.js';
 import type { Policy } from '../core/policy/types.js';
 import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/report.js';
 import { readBytes, readText } from './read-input.js';
@@ -76,26 +77,30 @@ interface VerifyCliOptions {
   progress: boolean;
 }
 
+/** How core's policy fields are given on this command line, so its messages name the flags to use. */
+const FLAG_NAMES: ParsePolicyOptions['names'] = {
+  publicKey: "option '--public-key'",
+  anchors: "option '--certificate-chain'",
+  identity: "option '--identity'",
+  identityRegexp: "option '--identity-regexp'",
+  issuer: "option '--identity-provider'",
+};
+
+/**
+ * Flags → the policy object core's parsePolicy reads (files are read here, only when their flag is given).
+ * Only the method's own flags are mapped: the verify-model adapter accepts every flag for every method.
+ */
 async function buildPolicy(method: Policy['method'], o: VerifyCliOptions): Promise<Policy> {
+  let input: Record<string, unknown>;
   if (method === 'key') {
-    if (!o.publicKey) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--public-key'");
-    return { method, publicKey: await readText(o.publicKey, 'public key') };
-  }
-  if (method === 'certificate') {
+    input = { method, publicKey: o.publicKey ? await readText(o.publicKey, 'public key') : undefined };
+  } else if (method === 'certificate') {
     const chain = o.certificateChain ?? [];
-    if (chain.length === 0) {
-      throw new ModelVerifyError('POLICY_INVALID', "Missing option '--certificate-chain': name the CA certificate(s) you trust (no system roots are used)");
-    }
-    return { method, anchors: await Promise.all(chain.map((c) => readText(c, 'certificate chain'))) };
+    input = { method, anchors: chain.length ? await Promise.all(chain.map((c) => readText(c, 'certificate chain'))) : undefined };
+  } else {
+    input = { method, issuer: o.identityProvider, identity: o.identity, identityRegexp: o.identityRegexp };
   }
-  if (!o.identityProvider) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--identity-provider'");
-  if (!o.identity && !o.identityRegexp) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--identity' (or '--identity-regexp')");
-  return {
-    method,
-    issuer: o.identityProvider,
-    ...(o.identity ? { identity: o.identity } : {}),
-    ...(o.identityRegexp ? { identityRegexp: o.identityRegexp } : {}),
-  };
+  return parsePolicy(input, { names: FLAG_NAMES });
 }
 
 /** Shared by `verify <pki>` and `verify-model`: returns the report (never throws for verification failures). */

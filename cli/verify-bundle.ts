@@ -38,7 +38,8 @@ export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOption
   const bundle = parseBundle(await readBytes(o.bundle, 'bundle'));
   const hasIdentity = o.certificateIdentity !== undefined || o.certificateOidcIssuer !== undefined;
   if (hasIdentity === (o.key !== undefined)) {
-    throw new ModelVerifyError('POLICY_INVALID', 'Give either --certificate-identity with --certificate-oidc-issuer, or --key');
+    // Neither given is a missing input; both given is a contradictory one.
+    throw new ModelVerifyError(hasIdentity ? 'POLICY_INVALID' : 'INPUT_MISSING', 'Give either --certificate-identity with --certificate-oidc-issuer, or --key');
   }
   const trust = (await loadTrustedRoot({ useStaging: !!o.staging && !o.trustedRoot, ...(o.trustedRoot ? { trustedRoot: o.trustedRoot } : {}) })) ?? embeddedTrustRoot();
   const artifact = await readArtifact(artifactArg);

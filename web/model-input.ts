@@ -62,7 +62,7 @@ export async function prepareFiles(picked: readonly PickedFile[], signature: Fil
   } else {
     const candidates = source.paths.filter((p) => !p.includes('/') && looksLikeSignature(p));
     const chosen = candidates.includes('model.sig') ? 'model.sig' : candidates.length === 1 ? candidates[0] : undefined;
-    if (!chosen) fail('BUNDLE_MALFORMED', 'No signature: pick the model.sig file too, or include it in the model folder');
+    if (!chosen) fail('INPUT_MISSING', 'No signature: pick the model.sig file too, or include it in the model folder');
     bundle = await bytesOf(source.file(chosen)!);
     signatureName = `${chosen} (inside ${source.name})`;
     source = source.without([chosen]);

@@ -4,8 +4,9 @@
  */
 import type { ErrorCode } from '../core/errors.js';
 import { formatBytes } from '../core/util/format.js';
-import { fail, toModelVerifyError } from '../core/errors.js';
+import { toModelVerifyError } from '../core/errors.js';
 import type { HashBackend, Progress } from '../core/hash/backend.js';
+import { parsePolicy, type ParsePolicyOptions } from '../core/policy/parse.js';
 import type { Policy } from '../core/policy/types.js';
 import type { ModelSource } from '../core/serialize/source.js';
 import { verifyModel } from '../core/verify/verify-model.js';
@@ -25,32 +26,35 @@ export interface PolicyFields {
   certificateChain?: string;
 }
 
-/** Builds a core Policy from loose inputs, refusing incomplete ones with a message that names the missing field. */
+/** How the app's form and the element's attributes name core's policy fields, for messages people read. */
+const FIELD_NAMES: ParsePolicyOptions['names'] = {
+  method: 'signing method',
+  publicKey: "signer's public key",
+  anchors: 'trusted CA certificate(s)',
+  identity: 'signer identity',
+  identityRegexp: 'identity pattern',
+  issuer: 'OIDC issuer',
+};
+
+/**
+ * Form or attribute values → core's parsePolicy (the one policy reader). Only the chosen method's fields
+ * are passed on: the form keeps the others filled in when the user switches method. Typed text is trimmed
+ * (a pasted identity often carries a newline); an empty field is a field not given.
+ */
 export function buildPolicy(f: PolicyFields): Policy {
+  const text = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
   switch (f.method) {
     case 'key':
-      if (!f.publicKey?.trim()) fail('POLICY_INVALID', 'Give the signer\'s public key (PEM) to verify a key signature');
-      return { method: 'key', publicKey: f.publicKey };
-    case 'certificate':
-      if (!f.certificateChain?.trim()) fail('POLICY_INVALID', 'Give the CA certificate(s) you trust (PEM) to verify a certificate signature');
-      return { method: 'certificate', anchors: [f.certificateChain] };
-    case 'sigstore': {
-      const identity = f.identity?.trim();
-      const identityRegexp = f.identityRegexp?.trim();
-      const issuer = f.issuer?.trim();
-      if (!identity && !identityRegexp) fail('POLICY_INVALID', 'Give the signer identity (an email or URI) or an identity pattern');
-      if (!issuer) fail('POLICY_INVALID', 'Give the OIDC issuer of the signer identity (for example https://accounts.google.com)');
-      if (identityRegexp) {
-        try {
-          new RegExp(identityRegexp);
-        } catch {
-          fail('POLICY_INVALID', `The identity pattern '${identityRegexp}' is not a valid regular expression`);
-        }
-      }
-      return { method: 'sigstore', issuer, ...(identity ? { identity } : {}), ...(identityRegexp ? { identityRegexp } : {}) };
+      return parsePolicy({ method: 'key', publicKey: text(f.publicKey) }, { names: FIELD_NAMES });
+    case 'certificate': {
+      const chain = text(f.certificateChain);
+      return parsePolicy({ method: 'certificate', anchors: chain === undefined ? undefined : [chain] }, { names: FIELD_NAMES });
     }
+    case 'sigstore':
+      return parsePolicy({ method: 'sigstore', identity: text(f.identity), identityRegexp: text(f.identityRegexp), issuer: text(f.issuer) }, { names: FIELD_NAMES });
     default:
-      fail('POLICY_INVALID', 'Choose how the model was signed: Sigstore, public key or certificate');
+      // Unknown or not chosen: parsePolicy words both (INPUT_MISSING for none, POLICY_INVALID otherwise).
+      return parsePolicy({ method: f.method }, { names: FIELD_NAMES });
   }
 }
 
@@ -163,7 +167,8 @@ const HEADLINES: Partial<Record<ErrorCode, string>> = {
   SIGSTORE_INVALID: 'The Sigstore signature does not check out',
   BUNDLE_MEDIA_TYPE: 'The signature file has an unsupported format',
   BUNDLE_MATERIAL: 'This signature needs a different verification method',
-  POLICY_INVALID: 'The verification settings are incomplete',
+  INPUT_MISSING: 'The verification settings are incomplete',
+  POLICY_INVALID: 'The verification settings are not valid',
   IO_ERROR: 'A file could not be read',
   MODEL_CHANGED: 'A file changed while it was being verified',
   MODEL_NOT_FOUND: 'The model could not be found',

@@ -95,6 +95,6 @@ describe('prepareFiles + verifyModel over picked folders', () => {
   });
 
   it('says so when there is no signature at all', async () => {
-    await expect(prepareFiles([{ path: 'm/a', file: new Blob(['a']) }, { path: 'm/b', file: new Blob(['b']) }], undefined)).rejects.toMatchObject({ code: 'BUNDLE_MALFORMED' });
+    await expect(prepareFiles([{ path: 'm/a', file: new Blob(['a']) }, { path: 'm/b', file: new Blob(['b']) }], undefined)).rejects.toMatchObject({ code: 'INPUT_MISSING' });
   });
 });

@@ -195,7 +195,7 @@ export class MvApp extends LitElement {
         bundle = prep.bundle;
       } else {
         if (!this.modelUrl.trim()) throw reportError('MODEL_NOT_FOUND', 'Give the model URL');
-        if (!this.signatureUrl.trim()) throw reportError('BUNDLE_MALFORMED', 'Give the signature URL');
+        if (!this.signatureUrl.trim()) throw reportError('INPUT_MISSING', 'Give the signature URL');
         source = new HttpSource(this.modelUrl.trim());
         bundle = await fetchBytes(this.signatureUrl.trim(), 'signature', { signal: ctrl.signal });
       }

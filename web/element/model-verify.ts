@@ -219,7 +219,7 @@ export class ModelVerifyElement extends LitElement {
         bundle = prep.bundle;
       } else {
         if (!this.src) throw new ModelVerifyError('MODEL_NOT_FOUND', 'No model: set the src attribute (or the files property)');
-        if (!this.signature) throw new ModelVerifyError('BUNDLE_MALFORMED', 'No signature: set the signature attribute to the URL of model.sig');
+        if (!this.signature) throw new ModelVerifyError('INPUT_MISSING', 'No signature: set the signature attribute to the URL of model.sig');
         source = new HttpSource(this.resolveUrl(this.src));
         bundle = await fetchBytes(this.resolveUrl(this.signature), 'signature', { signal });
       }
