@@ -8,6 +8,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { STATIC_URL } from '../../playwright.config.js';
 import { sigstoreAvailable } from './support/capabilities.js';
 import { GOLDENS, SIGSTORE_IDENTITY } from './support/goldens.js';
+import { schemaErrors } from '../helpers/report-schema.js';
 
 const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 const takeShots = process.env.SCREENSHOTS === '1';
@@ -15,7 +16,16 @@ const takeShots = process.env.SCREENSHOTS === '1';
 interface Recorded {
   start: number;
   progress: { bytesDone: number; bytesTotal: number }[];
-  result?: { verified: boolean; report: { errors: { code: string; resource?: string }[]; resources: { name: string; status: string }[] } };
+  result?: { verified: boolean; report: { verified: boolean; errors: { code: string; resource?: string }[]; resources: { name: string; status: string }[] } };
+}
+
+/** Every verify-result detail carries the v1 report (report.schema.json), passed through unchanged from core. */
+function expectSchemaReports(log: Record<string, Recorded>): void {
+  for (const [id, r] of Object.entries(log)) {
+    expect(r.result, id).toBeDefined();
+    expect(schemaErrors(r.result!.report), id).toEqual([]);
+    expect(r.result!.verified, id).toBe(r.result!.report.verified);
+  }
 }
 
 /** Records every element's events from before the module loads (they bubble and compose to the document). */
@@ -43,7 +53,9 @@ async function openAndWait(page: Page, path: string): Promise<Record<string, Rec
   // The page names one script; the only other one is the hash worker the module loads from beside itself.
   expect(scripts[0]).toBe('/dist/model-verify.js');
   expect(new Set(scripts.slice(1))).toEqual(new Set(scripts.length > 1 ? ['/dist/model-verify-hash-worker.js'] : []));
-  return page.evaluate(() => (window as unknown as { __mv: Record<string, Recorded> }).__mv);
+  const log = await page.evaluate(() => (window as unknown as { __mv: Record<string, Recorded> }).__mv);
+  expectSchemaReports(log);
+  return log;
 }
 
 function element(page: Page, id: string) {
@@ -148,6 +160,7 @@ test.describe('<model-verify> element', () => {
     const log = await page.evaluate(() => (window as unknown as { __mv: Record<string, Recorded> }).__mv);
     expect(log['manual']?.start).toBe(1);
     expect(log['manual']?.result?.verified).toBe(true);
+    expectSchemaReports(log);
   });
 
   test('verify() with File objects, a policy property, and cancel()', async ({ page }) => {
@@ -175,8 +188,12 @@ test.describe('<model-verify> element', () => {
         cancelled: cancelled.verified,
         cancelledCode: cancelled.errors[0]?.code,
         status: el.getAttribute('status'),
+        reports: [ok, bad, cancelled],
       };
     });
-    expect(out).toEqual({ ok: true, okFiles: 2, bad: false, badCode: 'KEY_MALFORMED', cancelled: false, cancelledCode: 'ABORTED', status: 'failed' });
+    const { reports, ...rest } = out;
+    expect(rest).toEqual({ ok: true, okFiles: 2, bad: false, badCode: 'KEY_MALFORMED', cancelled: false, cancelledCode: 'ABORTED', status: 'failed' });
+    // verify()'s result is the report the verify-result event carries: the v1 report, failed and cancelled ones too.
+    for (const r of reports) expect(schemaErrors(r)).toEqual([]);
   });
 });

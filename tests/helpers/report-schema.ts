@@ -3,7 +3,8 @@
  * side, and the workerd test isolate, where vitest-pool-workers allows ajv's generated code).
  */
 import Ajv2020 from 'ajv/dist/2020.js';
-import schema from '../../report.schema.json';
+// The attribute: Node's own ESM loader (Playwright's Node side) requires it for JSON; Vite accepts it.
+import schema from '../../report.schema.json' with { type: 'json' };
 
 export { schema as REPORT_SCHEMA };
 
