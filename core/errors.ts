@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'KEY_PASSWORD'
   | 'CERT_MALFORMED'
   | 'CERT_CHAIN_UNTRUSTED'
+  /** Path building gave up: too many look-alike or chain certificates (a flood, not a PKI). */
+  | 'CERT_CHAIN_TOO_COMPLEX'
   | 'CERT_EXPIRED'
   | 'CERT_NOT_YET_VALID'
   | 'CERT_USAGE'
