@@ -11,6 +11,7 @@ export const OID = {
   keyUsage: '2.5.29.15',
   extKeyUsage: '2.5.29.37',
   subjectAltName: '2.5.29.17',
+  nameConstraints: '2.5.29.30',
   subjectKeyId: '2.5.29.14',
   authorityKeyId: '2.5.29.35',
   certificatePolicies: '2.5.29.32',
@@ -27,6 +28,7 @@ const KNOWN_CRITICAL = new Set<string>([
   OID.keyUsage,
   OID.extKeyUsage,
   OID.subjectAltName,
+  OID.nameConstraints, // enforced during path building (name-constraints.ts)
   OID.certificatePolicies,
   OID.ctPoison,
 ]);
@@ -73,6 +75,10 @@ export function parseCertificate(der: Uint8Array, what = 'Certificate'): Certifi
   if (reencoded.length !== der.length || reencoded.some((b, i) => b !== der[i])) {
     fail('CERT_MALFORMED', `${what} is not DER-encoded`);
   }
+  // RFC 5280 §4.2: at most one instance of each extension. Every lookup here reads the first one, so a second
+  // subjectAltName or nameConstraints could otherwise say something else to another verifier (OpenSSL refuses too).
+  const ids = (cert.extensions ?? []).map((e) => e.extnID);
+  if (new Set(ids).size !== ids.length) fail('CERT_MALFORMED', `${what} repeats an extension`);
   return { der, cert };
 }
 
@@ -200,6 +206,29 @@ async function summarizeNow(c: Certificate): Promise<CertSummary> {
   };
 }
 
+/**
+ * Largest RSA modulus and public exponent accepted from an issuing certificate. An RSA verification costs about
+ * bits(e) × bits(n)²: a 16,384-bit modulus or a 3,000-bit exponent (OpenSSL allows both) makes each check cost
+ * milliseconds to tens of milliseconds, which hostile chains multiply. Go's crypto/tls caps moduli at 8,192 bits
+ * (CVE-2023-29409) and its x509 parser exponents at 2^31-1; we take the same limits.
+ */
+export const MAX_RSA_MODULUS_BITS = 8192;
+const MAX_RSA_EXPONENT = 2 ** 31 - 1;
+
+function rsaKeyTooHeavy(issuer: Certificate): boolean {
+  const key = issuer.cert.subjectPublicKeyInfo.parsedKey as pkijs.RSAPublicKey | undefined;
+  if (!(key instanceof pkijs.RSAPublicKey)) return false;
+  const strip = (b: Uint8Array) => {
+    let i = 0;
+    while (i < b.length && b[i] === 0) i++;
+    return b.subarray(i);
+  };
+  const n = strip(key.modulus.valueBlock.valueHexView);
+  const e = strip(key.publicExponent.valueBlock.valueHexView);
+  const exponent = e.length > 4 ? Infinity : e.reduce((v, x) => v * 256 + x, 0);
+  return n.length * 8 > MAX_RSA_MODULUS_BITS || exponent > MAX_RSA_EXPONENT;
+}
+
 const signedCache = new WeakMap<Certificate, WeakMap<Certificate, Promise<boolean>>>();
 
 /**
@@ -214,6 +243,7 @@ export function signedBy(child: Certificate, issuer: Certificate): Promise<boole
   if (!p) {
     p = (async () => {
       try {
+        if (rsaKeyTooHeavy(issuer)) return false;
         const scheme = (() => {
           try {
             return schemeFromAlgorithm(child.cert.signatureAlgorithm);
