@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'BUNDLE_MEDIA_TYPE'
   | 'BUNDLE_MATERIAL'
   | 'BUNDLE_TOO_LARGE'
+  /** Two readings of one bundle or statement: duplicate JSON keys, both spellings of a field, several signatures. */
+  | 'BUNDLE_AMBIGUOUS'
   | 'DSSE_PAYLOAD_TYPE'
   | 'SIGNATURE_INVALID'
   // keys and certificates
@@ -40,6 +42,8 @@ export type ErrorCode =
   | 'SPECIAL_FILE'
   | 'MODEL_NOT_FOUND'
   | 'MODEL_EMPTY'
+  /** More files than a source accepts (e.g. a dropped folder past web/file-source.ts's MAX_PICKED_FILES). */
+  | 'MODEL_TOO_LARGE'
   | 'MODEL_CHANGED'
   | 'IO_ERROR'
   | 'SOURCE_NOT_LISTABLE'

@@ -3,7 +3,7 @@
  * of directories (`webkitGetAsEntry`) and File System Access directory handles. Paths are made model-relative by
  * stripping the top folder; one lone file is a single-file model named ".".
  */
-import { fail } from '../core/errors.js';
+import { fail, ModelVerifyError } from '../core/errors.js';
 import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/source.js';
 
 /** A picked file and its path below the picked folder (or just its name for loose files). */
@@ -125,62 +125,155 @@ export function pickedFromInput(list: FileList | readonly File[]): PickedFile[] 
   return Array.from(list, (file) => ({ path: file.webkitRelativePath || file.name, file }));
 }
 
-/** Reads every batch of a directory reader (Chromium returns at most 100 entries per call). */
-async function readAll(dir: FileSystemDirectoryEntry): Promise<FileSystemEntry[]> {
-  const reader = dir.createReader();
-  const out: FileSystemEntry[] = [];
-  for (;;) {
-    const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
-    if (batch.length === 0) return out;
-    out.push(...batch);
+/**
+ * Most files one pick or drop may hold. Each picked file costs a File object plus a path (a few hundred bytes),
+ * so a million is some hundreds of MB of heap: far past any model, and short of what crashes a tab. A folder
+ * with more is refused with MODEL_TOO_LARGE rather than read until the tab dies. Callers may pass a lower cap.
+ */
+export const MAX_PICKED_FILES = 1_000_000;
+
+export interface WalkOptions {
+  /** At most this many files (default MAX_PICKED_FILES); more is a MODEL_TOO_LARGE error. */
+  maxFiles?: number;
+}
+
+function tooMany(max: number): never {
+  fail('MODEL_TOO_LARGE', `The folder holds more than ${max} files; model-verify reads at most ${max} from a browser pick or drop`);
+}
+
+function why(e: unknown): string {
+  if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
+  return String(e);
+}
+
+/** Every entry the browser cannot give us is an error naming it: a silent skip would verify a different model. */
+function unreadable(path: string, e: unknown): never {
+  fail('IO_ERROR', `Cannot read '${path}' from the picked folder: ${why(e)}`, { resource: path, cause: e });
+}
+
+/** Path of a dropped entry below the drop (fullPath is "/folder/file"). */
+function entryPath(entry: FileSystemEntry): string {
+  return (entry.fullPath || entry.name || '').replace(/^\/+/, '') || entry.name || '(unnamed entry)';
+}
+
+async function entryFile(entry: FileSystemFileEntry, path: string): Promise<File> {
+  try {
+    return await new Promise<File>((res, rej) => entry.file(res, rej));
+  } catch (e) {
+    unreadable(path, e);
   }
 }
 
-async function walkEntry(entry: FileSystemEntry, out: PickedFile[]): Promise<void> {
-  if (entry.isFile) {
-    const file = await new Promise<File>((res, rej) => (entry as FileSystemFileEntry).file(res, rej));
-    out.push({ path: entry.fullPath.replace(/^\/+/, ''), file });
-  } else if (entry.isDirectory) {
-    for (const child of await readAll(entry as FileSystemDirectoryEntry)) await walkEntry(child, out);
+async function readBatch(reader: FileSystemDirectoryReader, path: string): Promise<FileSystemEntry[]> {
+  try {
+    const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
+    if (!Array.isArray(batch)) throw new TypeError('readEntries returned no list');
+    return batch;
+  } catch (e) {
+    unreadable(path, e);
   }
 }
 
 /**
- * Entries of a drop, grouped per dropped item. `webkitGetAsEntry` must be called synchronously inside the
- * drop handler (the DataTransfer is emptied afterwards), so callers pass the result of `entriesOf(event)`.
+ * Walks a dropped entry with an explicit stack: no recursion (deep trees), no spread of a batch or of a
+ * subtree's files into push() (a 125k-file folder overflowed the call stack), and a cap on what is held.
  */
-export function entriesOf(dt: DataTransfer): FileSystemEntry[] {
-  const out: FileSystemEntry[] = [];
-  for (const item of Array.from(dt.items)) {
-    if (item.kind !== 'file') continue;
-    const e = item.webkitGetAsEntry();
-    if (e) out.push(e);
+async function walkEntry(root: FileSystemEntry, out: PickedFile[], max: number): Promise<void> {
+  const stack: FileSystemEntry[] = [root];
+  while (stack.length > 0) {
+    const entry = stack.pop()!;
+    const path = entryPath(entry);
+    if (entry.isFile) {
+      const file = await entryFile(entry as FileSystemFileEntry, path);
+      if (out.length >= max) tooMany(max);
+      out.push({ path, file });
+    } else if (entry.isDirectory) {
+      // Chromium returns at most 100 entries per call: read until an empty batch.
+      const reader = (entry as FileSystemDirectoryEntry).createReader();
+      for (;;) {
+        const batch = await readBatch(reader, path);
+        if (batch.length === 0) break;
+        for (const child of batch) {
+          // Pending entries count too: a reader that never ends (or repeats itself) stops at the cap.
+          if (out.length + stack.length >= max) tooMany(max);
+          stack.push(child);
+        }
+      }
+    } else {
+      fail('IO_ERROR', `Cannot read '${path}' from the drop: it is neither a file nor a folder`, { resource: path });
+    }
+  }
+}
+
+/** One dropped item: its entry, or (no entry: synthetic drops, some virtual files) its File, or why neither. */
+export type DroppedItem = { entry: FileSystemEntry } | { file: File } | { unreadable: string };
+
+/**
+ * The items of a drop. `webkitGetAsEntry` must be called synchronously inside the drop handler (the
+ * DataTransfer is emptied afterwards), so this runs at once; droppedFiles() calls it first.
+ */
+export function itemsOf(dt: DataTransfer): DroppedItem[] {
+  const out: DroppedItem[] = [];
+  const items = Array.from(dt.items);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (item.kind !== 'file') continue; // dragged text or links, not files
+    const e = typeof item.webkitGetAsEntry === 'function' ? item.webkitGetAsEntry() : null;
+    if (e) {
+      out.push({ entry: e });
+      continue;
+    }
+    const f = item.getAsFile();
+    out.push(f ? { file: f } : { unreadable: `dropped item ${i + 1}` });
   }
   return out;
 }
 
+/** Entries of a drop (items without an entry are left out: use itemsOf() to see them). */
+export function entriesOf(dt: DataTransfer): FileSystemEntry[] {
+  const out: FileSystemEntry[] = [];
+  for (const it of itemsOf(dt)) if ('entry' in it) out.push(it.entry);
+  return out;
+}
+
 /** Dropped items: each dropped folder's files (paths keep the folder name) and the loose files. */
-export async function pickedFromEntries(entries: readonly FileSystemEntry[]): Promise<{ folders: PickedFile[][]; loose: PickedFile[] }> {
+export async function pickedFromEntries(
+  entries: readonly (FileSystemEntry | DroppedItem)[],
+  opts: WalkOptions = {},
+): Promise<{ folders: PickedFile[][]; loose: PickedFile[] }> {
+  const max = opts.maxFiles ?? MAX_PICKED_FILES;
   const folders: PickedFile[][] = [];
   const loose: PickedFile[] = [];
-  for (const e of entries) {
+  let total = 0;
+  for (const raw of entries) {
+    const it: DroppedItem = 'entry' in raw || 'file' in raw || 'unreadable' in raw ? (raw as DroppedItem) : { entry: raw as FileSystemEntry };
+    if ('unreadable' in it) fail('IO_ERROR', `Cannot read ${it.unreadable}: the browser gave neither a file nor a folder for it`, { resource: it.unreadable });
+    if ('file' in it) {
+      if (++total > max) tooMany(max);
+      loose.push({ path: it.file.name, file: it.file });
+      continue;
+    }
     const out: PickedFile[] = [];
-    await walkEntry(e, out);
-    if (e.isDirectory) folders.push(out);
-    else loose.push(...out);
+    await walkEntry(it.entry, out, max - total);
+    total += out.length;
+    if (it.entry.isDirectory) folders.push(out);
+    else for (const p of out) loose.push(p);
   }
   return { folders, loose };
 }
 
 /**
- * Everything a drop carried: dropped folders and loose files. Call it in the drop handler itself: the entries
- * are taken synchronously, before the DataTransfer empties. Without entry support (or for synthetic drops) the
- * plain file list still gives the loose files.
+ * Everything a drop carried: dropped folders and loose files. Call it in the drop handler itself: the items
+ * are taken synchronously, before the DataTransfer empties. An item the browser gives no entry for is read
+ * as a plain File (synthetic drops), and one with neither is an IO_ERROR, never silently left out.
  */
-export async function droppedFiles(dt: DataTransfer): Promise<{ folders: PickedFile[][]; loose: PickedFile[] }> {
-  const entries = entriesOf(dt);
-  const files = pickedFromInput(dt.files);
-  return entries.length ? pickedFromEntries(entries) : { folders: [], loose: files };
+export async function droppedFiles(dt: DataTransfer, opts: WalkOptions = {}): Promise<{ folders: PickedFile[][]; loose: PickedFile[] }> {
+  const items = itemsOf(dt);
+  if (items.length === 0 && dt.files.length > 0) {
+    // No items API (older engines): the file list is all there is.
+    return pickedFromEntries(Array.from(dt.files, (file): DroppedItem => ({ file })), opts);
+  }
+  return pickedFromEntries(items, opts);
 }
 
 /** Minimal typing of the File System Access directory handle (not yet in TypeScript's DOM lib). */
@@ -190,13 +283,41 @@ interface DirHandle {
   values(): AsyncIterable<{ kind: 'file' | 'directory'; name: string; getFile?: () => Promise<File> }>;
 }
 
-/** Files below a File System Access directory handle (`showDirectoryPicker()`). */
-export async function pickedFromHandle(dir: DirHandle, prefix = dir.name): Promise<PickedFile[]> {
+/**
+ * Files below a File System Access directory handle (`showDirectoryPicker()`). Iterative (a stack of handles,
+ * no recursion and no spread of a subtree into push()), capped, and every failure names the entry: a folder
+ * that cannot be listed, a file that cannot be read (NotReadableError, NotFoundError) or a handle of another kind.
+ */
+export async function pickedFromHandle(dir: DirHandle, prefix = dir.name, opts: WalkOptions = {}): Promise<PickedFile[]> {
+  const max = opts.maxFiles ?? MAX_PICKED_FILES;
   const out: PickedFile[] = [];
-  for await (const h of dir.values()) {
-    const path = `${prefix}/${h.name}`;
-    if (h.kind === 'file') out.push({ path, file: await h.getFile!() });
-    else out.push(...(await pickedFromHandle(h as unknown as DirHandle, path)));
+  const stack: { dir: DirHandle; path: string }[] = [{ dir, path: prefix }];
+  while (stack.length > 0) {
+    const cur = stack.pop()!;
+    try {
+      for await (const h of cur.dir.values()) {
+        const path = `${cur.path}/${h.name}`;
+        if (h.kind === 'file') {
+          if (typeof h.getFile !== 'function') unreadable(path, new TypeError('the file handle cannot be read'));
+          let file: File;
+          try {
+            file = await h.getFile();
+          } catch (e) {
+            unreadable(path, e);
+          }
+          if (out.length >= max) tooMany(max);
+          out.push({ path, file });
+        } else if (h.kind === 'directory') {
+          if (out.length + stack.length >= max) tooMany(max);
+          stack.push({ dir: h as unknown as DirHandle, path });
+        } else {
+          fail('IO_ERROR', `Cannot read '${path}' from the picked folder: it is neither a file nor a folder`, { resource: path });
+        }
+      }
+    } catch (e) {
+      if (e instanceof ModelVerifyError) throw e;
+      unreadable(cur.path, e); // listing the folder itself failed
+    }
   }
   return out;
 }
