@@ -24,6 +24,8 @@ export interface PolicyFields {
   publicKey?: string;
   /** PEM text of one or more trusted CA certificates. */
   certificateChain?: string;
+  /** Fulcio claims that must match exactly (a Worker policy may carry them; the form has no field for them). */
+  claims?: unknown;
 }
 
 /** How the app's form and the element's attributes name core's policy fields, for messages people read. */
@@ -51,7 +53,10 @@ export function buildPolicy(f: PolicyFields): Policy {
       return parsePolicy({ method: 'certificate', anchors: chain === undefined ? undefined : [chain] }, { names: FIELD_NAMES });
     }
     case 'sigstore':
-      return parsePolicy({ method: 'sigstore', identity: text(f.identity), identityRegexp: text(f.identityRegexp), issuer: text(f.issuer) }, { names: FIELD_NAMES });
+      return parsePolicy(
+        { method: 'sigstore', identity: text(f.identity), identityRegexp: text(f.identityRegexp), issuer: text(f.issuer), claims: f.claims },
+        { names: FIELD_NAMES },
+      );
     default:
       // Unknown or not chosen: parsePolicy words both (INPUT_MISSING for none, POLICY_INVALID otherwise).
       return parsePolicy({ method: f.method }, { names: FIELD_NAMES });

@@ -1,9 +1,11 @@
 /**
- * The API's policy shape (`{method, identity?, issuer?, identityRegexp?, publicKey?, certificateChain?}`)
- * → core's Policy. Shape and key material are checked here so a bad policy is a 400, not a failed verdict.
+ * The API's policy shape (`{method, publicKey? | certificateChain? | identity?, identityRegexp?, issuer, claims?}`)
+ * → core's Policy. Core's parsePolicy decides what is valid (the same reading verification does), so a
+ * policy that would make every verdict fail is a 400 at PUT, never a stored policy.
  */
 import { publicKeyFromPem } from '../core/crypto/keys.js';
 import { isModelVerifyError } from '../core/errors.js';
+import { parsePolicy as parseCorePolicy, type PolicyField } from '../core/policy/parse.js';
 import type { Policy } from '../core/policy/types.js';
 import { sha256, toHex, utf8Encode } from '../core/util/bytes.js';
 import { certificatesFromPem } from '../core/verify/envelope.js';
@@ -16,70 +18,74 @@ export interface ApiPolicy {
   identity?: string;
   identityRegexp?: string;
   issuer?: string;
+  claims?: Record<string, string>;
 }
 
-const MAX_PEM = 256 * 1024;
-const MAX_IDENTITY = 4096;
+/** Messages name the API's own fields; the API calls core's `anchors` `certificateChain`. */
+const API_NAMES: Record<PolicyField, string> = {
+  method: 'policy.method',
+  publicKey: 'policy.publicKey',
+  anchors: 'policy.certificateChain',
+  identity: 'policy.identity',
+  identityRegexp: 'policy.identityRegexp',
+  issuer: 'policy.issuer',
+  claims: 'policy.claims',
+};
 
-function bad(message: string): never {
-  throw new HttpError(400, 'POLICY_INVALID', message);
+function refuse(e: unknown, context = ''): never {
+  if (isModelVerifyError(e)) throw new HttpError(400, e.code, `${context}${e.message}`);
+  throw e;
 }
 
-function optString(o: Record<string, unknown>, k: string, max: number): string | undefined {
-  const v = o[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) bad(`policy.${k} must be a non-empty string of at most ${max} characters`);
-  return v;
-}
-
-/** Validates and normalises (fixed key order, chain as a list) so equal policies have equal digests. */
+/**
+ * Validates and normalises (fixed key order, chain as a list, claims sorted) so equal policies have equal
+ * digests, and stores only what core verifies: nothing the caller sent is silently dropped.
+ */
 export function parsePolicy(raw: unknown): ApiPolicy {
-  if (!isRecord(raw)) bad('policy must be an object');
-  const method = raw.method;
-  switch (method) {
-    case 'key': {
-      const publicKey = optString(raw, 'publicKey', MAX_PEM) ?? bad('A key policy needs publicKey (PEM)');
-      keyCheck(() => publicKeyFromPem(publicKey));
-      return { method, publicKey };
-    }
-    case 'certificate': {
-      const c = raw.certificateChain;
-      const chain = typeof c === 'string' ? [c] : Array.isArray(c) ? c : bad('A certificate policy needs certificateChain (PEM text or a list of PEM texts)');
-      if (chain.length === 0 || chain.length > 16 || !chain.every((p) => typeof p === 'string' && p.length > 0 && p.length <= MAX_PEM)) {
-        bad('policy.certificateChain must hold 1-16 PEM texts');
-      }
-      const anchors = keyCheck(() => certificatesFromPem(chain as string[]));
-      if (anchors.length === 0) bad('policy.certificateChain holds no certificate');
-      return { method, certificateChain: chain as string[] };
-    }
-    case 'sigstore': {
-      const issuer = optString(raw, 'issuer', MAX_IDENTITY) ?? bad('A sigstore policy needs issuer');
-      const identity = optString(raw, 'identity', MAX_IDENTITY);
-      const identityRegexp = optString(raw, 'identityRegexp', MAX_IDENTITY);
-      if ((identity === undefined) === (identityRegexp === undefined)) bad('A sigstore policy needs exactly one of identity and identityRegexp');
-      if (identityRegexp !== undefined) {
-        try {
-          new RegExp(identityRegexp);
-        } catch {
-          bad('policy.identityRegexp is not a valid regular expression');
-        }
-      }
-      return identity !== undefined ? { method, identity, issuer } : { method, identityRegexp: identityRegexp!, issuer };
-    }
-    default:
-      bad(`policy.method must be 'key', 'certificate' or 'sigstore'`);
+  let input: unknown = raw;
+  if (isRecord(raw)) {
+    const { certificateChain, ...rest } = raw;
+    // `anchors` is core's name, not this API's: refused as an unknown field rather than taken silently.
+    if (rest.anchors !== undefined) throw new HttpError(400, 'POLICY_INVALID', `Unknown field "anchors" in the policy: this API takes the trusted certificates as policy.certificateChain`);
+    // A single PEM text (which may hold several certificates) is accepted for a one-entry chain.
+    input = certificateChain === undefined ? rest : { ...rest, anchors: typeof certificateChain === 'string' ? [certificateChain] : certificateChain };
   }
-}
-
-function keyCheck<T>(f: () => T): T {
+  let p: Policy;
   try {
-    return f();
+    p = parseCorePolicy(input, { names: API_NAMES });
   } catch (e) {
-    if (isModelVerifyError(e)) throw new HttpError(400, 'POLICY_INVALID', `The policy's key material is unusable: ${e.message}`);
-    throw e;
+    refuse(e);
+  }
+  switch (p.method) {
+    case 'key':
+      // Beyond core's PEM-structure check: the key must parse, or every verdict would be KEY_MALFORMED.
+      try {
+        publicKeyFromPem(p.publicKey);
+      } catch (e) {
+        refuse(e, 'policy.publicKey is unusable: ');
+      }
+      return { method: 'key', publicKey: p.publicKey };
+    case 'certificate':
+      try {
+        certificatesFromPem(p.anchors);
+      } catch (e) {
+        refuse(e, 'policy.certificateChain is unusable: ');
+      }
+      return { method: 'certificate', certificateChain: p.anchors };
+    case 'sigstore': {
+      const claims = p.claims && Object.fromEntries(Object.entries(p.claims).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return {
+        method: 'sigstore',
+        ...(p.identity !== undefined ? { identity: p.identity } : {}),
+        ...(p.identityRegexp !== undefined ? { identityRegexp: p.identityRegexp } : {}),
+        issuer: p.issuer,
+        ...(claims ? { claims } : {}),
+      };
+    }
   }
 }
 
+/** A stored policy → core's Policy (verifySignature reads it through parsePolicy again). */
 export function corePolicy(p: ApiPolicy): Policy {
   switch (p.method) {
     case 'key':
@@ -87,9 +93,13 @@ export function corePolicy(p: ApiPolicy): Policy {
     case 'certificate':
       return { method: 'certificate', anchors: p.certificateChain! };
     case 'sigstore':
-      return p.identity !== undefined
-        ? { method: 'sigstore', identity: p.identity, issuer: p.issuer! }
-        : { method: 'sigstore', identityRegexp: p.identityRegexp!, issuer: p.issuer! };
+      return {
+        method: 'sigstore',
+        ...(p.identity !== undefined ? { identity: p.identity } : {}),
+        ...(p.identityRegexp !== undefined ? { identityRegexp: p.identityRegexp } : {}),
+        issuer: p.issuer!,
+        ...(p.claims ? { claims: p.claims } : {}),
+      };
   }
 }
 

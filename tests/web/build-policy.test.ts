@@ -22,6 +22,15 @@ describe('buildPolicy', () => {
       issuer: ISSUER,
     });
   });
+  it('claims (from a Worker policy) are kept, malformed ones refused: the browser checks no less than the edge', () => {
+    expect(buildPolicy({ method: 'sigstore', identity: 'a@example.com', issuer: ISSUER, claims: { buildTrigger: 'push' } })).toEqual({
+      method: 'sigstore',
+      identity: 'a@example.com',
+      issuer: ISSUER,
+      claims: { buildTrigger: 'push' },
+    });
+    expect(refusal({ method: 'sigstore', identity: 'a@example.com', issuer: ISSUER, claims: { buildTrigger: 1 } })?.code).toBe('POLICY_INVALID');
+  });
   it('missing fields are INPUT_MISSING, “incomplete”, and named as on the form', () => {
     const cases: [Parameters<typeof buildPolicy>[0], string][] = [
       [{ method: 'sigstore', identity: 'a@example.com', issuer: '' }, 'OIDC issuer'],

@@ -366,6 +366,8 @@ async function publicPolicy(name: string, signal: AbortSignal) {
     issuer: str('issuer'),
     publicKey: str('publicKey'),
     certificateChain: Array.isArray(chain) ? chain.filter((c) => typeof c === 'string').join('\n') : str('certificateChain'),
+    // Passed as served: parsePolicy refuses malformed claims rather than letting the browser check less than the edge.
+    claims: p.claims,
   });
 }
 
