@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'SPECIAL_FILE'
   | 'MODEL_NOT_FOUND'
   | 'MODEL_EMPTY'
+  /** More files than a source accepts (e.g. a dropped folder past web/file-source.ts's MAX_PICKED_FILES). */
+  | 'MODEL_TOO_LARGE'
   | 'MODEL_CHANGED'
   | 'IO_ERROR'
   | 'SOURCE_NOT_LISTABLE'
