@@ -1,13 +1,19 @@
 // `npm test`: every suite in order — Chromium present, builds, vitest (Node, Chromium, workerd projects),
-// Playwright end-to-end — then one closing line `tests: N passed, N failed, N skipped` over all of them.
+// the vitest `node` project again on each pinned newer Node (22, 24; scripts/ensure-node.mjs), Playwright
+// end-to-end — then one closing line `tests: N passed, N failed, N skipped` over all of them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ensureNodes, PINNED } from './ensure-node.mjs';
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 mkdirSync('.tmp', { recursive: true });
 const VITEST_JSON = '.tmp/vitest-results.json';
 const PW_JSON = '.tmp/playwright-results.json';
-for (const f of [VITEST_JSON, PW_JSON]) rmSync(f, { force: true });
+// One JSON file per vitest run, like the main run's: a run that crashes before writing it counts as failed.
+const matrixJson = (major) => `.tmp/vitest-node${major}-results.json`;
+const MATRIX_JSON = Object.keys(PINNED).map(matrixJson);
+for (const f of [VITEST_JSON, PW_JSON, ...MATRIX_JSON]) rmSync(f, { force: true });
 
 let failedSteps = 0;
 function step(name, cmd, args, extraEnv = {}) {
@@ -24,17 +30,36 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 if (!step('chromium', process.execPath, ['scripts/ensure-chromium.mjs'])) process.exit(1);
 if (!step('build', 'npm', ['run', '-s', 'build'])) process.exit(1);
 step('vitest', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`]);
+
+// The Node-side suite on the other supported release lines. Only the `node` project: the browser and workerd
+// projects do not run on Node's own engine. The pinned binary goes first on PATH, so anything the tests start
+// by name (`node …`) runs on the same version as the tests themselves.
+let nodes = [];
+console.log(`\n── node matrix: Node ${Object.values(PINNED).join(', ')} from the npm registry (scripts/ensure-node.mjs)`);
+try {
+  nodes = ensureNodes();
+} catch (e) {
+  failedSteps++;
+  console.error(`── node matrix failed: ${e.message}`);
+}
+for (const n of nodes) {
+  step(`vitest node project on Node ${n.version}`, n.bin, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'node', '--reporter=dot', '--reporter=json', `--outputFile.json=${matrixJson(n.major)}`], {
+    PATH: `${path.dirname(n.bin)}${path.delimiter}${process.env.PATH ?? ''}`,
+  });
+}
 step('playwright', npx, ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: PW_JSON });
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-if (existsSync(VITEST_JSON)) {
-  const v = JSON.parse(readFileSync(VITEST_JSON, 'utf8'));
-  passed += v.numPassedTests;
-  failed += v.numFailedTests;
-  skipped += v.numPendingTests + v.numTodoTests;
-} else failed++;
+for (const file of [VITEST_JSON, ...MATRIX_JSON]) {
+  if (existsSync(file)) {
+    const v = JSON.parse(readFileSync(file, 'utf8'));
+    passed += v.numPassedTests;
+    failed += v.numFailedTests;
+    skipped += v.numPendingTests + v.numTodoTests;
+  } else failed++;
+}
 if (existsSync(PW_JSON)) {
   const s = JSON.parse(readFileSync(PW_JSON, 'utf8')).stats;
   passed += s.expected + s.flaky;
