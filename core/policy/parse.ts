@@ -46,6 +46,8 @@ const FIELDS: Record<Policy['method'], readonly PolicyField[]> = {
 
 const CERT_LABELS = ['CERTIFICATE', 'TRUSTED CERTIFICATE'];
 
+const clipText = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
 /** A hostile value inside a message: JSON-quoted (no control characters) and short. */
 function show(v: unknown): string {
   let s: string;
@@ -54,7 +56,7 @@ function show(v: unknown): string {
   } catch {
     s = typeof v;
   }
-  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+  return clipText(s, 60);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -107,12 +109,14 @@ class Reader {
     try {
       blocks = decodePemAll(text, code);
     } catch (e) {
-      if (isModelVerifyError(e)) fail(e.code, `${label}: ${e.message}`, { cause: e });
+      // The message may quote a block label, which is as long as the hostile text makes it.
+      if (isModelVerifyError(e)) fail(e.code, `${label}: ${clipText(e.message, 300)}`, { cause: e });
       throw e;
     }
     const wanted = blocks.filter((b) => labels.includes(b.label));
     if (wanted.length === 0) {
-      const seen = blocks.length ? ` (it holds ${[...new Set(blocks.map((b) => b.label))].join(', ')})` : '';
+      const kinds = [...new Set(blocks.map((b) => clipText(b.label, 40)))];
+      const seen = kinds.length ? ` (it holds ${kinds.slice(0, 5).join(', ')}${kinds.length > 5 ? ', …' : ''})` : '';
       fail(code, `${label} holds no PEM block of type ${labels.join(' or ')}${seen}`);
     }
     return wanted;

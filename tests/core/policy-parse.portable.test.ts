@@ -130,6 +130,16 @@ describe('certificate policies', () => {
     expect(codeOf({ method: 'key', publicKey: '-----BEGIN A-----'.repeat(15_000) })).toBe('POLICY_INVALID');
     expect(performance.now() - t0).toBeLessThan(500);
   });
+
+  test('messages stay short whatever the PEM labels are', () => {
+    const label = 'A'.repeat(100_000);
+    const r = refusal({ method: 'certificate', anchors: [`-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`] });
+    expect(r?.code).toBe('CERT_MALFORMED');
+    expect(r!.message.length).toBeLessThan(400);
+    const empty = refusal({ method: 'key', publicKey: `-----BEGIN ${label}-----\n-----END ${label}-----\n` });
+    expect(empty?.code).toBe('KEY_MALFORMED');
+    expect(empty!.message.length).toBeLessThan(400);
+  });
 });
 
 describe('sigstore policies', () => {
