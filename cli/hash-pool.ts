@@ -28,6 +28,12 @@ export interface NodePoolOptions {
   maxBytesInFlight?: number;
   /** Worker script (default: hash-worker.mjs next to the CLI bundle). */
   workerUrl?: URL;
+  /**
+   * Tests only: called in the main thread once a file job's worker has read all its bytes and before it checks
+   * the file again; the worker waits until the returned promise settles. Makes "the file changed while it was
+   * being hashed" deterministic on real files and real workers.
+   */
+  afterRead?: (job: HashJob) => void | Promise<void>;
 }
 
 function defaultWorkerUrl(): URL {
@@ -43,6 +49,8 @@ interface Task {
   resolve(d: Uint8Array): void;
   reject(e: unknown): void;
   onBytes(n: number): void;
+  /** The worker waits on hold[0] (see NodePoolOptions.afterRead). */
+  held?: () => void;
 }
 
 class Slot {
@@ -58,6 +66,7 @@ class Slot {
       const t = this.task;
       if (!t || m.t === 'ready') return;
       if (m.t === 'progress') t.onBytes(m.n);
+      else if (m.t === 'held') t.held?.();
       else if (m.t === 'done') (this.task = null), t.resolve(m.digest);
       else if (m.t === 'error') (this.task = null), t.reject(new ModelVerifyError(m.code, m.message, { resource: t.job.id }));
     });
@@ -77,8 +86,10 @@ export class NodePoolBackend implements HashBackend {
   private readonly chunkSize: number;
   private readonly maxInFlight: number;
   private readonly url: URL | undefined;
+  private readonly afterRead: NodePoolOptions['afterRead'];
 
   constructor(o: NodePoolOptions = {}) {
+    this.afterRead = o.afterRead;
     this.threads = Math.max(1, o.threads ?? availableParallelism());
     this.chunkSize = o.chunkSize ?? 128 << 10;
     this.maxInFlight = o.maxBytesInFlight ?? 64 << 20;
@@ -142,11 +153,22 @@ export class NodePoolBackend implements HashBackend {
       while (!stop.signal.aborted && next < queue.length) {
         const id = next++;
         const job = queue[id]!;
+        // File jobs: the listed file's path and identity (statted now if the job was not planned from a listing).
+        const target = files ? await files.target(job.path).catch((e: unknown) => rethrowFor(job, e)) : null;
         const digest = await new Promise<Uint8Array>((resolve, reject) => {
-          slot.task = { job, resolve, reject, onBytes: (n) => tracker.bytes(n, job.id) };
+          const task: Task = { job, resolve, reject, onBytes: (n) => tracker.bytes(n, job.id) };
+          slot.task = task;
           if (slot.exited) reject(new ModelVerifyError('INTERNAL', 'A hash worker is no longer running', { resource: job.id }));
-          else if (files) slot.post({ t: 'file', job: id, file: files.resolve(job.path), start: job.start, end: job.end, alg: job.hash, chunk: this.chunkSize });
-          else streamJob(slot, id, job, source, budget, stop.signal).catch(reject);
+          else if (target) {
+            const hold = this.afterRead ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+            const hook = this.afterRead;
+            if (hold && hook) {
+              // Release the worker whatever the hook does (a failing hook must not leave it waiting forever).
+              const release = () => void (Atomics.store(hold, 0, 1), Atomics.notify(hold, 0));
+              task.held = () => void Promise.resolve().then(() => hook(job)).then(release, release);
+            }
+            slot.post({ t: 'file', job: id, target, start: job.start, end: job.end, alg: job.hash, chunk: this.chunkSize, ...(hold ? { hold } : {}) });
+          } else streamJob(slot, id, job, source, budget, stop.signal).catch(reject);
         });
         tracker.done(job.id);
         out.set(job.id, digest);
@@ -162,6 +184,12 @@ export class NodePoolBackend implements HashBackend {
     for (const s of slots) s.worker.unref();
     return out;
   }
+}
+
+/** Errors about a file carry the job's id (a shard names its range) as the resource. */
+function rethrowFor(job: HashJob, e: unknown): never {
+  if (e instanceof ModelVerifyError) throw new ModelVerifyError(e.code, e.message, { resource: job.id, cause: e });
+  throw new ModelVerifyError('IO_ERROR', `Cannot read '${job.path}': ${(e as Error)?.message ?? e}`, { resource: job.id, cause: e });
 }
 
 /** Feeds one job's bytes from the main thread to a worker, checking the byte count like hashJobFromStream. */

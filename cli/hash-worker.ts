@@ -4,23 +4,16 @@
  * nothing else to do) into one small buffer; streamed jobs hash what the main thread posts.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { ModelVerifyError } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/manifest/types.js';
+import { checkRange, checkUnchangedSync, openCheckedSync } from './checked-open.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
 
 interface Digester {
   update(b: Uint8Array): void;
   digest(): Uint8Array;
-}
-
-class JobError extends Error {
-  constructor(
-    readonly code: 'MODEL_CHANGED' | 'IO_ERROR',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 async function digester(alg: HashAlgorithm): Promise<Digester> {
@@ -38,14 +31,16 @@ const port = parentPort!;
 const PROGRESS_EVERY = 4 << 20;
 const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
 
+/**
+ * One open per job, checked (checked-open.ts): the fd must be the listed regular file; bytes come from that fd
+ * only; after the last read one fstat checks size and mtime, so a file that grew, shrank or was rewritten while
+ * it was hashed is MODEL_CHANGED. Per job: open, fstat, reads, fstat, close — nothing extra per chunk.
+ */
 async function hashFile(m: Extract<ToWorker, { t: 'file' }>): Promise<Uint8Array> {
   const h = await digester(m.alg);
-  let fd: number;
-  try {
-    fd = openSync(m.file, 'r');
-  } catch (e) {
-    throw new JobError('IO_ERROR', `Cannot open '${m.file}': ${(e as Error).message}`);
-  }
+  const t = m.target;
+  checkRange(t, m.start, m.end);
+  const fd = openCheckedSync(t);
   try {
     const buf = Buffer.allocUnsafe(Math.max(1, Math.min(m.chunk, m.end - m.start)));
     let pos = m.start;
@@ -55,9 +50,9 @@ async function hashFile(m: Extract<ToWorker, { t: 'file' }>): Promise<Uint8Array
       try {
         n = readSync(fd, buf, 0, Math.min(buf.length, m.end - pos), pos);
       } catch (e) {
-        throw new JobError('IO_ERROR', `Cannot read '${m.file}': ${(e as Error).message}`);
+        throw new ModelVerifyError('IO_ERROR', `Cannot read '${t.name}': ${(e as Error).message}`);
       }
-      if (n === 0) throw new JobError('MODEL_CHANGED', `'${m.file}' changed size while it was being verified`);
+      if (n === 0) throw new ModelVerifyError('MODEL_CHANGED', `'${t.name}' changed size while it was being verified`);
       h.update(buf.subarray(0, n));
       pos += n;
       pending += n;
@@ -67,6 +62,11 @@ async function hashFile(m: Extract<ToWorker, { t: 'file' }>): Promise<Uint8Array
       }
     }
     if (pending > 0) post({ t: 'progress', job: m.job, n: pending });
+    if (m.hold) {
+      post({ t: 'held', job: m.job });
+      Atomics.wait(m.hold, 0, 0);
+    }
+    checkUnchangedSync(fd, t);
   } finally {
     closeSync(fd);
   }
@@ -92,7 +92,7 @@ async function onMessage(m: ToWorker): Promise<void> {
       post({ t: 'done', job: m.job, digest }, [digest.buffer as ArrayBuffer]);
     }
   } catch (e) {
-    const code = e instanceof JobError ? e.code : 'INTERNAL';
+    const code = e instanceof ModelVerifyError && (e.code === 'MODEL_CHANGED' || e.code === 'IO_ERROR') ? e.code : 'INTERNAL';
     post({ t: 'error', job: m.job, code, message: (e as Error)?.message ?? String(e) });
   }
 }

@@ -4,31 +4,45 @@
  * must not start threads, and the tests as a second implementation.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { fail } from '../core/errors.js';
+import { fail, ModelVerifyError } from '../core/errors.js';
 import { hashJobFromStream, largestFirst, ProgressTracker, runPool, type HashBackend, type HashRunOptions } from '../core/hash/backend.js';
 import type { HashJob } from '../core/serialize/plan.js';
 import type { ModelSource } from '../core/serialize/source.js';
+import { checkRange, checkUnchanged, openChecked, type FileTarget } from './checked-open.js';
 import { NodeFsSource } from './node-source.js';
 
 const NODE_ALG: Record<string, string> = { sha256: 'sha256', blake2b: 'blake2b512' };
 const CHUNK = 4 << 20;
 
-export async function hashFileRange(file: string, job: HashJob, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<Uint8Array> {
+/**
+ * Hashes [job.start, job.end) of a listed file: one open without following links, checked against the listing,
+ * reads from that handle only, size and mtime checked again after the last read (checked-open.ts).
+ */
+export async function hashFileRange(target: FileTarget, job: HashJob, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<Uint8Array> {
   const h = createHash(NODE_ALG[job.hash]!);
-  const fh = await open(file, 'r').catch((e: Error) => fail('IO_ERROR', `Cannot open '${job.path}': ${e.message}`, { resource: job.id }));
+  const withId = (e: unknown): never => {
+    if (e instanceof ModelVerifyError && e.code !== 'ABORTED') throw new ModelVerifyError(e.code, e.message, { resource: job.id, cause: e });
+    throw e;
+  };
+  try {
+    checkRange(target, job.start, job.end);
+  } catch (e) {
+    withId(e);
+  }
+  const fh = await openChecked(target).catch(withId);
   try {
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, job.end - job.start)));
     let pos = job.start;
     while (pos < job.end) {
       signal?.throwIfAborted();
       const want = Math.min(buf.length, job.end - pos);
-      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      const { bytesRead } = await fh.read(buf, 0, want, pos).catch((e: Error) => fail('IO_ERROR', `Cannot read '${job.path}': ${e.message}`, { resource: job.id }));
       if (bytesRead === 0) fail('MODEL_CHANGED', `'${job.path}' changed size while it was being verified`, { resource: job.id });
       h.update(buf.subarray(0, bytesRead));
       pos += bytesRead;
       onBytes?.(bytesRead);
     }
+    await checkUnchanged(fh, target).catch(withId);
   } finally {
     await fh.close();
   }
@@ -47,7 +61,11 @@ export class NodeBackend implements HashBackend {
       async (job) => {
         let d: Uint8Array;
         if (source instanceof NodeFsSource && NODE_ALG[job.hash]) {
-          d = await hashFileRange(source.resolve(job.path), job, (n) => tracker.bytes(n, job.id), opts.signal);
+          const target = await source.target(job.path).catch((e: unknown) => {
+            if (e instanceof ModelVerifyError) throw new ModelVerifyError(e.code, e.message, { resource: job.id, cause: e });
+            throw e;
+          });
+          d = await hashFileRange(target, job, (n) => tracker.bytes(n, job.id), opts.signal);
           tracker.done(job.id);
         } else {
           d = await hashJobFromStream(job, source, tracker, opts.signal);

@@ -1,22 +1,43 @@
-/** Filesystem ModelSource for Node: lstat-based walk, symlinks classified and contained, ranged reads. */
-import { createReadStream } from 'node:fs';
+/**
+ * Filesystem ModelSource for Node: lstat-based walk, symlinks classified and contained, checked reads.
+ *
+ * The walk never drops an entry silently: an entry it cannot stat is IO_ERROR (or MODEL_CHANGED when it vanished
+ * between readdir and lstat) naming the model-relative path, unless it is ignored (the reference checks ignores
+ * before it touches an entry). Every file it lists is remembered with its device, inode, size and mtime
+ * (a symlink allowed to a file: its resolved target's); reads open that path once without following links and
+ * check it is still that file (checked-open.ts).
+ */
 import { lstat, opendir, realpath, stat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { ModelVerifyError } from '../core/errors.js';
 import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/source.js';
+import { checkRange, checkUnchanged, identityOf, identityString, openChecked, type FileTarget } from './checked-open.js';
+
+export type { FileTarget } from './checked-open.js';
 
 export const READ_CHUNK = 1 << 20;
+
+const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
+const message = (e: unknown) => (e as Error)?.message ?? String(e);
+
+/** What one directory entry is: a directory to descend into (with its identity), or an entry to report. */
+type Classified = { dir: BigIntStats } | { entry: ModelEntry };
 
 export class NodeFsSource implements ModelSource {
   readonly listable = true;
   readonly name: string;
   /** Absolute, symlink-resolved model path (a directory, or the file of a single-file model). */
   readonly root: string;
+  /** The model path as the user gave it, made absolute lexically (path.resolve): ignore paths are mapped against it. */
+  readonly given: string;
   readonly isFile: boolean;
+  /** Every file listed or statted, by model-relative path: what reads must find (see checked-open.ts). */
+  private readonly targets = new Map<string, FileTarget>();
 
-  private constructor(root: string, isFile: boolean, name: string) {
+  private constructor(root: string, given: string, isFile: boolean, name: string) {
     this.root = root;
+    this.given = given;
     this.isFile = isFile;
     this.name = name;
   }
@@ -28,14 +49,17 @@ export class NodeFsSource implements ModelSource {
     } catch (e) {
       throw new ModelVerifyError('MODEL_NOT_FOUND', `Model path '${modelPath}' does not exist or cannot be read`, { cause: e });
     }
-    const st = await stat(real);
+    const st = await stat(real).catch((e: unknown) => {
+      throw new ModelVerifyError('IO_ERROR', `Cannot read model path '${modelPath}': ${message(e)}`, { cause: e });
+    });
     if (!st.isFile() && !st.isDirectory()) {
       throw new ModelVerifyError('SPECIAL_FILE', `Model path '${modelPath}' is neither a file nor a directory`);
     }
     // The reference names '.'/'..' models after the resolved directory.
-    const base = path.basename(path.resolve(modelPath));
+    const given = path.resolve(modelPath);
+    const base = path.basename(given);
     const name = base === '' || base === '..' || base === '.' ? path.basename(real) : base;
-    return new NodeFsSource(real, st.isFile(), name);
+    return new NodeFsSource(real, given, st.isFile(), name);
   }
 
   /** Absolute path of a model-relative POSIX path (callers pass validated names only). */
@@ -46,78 +70,205 @@ export class NodeFsSource implements ModelSource {
 
   async *list(opts: ListOptions = {}): AsyncIterable<ModelEntry> {
     if (this.isFile) {
-      const st = await stat(this.root);
-      yield { path: '.', kind: 'file', size: st.size };
+      const ls = await lstat(this.root, { bigint: true }).catch((e: unknown) => {
+        throw this.statFailed('.', e, 'walk');
+      });
+      if (!ls.isFile()) throw new ModelVerifyError('MODEL_CHANGED', `The model file '${this.name}' changed while it was being listed`, { resource: '.' });
+      yield this.fileEntry('.', this.root, ls);
       return;
     }
-    yield* this.walk('', opts);
+    const top = await lstat(this.root, { bigint: true }).catch((e: unknown) => {
+      throw new ModelVerifyError('IO_ERROR', `Cannot read directory '.': ${message(e)}`, { resource: '.', cause: e });
+    });
+    yield* this.walk('', top, opts);
   }
 
-  private async *walk(relDir: string, opts: ListOptions): AsyncIterable<ModelEntry> {
+  private async *walk(relDir: string, before: BigIntStats, opts: ListOptions): AsyncIterable<ModelEntry> {
     opts.signal?.throwIfAborted();
-    const dir = await opendir(relDir ? this.resolve(relDir) : this.root).catch((e: unknown) => {
-      throw new ModelVerifyError('IO_ERROR', `Cannot read directory '${relDir || '.'}': ${(e as Error).message}`, { cause: e });
-    });
+    const shown = relDir || '.';
+    const abs = relDir ? this.resolve(relDir) : this.root;
     const names: { name: string; isDir: boolean }[] = [];
-    for await (const d of dir) names.push({ name: d.name, isDir: d.isDirectory() });
+    try {
+      const dir = await opendir(abs);
+      for await (const d of dir) names.push({ name: d.name, isDir: d.isDirectory() });
+    } catch (e) {
+      throw new ModelVerifyError('IO_ERROR', `Cannot read directory '${shown}': ${message(e)}`, { resource: shown, cause: e });
+    }
+    // opendir follows symlinks: a directory swapped for a link while it was read would list another tree.
+    const after = await lstat(abs, { bigint: true }).catch(() => null);
+    if (!after?.isDirectory() || after.dev !== before.dev || after.ino !== before.ino) {
+      throw new ModelVerifyError('MODEL_CHANGED', `Directory '${shown}' changed while the model was being listed`, { resource: shown });
+    }
     names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const { name, isDir } of names) {
       const rel = relDir ? `${relDir}/${name}` : name;
-      if (isDir) {
+      // Ignored subtrees (and ignored entries we could not stat) are never touched, as in the reference.
+      if (isDir && opts.prune?.(rel)) continue;
+      const c = await this.classify(rel, 'walk', opts.prune);
+      if (c === null) continue;
+      if ('dir' in c) {
         if (opts.prune?.(rel)) continue;
-        yield* this.walk(rel, opts);
-        continue;
+        yield* this.walk(rel, c.dir, opts);
+      } else {
+        yield c.entry;
       }
-      const e = await this.entry(rel);
-      if (e) yield e;
     }
   }
 
-  private async entry(rel: string): Promise<ModelEntry | null> {
+  /**
+   * lstat one entry. `walk`: the entry was just listed, so failing to stat it is an error (ENOENT: it vanished,
+   * MODEL_CHANGED; anything else, e.g. EACCES in a directory without search permission or ENAMETOOLONG past
+   * PATH_MAX: IO_ERROR). `stat`: ENOENT/ENOTDIR mean "no such file" (null); other errors are still errors.
+   */
+  private async classify(rel: string, mode: 'walk' | 'stat', prune?: (p: string) => boolean): Promise<Classified | null> {
     const abs = this.resolve(rel);
-    let ls;
+    this.targets.delete(rel); // whatever it was before, only what we find now may be read
+    let ls: BigIntStats;
     try {
-      ls = await lstat(abs);
-    } catch {
-      return null;
+      ls = await lstat(abs, { bigint: true });
+    } catch (e) {
+      if (mode === 'walk' && prune?.(rel)) return null;
+      if (mode === 'stat' && (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR')) return null;
+      throw this.statFailed(rel, e, mode);
     }
-    if (ls.isFile()) return { path: rel, kind: 'file', size: ls.size };
-    if (ls.isDirectory()) return null;
-    if (!ls.isSymbolicLink()) return { path: rel, kind: 'other', size: 0 };
-    // Symlink: resolve fully and classify; loops and dangling links are 'broken'.
+    if (ls.isDirectory()) return { dir: ls };
+    if (ls.isFile()) return { entry: this.fileEntry(rel, abs, ls) };
+    if (!ls.isSymbolicLink()) return { entry: { path: rel, kind: 'other', size: 0 } };
+    return { entry: await this.linkEntry(rel, abs, prune, mode) };
+  }
+
+  /** Symlink: resolve fully and classify. Dangling links and loops are 'broken'; an unreadable target is IO_ERROR. */
+  private async linkEntry(rel: string, abs: string, prune: ((p: string) => boolean) | undefined, mode: 'walk' | 'stat'): Promise<ModelEntry> {
+    const broken: ModelEntry = { path: rel, kind: 'symlink', size: 0, link: 'broken' };
+    const notThere = (e: unknown) => ['ENOENT', 'ELOOP', 'ENOTDIR'].includes(errno(e) ?? '');
     let target: string;
     try {
       target = await realpath(abs);
-    } catch {
-      return { path: rel, kind: 'symlink', size: 0, link: 'broken' };
+    } catch (e) {
+      if (notThere(e)) return broken;
+      if (mode === 'walk' && prune?.(rel)) return broken; // ignored: the plan skips it before looking at `link`
+      throw new ModelVerifyError('IO_ERROR', `Cannot resolve symlink '${rel}': ${message(e)}`, { resource: rel, cause: e });
     }
     const inside = target === this.root || target.startsWith(this.root + path.sep);
-    const st = await stat(target).catch(() => null);
-    if (!st) return { path: rel, kind: 'symlink', size: 0, link: 'broken' };
-    if (!inside) return { path: rel, kind: 'symlink', size: st.isFile() ? st.size : 0, link: 'outside' };
-    if (st.isDirectory()) return { path: rel, kind: 'symlink', size: 0, link: 'dir' };
-    if (st.isFile()) return { path: rel, kind: 'symlink', size: st.size, link: 'file' };
-    return { path: rel, kind: 'symlink', size: 0, link: 'broken' };
+    let st: BigIntStats;
+    try {
+      // lstat of a realpath: the target itself, not another link.
+      st = await lstat(target, { bigint: true });
+    } catch (e) {
+      if (notThere(e)) return broken; // removed after realpath
+      if (!inside) return { path: rel, kind: 'symlink', size: 0, link: 'outside' }; // refused anyway, never read
+      throw new ModelVerifyError('IO_ERROR', `Cannot stat the target of symlink '${rel}': ${message(e)}`, { resource: rel, cause: e });
+    }
+    if (st.isDirectory()) return { path: rel, kind: 'symlink', size: 0, link: inside ? 'dir' : 'outside' };
+    if (!st.isFile()) return broken;
+    // Outside links are recorded too: the plan refuses them, but a caller that relabels them (the reference's
+    // serializer vectors do) reads the same checked way.
+    return this.fileEntry(rel, target, st, inside ? 'file' : 'outside');
+  }
+
+  /** Records what reads must find at `file` (the entry itself, or a link's resolved target). */
+  private fileEntry(rel: string, file: string, st: BigIntStats, link?: 'file' | 'outside'): ModelEntry {
+    const expect = identityOf(st);
+    this.targets.set(rel, { name: rel, file, expect });
+    const identity = identityString(expect);
+    return link ? { path: rel, kind: 'symlink', size: expect.size, link, identity } : { path: rel, kind: 'file', size: expect.size, identity };
+  }
+
+  private statFailed(rel: string, e: unknown, mode: 'walk' | 'stat'): ModelVerifyError {
+    if (mode === 'walk' && errno(e) === 'ENOENT') {
+      return new ModelVerifyError('MODEL_CHANGED', `'${rel}' disappeared while the model was being listed`, { resource: rel, cause: e });
+    }
+    return new ModelVerifyError('IO_ERROR', `Cannot read '${rel}': ${message(e)}`, { resource: rel, cause: e });
   }
 
   async stat(rel: string): Promise<ModelEntry | null> {
-    if (this.isFile) return rel === '.' ? this.list()[Symbol.asyncIterator]().next().then((r) => r.value ?? null) : null;
+    if (this.isFile) {
+      if (rel !== '.') return null;
+      for await (const e of this.list()) return e;
+      return null;
+    }
     // Every parent must be a real directory inside the root: a symlinked parent could lead outside it.
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
-      const st = await lstat(this.resolve(parts.slice(0, i).join('/'))).catch(() => null);
-      if (!st?.isDirectory()) return null;
+      const parent = parts.slice(0, i).join('/');
+      let st;
+      try {
+        st = await lstat(this.resolve(parent));
+      } catch (e) {
+        if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return null;
+        throw new ModelVerifyError('IO_ERROR', `Cannot read '${parent}': ${message(e)}`, { resource: rel, cause: e });
+      }
+      if (!st.isDirectory()) return null;
     }
-    return this.entry(rel);
+    const c = await this.classify(rel, 'stat');
+    return c && 'entry' in c ? c.entry : null;
   }
 
+  /**
+   * The listed file behind `rel` (statted now if it was never listed). Only regular files and symlinks to
+   * regular files have one; anything else is IO_ERROR.
+   */
+  async target(rel: string): Promise<FileTarget> {
+    const known = this.targets.get(rel);
+    if (known) return known;
+    const e = await this.stat(rel);
+    const t = this.targets.get(rel);
+    if (!t) {
+      const why = e === null ? 'no such file' : 'not a regular file';
+      throw new ModelVerifyError('IO_ERROR', `Cannot read '${rel}': ${why}`, { resource: rel });
+    }
+    return t;
+  }
+
+  /**
+   * Bytes [start, end) of a file. One open per stream, checked against what was listed, and checked again
+   * after the last byte (see checked-open.ts). Empty ranges open and check too: an empty file swapped for a
+   * link must not hash as "empty".
+   */
   open(rel: string, range?: { start: number; end: number }, signal?: AbortSignal): ReadableStream<Uint8Array> {
-    if (range && range.end <= range.start) return new ReadableStream({ start: (c) => c.close() });
-    const s = createReadStream(this.resolve(rel), {
-      highWaterMark: READ_CHUNK,
-      ...(range ? { start: range.start, end: range.end - 1 } : {}),
-      ...(signal ? { signal } : {}),
-    });
-    return Readable.toWeb(s) as ReadableStream<Uint8Array>;
+    let fh: Awaited<ReturnType<typeof openChecked>> | undefined;
+    let t: FileTarget;
+    let pos = 0;
+    let end = 0;
+    const close = async () => {
+      const h = fh;
+      fh = undefined;
+      await h?.close().catch(() => {});
+    };
+    return new ReadableStream<Uint8Array>(
+      {
+        start: async () => {
+          signal?.throwIfAborted();
+          t = await this.target(rel);
+          pos = range?.start ?? 0;
+          end = range ? Math.max(range.start, range.end) : t.expect.size;
+          checkRange(t, pos, end);
+          fh = await openChecked(t);
+        },
+        pull: async (c) => {
+          try {
+            signal?.throwIfAborted();
+            if (pos < end) {
+              const want = Math.min(READ_CHUNK, end - pos);
+              // Own (unpooled) buffer per chunk: it is handed to the consumer, who may transfer it.
+              const buf = Buffer.allocUnsafeSlow(want);
+              const { bytesRead } = await fh!.read(buf, 0, want, pos);
+              if (bytesRead === 0) throw new ModelVerifyError('MODEL_CHANGED', `'${rel}' changed size while it was being verified`, { resource: rel });
+              pos += bytesRead;
+              c.enqueue(new Uint8Array(buf.buffer, buf.byteOffset, bytesRead));
+              if (pos < end) return;
+            }
+            await checkUnchanged(fh!, t);
+            await close();
+            c.close();
+          } catch (e) {
+            await close();
+            throw e;
+          }
+        },
+        cancel: close,
+      },
+      { highWaterMark: 1 },
+    );
   }
 }

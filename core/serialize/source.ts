@@ -10,11 +10,20 @@ export interface ModelEntry {
   size: number;
   /** For symlinks: what the link resolves to. `outside` = a target outside the model root. */
   link?: 'file' | 'dir' | 'outside' | 'broken';
+  /**
+   * What the file (for a symlink: its target) was when listed, where the source can tell (Node: `dev:ino:mtimeNs`).
+   * Opaque, for equality only. The source's own reads check it again, so a file swapped or rewritten after
+   * listing is MODEL_CHANGED instead of being hashed.
+   */
+  identity?: string;
 }
 
 export interface ListOptions {
   signal?: AbortSignal;
-  /** Directories for which this returns true are not descended into (ignored subtrees such as `.git`). */
+  /**
+   * Directories for which this returns true are not descended into (ignored subtrees such as `.git`). The Node
+   * walk also asks it about an entry it cannot stat: an ignored one is skipped, any other is an error.
+   */
   prune?: (dirPath: string) => boolean;
 }
 
