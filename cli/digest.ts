@@ -9,7 +9,7 @@ export async function digestModel(model: string, o: { ignorePaths?: string[]; ig
   const source = await NodeFsSource.open(model);
   const ignore = new IgnoreSet(o.ignoreGitPaths ? GIT_PATHS : []);
   for (const p of o.ignorePaths ?? []) {
-    const rel = source.isFile ? null : modelRelative(source.root, p);
+    const rel = source.isFile ? null : modelRelative(source, p);
     if (rel !== null) ignore.add(rel);
   }
   const m = await computeManifest(source, { serialization: { method: 'files', hashType: 'sha256' }, ignore, allowSymlinks: o.allowSymlinks, backend: new NodePoolBackend() });

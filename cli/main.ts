@@ -140,7 +140,7 @@ export async function runVerify(method: Policy['method'], modelPath: string, o: 
   }
   const ignorePaths: string[] = [];
   for (const p of [...(o.ignorePaths ?? []), o.signature]) {
-    const rel = source.isFile ? null : modelRelative(source.root, p);
+    const rel = source.isFile ? null : modelRelative(source, p);
     if (rel !== null) ignorePaths.push(rel);
     else if (p !== o.signature && !source.isFile) warnings.push(`Ignore path '${p}' is outside the model and has no effect`);
   }
