@@ -19,7 +19,7 @@ export interface TestCert {
   keys: CryptoKeyPair;
 }
 
-export type IssuedCert = TestCert & { cn: string; dn: Dn };
+export type IssuedCert = TestCert & { cn: string; dn: Dn; /** The exact subject Name, when given as one. */ rdn?: pkijs.RelativeDistinguishedNames };
 
 let serial = 1000;
 
@@ -70,6 +70,8 @@ export interface IssueOptions {
   cn: string;
   /** Full subject DN (default CN=cn). */
   dn?: Dn;
+  /** The exact subject Name (its encoding included), e.g. copied from another certificate for a look-alike. */
+  rdn?: pkijs.RelativeDistinguishedNames;
   issuer?: IssuedCert;
   /** Reuse a key pair (look-alike certificates share one). */
   keys?: CryptoKeyPair;
@@ -92,8 +94,8 @@ export async function issue(opts: IssueOptions): Promise<IssuedCert> {
   const cert = new pkijs.Certificate();
   cert.version = 2;
   cert.serialNumber = new asn1js.Integer({ value: serial++ });
-  cert.subject = name(dn);
-  cert.issuer = name(opts.issuer?.dn ?? dn);
+  cert.subject = opts.rdn ?? name(dn);
+  cert.issuer = opts.issuer ? (opts.issuer.rdn ?? name(opts.issuer.dn)) : cert.subject;
   cert.notBefore.value = opts.notBefore ?? new Date(Date.now() - 86400_000);
   cert.notAfter.value = opts.notAfter ?? new Date(Date.now() + 365 * 86400_000);
   const bc = opts.pathLen === undefined ? new pkijs.BasicConstraints({ cA: !!opts.ca }) : new pkijs.BasicConstraints({ cA: !!opts.ca, pathLenConstraint: opts.pathLen });
@@ -125,7 +127,8 @@ export async function issue(opts: IssueOptions): Promise<IssuedCert> {
   await cert.sign((opts.issuer?.keys ?? keys).privateKey, 'SHA-256');
   const der = new Uint8Array(cert.toSchema(true).toBER(false));
   const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
-  return { der, pem: `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`, keys, cn: opts.cn, dn };
+  const pem = `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+  return opts.rdn ? { der, pem, keys, cn: opts.cn, dn, rdn: opts.rdn } : { der, pem, keys, cn: opts.cn, dn };
 }
 
 /**
