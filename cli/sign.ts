@@ -10,7 +10,7 @@ import { access, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelVerifyError, isModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/manifest/types.js';
-import { readText } from './read-input.js';
+import { MAX_TRUST_ROOT_BYTES, readText } from './read-input.js';
 
 /** Environment variable holding the private key passphrase (the reference's `--password` equivalent for CI). */
 export const PASSWORD_ENV = 'MODEL_SIGNING_PASSWORD';
@@ -135,7 +135,7 @@ async function keylessFromOptions(o: SignCliOptions) {
   let trustedRoot: unknown;
   if (o.trustConfig) {
     try {
-      trustedRoot = JSON.parse(await readText(o.trustConfig, 'trust config'));
+      trustedRoot = JSON.parse(await readText(o.trustConfig, 'trust config', MAX_TRUST_ROOT_BYTES));
     } catch (e) {
       if (isModelVerifyError(e)) throw e;
       throw new ModelVerifyError('TRUST_ROOT_INVALID', `The trust config '${o.trustConfig}' is not valid JSON`, { cause: e });
@@ -189,7 +189,7 @@ export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelP
   const ignorePaths: string[] = [];
   if (!source.isFile) {
     for (const p of [...(o.ignorePaths ?? []), o.signature]) {
-      const rel = modelRelative(source.root, p);
+      const rel = modelRelative(source, p);
       if (rel === '.') throw new ModelVerifyError('PATH_UNSAFE', `'${p}' is the model directory itself and cannot be ignored`);
       if (rel !== null) ignorePaths.push(rel);
       else if (p !== o.signature && !o.quiet) process.stderr.write(`WARNING: Ignore path '${p}' is outside the model and has no effect\n`);

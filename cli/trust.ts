@@ -3,10 +3,10 @@
  * (ClientTrustConfig, camelCase or snake_case), `--use-staging`; the production root embedded at build time
  * otherwise. Nothing is fetched: verification is offline.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelVerifyError } from '../core/errors.js';
 import { parseTrustRoot, type TrustRoot } from '../core/sigstore/trust-root.js';
+import { MAX_TRUST_ROOT_BYTES, readText } from './read-input.js';
 
 export interface TrustOptions {
   trustedRoot?: string;
@@ -17,7 +17,7 @@ export interface TrustOptions {
 async function readJson(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readText(file, what, MAX_TRUST_ROOT_BYTES); // regular file, size-capped (read-input.ts)
   } catch (e) {
     throw new ModelVerifyError('TRUST_ROOT_INVALID', `Cannot read ${what} '${file}': ${(e as Error).message}`, { cause: e });
   }

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { Artifact } from '../core/sigstore/index.js';
 import { fromHex } from '../core/util/bytes.js';
-import { readBytes } from './read-input.js';
+import { MAX_ARTIFACT_BYTES, MAX_SIGNATURE_BYTES, readBytes } from './read-input.js';
 
 interface VerifyBundleOptions {
   staging?: boolean;
@@ -24,7 +24,7 @@ interface VerifyBundleOptions {
 export async function readArtifact(arg: string): Promise<Artifact> {
   const m = /^sha256:([0-9a-fA-F]{64})$/.exec(arg);
   if (m && !existsSync(arg)) return { digest: { algorithm: 'SHA-256', value: fromHex(m[1]!)! } };
-  return { bytes: await readBytes(arg, 'artifact') };
+  return { bytes: await readBytes(arg, 'artifact', MAX_ARTIFACT_BYTES) };
 }
 
 export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOptions): Promise<void> {
@@ -35,7 +35,7 @@ export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOption
     import('../core/sigstore/index.js'),
     import('./trust.js'),
   ]);
-  const bundle = parseBundle(await readBytes(o.bundle, 'bundle'));
+  const bundle = parseBundle(await readBytes(o.bundle, 'bundle', MAX_SIGNATURE_BYTES));
   const hasIdentity = o.certificateIdentity !== undefined || o.certificateOidcIssuer !== undefined;
   if (hasIdentity === (o.key !== undefined)) {
     // Neither given is a missing input; both given is a contradictory one.
