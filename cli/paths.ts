@@ -2,7 +2,7 @@
  * CLI path semantics: `--ignore-paths` values and the signature are CWD-relative (or absolute) and mapped into
  * the model LEXICALLY. A path inside the model is matched as written against model-relative names, never
  * resolved through the model's own symlinks: with `cache -> evil`, `--ignore-paths model/cache` ignores the
- * link `cache`, not `evil/`. (The reference's resolve() would follow the link; see README "Where we differ".)
+ * link `cache`, not `evil/`. (The reference's resolve() follows the link and would ignore `evil/`.)
  *
  * Only the part of the path that names the model root itself may go through symlinks: the model can be given
  * through a link, the user may name it by its real path or through a link, and the CWD is always real.
