@@ -9,13 +9,34 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
-/** Parses hex in either case; returns null on anything that is not an even-length run of hex digits. */
+/** Value of each ASCII hex digit, -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/**
+ * Parses hex in either case; returns null on anything that is not an even-length run of hex digits.
+ * Table-driven: a 200k-resource manifest decodes 6.4M digest bytes, which parseInt(slice) made take seconds.
+ */
 export function fromHex(hex: string): Uint8Array | null {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
+  if (hex.length % 2 !== 0) return null;
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const a = hex.charCodeAt(2 * i);
+    const b = hex.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? HEX_VALUE[a]! : -1;
+    const lo = b < 128 ? HEX_VALUE[b]! : -1;
+    if (hi < 0 || lo < 0) return null;
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
+
+/** 1 for the standard base64 alphabet (A-Z a-z 0-9 + /). */
+const B64_CHAR = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') B64_CHAR[ch.charCodeAt(0)] = 1;
 
 /**
  * Decodes protobuf-JSON `bytes`: standard base64 with padding is what writers emit; URL-safe and unpadded
@@ -23,9 +44,18 @@ export function fromHex(hex: string): Uint8Array | null {
  */
 export function fromBase64(b64: unknown, what: string, code: ErrorCode = 'BUNDLE_MALFORMED'): Uint8Array {
   if (typeof b64 !== 'string') fail(code, `${what} must be a base64 string`);
-  let s = b64.replace(/-/g, '+').replace(/_/g, '/');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) fail(code, `${what} is not valid base64`);
-  s = s.replace(/=+$/, '');
+  // One pass over the characters (a regex over a 48 MiB payload took half a second): the alphabet of both
+  // variants, then at most two '=' at the end. atob itself would also skip whitespace; we do not.
+  let urlSafe = false;
+  let body = b64.length;
+  while (body > 0 && b64.length - body < 2 && b64.charCodeAt(body - 1) === 0x3d) body--;
+  for (let i = 0; i < body; i++) {
+    const c = b64.charCodeAt(i);
+    if (c === 0x2d || c === 0x5f) urlSafe = true;
+    else if (!(c < 128 && B64_CHAR[c] === 1)) fail(code, `${what} is not valid base64`);
+  }
+  let s = body === b64.length ? b64 : b64.slice(0, body);
+  if (urlSafe) s = s.replace(/-/g, '+').replace(/_/g, '/');
   if (s.length % 4 === 1) fail(code, `${what} is not valid base64`);
   s += '='.repeat((4 - (s.length % 4)) % 4);
   let bin: string;

@@ -6,19 +6,175 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function parseJson(text: string, what: string, code: ErrorCode = 'BUNDLE_MALFORMED'): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    fail(code, `${what} is not valid JSON: ${(e as Error).message}`);
-  }
+/**
+ * Deepest nesting of objects and arrays we accept. Bundles, statements, log entries and trust roots are at
+ * most ~8 levels deep; a hostile document nested 1e5 levels deep would overflow the stack of anything that
+ * walks it recursively afterwards (JSON.stringify, String(), structured clone, and JSON.parse itself in
+ * engines whose parser recurses), so it is refused before JSON.parse runs.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+export interface ParseJsonOptions {
+  /**
+   * Also refuse an object holding two spellings of one field (`dsseEnvelope` and `dsse_envelope`): protobuf
+   * JSON readers accept both, and which one wins differs between implementations. For protobuf-JSON
+   * documents (bundles) and the statement; off for free-form JSON such as identity-token claims.
+   */
+  spellings?: boolean;
 }
 
-/** Reads a field under its camelCase or snake_case name (protobuf JSON accepts both). */
-export function field(obj: JsonObject, camel: string): unknown {
-  if (camel in obj) return obj[camel];
+/**
+ * JSON.parse, hardened: nesting is capped (code `code`), and duplicate keys are refused (BUNDLE_AMBIGUOUS):
+ * JSON.parse silently keeps the last of two equal keys, so `{"resources": [...], "resources": [...]}` would
+ * let one reader see files another never checks.
+ */
+export function parseJson(text: string, what: string, code: ErrorCode = 'BUNDLE_MALFORMED', opts: ParseJsonOptions = {}): unknown {
+  const scan = scanJson(text, !!opts.spellings);
+  if (scan.tooDeep) fail(code, `${what} is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    fail(code, `${what} is not valid JSON: ${clip((e as Error).message)}`);
+  }
+  // Reported only once the text is known to be valid JSON, so malformed input keeps its own error.
+  if (scan.ambiguity) fail('BUNDLE_AMBIGUOUS', `${what} is ambiguous: ${scan.ambiguity}`);
+  return value;
+}
+
+/**
+ * Key identity for the spelling check: protobuf JSON treats `media_type` and `mediaType` as one field, so
+ * underscores and case are dropped. Most keys have neither and are used as they are.
+ */
+function spellingKey(k: string): string {
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c === 0x5f || (c >= 0x41 && c <= 0x5a)) return k.replace(/_/g, '').toLowerCase();
+  }
+  return k;
+}
+
+/** Objects with more keys than this get a Map for duplicate detection; smaller ones are searched linearly. */
+const LINEAR_KEYS = 32;
+
+/**
+ * One linear pass over the raw text (before JSON.parse): nesting depth, and the keys of every object so
+ * duplicates are seen (JSON.parse hides them). Keys are compared decoded (`"a"` and `"\u0061"` are the
+ * same key). It does not validate JSON; JSON.parse does, and its error wins when the text is malformed.
+ * Memory: the keys of the open objects (at most MAX_JSON_DEPTH of them), never more than the text; small
+ * objects allocate nothing (their keys live in one shared array), so 200k resource objects cost no GC.
+ */
+function scanJson(text: string, spellings: boolean): { tooDeep?: true; ambiguity?: string } {
+  // Per open container: whether it is an object, where its keys start in `ids`/`raws`, and a Map once it is large.
+  const isObj: boolean[] = [];
+  const frame: number[] = [];
+  const big: (Map<string, string> | undefined)[] = [];
+  const ids: string[] = [];
+  const raws: string[] = [];
+  let ambiguity: string | undefined;
+  let expectKey = false;
+  // Jump from one structural character to the next with a native search: whitespace, numbers and literals
+  // need no attention, and a per-character loop over 64 MiB in JavaScript costs about a second.
+  const structural = /["{}[\],:]/g;
+  let i = 0;
+  for (;;) {
+    structural.lastIndex = i;
+    const m = structural.exec(text);
+    if (m === null) break;
+    i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Find the closing quote: the first one preceded by an even number of backslashes. Each backslash
+      // run is counted once, so this stays linear.
+      let end = -1;
+      for (let from = i + 1; ; ) {
+        const q = text.indexOf('"', from);
+        if (q === -1) break;
+        let b = q - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        if ((q - 1 - b) % 2 === 0) {
+          end = q;
+          break;
+        }
+        from = q + 1;
+      }
+      if (end === -1) return {}; // unterminated string: JSON.parse reports it
+      const top = isObj.length - 1;
+      if (expectKey && top >= 0 && isObj[top] && ambiguity === undefined) {
+        let key = text.slice(i + 1, end);
+        if (key.includes('\\')) {
+          try {
+            key = JSON.parse(text.slice(i, end + 1)) as string;
+          } catch {
+            /* a bad escape: JSON.parse of the whole text reports it */
+          }
+        }
+        const id = spellings ? spellingKey(key) : key;
+        let prev: string | undefined;
+        const map = big[top];
+        if (map) {
+          prev = map.get(id);
+          if (prev === undefined) map.set(id, key);
+        } else {
+          const from = frame[top]!;
+          for (let k = from; k < ids.length; k++) {
+            if (ids[k] === id) {
+              prev = raws[k];
+              break;
+            }
+          }
+          if (prev === undefined) {
+            ids.push(id);
+            raws.push(key);
+            if (ids.length - from > LINEAR_KEYS) {
+              const grown = new Map<string, string>();
+              for (let k = from; k < ids.length; k++) grown.set(ids[k]!, raws[k]!);
+              big[top] = grown;
+              ids.length = raws.length = from;
+            }
+          }
+        }
+        if (prev === key) ambiguity = `the key '${clip(key)}' appears twice in one object`;
+        else if (prev !== undefined) ambiguity = `the field '${clip(prev)}' is also spelled '${clip(key)}' in the same object`;
+      }
+      expectKey = false;
+      i = end + 1;
+      continue;
+    }
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (isObj.length >= MAX_JSON_DEPTH) return { tooDeep: true };
+      isObj.push(c === 0x7b);
+      frame.push(ids.length);
+      big.push(undefined);
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      const from = frame.pop();
+      if (from !== undefined) ids.length = raws.length = from;
+      isObj.pop();
+      big.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      expectKey = isObj.length > 0 && isObj[isObj.length - 1]!;
+    } else if (c === 0x3a /* : */) {
+      expectKey = false;
+    }
+    i++;
+  }
+  return ambiguity === undefined ? {} : { ambiguity };
+}
+
+/**
+ * Reads a field under its camelCase or snake_case name (protobuf JSON accepts both). Both present is
+ * refused: readers disagree on which one wins, so a bundle could mean two things.
+ */
+export function field(obj: JsonObject, camel: string, code: ErrorCode = 'BUNDLE_AMBIGUOUS'): unknown {
   const snake = camel.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-  return obj[snake];
+  const hasCamel = Object.hasOwn(obj, camel);
+  if (snake !== camel && hasCamel && Object.hasOwn(obj, snake)) {
+    fail(code, `Both '${camel}' and '${snake}' are present: the document is ambiguous`);
+  }
+  if (hasCamel) return obj[camel];
+  return Object.hasOwn(obj, snake) ? obj[snake] : undefined;
 }
 
 export function requireObject(v: unknown, what: string, code: ErrorCode = 'BUNDLE_MALFORMED'): JsonObject {
@@ -34,4 +190,51 @@ export function requireString(v: unknown, what: string, code: ErrorCode = 'BUNDL
 export function requireArray(v: unknown, what: string, code: ErrorCode = 'BUNDLE_MALFORMED'): unknown[] {
   if (!Array.isArray(v)) fail(code, `${what} must be an array`);
   return v;
+}
+
+/** Longest piece of an input-derived string put into a message (a media type can be 64 MiB long). */
+export const MESSAGE_VALUE_CHARS = 200;
+
+/** A string for a message, cut at `max` UTF-16 units (never in the middle of a surrogate pair). */
+export function clip(s: string, max = MESSAGE_VALUE_CHARS): string {
+  if (s.length <= max) return s;
+  const cut = s.charCodeAt(max - 1) >= 0xd800 && s.charCodeAt(max - 1) <= 0xdbff ? max - 1 : max;
+  return s.slice(0, cut) + '…';
+}
+
+/**
+ * Any JSON value for a message: strings as they are (clipped), everything else as a short JSON-like preview.
+ * Bounded in time and stack whatever the value: never more than three levels deep and about `max`
+ * characters, never JSON.stringify/String() on the whole value (both recurse and overflow on deep input).
+ */
+export function describeValue(v: unknown, max = MESSAGE_VALUE_CHARS): string {
+  if (typeof v === 'string') return clip(v, max);
+  if (v === undefined) return 'nothing';
+  return clip(preview(v, 3, max), max);
+}
+
+function preview(v: unknown, depth: number, max: number): string {
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return JSON.stringify(clip(v, max));
+  if (Array.isArray(v)) {
+    if (depth === 0) return v.length === 0 ? '[]' : '[…]';
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (s.length > max) return s + '…]';
+      s += (i > 0 ? ',' : '') + preview(v[i], depth - 1, max);
+    }
+    return s + ']';
+  }
+  if (typeof v === 'object') {
+    let s = '{';
+    let first = true;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      if (depth === 0 || s.length > max) return s + (first ? '' : ',') + '…}';
+      s += (first ? '' : ',') + JSON.stringify(clip(k, max)) + ':' + preview((v as JsonObject)[k], depth - 1, max);
+      first = false;
+    }
+    return s + '}';
+  }
+  return typeof v;
 }
