@@ -10,30 +10,68 @@ export function pae(payloadType: string, payload: Uint8Array): Uint8Array<ArrayB
 /**
  * The v0.2.0 reference signer's accidental encoding, kept only as a verification fallback (never produced):
  * `"DSSEV1 <len(type)> <type> <len(payload)> " + repr(payload)` where repr is Python's bytes repr.
+ * Any bundle whose standard signature fails reaches this, so it is written straight into one buffer of
+ * the exact size (at most 4 bytes per payload byte) instead of growing a string byte by byte.
  */
 export function compatPae(payloadType: string, payload: Uint8Array): Uint8Array<ArrayBuffer> {
   const type = utf8Encode(payloadType);
-  return concatBytes(utf8Encode(`DSSEV1 ${type.length} ${payloadType} ${payload.length} `), utf8Encode(pythonBytesRepr(payload)));
+  const head = utf8Encode(`DSSEV1 ${type.length} ${payloadType} ${payload.length} `);
+  const quote = reprQuote(payload);
+  let n = 3; // b, and the two quotes
+  for (const c of payload) n += reprWidth(c, quote);
+  const out = new Uint8Array(head.length + n);
+  out.set(head, 0);
+  writeRepr(payload, quote, out, head.length);
+  return out;
 }
 
 /** Python's repr() of a bytes object. */
 export function pythonBytesRepr(b: Uint8Array): string {
+  const quote = reprQuote(b);
+  let n = 3;
+  for (const c of b) n += reprWidth(c, quote);
+  const out = new Uint8Array(n);
+  writeRepr(b, quote, out, 0);
+  return new TextDecoder().decode(out); // ASCII only
+}
+
+/** Python picks `"` only when the bytes contain `'` and no `"`. */
+function reprQuote(b: Uint8Array): number {
   let hasSingle = false;
   let hasDouble = false;
   for (const c of b) {
     if (c === 0x27) hasSingle = true;
     else if (c === 0x22) hasDouble = true;
   }
-  const quote = hasSingle && !hasDouble ? '"' : "'";
-  let out = 'b' + quote;
+  return hasSingle && !hasDouble ? 0x22 : 0x27;
+}
+
+function reprWidth(c: number, quote: number): number {
+  if (c === 0x5c || c === quote || c === 0x09 || c === 0x0a || c === 0x0d) return 2;
+  return c < 0x20 || c >= 0x7f ? 4 : 1;
+}
+
+const HEXDIGITS = '0123456789abcdef';
+
+function writeRepr(b: Uint8Array, quote: number, out: Uint8Array, at: number): void {
+  let o = at;
+  out[o++] = 0x62; // b
+  out[o++] = quote;
   for (const c of b) {
-    if (c === 0x5c) out += '\\\\';
-    else if (c === quote.charCodeAt(0)) out += '\\' + quote;
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c < 0x20 || c >= 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += String.fromCharCode(c);
+    if (c === 0x5c || c === quote) {
+      out[o++] = 0x5c;
+      out[o++] = c;
+    } else if (c === 0x09 || c === 0x0a || c === 0x0d) {
+      out[o++] = 0x5c;
+      out[o++] = c === 0x09 ? 0x74 : c === 0x0a ? 0x6e : 0x72; // t n r
+    } else if (c < 0x20 || c >= 0x7f) {
+      out[o++] = 0x5c;
+      out[o++] = 0x78; // x
+      out[o++] = HEXDIGITS.charCodeAt(c >> 4);
+      out[o++] = HEXDIGITS.charCodeAt(c & 15);
+    } else {
+      out[o++] = c;
+    }
   }
-  return out + quote;
+  out[o++] = quote;
 }

@@ -3,10 +3,13 @@
  * which browsers and workerd lack, and (b) it rejects what the reference signer really writes:
  * v0.3 media type with `x509CertificateChain`, no `tlogEntries`, `publicKey.rawBytes` without `hint`.
  * Every field is type-checked; anything unexpected is a BUNDLE_MALFORMED error, never an exception.
+ * A bundle must also have exactly one reading: duplicate JSON keys, two spellings of one field
+ * (`dsseEnvelope` and `dsse_envelope`) and several DSSE signatures are BUNDLE_AMBIGUOUS, because another
+ * reader could pick the other value and see a different bundle from the one we checked.
  */
 import { fail } from '../errors.js';
 import { fromBase64, utf8Decode } from '../util/bytes.js';
-import { field, isObject, parseJson, requireArray, requireObject, requireString, type JsonObject } from '../util/json.js';
+import { clip, field, isObject, parseJson, requireArray, requireObject, requireString, type JsonObject } from '../util/json.js';
 import type { Bundle, BundleVersion, DsseEnvelope, MessageSignature, VerificationMaterial } from './types.js';
 
 /** Upper bound on a signature file. Sharded manifests of very large models stay far below it. */
@@ -28,11 +31,11 @@ export function parseBundle(input: Uint8Array | string): Bundle {
   if (size === 0) fail('BUNDLE_MALFORMED', 'The signature file is empty');
   if (size > MAX_BUNDLE_BYTES) fail('BUNDLE_TOO_LARGE', `The signature file is larger than ${MAX_BUNDLE_BYTES} bytes`);
   const text = typeof input === 'string' ? input : utf8Decode(input, 'The signature file');
-  const json = requireObject(parseJson(text, 'The signature file'), 'The signature file');
+  const json = requireObject(parseJson(text, 'The signature file', 'BUNDLE_MALFORMED', { spellings: true }), 'The signature file');
 
   const mediaType = requireString(json.mediaType, 'Bundle mediaType');
   const version = bundleVersion(mediaType);
-  if (!version) fail('BUNDLE_MEDIA_TYPE', `Unsupported bundle media type '${mediaType}'`);
+  if (!version) fail('BUNDLE_MEDIA_TYPE', `Unsupported bundle media type '${clip(mediaType)}'`);
 
   const vm = requireObject(field(json, 'verificationMaterial'), 'Bundle verificationMaterial');
   const material = readMaterial(vm);
@@ -87,6 +90,10 @@ function readEnvelope(o: JsonObject): DsseEnvelope {
   const payloadType = requireString(field(o, 'payloadType'), 'dsseEnvelope.payloadType');
   const sigs = requireArray(o.signatures, 'dsseEnvelope.signatures');
   if (sigs.length === 0) fail('BUNDLE_MALFORMED', 'dsseEnvelope has no signatures');
+  // The reference writes exactly one. With several, "which one was checked" has no safe answer: a verifier
+  // that reads only the first would accept [valid, garbage], one that wants all would not (nor would the
+  // Sigstore bundle spec, which requires exactly one).
+  if (sigs.length !== 1) fail('BUNDLE_AMBIGUOUS', `dsseEnvelope has ${sigs.length} signatures; an OMS signature has exactly one`);
   const signatures = sigs.map((s, i) => {
     const so = requireObject(s, `dsseEnvelope.signatures[${i}]`);
     const keyid = so.keyid;

@@ -7,7 +7,7 @@ import { normalizeResourcePath, parseShardName, shardId } from '../manifest/name
 import { rootDigest } from '../manifest/root-digest.js';
 import { DIGEST_SIZE, HASH_ALGORITHMS, resourceAlgorithm, type HashAlgorithm, type Manifest, type Resource, type Serialization } from '../manifest/types.js';
 import { utf8Decode } from '../util/bytes.js';
-import { isObject, parseJson, requireArray, requireObject, requireString, type JsonObject } from '../util/json.js';
+import { clip, describeValue as describe, isObject, parseJson, requireArray, requireObject, requireString, type JsonObject } from '../util/json.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://model_signing/signature/v1.0';
@@ -22,7 +22,8 @@ const HEX_RE = /^[0-9a-fA-F]+$/;
 
 export async function statementToManifest(payload: Uint8Array): Promise<Manifest> {
   const text = utf8Decode(payload, 'The signed statement', 'STATEMENT_TYPE');
-  const st = parseJson(text, 'The signed statement', 'STATEMENT_TYPE');
+  // Duplicate keys or two spellings of a field could hide resources from one reader and not another.
+  const st = parseJson(text, 'The signed statement', 'STATEMENT_TYPE', { spellings: true });
   if (!isObject(st)) fail('STATEMENT_TYPE', 'The signed statement is not a JSON object');
   if (st._type !== STATEMENT_TYPE) {
     fail('STATEMENT_TYPE', `Expected in-toto ${STATEMENT_TYPE} payload, but got ${describe(st._type)}`);
@@ -55,6 +56,7 @@ export async function statementToManifest(payload: Uint8Array): Promise<Manifest
     fail('ROOT_DIGEST_MISMATCH', `Manifest is inconsistent. Root digest is ${declaredRoot}, but the included resources hash to ${computed}`);
   }
   rejectDuplicates(resources);
+  if (serialization.method === 'shards') checkShardTiling(resources, serialization.shardSize!);
   return { modelName, serialization, resources, rootDigest: declaredRoot, predicateType };
 }
 
@@ -91,10 +93,10 @@ function readResource(raw: unknown, i: number, s: Serialization): Resource {
   const canonical = resourceAlgorithm(s);
   // The spec's schema writes the bare hash name for shards; the reference and Go write `<hash>-sharded-<N>`.
   if (algorithm !== canonical && !(s.method === 'shards' && algorithm === s.hashType)) {
-    fail('MANIFEST_INVALID', `Resource '${name}' uses algorithm '${algorithm}' but the serialization says '${canonical}'`);
+    fail('MANIFEST_INVALID', `Resource '${clip(name)}' uses algorithm '${clip(algorithm)}' but the serialization says '${canonical}'`);
   }
   if (!HEX_RE.test(digest) || digest.length !== DIGEST_SIZE[s.hashType] * 2) {
-    fail('MANIFEST_INVALID', `Resource '${name}' has a malformed ${s.hashType} digest`);
+    fail('MANIFEST_INVALID', `Resource '${clip(name)}' has a malformed ${s.hashType} digest`);
   }
   if (s.method === 'files') {
     const path = normalizeResourcePath(name);
@@ -107,7 +109,7 @@ function readResource(raw: unknown, i: number, s: Serialization): Resource {
 function rejectDuplicates(resources: Resource[]): void {
   const seen = new Set<string>();
   for (const r of resources) {
-    if (seen.has(r.id)) fail('MANIFEST_INVALID', `Resource '${r.id}' is listed more than once`);
+    if (seen.has(r.id)) fail('MANIFEST_INVALID', `Resource '${clip(r.id)}' is listed more than once`);
     seen.add(r.id);
   }
 }
@@ -120,7 +122,7 @@ function compatManifest(st: JsonObject): Manifest {
     const s = requireObject(raw, `subject[${i}]`, 'SUBJECT_INVALID');
     const name = requireString(s.name, `subject[${i}].name`, 'SUBJECT_INVALID');
     const d = requireObject(s.digest, `subject[${i}].digest`, 'SUBJECT_INVALID').sha256;
-    if (typeof d !== 'string' || !HEX_RE.test(d) || d.length !== 64) fail('SUBJECT_INVALID', `subject '${name}' has no sha256 digest`);
+    if (typeof d !== 'string' || !HEX_RE.test(d) || d.length !== 64) fail('SUBJECT_INVALID', `subject '${clip(name)}' has no sha256 digest`);
     const path = normalizeResourcePath(name);
     return { id: path, path, algorithm: 'sha256', digest: d.toLowerCase() };
   });
@@ -134,12 +136,38 @@ function compatManifest(st: JsonObject): Manifest {
   };
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v === undefined) return 'nothing';
-  try {
-    return JSON.stringify(v)?.slice(0, 200) ?? String(v);
-  } catch {
-    return String(v);
+/**
+ * A shard signature must tile each file it names exactly as a signer cuts it (oms-format §2.7): sorted by
+ * offset, the shards start at 0, follow each other with no gap or overlap, and all but the last are
+ * exactly shard_size long. Anything else cannot come from hashing one file, so the signature contradicts
+ * itself and is refused before any model byte is read. This is also what lets verification compare a
+ * file's current size with the extent its shards cover (its last shard's end): see compareManifests.
+ * O(n log n): one map by path, one sort per file.
+ */
+function checkShardTiling(resources: readonly Resource[], shardSize: number): void {
+  const byPath = new Map<string, Resource[]>();
+  for (const r of resources) {
+    const list = byPath.get(r.path);
+    if (list) list.push(r);
+    else byPath.set(r.path, [r]);
+  }
+  for (const [path, list] of byPath) {
+    list.sort((a, b) => a.start! - b.start!);
+    let at = 0;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
+      if (r.start !== at) {
+        fail(
+          'MANIFEST_INVALID',
+          `The signed shards of '${clip(path)}' do not cover the file contiguously from byte 0: expected a shard starting at ${at}, found '${clip(r.id)}'`,
+          { resource: path },
+        );
+      }
+      const length = r.end! - r.start!;
+      if (length > shardSize || (length < shardSize && i !== list.length - 1)) {
+        fail('MANIFEST_INVALID', `Shard '${clip(r.id)}' is not a ${shardSize}-byte shard of '${clip(path)}' (shard_size ${shardSize})`, { resource: path });
+      }
+      at = r.end!;
+    }
   }
 }
