@@ -17,49 +17,136 @@ export interface Comparison {
   errors: { code: 'HASH_MISMATCH' | 'MISSING_FILE' | 'UNSIGNED_FILE'; message: string; resource: string }[];
 }
 
+/** What the model has for one identifier. `path` (the file a shard belongs to) lets shards be judged per file. */
+export interface ActualResource {
+  algorithm: string;
+  /** Undefined = present but not hashed. */
+  digest?: string;
+  bytes: number;
+  path?: string;
+}
+
+export interface CompareOptions {
+  /**
+   * Shard signatures: the current size of every file the model has (path → bytes), hashed or not. A signed
+   * file must be exactly as long as its signed shards reach; an empty file has no shard and shows up only
+   * here. Without it, shards are compared one by one (callers that check sizes themselves, like the gate).
+   */
+  fileSizes?: ReadonlyMap<string, number>;
+  /** Paths present but not hashed because the signature does not list them (ignore-unsigned mode). */
+  unhashed?: Iterable<string>;
+  /** The manifest algorithm string, reported for entries that were not hashed. */
+  algorithm?: string;
+}
+
 /**
- * `expected` comes from the signature; `actual` maps identifiers the model has to their computed digests
- * (undefined digest = present but not hashed, e.g. an unsigned extra). Equality covers algorithm and digest.
+ * `expected` comes from the signature; `actual` maps identifiers the model has to their computed digests.
+ * Equality covers algorithm and digest. In shard mode a file is also judged as a whole: if its size differs
+ * from the extent its signed shards cover, that is one HASH_MISMATCH for the file, and its shards beyond
+ * (or short of) the signed extent are 'mismatch', never 'unsigned' or 'missing' — otherwise a signed file
+ * grown by whole shards would verify under ignore-unsigned, its new shards listed as merely unsigned.
+ * O(n log n) in the number of resources.
  */
 export function compareManifests(
   modelName: string,
   expected: readonly Resource[],
-  actual: ReadonlyMap<string, { algorithm: string; digest?: string; bytes: number }>,
+  actual: ReadonlyMap<string, ActualResource>,
   ignoreUnsigned: boolean,
+  opts: CompareOptions = {},
 ): Comparison {
   const results: ResourceResult[] = [];
-  const errors: Comparison['errors'] = [];
+  const mismatches: Comparison['errors'] = [];
   const expectedIds = new Set<string>();
   const missing: string[] = [];
-  const mismatched: string[] = [];
+
+  // Shards: how far each signed file's shards reach (statement.ts has checked they tile it from 0).
+  const sizes = opts.fileSizes;
+  const signedExtent = new Map<string, number>();
+  if (sizes) {
+    for (const r of expected) {
+      if (r.end === undefined) continue;
+      signedExtent.set(r.path, Math.max(signedExtent.get(r.path) ?? 0, r.end));
+    }
+  }
+  const resized = new Set<string>();
+  for (const [path, extent] of signedExtent) {
+    const size = sizes!.get(path);
+    if (size === undefined || size === extent) continue; // absent files are reported shard by shard as missing
+    resized.add(path);
+    mismatches.push({
+      code: 'HASH_MISMATCH',
+      resource: path,
+      message: `Size mismatch for '${path}': its signed shards cover ${extent} bytes, but the file has ${size} bytes`,
+    });
+  }
+
   for (const r of expected) {
     expectedIds.add(r.id);
     const a = actual.get(r.id);
     if (!a) {
-      missing.push(r.id);
-      results.push({ name: r.id, status: 'missing', algorithm: r.algorithm, expected: r.digest, bytes: 0 });
+      if (resized.has(r.path)) {
+        // The file is there but shorter than signed (or re-cut): this shard's bytes differ, not go missing.
+        results.push({ name: r.id, status: 'mismatch', algorithm: r.algorithm, expected: r.digest, bytes: 0 });
+      } else {
+        missing.push(r.id);
+        results.push({ name: r.id, status: 'missing', algorithm: r.algorithm, expected: r.digest, bytes: 0 });
+      }
       continue;
     }
     const ok = a.algorithm === r.algorithm && a.digest === r.digest;
-    if (!ok) mismatched.push(r.id);
     results.push({ name: r.id, status: ok ? 'ok' : 'mismatch', algorithm: r.algorithm, expected: r.digest, actual: a.digest, bytes: a.bytes });
     if (!ok) {
-      errors.push({
+      mismatches.push({
         code: 'HASH_MISMATCH',
         resource: r.id,
         message: `Hash mismatch for '${r.id}': Expected '${r.algorithm}:${r.digest}', Actual '${a.algorithm}:${a.digest}'`,
       });
     }
   }
-  const extras = [...actual.keys()].filter((id) => !expectedIds.has(id)).sort();
-  for (const id of extras) {
-    const a = actual.get(id)!;
-    results.push({ name: id, status: 'unsigned', algorithm: a.algorithm, actual: a.digest, bytes: a.bytes });
+
+  // Unsigned entries: hashed ones from `actual`, and paths never hashed (kept apart from `actual`, so a file
+  // literally named like a shard identifier cannot stand in for that shard).
+  const extras: { id: string; a?: ActualResource }[] = [];
+  for (const [id, a] of actual) {
+    if (expectedIds.has(id)) continue;
+    const path = a.path ?? id;
+    if (signedExtent.has(path)) {
+      // A shard of a signed file that the signature does not have: the file changed size. Never 'unsigned'.
+      results.push({ name: id, status: 'mismatch', algorithm: a.algorithm, actual: a.digest, bytes: a.bytes });
+      if (!resized.has(path)) {
+        mismatches.push({ code: 'HASH_MISMATCH', resource: id, message: `Hash mismatch for '${id}': the signature has no such shard of '${path}'` });
+      }
+      continue;
+    }
+    extras.push({ id, a });
   }
-  const head: Comparison['errors'] = [];
+  for (const p of opts.unhashed ?? []) extras.push({ id: p });
+  if (sizes) {
+    // Shard mode: an empty file has no shard, so the walk alone would never see it. Unless the signature
+    // covers its path (then it is a resized file, above), it is an unsigned file like any other.
+    for (const [path, size] of sizes) if (size === 0 && !signedExtent.has(path)) extras.push({ id: path });
+  }
+  extras.sort((x, y) => byCodeUnit(x.id, y.id));
+  for (const { id, a } of extras) {
+    results.push(
+      a
+        ? { name: id, status: 'unsigned', algorithm: a.algorithm, actual: a.digest, bytes: a.bytes }
+        : { name: id, status: 'unsigned', algorithm: opts.algorithm ?? '', bytes: 0 },
+    );
+  }
+
+  const errors: Comparison['errors'] = [];
   if (extras.length > 0 && !ignoreUnsigned) {
-    for (const id of extras) head.push({ code: 'UNSIGNED_FILE', resource: id, message: `Extra files found in model '${modelName}': ${id}` });
+    for (const { id } of extras) errors.push({ code: 'UNSIGNED_FILE', resource: id, message: `Extra files found in model '${modelName}': ${id}` });
   }
-  for (const id of missing.sort()) head.push({ code: 'MISSING_FILE', resource: id, message: `Missing files in model '${modelName}': ${id}` });
-  return { results, errors: [...head, ...errors.sort((x, y) => (x.resource < y.resource ? -1 : 1))] };
+  missing.sort(byCodeUnit);
+  for (const id of missing) errors.push({ code: 'MISSING_FILE', resource: id, message: `Missing files in model '${modelName}': ${id}` });
+  mismatches.sort((x, y) => byCodeUnit(x.resource, y.resource));
+  // A loop, not push(...spread): spreading 100k+ items overflows the call stack.
+  for (const e of mismatches) errors.push(e);
+  return { results, errors };
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -23,6 +23,12 @@ export interface Plan {
   /** Identifiers seen but not hashed because they are unsigned and the caller ignores unsigned files. */
   skippedUnsigned: string[];
   totalBytes: number;
+  /**
+   * Current size of every planned (not ignored, not skipped) file, by path. Shard verification compares it
+   * with the extent the signed shards cover, and an empty file, which has no shard at all, is visible only
+   * here (oms-format §2.2: the reference emits nothing for it).
+   */
+  fileSizes: Map<string, number>;
   /** True when the model is one file (its single resource is named "."). */
   singleFile: boolean;
 }
@@ -41,6 +47,8 @@ export interface PlanOptions {
 
 export const SYMLINK_MESSAGE = (p: string) =>
   `Cannot use '${p}' because it is a symlink. This behavior can be changed with \`allow_symlinks\`.`;
+export const SYMLINK_DIR_MESSAGE = (p: string) =>
+  `Cannot use '${p}': it is a symlink to a directory, and a symlinked directory is never followed, so its files could not be verified. Remove it, or ignore the path.`;
 export const SPECIAL_MESSAGE = (p: string) =>
   `Cannot use '${p}' as file or directory. It could be a special file, it could be missing, or there might be a permission issue.`;
 
@@ -49,7 +57,7 @@ export async function planModel(source: ModelSource, opts: PlanOptions): Promise
   if (serialization.method === 'shards' && !(serialization.shardSize && serialization.shardSize > 0)) {
     fail('MANIFEST_INVALID', 'Shard serialization needs a positive shard size');
   }
-  const plan: Plan = { jobs: [], algorithm: resourceAlgorithm(serialization), skippedUnsigned: [], totalBytes: 0, singleFile: false };
+  const plan: Plan = { jobs: [], algorithm: resourceAlgorithm(serialization), skippedUnsigned: [], totalBytes: 0, fileSizes: new Map(), singleFile: false };
 
   const entries: ModelEntry[] = [];
   if (source.listable) {
@@ -73,7 +81,10 @@ export async function planModel(source: ModelSource, opts: PlanOptions): Promise
     if (e.kind === 'other') fail('SPECIAL_FILE', SPECIAL_MESSAGE(e.path), { resource: e.path });
     if (e.kind === 'symlink') {
       if (!opts.allowSymlinks) fail('SYMLINK_REFUSED', SYMLINK_MESSAGE(e.path), { resource: e.path });
-      if (e.link === 'dir') continue; // the reference never traverses symlinked directories
+      // The reference silently skips a symlinked directory (pathlib's glob does not descend into it). Skipping
+      // it here would leave whatever it points at (`plugins -> .git/payload`) loadable at an unignored path
+      // yet covered by no signature, so it is refused like any other file the signature cannot vouch for.
+      if (e.link === 'dir') fail('SYMLINK_REFUSED', SYMLINK_DIR_MESSAGE(e.path), { resource: e.path });
       if (e.link === 'outside') {
         fail('SYMLINK_REFUSED', `Cannot use '${e.path}': the symlink points outside the model directory`, { resource: e.path });
       }
@@ -96,4 +107,5 @@ function addJobs(plan: Plan, e: ModelEntry, s: PlanOptions['serialization']): vo
     }
   }
   plan.totalBytes += e.size;
+  plan.fileSizes.set(e.path, e.size);
 }

@@ -136,13 +136,18 @@ describe('symlinks and special files (filesystem)', () => {
     expect(r.errors[0]?.code).toBe('SPECIAL_FILE');
   });
 
-  it('an allowed in-model symlink hashes its target under the link name; symlinked dirs are skipped', async () => {
+  it('an allowed in-model symlink hashes its target under the link name; symlinked dirs are refused unless ignored', async () => {
     const { dir } = model();
     mkdirSync(path.join(dir, 'sub'));
     writeFileSync(path.join(dir, 'sub/t'), 'target');
     symlinkSync('sub/t', path.join(dir, 'link'));
     symlinkSync('sub', path.join(dir, 'dirlink'));
-    const m = await computeManifest(await NodeFsSource.open(dir), { serialization: { method: 'files', hashType: 'sha256' }, ignore: new IgnoreSet(), allowSymlinks: true });
+    const serialization = { method: 'files', hashType: 'sha256' } as const;
+    await expect(computeManifest(await NodeFsSource.open(dir), { serialization, ignore: new IgnoreSet(), allowSymlinks: true })).rejects.toMatchObject({
+      code: 'SYMLINK_REFUSED',
+      resource: 'dirlink',
+    });
+    const m = await computeManifest(await NodeFsSource.open(dir), { serialization, ignore: new IgnoreSet(['dirlink']), allowSymlinks: true });
     expect(m.resources.map((r) => [r.id, r.digest])).toEqual([
       ['link', sha('target')],
       ['sub/t', sha('target')],
