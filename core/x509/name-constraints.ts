@@ -51,9 +51,21 @@ type Name =
   | { form: 0 | 3 | 5 | 8 };
 
 interface Constraints {
-  permitted: Name[];
-  excluded: Name[];
+  /** Subtrees by name form, so a name meets only the subtrees of its own form (and the work counted is the work done). */
+  permitted: Map<number, Name[]>;
+  excluded: Map<number, Name[]>;
   critical: boolean;
+  empty: boolean;
+}
+
+function byForm(names: Name[]): Map<number, Name[]> {
+  const m = new Map<number, Name[]>();
+  for (const n of names) {
+    const list = m.get(n.form);
+    if (list) list.push(n);
+    else m.set(n.form, [n]);
+  }
+  return m;
 }
 
 /** Work counter shared by one path search (see MAX_NAME_COMPARISONS). */
@@ -67,9 +79,21 @@ export interface NameBudget {
 /** Printable ASCII only: the matchers compare ASCII case-insensitively, so anything else cannot be decided. */
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
+/**
+ * A host name the suffix rules can judge: non-empty labels (a trailing dot or "a..b" names the same host as a
+ * spelling the rules would not match, so such names are refused rather than compared), a leading "*." allowed.
+ */
+function hostOk(h: string): boolean {
+  const labels = (h.startsWith('*.') ? h.slice(2) : h).split('.');
+  return labels.every((l) => l.length > 0 && /^[A-Za-z0-9_-]+$/.test(l));
+}
+
+/** Names come from hostile certificates: messages carry at most this much of one. */
+const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
+
 function describe(n: Name): string {
-  if (n.form === 1 || n.form === 2 || n.form === 6) return `${FORM_NAMES[n.form]}:${n.text}`;
-  if (n.form === 4) return `dirName:${n.display || '(empty)'}`;
+  if (n.form === 1 || n.form === 2 || n.form === 6) return `${FORM_NAMES[n.form]}:${clip(n.text)}`;
+  if (n.form === 4) return `dirName:${clip(n.display) || '(empty)'}`;
   if (n.form === 7) return `ip:${ipText(n.bytes)}`;
   return FORM_NAMES[n.form]!;
 }
@@ -190,9 +214,11 @@ export function nameConstraints(c: Certificate): Constraints | null {
         if (n.form === 7 && n.bytes.length !== 8 && n.bytes.length !== 32) fail('CERT_MALFORMED', `Malformed IP address constraint in "${dnToString(c.cert.subject)}"`);
         return n;
       });
-    out = { permitted: subtrees(nc.permittedSubtrees), excluded: subtrees(nc.excludedSubtrees), critical: !!e.critical };
+    const permitted = subtrees(nc.permittedSubtrees);
+    const excluded = subtrees(nc.excludedSubtrees);
+    out = { permitted: byForm(permitted), excluded: byForm(excluded), critical: !!e.critical, empty: permitted.length + excluded.length === 0 };
     if (out.critical) {
-      const unsupported = [...out.permitted, ...out.excluded].find((n) => !SUPPORTED.has(n.form));
+      const unsupported = [...permitted, ...excluded].find((n) => !SUPPORTED.has(n.form));
       if (unsupported) {
         fail('CERT_CONSTRAINTS', `The critical nameConstraints of "${dnToString(c.cert.subject)}" constrain ${describe(unsupported)} names, which this verifier cannot check`);
       }
@@ -214,8 +240,11 @@ interface CertNames {
 
 const namesOf = new WeakMap<Certificate, CertNames>();
 
-/** A LDH host name with at least two labels (OpenSSL's cn2dnsid test for "this CN is a host name"). */
-const HOST_LIKE = /^(?:\*\.)?(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\.)+[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?$/;
+/**
+ * A LDH host name with at least two labels (OpenSSL's cn2dnsid test for "this CN is a host name"); a trailing dot
+ * is let through here so that hostOk refuses "CN=evil.org." instead of it escaping the check.
+ */
+const HOST_LIKE = /^(?:\*\.)?(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\.)+[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?\.?$/;
 
 function certNames(c: Certificate): CertNames {
   const known = namesOf.get(c);
@@ -272,7 +301,7 @@ function uriHost(uri: string): string | null {
   authority = authority.slice(authority.lastIndexOf('@') + 1);
   if (authority.startsWith('[')) return null; // an IP literal is not a host a DNS-style constraint can judge
   const host = authority.replace(/:[0-9]*$/, '');
-  if (!host || !/^[A-Za-z0-9._~-]+$/.test(host) || /^[0-9.]+$/.test(host)) return null;
+  if (!hostOk(host) || /^[0-9.]+$/.test(host)) return null;
   return lower(host);
 }
 
@@ -303,10 +332,10 @@ function within(name: Name, base: Name, where: string): boolean {
   const unreadable = (): never => fail('CERT_CONSTRAINTS', `The name ${describe(name)} in ${where} cannot be checked against name constraints`);
   switch (name.form) {
     case 1:
-      if (!PRINTABLE_ASCII.test(name.text) || name.text.lastIndexOf('@') <= 0 || name.text.endsWith('@')) unreadable();
+      if (!PRINTABLE_ASCII.test(name.text) || name.text.lastIndexOf('@') <= 0 || !hostOk(name.text.slice(name.text.lastIndexOf('@') + 1))) unreadable();
       return emailWithin(name.text, (base as { text: string }).text);
     case 2:
-      if (!PRINTABLE_ASCII.test(name.text)) unreadable();
+      if (!hostOk(name.text)) unreadable();
       return dnsWithin(name.text, (base as { text: string }).text);
     case 6: {
       const host = PRINTABLE_ASCII.test(name.text) ? uriHost(name.text) : null;
@@ -325,8 +354,8 @@ function within(name: Name, base: Name, where: string): boolean {
 }
 
 function checkName(name: Name, nc: Constraints, where: string, ca: string, budget: NameBudget): void {
-  const permitted = nc.permitted.filter((b) => b.form === name.form);
-  const excluded = nc.excluded.filter((b) => b.form === name.form);
+  const permitted = nc.permitted.get(name.form) ?? [];
+  const excluded = nc.excluded.get(name.form) ?? [];
   budget.comparisons += permitted.length + excluded.length;
   if (budget.comparisons > MAX_NAME_COMPARISONS) {
     fail('CERT_CHAIN_TOO_COMPLEX', `Checking name constraints would take more than ${MAX_NAME_COMPARISONS} comparisons; the chain is refused`);
@@ -344,10 +373,10 @@ function checkName(name: Name, nc: Constraints, where: string, ca: string, budge
  */
 export function checkNameConstraints(ca: Certificate, cert: Certificate, isLeaf: boolean, role: string, budget: NameBudget): void {
   const nc = nameConstraints(ca);
-  if (!nc || (nc.permitted.length === 0 && nc.excluded.length === 0)) return;
+  if (!nc || nc.empty) return;
   const names = certNames(cert);
-  const where = `the ${role} certificate "${dnToString(cert.cert.subject)}"`;
-  const caName = dnToString(ca.cert.subject);
+  const where = `the ${role} certificate "${clip(dnToString(cert.cert.subject))}"`;
+  const caName = clip(dnToString(ca.cert.subject));
   for (const n of names.names) checkName(n, nc, where, caName, budget);
   if (names.subject) checkName(names.subject, nc, where, caName, budget);
   if (isLeaf && !names.hasDnsSan) for (const n of names.cnHosts) checkName(n, nc, where, caName, budget);

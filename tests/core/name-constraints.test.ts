@@ -74,6 +74,15 @@ describe('dNSName', () => {
     expect((await underConstrainedCa(permitDns(true), { cn: 'model signer' })).code).toBe('OK:3');
   });
 
+  it('spellings the suffix rules would misjudge (trailing dot, empty label) are refused, not compared', async () => {
+    const nc = { excluded: [{ dns: 'evil.org' }] };
+    expect((await underConstrainedCa(nc, { san: [{ dns: 'www.evil.org.' }] })).code).toBe('CERT_CONSTRAINTS');
+    expect((await underConstrainedCa(nc, { san: [{ dns: 'www..evil.org' }] })).code).toBe('CERT_CONSTRAINTS');
+    expect((await underConstrainedCa(nc, { cn: 'www.evil.org.' })).code).toBe('CERT_CONSTRAINTS');
+    expect((await underConstrainedCa({ excluded: [{ uri: 'evil.org' }] }, { san: [{ uri: 'https://evil.org./x' }] })).code).toBe('CERT_CONSTRAINTS');
+    expect((await underConstrainedCa({ excluded: [{ uri: 'evil.org' }] }, { san: [{ uri: 'https://%65vil.org/' }] })).code).toBe('CERT_CONSTRAINTS');
+  });
+
   it('names of other forms are not bound by a DNS constraint', async () => {
     expect((await underConstrainedCa(permitDns(true), { san: [{ email: 'a@evil.org' }] })).code).toBe('OK:3');
   });
