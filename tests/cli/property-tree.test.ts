@@ -105,7 +105,12 @@ class Access {
   ) {}
 
   private bits(abs: string): number {
-    const m = lstatSync(abs).mode;
+    let m: number;
+    try {
+      m = lstatSync(abs).mode;
+    } catch {
+      return 7; // does not exist (a link's path through a renamed directory): missing for everyone, not a permission matter
+    }
     return this.who === 'owner' ? (m >> 6) & 7 : m & 7;
   }
 
