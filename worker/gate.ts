@@ -4,7 +4,7 @@
  * or, for a range of a shard-signed file, the digests of the shards it overlaps — equals the signed one.
  * The bytes served come from a conditional read pinned to the etag and version that were hashed.
  */
-import { toModelVerifyError } from '../core/errors.js';
+import { isModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import { compareManifests } from '../core/manifest/compare.js';
 import { IgnoreSet } from '../core/serialize/ignore.js';
 import { planModel } from '../core/serialize/plan.js';
@@ -15,7 +15,7 @@ import { CachedBackend } from './hashing.js';
 import { CORS, errorResponse, HttpError } from './http.js';
 import { objectKey, SIGNATURE_PATH } from './names.js';
 import { parseRange, type RangeResult } from './range.js';
-import { R2ModelSource, type Pin } from './r2-source.js';
+import { r2call, R2ModelSource, type Pin } from './r2-source.js';
 import { getPolicy, getSignature, signatureVerdict } from './store.js';
 
 /** Attempts when an object is replaced between hashing and serving (the second sees the new object). */
@@ -25,6 +25,30 @@ class Changed extends Error {}
 
 export async function gate(req: Request, env: Env, model: string, path: string): Promise<Response> {
   const head = req.method === 'HEAD';
+  let res: Response;
+  try {
+    res = await gated(req, env, model, path, head);
+  } catch (e) {
+    if (e instanceof HttpError || !isModelVerifyError(e)) throw e;
+    // A typed failure (storage unreadable, a hostile manifest, …): the file is not served, with the reason.
+    res = errorResponse(403, e.code, `'${path}' of model '${model}' could not be verified: ${e.message}`);
+  }
+  return head ? headOf(res) : res;
+}
+
+/**
+ * The answer to a HEAD: the GET's status and headers, no body, and the GET body's Content-Length (RFC 9110
+ * §9.3.2). Error bodies are small JSON; a served object's HEAD already has no body and its object length.
+ */
+async function headOf(res: Response): Promise<Response> {
+  if (res.body === null) return res;
+  const n = (await res.arrayBuffer()).byteLength;
+  const headers = new Headers(res.headers);
+  headers.set('content-length', String(n));
+  return new Response(null, { status: res.status, headers });
+}
+
+async function gated(req: Request, env: Env, model: string, path: string, head: boolean): Promise<Response> {
   if (path === SIGNATURE_PATH) return serveSignature(env, model, head);
   const bundle = await getSignature(env, model);
   if (!bundle) return errorResponse(403, 'NO_SIGNATURE', `Model '${model}' has no signature (${SIGNATURE_PATH}): nothing of it is served`);
@@ -72,7 +96,9 @@ async function checkAndServe(
   const plan = await planModel(source, { serialization: s, ignore: new IgnoreSet(), allowSymlinks: false, onlyPaths: new Set([path]) });
   let jobs = plan.jobs;
   if (s.method === 'shards') {
-    const signedSize = Math.max(...signed.map((r) => r.end ?? 0));
+    // A loop, not Math.max(...): a spread of 130,000 shards overflows the call stack (the gate answered 500).
+    let signedSize = 0;
+    for (const r of signed) if ((r.end ?? 0) > signedSize) signedSize = r.end ?? 0;
     if (signedSize !== entry.size) {
       return errorResponse(403, 'HASH_MISMATCH', `'${path}' is ${entry.size} bytes but its signature covers ${signedSize}`);
     }
@@ -112,9 +138,10 @@ function signerHeader(s: SignerSummary | undefined): string {
 
 async function serve(env: Env, key: string, pin: Pin, range: RangeResult, head: boolean, signer: SignerSummary | undefined): Promise<Response> {
   const partial = range.kind === 'partial' ? range : null;
+  const path = key.slice(key.indexOf('/', 2) + 1);
   const o = head
-    ? await env.MODELS.head(key)
-    : await env.MODELS.get(key, { onlyIf: { etagMatches: pin.etag }, ...(partial ? { range: { offset: partial.start, length: partial.end - partial.start } } : {}) });
+    ? await r2call('read', path, () => env.MODELS.head(key))
+    : await r2call('read', path, () => env.MODELS.get(key, { onlyIf: { etagMatches: pin.etag }, ...(partial ? { range: { offset: partial.start, length: partial.end - partial.start } } : {}) }));
   if (!o || o.etag !== pin.etag || o.version !== pin.version || (!head && !('body' in o))) {
     if (o && 'body' in o) await (o.body as ReadableStream).cancel();
     throw new Changed();
@@ -153,9 +180,14 @@ function fixedLength(n: number): TransformStream<Uint8Array, Uint8Array> {
 
 /** The signature itself is public and self-authenticating: clients re-verify it in the browser or CLI. */
 async function serveSignature(env: Env, model: string, head: boolean): Promise<Response> {
-  const o = await env.MODELS.get(objectKey(model, SIGNATURE_PATH));
-  if (!o) throw new HttpError(404, 'NO_SIGNATURE', `Model '${model}' has no signature`);
-  const bytes = await o.arrayBuffer();
+  // One read for bytes and etag together (a separate head could describe another upload).
+  const got = await r2call('read', SIGNATURE_PATH, async () => {
+    const o = await env.MODELS.get(objectKey(model, SIGNATURE_PATH));
+    return o ? { httpEtag: o.httpEtag, bytes: await o.arrayBuffer() } : null;
+  });
+  if (!got) throw new HttpError(404, 'NO_SIGNATURE', `Model '${model}' has no signature`);
+  const { bytes, httpEtag: etag } = got;
+  const o = { httpEtag: etag };
   const headers = { ...CORS, 'content-type': 'application/json', 'content-length': String(bytes.byteLength), etag: o.httpEtag, 'cache-control': 'no-cache' };
   return new Response(head ? null : bytes, { headers });
 }

@@ -9,6 +9,7 @@ import type { HashJob } from '../core/serialize/plan.js';
 import type { ModelSource } from '../core/serialize/source.js';
 import { fromHex, sha256, toHex, utf8Encode } from '../core/util/bytes.js';
 import { registerWorkerdHashers } from '../wasm/workerd.js';
+import { getLargeJson, putLarge } from './kv-large.js';
 import type { R2ModelSource } from './r2-source.js';
 
 let registered = false;
@@ -51,13 +52,18 @@ export class CachedBackend implements HashBackend {
     const r2 = source as R2ModelSource;
     const out = new Map<string, Uint8Array>();
     const byPath = new Map<string, HashJob[]>();
-    for (const j of jobs) byPath.set(j.path, [...(byPath.get(j.path) ?? []), j]);
+    // push, not [...list, j]: copying the list per job made 130,000 shards of one file 8.5 billion copies.
+    for (const j of jobs) {
+      const list = byPath.get(j.path);
+      if (list) list.push(j);
+      else byPath.set(j.path, [j]);
+    }
     const todo: HashJob[] = [];
     const records = new Map<string, ObjectDigests>();
     await Promise.all(
       [...byPath].map(async ([path, pj]) => {
         const pin = r2.pin?.(path);
-        const cached = pin ? await this.kv.get<ObjectDigests>(await digestRecordKey(source.name, path), 'json').catch(() => null) : null;
+        const cached = pin ? await getLargeJson<ObjectDigests>(this.kv, await digestRecordKey(source.name, path)).catch(() => null) : null;
         const valid = pin && cached && cached.etag === pin.etag && cached.version === pin.version && cached.size === pin.size;
         const rec: ObjectDigests = valid ? cached : { etag: pin?.etag ?? '', version: pin?.version ?? '', size: pin?.size ?? -1, digests: {} };
         records.set(path, rec);
@@ -81,12 +87,16 @@ export class CachedBackend implements HashBackend {
         dirty.add(j.path);
       }
     }
-    // Best effort: a failed or rate-limited write only costs a re-hash later.
-    await Promise.all(
-      [...dirty].map(async (path) => {
-        await this.kv.put(await digestRecordKey(source.name, path), JSON.stringify(records.get(path))).catch(() => {});
-      }),
-    );
+    // Best effort: a failed or rate-limited write only costs a re-hash later. One at a time: a record of a
+    // file in 100k+ shards is MBs of JSON, and putLarge chunks those past KV's value limit.
+    for (const path of dirty) {
+      const key = await digestRecordKey(source.name, path);
+      try {
+        if ((await putLarge(this.kv, key, JSON.stringify(records.get(path)))) === 'too-large') console.warn(`digests of '${path}' are too large to cache`);
+      } catch (e) {
+        console.warn(`digests of '${path}' were not cached: ${(e as Error)?.message ?? e}`);
+      }
+    }
     return out;
   }
 }

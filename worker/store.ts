@@ -3,17 +3,20 @@
  *   policy/<model>                       → StoredPolicy
  *   verdict/<bundle>/<policy>/<root>     → Verdict (SHA-256 hex digests; expires so expiry and rotation are re-checked)
  *   hash/<sha256(model, path)>           → ObjectDigests (worker/hashing.ts)
+ *   <key>#<sha256>/<i>                   → chunks of a verdict or digest record over 20 MiB (worker/kv-large.ts)
  * Verdicts are keyed by content digests, so KV's eventual consistency can serve a stale entry only for
  * identical inputs, never the verdict of an older signature or policy.
  */
-import { toModelVerifyError } from '../core/errors.js';
+import { fail, toModelVerifyError } from '../core/errors.js';
 import { EMBEDDED_ROOT_DATE } from '../core/sigstore/embedded-root.generated.js';
 import type { Resource, Serialization } from '../core/manifest/types.js';
 import type { ReportError, SignerSummary } from '../core/verify/report.js';
 import { verifySignature } from '../core/verify/verify-model.js';
 import { sha256, toHex, utf8Encode } from '../core/util/bytes.js';
 import type { Env } from './env.js';
+import { getLargeJson, putLarge } from './kv-large.js';
 import { objectKey, SIGNATURE_PATH } from './names.js';
+import { r2call } from './r2-source.js';
 import { corePolicy, policyDigest, type ApiPolicy } from './policy.js';
 
 export const VERDICT_TTL_SECONDS = 24 * 60 * 60;
@@ -38,7 +41,12 @@ export interface Verdict {
 export const policyKey = (model: string) => `policy/${model}`;
 
 export async function getPolicy(env: Env, model: string): Promise<StoredPolicy | null> {
-  return env.VERDICTS.get<StoredPolicy>(policyKey(model), 'json');
+  try {
+    return await env.VERDICTS.get<StoredPolicy>(policyKey(model), 'json');
+  } catch (e) {
+    // Unreadable (KV failure, or a value that is not JSON): typed, so the gate refuses with a reason, not a 500.
+    fail('IO_ERROR', `Cannot read the policy of model '${model}': ${(e as Error)?.message ?? e}`, { cause: e });
+  }
 }
 
 export async function putPolicy(env: Env, model: string, policy: ApiPolicy): Promise<StoredPolicy> {
@@ -48,8 +56,10 @@ export async function putPolicy(env: Env, model: string, policy: ApiPolicy): Pro
 }
 
 export async function getSignature(env: Env, model: string): Promise<Uint8Array | null> {
-  const o = await env.MODELS.get(objectKey(model, SIGNATURE_PATH));
-  return o ? new Uint8Array(await o.arrayBuffer()) : null;
+  return r2call('read', SIGNATURE_PATH, async () => {
+    const o = await env.MODELS.get(objectKey(model, SIGNATURE_PATH));
+    return o ? new Uint8Array(await o.arrayBuffer()) : null;
+  });
 }
 
 export async function trustRootId(env: Env, policy: ApiPolicy): Promise<string> {
@@ -89,7 +99,8 @@ export async function signatureVerdict(env: Env, bundle: Uint8Array, stored: Sto
   const bundleDigest = toHex(await sha256(bundle));
   const root = await trustRootId(env, stored.policy);
   const key = `verdict/${bundleDigest}/${stored.digest}/${root}`;
-  const hit = await env.VERDICTS.get<Verdict>(key, 'json');
+  // A KV read failure is a cache miss: the verdict is recomputed, never guessed.
+  const hit = await getLargeJson<Verdict>(env.VERDICTS, key).catch(() => null);
   if (hit) return hit;
   const v: Verdict = {
     ...(await checkSignature(env, bundle, stored.policy)),
@@ -100,6 +111,16 @@ export async function signatureVerdict(env: Env, bundle: Uint8Array, stored: Sto
   };
   // An ABORTED/INTERNAL outcome says nothing about the signature: never cache it.
   const transient = !v.verified && (v.errors?.[0]?.code === 'ABORTED' || v.errors?.[0]?.code === 'INTERNAL');
-  if (!transient) await env.VERDICTS.put(key, JSON.stringify(v), { expirationTtl: VERDICT_TTL_SECONDS }).catch(() => {});
+  if (!transient) {
+    // Large manifests (a file in 100k+ shards) make verdicts bigger than one KV value: putLarge chunks them, so
+    // they are kept like any other instead of being refused by KV and recomputed on every download.
+    try {
+      const stored = await putLarge(env.VERDICTS, key, JSON.stringify(v), { expirationTtl: VERDICT_TTL_SECONDS });
+      if (stored === 'too-large') console.warn(`verdict ${key} is too large to cache; it is recomputed per request`);
+    } catch (e) {
+      // A rate-limited or failed write only costs a re-check later; say so rather than hide it.
+      console.warn(`verdict ${key} was not cached: ${(e as Error)?.message ?? e}`);
+    }
+  }
   return v;
 }

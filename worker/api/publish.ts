@@ -14,6 +14,7 @@ import { dsseEnvelope } from '../../core/verify/envelope.js';
 import type { Env } from '../env.js';
 import { CachedBackend, digestRecordKey } from '../hashing.js';
 import { HttpError, json, readBody, readJson } from '../http.js';
+import { deleteLarge } from '../kv-large.js';
 import { objectKey, SIGNATURE_PATH } from '../names.js';
 import { parsePolicy } from '../policy.js';
 import { R2ModelSource } from '../r2-source.js';
@@ -103,7 +104,7 @@ async function putSignature(req: Request, env: Env, model: string): Promise<Resp
 
 export async function deleteFile(env: Env, model: string, path: string): Promise<Response> {
   await env.MODELS.delete(objectKey(model, path));
-  if (path !== SIGNATURE_PATH) await env.VERDICTS.delete(await digestRecordKey(model, path));
+  if (path !== SIGNATURE_PATH) await deleteLarge(env.VERDICTS, await digestRecordKey(model, path));
   return json({ model, path, deleted: true });
 }
 

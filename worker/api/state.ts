@@ -36,7 +36,7 @@ export async function listModels(env: Env): Promise<Response> {
   let cursor: string | undefined;
   do {
     const page = await env.VERDICTS.list({ prefix: 'policy/', ...(cursor ? { cursor } : {}) });
-    names.push(...page.keys.map((k) => k.name.slice('policy/'.length)));
+    for (const k of page.keys) names.push(k.name.slice('policy/'.length)); // no spread: pages are input-sized
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor && names.length < 10_000);
   return json({ models: names.sort() });
