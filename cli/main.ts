@@ -12,6 +12,7 @@ import type { Policy } from '../core/policy/types.js';
 import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/report.js';
 import { readBytes, readText } from './read-input.js';
 import { renderFailure, renderSuccess } from './render.js';
+import { sanitize, terminalJson } from './sanitize.js';
 import { registerSign } from './sign.js';
 import { registerVerifyBundle } from './verify-bundle.js';
 
@@ -162,9 +163,9 @@ export async function runVerify(method: Policy['method'], modelPath: string, o: 
 
 function emit(report: VerificationReport, json: boolean | undefined): void {
   if (json) {
-    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    process.stdout.write(terminalJson(report) + '\n');
   } else {
-    for (const w of report.warnings) process.stderr.write(`WARNING: ${w}\n`);
+    for (const w of report.warnings) process.stderr.write(`WARNING: ${sanitize(w)}\n`);
     if (report.verified) process.stdout.write(renderSuccess(report) + '\n');
     else process.stderr.write(renderFailure(report) + '\n');
   }
@@ -211,7 +212,7 @@ export function buildProgram(): Command {
       .action(async (model: string, o: VerifyCliOptions) => {
         const report = await runVerify(method, model, o, o.progress && !o.json);
         if ((o as { logFingerprints?: boolean }).logFingerprints && report.signer && report.signer.method !== 'key') {
-          for (const c of report.signer.chain) process.stderr.write(`${c.subject}: ${c.sha256Fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase()}\n`);
+          for (const c of report.signer.chain) process.stderr.write(`${sanitize(c.subject)}: ${c.sha256Fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase()}\n`);
         }
         emit(report, o.json);
       });
@@ -223,7 +224,7 @@ export function buildProgram(): Command {
         const { digestModel } = await import('./digest.js');
         process.stdout.write(`sha256:${await digestModel(model, o)}\n`);
       } catch (e) {
-        process.stderr.write(`Computing digest failed: ${toModelVerifyError(e).message}\n`);
+        process.stderr.write(`Computing digest failed: ${sanitize(toModelVerifyError(e).message)}\n`);
         process.exitCode = 1;
       }
     });
@@ -263,7 +264,7 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(normalizeArgv(argv), { from: 'user' });
   } catch (e) {
     const err = toModelVerifyError(e);
-    process.stderr.write(`Error: ${err.message}\n`);
+    process.stderr.write(`Error: ${sanitize(err.message)}\n`);
     process.exitCode = 1;
   }
 }

@@ -1,6 +1,7 @@
 /** Human-readable rendering of a VerificationReport for the terminal. */
 import type { VerificationReport } from '../core/verify/report.js';
 import { formatBytes } from '../core/util/format.js';
+import { sanitizeLines } from './sanitize.js';
 
 export function renderSuccess(r: VerificationReport): string {
   const lines = ['Verification succeeded'];
@@ -27,7 +28,8 @@ export function renderSuccess(r: VerificationReport): string {
   }
   const unsigned = r.resources.filter((x) => x.status === 'unsigned').length;
   if (unsigned) lines.push(`  ignored:   ${unsigned} unsigned file(s)`);
-  return lines.join('\n');
+  // Identities, subjects, URLs and the model name come from the bundle or the filesystem: escape controls.
+  return sanitizeLines(lines);
 }
 
 export function renderFailure(r: VerificationReport): string {
@@ -36,5 +38,6 @@ export function renderFailure(r: VerificationReport): string {
   for (const e of rest.slice(0, 50)) lines.push(`  ${e.message}`);
   if (rest.length > 50) lines.push(`  … and ${rest.length - 50} more`);
   if (first) lines.push(`  [${first.code}]`);
-  return lines.join('\n');
+  // Messages quote media types, names and values from the bundle and the model: escape controls.
+  return sanitizeLines(lines);
 }

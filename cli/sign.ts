@@ -11,6 +11,7 @@ import path from 'node:path';
 import { ModelVerifyError, isModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/manifest/types.js';
 import { MAX_TRUST_ROOT_BYTES, readText } from './read-input.js';
+import { sanitize } from './sanitize.js';
 
 /** Environment variable holding the private key passphrase (the reference's `--password` equivalent for CI). */
 export const PASSWORD_ENV = 'MODEL_SIGNING_PASSWORD';
@@ -192,7 +193,7 @@ export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelP
       const rel = modelRelative(source, p);
       if (rel === '.') throw new ModelVerifyError('PATH_UNSAFE', `'${p}' is the model directory itself and cannot be ignored`);
       if (rel !== null) ignorePaths.push(rel);
-      else if (p !== o.signature && !o.quiet) process.stderr.write(`WARNING: Ignore path '${p}' is outside the model and has no effect\n`);
+      else if (p !== o.signature && !o.quiet) process.stderr.write(`WARNING: Ignore path '${sanitize(p)}' is outside the model and has no effect\n`);
     }
   }
   const backend = new NodePoolBackend();
@@ -213,7 +214,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function report(e: unknown): void {
   const err = toModelVerifyError(e, 'SIGN_FAILED');
-  process.stderr.write(`Signing failed with error: ${err.message} [${err.code}]\n`);
+  process.stderr.write(`Signing failed with error: ${sanitize(err.message)} [${err.code}]\n`);
   process.exitCode = 1;
 }
 
@@ -257,7 +258,7 @@ export function registerSign(program: Command): void {
     cmd.action(async (model: string, o: SignCliOptions) => {
       try {
         const r = await runSign(method, model, o);
-        if (!o.quiet) process.stdout.write(`Signing succeeded: ${o.signature} (${r.files} files, root sha256:${r.rootDigest})\n`);
+        if (!o.quiet) process.stdout.write(`Signing succeeded: ${sanitize(o.signature)} (${r.files} files, root sha256:${r.rootDigest})\n`);
       } catch (e) {
         report(e);
       }

@@ -10,6 +10,7 @@ import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { Artifact } from '../core/sigstore/index.js';
 import { fromHex } from '../core/util/bytes.js';
 import { MAX_ARTIFACT_BYTES, MAX_SIGNATURE_BYTES, readBytes } from './read-input.js';
+import { sanitize } from './sanitize.js';
 
 interface VerifyBundleOptions {
   staging?: boolean;
@@ -48,7 +49,7 @@ export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOption
     : ({ kind: 'identity', policy: { method: 'sigstore', identity: o.certificateIdentity ?? '', issuer: o.certificateOidcIssuer ?? '' } } as const);
   const { signer } = await verifySigstoreBundle(bundle, who, trust, artifact);
   const by = 'identity' in signer ? `${signer.identity} (${signer.issuer})` : 'key';
-  process.stdout.write(`OK: ${by}, log ${signer.log.url ?? ''} index ${signer.log.logIndex}\n`);
+  process.stdout.write(sanitize(`OK: ${by}, log ${signer.log.url ?? ''} index ${signer.log.logIndex}`) + '\n');
 }
 
 export function registerVerifyBundle(program: Command): void {
@@ -68,7 +69,7 @@ export function registerVerifyBundle(program: Command): void {
         process.exitCode = 0;
       } catch (e) {
         const err = toModelVerifyError(e);
-        process.stderr.write(`Verification failed: ${err.message} [${err.code}]\n`);
+        process.stderr.write(`Verification failed: ${sanitize(err.message)} [${err.code}]\n`);
         process.exitCode = 1;
       }
     });
