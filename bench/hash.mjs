@@ -1,7 +1,7 @@
 // npm run bench — hashing throughput of model-verify against native baselines (issue 4), in every runtime.
 //   Node:     the whole CLI process verifying a real signature (`verify key`) vs `openssl dgst -sha256` over the
 //             same files one after another; a multi-file model and one big file; peak RSS on a large model.
-//   Chromium: BrowserBackend over Files picked from disk, vs hash-wasm's raw single-thread speed.
+//   Chromium: BrowserHashPool over Files picked from disk, vs hash-wasm's raw single-thread speed.
 //   workerd:  SHA-256 of a generated stream (crypto.DigestStream path), crypto.subtle, static wasm.
 //   Sigstore: bench/sigstore.mjs (bundle crypto check) when present.
 // Sizes (MiB unless noted) via env or flags: --small, BENCH_FILES=8 BENCH_FILE_MB=256 BENCH_BIG_MB=2048

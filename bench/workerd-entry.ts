@@ -9,7 +9,7 @@ import { createHasher } from '../core/hash/hasher.js';
 import type { HashAlgorithm } from '../core/manifest/types.js';
 import type { ModelSource } from '../core/serialize/source.js';
 import { toHex } from '../core/util/bytes.js';
-import { digestStreamSha256, registerWorkerdHashers } from '../wasm/workerd.js';
+import { digestStreamSha256, registerWorkerdHashers } from '../workerd/hashers.js';
 
 const CHUNK = 1 << 20;
 

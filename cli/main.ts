@@ -3,13 +3,13 @@
  * plus the conformance adapter entry points `verify-model` / `sign-model`.
  */
 import { Command, Option } from 'commander';
-import { MAX_BUNDLE_BYTES } from '../core/bundle/reader.js';
+import { MAX_BUNDLE_BYTES } from '../core/bundle/index.js';
 import path from 'node:path';
-import { toModelVerifyError } from '../core/errors.js';
-import type { Progress } from '../core/hash/backend.js';
-import { parsePolicy, type ParsePolicyOptions } from '../core/policy/parse.js';
-import type { Policy } from '../core/policy/types.js';
-import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/report.js';
+import { toModelVerifyError } from '../core/index.js';
+import type { Progress } from '../core/hash/index.js';
+import { parsePolicy, type ParsePolicyOptions } from '../core/policy/index.js';
+import type { Policy } from '../core/policy/index.js';
+import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/index.js';
 import { readBytes, readText } from './read-input.js';
 import { renderFailure, renderSuccess } from './render.js';
 import { sanitize, terminalJson } from './sanitize.js';
@@ -106,15 +106,15 @@ async function buildPolicy(method: Policy['method'], o: VerifyCliOptions): Promi
 
 /** Shared by `verify <pki>` and `verify-model`: returns the report (never throws for verification failures). */
 export async function runVerify(method: Policy['method'], modelPath: string, o: VerifyCliOptions, showProgress: boolean): Promise<VerificationReport> {
-  const [{ NodeFsSource }, { NodePoolBackend }, { verifyModel }, { modelRelative }] = await Promise.all([
-    import('./node-source.js'),
-    import('./hash-pool.js'),
-    import('../core/verify/verify-model.js'),
+  const [{ NodeSource }, { NodeHashPool }, { verifyModel }, { modelRelative }] = await Promise.all([
+    import('../node/source.js'),
+    import('../node/hash-pool.js'),
+    import('../core/verify/index.js'),
     import('./paths.js'),
   ]);
   const started = Date.now();
   // Worker threads start while the signature is read and checked (they never keep the process alive).
-  const backend = new NodePoolBackend();
+  const backend = new NodeHashPool();
   backend.warm();
   const failReport = (e: unknown): VerificationReport => ({
     mediaType: REPORT_MEDIA_TYPE,
@@ -129,7 +129,7 @@ export async function runVerify(method: Policy['method'], modelPath: string, o: 
   let source, policy, bundle, trustedRoot: unknown;
   const warnings: string[] = [];
   try {
-    source = await NodeFsSource.open(modelPath);
+    source = await NodeSource.open(modelPath);
     policy = await buildPolicy(method, o);
     bundle = await readBytes(o.signature, 'signature', MAX_BUNDLE_BYTES);
     if (method === 'sigstore') {

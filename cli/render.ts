@@ -1,6 +1,6 @@
 /** Human-readable rendering of a VerificationReport for the terminal. */
-import type { VerificationReport } from '../core/verify/report.js';
-import { formatBytes } from '../core/util/format.js';
+import type { VerificationReport } from '../core/verify/index.js';
+import { formatBytes } from '../core/util/index.js';
 import { sanitizeLines } from './sanitize.js';
 
 export function renderSuccess(r: VerificationReport): string {

@@ -8,8 +8,8 @@ import { Command, Option } from 'commander';
 import { constants } from 'node:fs';
 import { access, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelVerifyError, isModelVerifyError, toModelVerifyError } from '../core/errors.js';
-import type { HashAlgorithm } from '../core/manifest/types.js';
+import { ModelVerifyError, isModelVerifyError, toModelVerifyError } from '../core/index.js';
+import type { HashAlgorithm } from '../core/manifest/index.js';
 import { MAX_TRUST_ROOT_BYTES, readText } from './read-input.js';
 import { sanitize } from './sanitize.js';
 
@@ -67,7 +67,7 @@ async function promptHidden(question: string): Promise<string> {
 
 /** The private key, asking for a passphrase (flag value, environment, or terminal prompt) only if it is encrypted. */
 async function loadPrivateKey(o: SignCliOptions) {
-  const { readPrivateKey } = await import('../core/sign/private-key.js');
+  const { readPrivateKey } = await import('../core/sign/index.js');
   if (!o.privateKey) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--private-key'");
   const pem = await readText(o.privateKey, 'private key');
   let password = typeof o.password === 'string' ? o.password : process.env[PASSWORD_ENV] || undefined;
@@ -159,20 +159,20 @@ async function keylessFromOptions(o: SignCliOptions) {
 
 /** Shared by `sign <pki>` and `sign-model`. Returns the root digest on success; throws ModelVerifyError. */
 export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelPath: string, o: SignCliOptions): Promise<{ rootDigest: string; files: number }> {
-  const [{ NodeFsSource }, { NodePoolBackend }, { modelRelative }, { buildModelPayload, signPayload }, { keySigner, certificateSigner }] = await Promise.all([
-    import('./node-source.js'),
-    import('./hash-pool.js'),
+  const [{ NodeSource }, { NodeHashPool }, { modelRelative }, { buildModelPayload, signPayload }, { keySigner, certificateSigner }] = await Promise.all([
+    import('../node/source.js'),
+    import('../node/hash-pool.js'),
     import('./paths.js'),
-    import('../core/sign/sign-model.js'),
-    import('../core/sign/signers.js'),
+    import('../core/sign/index.js'),
+    import('../core/sign/index.js'),
   ]);
   const ser = serializationOptions(o);
-  const source = await NodeFsSource.open(modelPath);
+  const source = await NodeSource.open(modelPath);
   await checkWritable(o.signature);
   let signer;
   if (method === 'sigstore') {
     // Fail on an expired token now; sign-in (when there is no token) and the short-lived certificate come after hashing.
-    const { readToken } = await import('../core/sign/keyless/token.js');
+    const { readToken } = await import('../core/sign/index.js');
     const token = o.identityToken ?? process.env[TOKEN_ENV];
     if (token) readToken(token);
     else if (!(process.stdin.isTTY || process.stderr.isTTY)) {
@@ -196,7 +196,7 @@ export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelP
       else if (p !== o.signature && !o.quiet) process.stderr.write(`WARNING: Ignore path '${sanitize(p)}' is outside the model and has no effect\n`);
     }
   }
-  const backend = new NodePoolBackend();
+  const backend = new NodeHashPool();
   backend.warm();
   let built;
   try {

@@ -4,8 +4,8 @@
  * otherwise. Nothing is fetched: verification is offline.
  */
 import path from 'node:path';
-import { ModelVerifyError } from '../core/errors.js';
-import { parseTrustRoot, type TrustRoot } from '../core/sigstore/trust-root.js';
+import { ModelVerifyError } from '../core/index.js';
+import { parseTrustRoot, type TrustRoot } from '../core/sigstore/index.js';
 import { MAX_TRUST_ROOT_BYTES, readText } from './read-input.js';
 
 export interface TrustOptions {

@@ -6,9 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
+import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
 import type { Artifact } from '../core/sigstore/index.js';
-import { fromHex } from '../core/util/bytes.js';
+import { fromHex } from '../core/util/index.js';
 import { MAX_ARTIFACT_BYTES, MAX_SIGNATURE_BYTES, readBytes } from './read-input.js';
 import { sanitize } from './sanitize.js';
 
@@ -31,8 +31,8 @@ export async function readArtifact(arg: string): Promise<Artifact> {
 export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOptions): Promise<void> {
   // Loaded on use: the Sigstore verifier and its embedded root would slow every other command's start-up.
   const [{ parseBundle }, { publicKeyFromPem }, { embeddedTrustRoot, verifySigstoreBundle }, { loadTrustedRoot }] = await Promise.all([
-    import('../core/bundle/reader.js'),
-    import('../core/crypto/keys.js'),
+    import('../core/bundle/index.js'),
+    import('../core/crypto/index.js'),
     import('../core/sigstore/index.js'),
     import('./trust.js'),
   ]);

@@ -42,7 +42,7 @@ export type ErrorCode =
   | 'SPECIAL_FILE'
   | 'MODEL_NOT_FOUND'
   | 'MODEL_EMPTY'
-  /** More files than a source accepts (e.g. a dropped folder past web/file-source.ts's MAX_PICKED_FILES). */
+  /** More files than a source accepts (e.g. a dropped folder past browser/file-source.ts's MAX_PICKED_FILES). */
   | 'MODEL_TOO_LARGE'
   | 'MODEL_CHANGED'
   | 'IO_ERROR'

@@ -34,3 +34,4 @@ export type { CertSummary } from './x509/certificate.js';
 export { keyHint, publicKeyFromPem } from './crypto/keys.js';
 export * from './sign/index.js';
 export { embeddedTrustRoot, parseTrustRoot, TrustRoot, verifySigstoreBundle, type Artifact, type SignerPolicy } from './sigstore/index.js';
+export { fail } from './errors.js';

@@ -3,7 +3,7 @@ import { build } from 'esbuild';
 
 await build({
   // The hash pool's worker_threads script is a second entry, loaded next to the CLI bundle.
-  entryPoints: { 'model-verify': 'cli/main.ts', 'hash-worker': 'cli/hash-worker.ts' },
+  entryPoints: { 'model-verify': 'cli/main.ts', 'hash-worker': 'node/hash-worker.ts' },
   outdir: 'dist/cli',
   outExtension: { '.js': '.mjs' },
   // Dynamic imports stay lazy chunks (start-up cost: only what a command uses is loaded).

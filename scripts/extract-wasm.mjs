@@ -1,4 +1,4 @@
-// Extracts hash-wasm's embedded WebAssembly binaries into wasm/*.wasm at build time.
+// Extracts hash-wasm's embedded WebAssembly binaries into workerd/wasm/*.wasm at build time.
 // workerd forbids runtime compilation (WebAssembly.compile/new Module on bytes), so Workers must import
 // precompiled modules; hash-wasm ships its wasm only as base64 inside dist/index.esm.js.
 import { createHash } from 'node:crypto';
@@ -15,7 +15,7 @@ const source = readFileSync(path.join(pkgDir, 'dist', 'index.esm.js'), 'utf8');
 
 const WANTED = ['sha256', 'blake2b', 'blake3'];
 // An output directory may be given (the tests compare a fresh extraction with the committed files).
-const outDir = path.resolve(process.argv[2] ?? path.join(root, 'wasm'));
+const outDir = path.resolve(process.argv[2] ?? path.join(root, 'workerd', 'wasm'));
 mkdirSync(outDir, { recursive: true });
 
 // Each algorithm is emitted as `var name$X = "<alg>";` followed by `var data$X = "<base64>";`.

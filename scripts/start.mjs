@@ -43,7 +43,7 @@ if (!token) {
 // 3. The demo seeder (TypeScript, bundled for Node like the CLI).
 // Inside the repo so its imports resolve from node_modules (.wrangler is gitignored).
 const seeder = path.join(root, '.wrangler', 'demo-seed', 'seed.mjs');
-await build({ entryPoints: ['worker/dev/seed-demo.ts'], outfile: seeder, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+await build({ entryPoints: ['scripts/seed-demo.ts'], outfile: seeder, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
 
 // 4. wrangler dev, offline, on 127.0.0.1 only.
 const env = {

@@ -29,6 +29,8 @@ function step(name, cmd, args, extraEnv = {}) {
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 if (!step('chromium', process.execPath, ['scripts/ensure-chromium.mjs'])) process.exit(1);
 if (!step('build', 'npm', ['run', '-s', 'build'])) process.exit(1);
+// Layout rules (core ← adapters ← shells, core entered through its index files): a failure fails the run.
+step('boundaries', process.execPath, ['scripts/check-boundaries.mjs']);
 step('vitest', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`]);
 
 // The Node-side suite on the other supported release lines. Only the `node` project: the browser and workerd

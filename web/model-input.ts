@@ -3,11 +3,11 @@
  * bundle bytes that core's verifyModel takes. The signed manifest is only *peeked at* to recognise a
  * single-file model; verification itself still runs entirely in core.
  */
-import { parseBundle } from '../core/bundle/reader.js';
-import { statementToManifest } from '../core/bundle/statement.js';
-import { fail } from '../core/errors.js';
-import type { Manifest } from '../core/manifest/types.js';
-import { FileModelSource, type PickedFile } from './file-source.js';
+import { parseBundle } from '../core/bundle/index.js';
+import { statementToManifest } from '../core/bundle/index.js';
+import { fail } from '../core/index.js';
+import type { Manifest } from '../core/manifest/index.js';
+import { BrowserFileSource, type PickedFile } from '../browser/file-source.js';
 
 /** Names a signature file commonly has (the reference writes `model.sig`). */
 export function looksLikeSignature(name: string): boolean {
@@ -15,7 +15,7 @@ export function looksLikeSignature(name: string): boolean {
 }
 
 export interface PreparedFiles {
-  source: FileModelSource;
+  source: BrowserFileSource;
   bundle: Uint8Array;
   /** Where the signature came from, for the UI ("model.sig inside the folder"). */
   signatureName: string;
@@ -50,7 +50,7 @@ export async function peekManifest(bundle: Uint8Array): Promise<Manifest | null>
  * does when the signature lies inside the model. `ignorePaths` are the user's extra model-relative ignores.
  */
 export async function prepareFiles(picked: readonly PickedFile[], signature: File | undefined, ignorePaths: readonly string[] = []): Promise<PreparedFiles> {
-  let source = FileModelSource.fromPicked(picked);
+  let source = BrowserFileSource.fromPicked(picked);
   let bundle: Uint8Array;
   let signatureName: string;
   if (signature) {

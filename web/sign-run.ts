@@ -1,21 +1,21 @@
 /**
- * What the Sign page does around core's signing: picked files → FileModelSource, hashing on this page's
+ * What the Sign page does around core's signing: picked files → BrowserFileSource, hashing on this page's
  * worker pool, key or keyless signer, the policy that "verify it now" checks the new model.sig against, and
  * Blob downloads. Private keys stay in memory (CryptoKey objects and the page's state); nothing is stored.
  */
-import { encodePem } from '../core/crypto/pem.js';
-import { fail } from '../core/errors.js';
-import type { HashAlgorithm } from '../core/manifest/types.js';
-import type { Policy } from '../core/policy/types.js';
-import type { Fetch } from '../core/sign/keyless/http.js';
-import { readToken, type TokenClaims } from '../core/sign/keyless/token.js';
-import { keylessSigner } from '../core/sign/keyless/signer.js';
-import { servicesFromConfig, PUBLIC_GOOD, type SigningServices } from '../core/sign/keyless/services.js';
-import { buildModelPayload, signPayload } from '../core/sign/sign-model.js';
-import { certificateSigner, keySigner } from '../core/sign/signers.js';
-import type { SigningKey } from '../core/sign/private-key.js';
-import { browserHashBackend } from './backend.js';
-import { FileModelSource, type PickedFile } from './file-source.js';
+import { encodePem } from '../core/crypto/index.js';
+import { fail } from '../core/index.js';
+import type { HashAlgorithm } from '../core/manifest/index.js';
+import type { Policy } from '../core/policy/index.js';
+import type { Fetch } from '../core/sign/index.js';
+import { readToken, type TokenClaims } from '../core/sign/index.js';
+import { keylessSigner } from '../core/sign/index.js';
+import { servicesFromConfig, PUBLIC_GOOD, type SigningServices } from '../core/sign/index.js';
+import { buildModelPayload, signPayload } from '../core/sign/index.js';
+import { certificateSigner, keySigner } from '../core/sign/index.js';
+import type { SigningKey } from '../core/sign/index.js';
+import { browserHashBackend } from '../browser/serial-backend.js';
+import { BrowserFileSource, type PickedFile } from '../browser/file-source.js';
 import { Throughput, type LiveProgress } from './verify-run.js';
 
 /** The file name the reference CLI writes and the verify page looks for. */
@@ -50,7 +50,7 @@ export interface SignRequest {
 
 export interface Signed {
   bundle: Uint8Array;
-  source: FileModelSource;
+  source: BrowserFileSource;
   /** Every ignore path recorded in the statement (including the default git paths). */
   ignorePaths: string[];
   /** The paths this signing left out on request (model.sig, the user's list), for display. */
@@ -83,8 +83,8 @@ export function tokenClaims(token: string): TokenClaims {
 }
 
 /** The model as it will be signed: the old signature left out when the new one goes inside the folder. */
-export function signingSource(picked: readonly PickedFile[], signatureInside: boolean): { source: FileModelSource; ignorePaths: string[] } {
-  let source = FileModelSource.fromPicked(picked);
+export function signingSource(picked: readonly PickedFile[], signatureInside: boolean): { source: BrowserFileSource; ignorePaths: string[] } {
+  let source = BrowserFileSource.fromPicked(picked);
   const single = source.paths.length === 1 && source.paths[0] === '.';
   if (!signatureInside || single) return { source, ignorePaths: [] };
   if (source.file(SIGNATURE_NAME)) source = source.without([SIGNATURE_NAME]);

@@ -2,16 +2,16 @@
  * What the app and the element share around core's verifyModel: policy from form/attribute values, the
  * hash backend for this browser, live throughput, and people-readable outcomes. Never a second verifier.
  */
-import type { ErrorCode } from '../core/errors.js';
-import { formatBytes } from '../core/util/format.js';
-import { toModelVerifyError } from '../core/errors.js';
-import type { HashBackend, Progress } from '../core/hash/backend.js';
-import { parsePolicy, type ParsePolicyOptions } from '../core/policy/parse.js';
-import type { Policy } from '../core/policy/types.js';
-import type { ModelSource } from '../core/serialize/source.js';
-import { verifyModel } from '../core/verify/verify-model.js';
-import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/report.js';
-import { browserHashBackend } from './backend.js';
+import type { ErrorCode } from '../core/index.js';
+import { formatBytes } from '../core/util/index.js';
+import { toModelVerifyError } from '../core/index.js';
+import type { HashBackend, Progress } from '../core/hash/index.js';
+import { parsePolicy, type ParsePolicyOptions } from '../core/policy/index.js';
+import type { Policy } from '../core/policy/index.js';
+import type { ModelSource } from '../core/serialize/index.js';
+import { verifyModel } from '../core/verify/index.js';
+import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/index.js';
+import { browserHashBackend } from '../browser/serial-backend.js';
 
 export type { VerificationReport, Policy };
 

@@ -1,5 +1,5 @@
 /** Publishing needs `Authorization: Bearer <ADMIN_TOKEN>`; compared in constant time over digests. */
-import { sha256, utf8Encode } from '../core/util/bytes.js';
+import { sha256, utf8Encode } from '../core/util/index.js';
 import type { Env } from './env.js';
 import { HttpError } from './http.js';
 

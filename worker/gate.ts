@@ -4,18 +4,18 @@
  * or, for a range of a shard-signed file, the digests of the shards it overlaps — equals the signed one.
  * The bytes served come from a conditional read pinned to the etag and version that were hashed.
  */
-import { isModelVerifyError, toModelVerifyError } from '../core/errors.js';
-import { compareManifests } from '../core/manifest/compare.js';
-import { IgnoreSet } from '../core/serialize/ignore.js';
-import { planModel } from '../core/serialize/plan.js';
-import { toHex } from '../core/util/bytes.js';
-import type { SignerSummary } from '../core/verify/report.js';
+import { isModelVerifyError, toModelVerifyError } from '../core/index.js';
+import { compareManifests } from '../core/manifest/index.js';
+import { IgnoreSet } from '../core/serialize/index.js';
+import { planModel } from '../core/serialize/index.js';
+import { toHex } from '../core/util/index.js';
+import type { SignerSummary } from '../core/verify/index.js';
 import type { Env } from './env.js';
 import { CachedBackend } from './hashing.js';
 import { CORS, errorResponse, HttpError } from './http.js';
-import { objectKey, SIGNATURE_PATH } from './names.js';
+import { objectKey, r2Layout, SIGNATURE_PATH } from './names.js';
 import { parseRange, type RangeResult } from './range.js';
-import { r2call, R2ModelSource, type Pin } from './r2-source.js';
+import { r2call, R2Source, type Pin } from '../workerd/r2-source.js';
 import { getPolicy, getSignature, signatureVerdict } from './store.js';
 
 /** Attempts when an object is replaced between hashing and serving (the second sees the new object). */
@@ -85,7 +85,7 @@ async function checkAndServe(
   signed: typeof manifest.resources,
   signer: SignerSummary | undefined,
 ): Promise<Response> {
-  const source = new R2ModelSource(env.MODELS, model, { listable: false });
+  const source = new R2Source(env.MODELS, model, { listable: false, ...r2Layout(model) });
   const entry = await source.stat(path);
   if (!entry) return errorResponse(404, 'MISSING_FILE', `'${path}' is signed but has not been published`);
   const pin = source.pin(path)!;

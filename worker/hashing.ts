@@ -1,16 +1,16 @@
 /**
  * Hashing at the edge. SHA-256 goes through workerd's native crypto.DigestStream and BLAKE2b/BLAKE3 through
- * the statically imported wasm (wasm/workerd.ts); core's StreamingBackend runs the jobs. On top, a KV cache
+ * the statically imported wasm (workerd/hashers.ts); core's StreamingBackend runs the jobs. On top, a KV cache
  * records each object's digests against its R2 etag + version, so an object is hashed once, not per request.
  */
 import type { KVNamespace } from '@cloudflare/workers-types/latest';
-import { StreamingBackend, type HashBackend, type HashRunOptions } from '../core/hash/backend.js';
-import type { HashJob } from '../core/serialize/plan.js';
-import type { ModelSource } from '../core/serialize/source.js';
-import { fromHex, sha256, toHex, utf8Encode } from '../core/util/bytes.js';
-import { registerWorkerdHashers } from '../wasm/workerd.js';
+import { StreamingBackend, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
+import type { HashJob } from '../core/serialize/index.js';
+import type { ModelSource } from '../core/serialize/index.js';
+import { fromHex, sha256, toHex, utf8Encode } from '../core/util/index.js';
+import { registerWorkerdHashers } from '../workerd/hashers.js';
 import { getLargeJson, putLarge } from './kv-large.js';
-import type { R2ModelSource } from './r2-source.js';
+import type { R2Source } from '../workerd/r2-source.js';
 
 let registered = false;
 /** Idempotent; called before the first hash in this isolate. */
@@ -49,7 +49,7 @@ export class CachedBackend implements HashBackend {
   }
 
   async run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
-    const r2 = source as R2ModelSource;
+    const r2 = source as R2Source;
     const out = new Map<string, Uint8Array>();
     const byPath = new Map<string, HashJob[]>();
     // push, not [...list, j]: copying the list per job made 130,000 shards of one file 8.5 billion copies.

@@ -1,5 +1,5 @@
 /** JSON responses and errors: every failure leaves the Worker as `{error: {code, message}}` with a 4xx status. */
-import type { ErrorCode } from '../core/errors.js';
+import type { ErrorCode } from '../core/index.js';
 
 /** Core's stable codes plus the HTTP layer's own. */
 export type ApiErrorCode =

@@ -2,7 +2,7 @@
  * model-verify at the edge: the verification API, the download gate and the web app's static assets.
  * Handlers take a web-standard Request and return a Response; every error leaves as `{error: {code, message}}`.
  */
-import { toModelVerifyError } from '../core/errors.js';
+import { toModelVerifyError } from '../core/index.js';
 import { deleteFile, deletePolicy, getPolicyApi, putFile, putPolicyApi } from './api/publish.js';
 import { listModels, modelState } from './api/state.js';
 import { verifyApi } from './api/verify.js';

@@ -8,7 +8,7 @@
  * content, so a reader never mixes chunks of two values. Small values stay plain KV values, readable as before.
  */
 import type { KVNamespace, KVNamespacePutOptions } from '@cloudflare/workers-types/latest';
-import { sha256, toHex, utf8Encode } from '../core/util/bytes.js';
+import { sha256, toHex, utf8Encode } from '../core/util/index.js';
 
 /** Cloudflare's per-value limit (KV platform limits). */
 export const KV_VALUE_LIMIT = 25 * 1024 * 1024;

@@ -2,7 +2,7 @@
  * Model names and object paths from URLs are hostile: a name is one safe segment, a path must already be
  * in canonical form (core's containment rules), so one object has exactly one URL and one R2 key.
  */
-import { normalizeResourcePath } from '../core/manifest/names.js';
+import { normalizeResourcePath } from '../core/manifest/index.js';
 import { HttpError } from './http.js';
 
 /** The signature's object name inside a model, as the reference signer writes it. */
@@ -49,4 +49,9 @@ export function modelPrefix(name: string): string {
 
 export function objectKey(name: string, path: string): string {
   return `${modelPrefix(name)}${path}`;
+}
+
+/** Where a model's objects live in the bucket, for workerd's R2Source: its prefix, without its signature. */
+export function r2Layout(name: string): { prefix: string; exclude: string[] } {
+  return { prefix: modelPrefix(name), exclude: [SIGNATURE_PATH] };
 }

@@ -3,12 +3,12 @@
  * → core's Policy. Core's parsePolicy decides what is valid (the same reading verification does), so a
  * policy that would make every verdict fail is a 400 at PUT, never a stored policy.
  */
-import { publicKeyFromPem } from '../core/crypto/keys.js';
-import { isModelVerifyError } from '../core/errors.js';
-import { parsePolicy as parseCorePolicy, type PolicyField } from '../core/policy/parse.js';
-import type { Policy } from '../core/policy/types.js';
-import { sha256, toHex, utf8Encode } from '../core/util/bytes.js';
-import { certificatesFromPem } from '../core/verify/envelope.js';
+import { publicKeyFromPem } from '../core/crypto/index.js';
+import { isModelVerifyError } from '../core/index.js';
+import { parsePolicy as parseCorePolicy, type PolicyField } from '../core/policy/index.js';
+import type { Policy } from '../core/policy/index.js';
+import { sha256, toHex, utf8Encode } from '../core/util/index.js';
+import { certificatesFromPem } from '../core/verify/index.js';
 import { HttpError, isRecord } from './http.js';
 
 export interface ApiPolicy {

@@ -7,16 +7,16 @@
  * Verdicts are keyed by content digests, so KV's eventual consistency can serve a stale entry only for
  * identical inputs, never the verdict of an older signature or policy.
  */
-import { fail, toModelVerifyError } from '../core/errors.js';
-import { EMBEDDED_ROOT_DATE } from '../core/sigstore/embedded-root.generated.js';
-import type { Resource, Serialization } from '../core/manifest/types.js';
-import type { ReportError, SignerSummary } from '../core/verify/report.js';
-import { verifySignature } from '../core/verify/verify-model.js';
-import { sha256, toHex, utf8Encode } from '../core/util/bytes.js';
+import { fail, toModelVerifyError } from '../core/index.js';
+import { EMBEDDED_ROOT_DATE } from '../core/sigstore/index.js';
+import type { Resource, Serialization } from '../core/manifest/index.js';
+import type { ReportError, SignerSummary } from '../core/verify/index.js';
+import { verifySignature } from '../core/verify/index.js';
+import { sha256, toHex, utf8Encode } from '../core/util/index.js';
 import type { Env } from './env.js';
 import { getLargeJson, putLarge } from './kv-large.js';
 import { objectKey, SIGNATURE_PATH } from './names.js';
-import { r2call } from './r2-source.js';
+import { r2call } from '../workerd/r2-source.js';
 import { corePolicy, policyDigest, type ApiPolicy } from './policy.js';
 
 export const VERDICT_TTL_SECONDS = 24 * 60 * 60;

@@ -1,12 +1,12 @@
 /**
- * Chromium half of `npm run bench`: BrowserBackend over Files picked from disk (Playwright setInputFiles), and
+ * Chromium half of `npm run bench`: BrowserHashPool over Files picked from disk (Playwright setInputFiles), and
  * hash-wasm's raw single-thread SHA-256 speed on the page for comparison. Called as `window.hashBench(...)`.
  */
 import { createSHA256 } from 'hash-wasm';
 import type { HashJob } from '../../core/serialize/plan.js';
 import { toHex } from '../../core/util/bytes.js';
-import { FileModelSource } from '../../web/file-source.js';
-import { BrowserBackend } from '../../web/hash/browser-backend.js';
+import { BrowserFileSource } from '../../browser/file-source.js';
+import { BrowserHashPool } from '../../browser/hash-pool.js';
 
 interface CaseResult {
   name: string;
@@ -22,12 +22,12 @@ interface CaseResult {
 const heap = () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
 
 async function timeBackend(name: string, files: File[], reps: number): Promise<CaseResult> {
-  const src = FileModelSource.fromPicked(files.map((f) => ({ path: `m/${f.name}`, file: f })));
+  const src = BrowserFileSource.fromPicked(files.map((f) => ({ path: `m/${f.name}`, file: f })));
   const jobs: HashJob[] = files.map((f) => ({ id: f.name, path: f.name, start: 0, end: f.size, hash: 'sha256' }));
   const r: CaseResult = { name, bytes: files.reduce((n, f) => n + f.size, 0), ms: [], digests: {}, workers: 0 };
   for (let i = 0; i < reps; i++) {
     // A fresh backend each time: worker start-up is part of what a user waits for.
-    const b = new BrowserBackend();
+    const b = new BrowserHashPool();
     const base = heap();
     let peak = base;
     const sampler = setInterval(() => (peak = Math.max(peak, heap())), 50);
@@ -82,9 +82,9 @@ window.hashBench = async (o) => {
   }
   const cases =
     o.only === 'multi'
-      ? [await timeBackend(`BrowserBackend, ${small.length} Files`, small, o.reps)]
+      ? [await timeBackend(`BrowserHashPool, ${small.length} Files`, small, o.reps)]
       : o.only === 'big'
-        ? [await timeBackend('BrowserBackend, one big File', big, o.reps)]
+        ? [await timeBackend('BrowserHashPool, one big File', big, o.reps)]
         : [await rawHashWasm(o.rawMb, o.reps)];
   return { cases, hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
 };

@@ -46,3 +46,4 @@ export async function verifySigstoreSignature(bundle: Bundle, policy: Extract<Po
   const trustRoot = trust.date ? { source: trust.source, date: trust.date } : { source: trust.source };
   return { signer, warnings, trustRoot };
 }
+export { EMBEDDED_ROOT_DATE } from './embedded-root.generated.js';

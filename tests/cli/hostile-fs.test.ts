@@ -13,9 +13,9 @@ import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rename
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodePoolBackend } from '../../cli/hash-pool.js';
-import { NodeBackend, hashFileRange } from '../../cli/node-hash.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeHashPool } from '../../node/hash-pool.js';
+import { NodeCryptoBackend, hashFileRange } from '../../node/crypto-backend.js';
+import { NodeSource } from '../../node/source.js';
 import { modelRelative } from '../../cli/paths.js';
 import { MAX_KEY_BYTES, readBytes } from '../../cli/read-input.js';
 import { IgnoreSet, planModel, type HashJob, type Plan } from '../../core/index.js';
@@ -78,7 +78,7 @@ const verifyJson = (model: string, sig: string, extra: string[] = [], o: { cwd?:
   return { code: r.code, report: JSON.parse(r.stdout) as { verified: boolean; errors: { code: string; message: string; resource?: string }[] } };
 };
 
-const plan = (source: NodeFsSource, o: { shardSize?: number; allowSymlinks?: boolean } = {}): Promise<Plan> =>
+const plan = (source: NodeSource, o: { shardSize?: number; allowSymlinks?: boolean } = {}): Promise<Plan> =>
   planModel(source, {
     serialization: o.shardSize ? { method: 'shards', hashType: 'sha256', shardSize: o.shardSize } : { method: 'files', hashType: 'sha256' },
     ignore: new IgnoreSet(),
@@ -118,7 +118,7 @@ describe('1. the walk never drops an entry it cannot read', () => {
     execFileSync('sh', ['-c', 'cd "$1" && shift && for d in "$@"; do mkdir "$d" && cd "$d" || exit 1; done && echo x > ' + file, 'sh', model, ...names]);
     const rel = [...names, file].join('/');
     expect(path.join(model, rel).length).toBeGreaterThan(4096);
-    const source = await NodeFsSource.open(model);
+    const source = await NodeSource.open(model);
     await expect(plan(source)).rejects.toMatchObject({ code: 'IO_ERROR', resource: rel });
     await expect(source.stat(rel)).rejects.toMatchObject({ code: 'IO_ERROR', resource: rel });
     expect(await source.stat('nope/x')).toBeNull();
@@ -130,7 +130,7 @@ describe('2. ignore paths and the signature map into the model lexically', () =>
     const { dir, model } = caseDir({ 'evil/payload': 'p', '..cache': 'c' });
     symlinkSync('evil', path.join(model, 'cache'));
     symlinkSync(model, path.join(dir, 'alias'));
-    const src = await NodeFsSource.open(model);
+    const src = await NodeSource.open(model);
     expect(modelRelative(src, path.join(model, 'cache'))).toBe('cache'); // the reference's resolve() gives 'evil'
     expect(modelRelative(src, path.join(model, 'cache/x'))).toBe('cache/x');
     expect(modelRelative(src, path.join(model, '..cache'))).toBe('..cache');
@@ -139,7 +139,7 @@ describe('2. ignore paths and the signature map into the model lexically', () =>
     expect(modelRelative(src, path.join(model, 'a/../../x'))).toBeNull();
     expect(modelRelative(src, model)).toBe('.');
     // The model given through a link: paths through that link, or through the real path, both map.
-    const viaLink = await NodeFsSource.open(path.join(dir, 'alias'));
+    const viaLink = await NodeSource.open(path.join(dir, 'alias'));
     expect(modelRelative(viaLink, path.join(dir, 'alias/cache'))).toBe('cache');
     expect(modelRelative(viaLink, path.join(model, 'cache'))).toBe('cache');
     // Older callers pass only the real root: a link naming the root is still resolved, nothing past it.
@@ -177,14 +177,14 @@ describe('2. ignore paths and the signature map into the model lexically', () =>
 
 describe('3. one checked open per file', () => {
   const backends = () => [
-    { name: 'worker pool', backend: new NodePoolBackend({ workerUrl, threads: 2 }) },
-    { name: 'in-thread', backend: new NodeBackend() },
+    { name: 'worker pool', backend: new NodeHashPool({ workerUrl, threads: 2 }) },
+    { name: 'in-thread', backend: new NodeCryptoBackend() },
   ];
-  const run = async (b: { backend: NodePoolBackend | NodeBackend }, p: Plan, source: NodeFsSource) => {
+  const run = async (b: { backend: NodeHashPool | NodeCryptoBackend }, p: Plan, source: NodeSource) => {
     try {
       return await b.backend.run(p.jobs, source);
     } finally {
-      if (b.backend instanceof NodePoolBackend) await b.backend.close();
+      if (b.backend instanceof NodeHashPool) await b.backend.close();
     }
   };
 
@@ -207,7 +207,7 @@ describe('3. one checked open per file', () => {
         const outside = path.join(dir, 'secret');
         writeFileSync(outside, 's'.repeat(100));
         utimesSync(path.join(model, 'f'), LISTED_TIME, LISTED_TIME);
-        const source = await NodeFsSource.open(model);
+        const source = await NodeSource.open(model);
         const p = await plan(source);
         swap(model, outside);
         await expect(run(b, p, source), b.name).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: 'f' });
@@ -219,7 +219,7 @@ describe('3. one checked open per file', () => {
     for (const b of backends()) {
       const { dir, model } = caseDir({ f: '' });
       writeFileSync(path.join(dir, 'secret'), '');
-      const source = await NodeFsSource.open(model);
+      const source = await NodeSource.open(model);
       const p = await plan(source);
       unlinkSync(path.join(model, 'f'));
       symlinkSync(path.join(dir, 'secret'), path.join(model, 'f'));
@@ -230,12 +230,12 @@ describe('3. one checked open per file', () => {
   it('shards: every shard job checks the file identity', async () => {
     const { dir, model } = caseDir({ f: 'x'.repeat(100) });
     writeFileSync(path.join(dir, 'secret'), 's'.repeat(100));
-    const source = await NodeFsSource.open(model);
+    const source = await NodeSource.open(model);
     const p = await plan(source, { shardSize: 10 });
     expect(p.jobs.length).toBe(10);
     unlinkSync(path.join(model, 'f'));
     symlinkSync(path.join(dir, 'secret'), path.join(model, 'f'));
-    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2 });
     try {
       await expect(pool.run(p.jobs, source)).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: expect.stringMatching(/^f:\d+:\d+$/) });
     } finally {
@@ -246,9 +246,9 @@ describe('3. one checked open per file', () => {
   it('an allowed in-model symlink: its target is opened without following links and checked', async () => {
     const { model } = caseDir({ 'sub/t': 'target', other: 'other!' });
     symlinkSync('sub/t', path.join(model, 'link'));
-    const source = await NodeFsSource.open(model);
+    const source = await NodeSource.open(model);
     const p = await plan(source, { allowSymlinks: true });
-    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2 });
     try {
       const ok = await pool.run(p.jobs, source);
       expect(Buffer.from(ok.get('link')!).equals(Buffer.from(ok.get('sub/t')!))).toBe(true);
@@ -274,10 +274,10 @@ describe('3. one checked open per file', () => {
       const { model } = caseDir({ f: 'x'.repeat(3 << 20) });
       const file = path.join(model, 'f');
 
-      let source = await NodeFsSource.open(model);
+      let source = await NodeSource.open(model);
       let p = await plan(source);
       let held = 0;
-      const pool = new NodePoolBackend({ workerUrl, threads: 1, afterRead: () => (held++, mutate(file)) });
+      const pool = new NodeHashPool({ workerUrl, threads: 1, afterRead: () => (held++, mutate(file)) });
       try {
         await expect(pool.run(p.jobs, source)).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: 'f' });
         expect(held).toBe(1);
@@ -286,7 +286,7 @@ describe('3. one checked open per file', () => {
       }
 
       writeFileSync(file, 'x'.repeat(3 << 20));
-      source = await NodeFsSource.open(model);
+      source = await NodeSource.open(model);
       p = await plan(source);
       // In-thread: mutate on the last chunk's progress callback, before the final fstat.
       const job: HashJob = p.jobs[0]!;
@@ -295,7 +295,7 @@ describe('3. one checked open per file', () => {
       await expect(hashFileRange(await source.target('f'), job, onBytes)).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: 'f' });
 
       writeFileSync(file, 'x'.repeat(3 << 20));
-      source = await NodeFsSource.open(model);
+      source = await NodeSource.open(model);
       await plan(source);
       // The source's stream: read the first chunk, mutate, drain.
       const reader = source.open('f').getReader();
@@ -310,12 +310,12 @@ describe('3. one checked open per file', () => {
 
   it('an unchanged model still hashes to the same digests on every path', async () => {
     const { model } = caseDir({ a: 'abc', 'd/b': 'x'.repeat(5 << 20), e: '' });
-    const source = await NodeFsSource.open(model);
+    const source = await NodeSource.open(model);
     const p = await plan(source);
-    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2 });
     try {
       const x = await pool.run(p.jobs, source);
-      const y = await new NodeBackend().run(p.jobs, source);
+      const y = await new NodeCryptoBackend().run(p.jobs, source);
       for (const j of p.jobs) expect(Buffer.from(x.get(j.id)!).equals(Buffer.from(y.get(j.id)!)), j.id).toBe(true);
       expect(Buffer.from(x.get('a')!).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     } finally {

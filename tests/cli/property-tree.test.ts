@@ -44,9 +44,9 @@
  *     verified, and the report's first error is one of the refusal codes the oracle found.
  * 10. Every failure is a typed error (never INTERNAL), and verification finishes (a stall fails the case).
  *
- * ROUTES. Most cases call verifyModel over NodeFsSource in this process (a fifth on the worker_threads pool).
+ * ROUTES. Most cases call verifyModel over NodeSource in this process (a fifth on the worker_threads pool).
  * Cases with permission changes go to a long-lived verifier process started as uid 65534 (verify-server.ts:
- * the same NodeFsSource + verifyModel, pool included), because root reads everything. About one case in a
+ * the same NodeSource + verifyModel, pool included), because root reads everything. About one case in a
  * hundred runs the built CLI (`bin/model-verify.js verify key … --json`), as uid 65534 too. Not root: the
  * permission cases run in this process and the owner bits decide. Root without setpriv: they are skipped
  * (the test name says so).
@@ -67,9 +67,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodePoolBackend } from '../../cli/hash-pool.js';
-import { NodeBackend } from '../../cli/node-hash.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeHashPool } from '../../node/hash-pool.js';
+import { NodeCryptoBackend } from '../../node/crypto-backend.js';
+import { NodeSource } from '../../node/source.js';
 import { generateSigningKey, keySigner, signModel, type GeneratedKey } from '../../core/sign/index.js';
 import { verifyModel } from '../../core/verify/verify-model.js';
 import { CLI } from '../helpers/fixtures.js';
@@ -323,7 +323,7 @@ function verdict(o: OracleResult, signed: ReturnType<typeof signedManifest>, ign
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The two verification routes: in-process (NodeFsSource, in-thread or worker_threads hashing) and the built CLI
+// The two verification routes: in-process (NodeSource, in-thread or worker_threads hashing) and the built CLI
 // as an unprivileged user (permission cases, plus a few others as a cross-check).
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -364,11 +364,11 @@ function viaCli(dir: CaseDir, c: TreeCase, unprivileged: boolean): Outcome {
   return { verified: report.verified, errors: report.errors, route: unprivileged ? `cli as uid ${NOBODY}` : 'cli' };
 }
 
-let pool: NodePoolBackend;
+let pool: NodeHashPool;
 let server: VerifyServer | null = null;
 let serverCleanup = () => {};
 
-/** The long-lived unprivileged verifier (verify-server.ts): real NodeFsSource + verifyModel as uid 65534. */
+/** The long-lived unprivileged verifier (verify-server.ts): real NodeSource + verifyModel as uid 65534. */
 async function viaServer(dir: CaseDir, c: TreeCase): Promise<Outcome> {
   const a = await server!.verify(
     {
@@ -389,7 +389,7 @@ async function viaServer(dir: CaseDir, c: TreeCase): Promise<Outcome> {
 
 async function inProcess(dir: CaseDir, c: TreeCase, publicKey: string, bundle: Uint8Array): Promise<Outcome> {
   const run = (async () => {
-    const source = await NodeFsSource.open(dir.model);
+    const source = await NodeSource.open(dir.model);
     return verifyModel(source, bundle, { method: 'key', publicKey }, {
       ignorePaths: ['model.sig', ...c.verifyIgnores],
       ignoreUnsigned: c.ignoreUnsigned,
@@ -452,12 +452,12 @@ async function runCase(c: TreeCase): Promise<void> {
     dir.takeOut(before.refusals.map((r) => r.path));
     const atSign = oracle(dir.model, { ...signOpts, ignore: signIgnore }, new Access(dir.root, null));
     expect(atSign.refusals, 'the sign-time tree is clean').toEqual([]);
-    const signed = await signModel(await NodeFsSource.open(dir.model), keySigner(key.signingKey), {
+    const signed = await signModel(await NodeSource.open(dir.model), keySigner(key.signingKey), {
       hashType: c.hash,
       ...(c.method === 'shards' ? { shardSize: c.shardSize } : {}),
       ignorePaths: ['model.sig', ...c.signIgnores],
       allowSymlinks: c.signAllowSymlinks,
-      backend: new NodeBackend(),
+      backend: new NodeCryptoBackend(),
     });
     writeFileSync(path.join(dir.model, 'model.sig'), signed.bundle);
     const manifest = signedManifest(signed.bundle);
@@ -550,7 +550,7 @@ describe('property: verified exactly when the oracle hashes the mutated tree to 
     chmodSync(work, 0o755); // the unprivileged verifier must reach the case directories
     key = await generateSigningKey('P-256');
     fifos = new FifoStock(path.join(work, 'fifo-stock'));
-    pool = new NodePoolBackend({ threads: 2 });
+    pool = new NodeHashPool({ threads: 2 });
     if (permissionRoute === 'setpriv') {
       const built = await buildVerifyServer();
       serverCleanup = built.cleanup;

@@ -3,16 +3,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { verifyModel } from '../../core/index.js';
-import { NodeFsSource } from '../../cli/node-source.js';
-import { NodeBackend } from '../../cli/node-hash.js';
+import { NodeSource } from '../../node/source.js';
+import { NodeCryptoBackend } from '../../node/crypto-backend.js';
 import { KEY_CERT_GOLDENS, SCRIPTS, policyFor, sigPath } from '../helpers/fixtures.js';
 
 describe('reference goldens (key, certificate)', () => {
   for (const g of KEY_CERT_GOLDENS) {
     it(`${g.name} verifies`, async () => {
-      const source = await NodeFsSource.open(path.join(SCRIPTS, g.model));
+      const source = await NodeSource.open(path.join(SCRIPTS, g.model));
       const ignorePaths = source.isFile ? [] : [...g.ignore, 'model.sig'];
-      const report = await verifyModel(source, readFileSync(sigPath(g)), policyFor(g), { ignorePaths, backend: new NodeBackend() });
+      const report = await verifyModel(source, readFileSync(sigPath(g)), policyFor(g), { ignorePaths, backend: new NodeCryptoBackend() });
       expect(report.errors).toEqual([]);
       expect(report.verified).toBe(true);
       expect(report.signer?.method).toBe(g.method);
@@ -28,7 +28,7 @@ describe('reference goldens (key, certificate)', () => {
 
   it('v1.0.1 without ignoring ignore-me reports it as an unsigned extra file', async () => {
     const g = KEY_CERT_GOLDENS.find((x) => x.name === 'v1.0.1-certificate')!;
-    const source = await NodeFsSource.open(path.join(SCRIPTS, g.model));
+    const source = await NodeSource.open(path.join(SCRIPTS, g.model));
     const report = await verifyModel(source, readFileSync(sigPath(g)), policyFor(g), { ignorePaths: ['model.sig'] });
     expect(report.verified).toBe(false);
     expect(report.errors[0]).toMatchObject({ code: 'UNSIGNED_FILE', resource: 'ignore-me' });
@@ -37,7 +37,7 @@ describe('reference goldens (key, certificate)', () => {
 
   it('v1.1.0 needs no user ignores: they are recorded in the signature', async () => {
     const g = KEY_CERT_GOLDENS.find((x) => x.name === 'v1.1.0-elliptic-key')!;
-    const source = await NodeFsSource.open(path.join(SCRIPTS, g.model));
+    const source = await NodeSource.open(path.join(SCRIPTS, g.model));
     const report = await verifyModel(source, readFileSync(sigPath(g)), policyFor(g));
     expect(report.verified).toBe(true);
     expect(new Set(report.serialization?.ignorePaths)).toEqual(new Set(['ignore-me', 'model.sig', '.git', '.gitattributes', '.github', '.gitignore']));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeManifest, IgnoreSet, verifyModel, type ModelSource } from '../../core/index.js';
 import { MemorySource } from '../../core/sources/memory-source.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeSource } from '../../node/source.js';
 import { PUB_KEY } from '../helpers/fixtures.js';
 import { keyBundleFor, statementFor } from '../helpers/resign.js';
 
@@ -95,9 +95,9 @@ describe('symlinks and special files (filesystem)', () => {
   it('an unsigned symlink → SYMLINK_REFUSED; ignored with ignoreUnsigned', async () => {
     const { dir } = model();
     symlinkSync('weights', path.join(dir, 'alias'));
-    const r = await verifyModel(await NodeFsSource.open(dir), bundle, policy);
+    const r = await verifyModel(await NodeSource.open(dir), bundle, policy);
     expect(r.errors[0]?.code).toBe('SYMLINK_REFUSED');
-    const ok = await verifyModel(await NodeFsSource.open(dir), bundle, policy, { ignoreUnsigned: true });
+    const ok = await verifyModel(await NodeSource.open(dir), bundle, policy, { ignoreUnsigned: true });
     expect(ok.verified).toBe(true);
   });
 
@@ -106,7 +106,7 @@ describe('symlinks and special files (filesystem)', () => {
     symlinkSync(outside, path.join(dir, 'leak'));
     const signed = keyBundleFor(statementFor([{ name: 'leak', digest: sha('top secret') }, { name: 'weights', digest: sha('w') }]));
     for (const allowSymlinks of [false, true]) {
-      const r = await verifyModel(await NodeFsSource.open(dir), signed, policy, { allowSymlinks });
+      const r = await verifyModel(await NodeSource.open(dir), signed, policy, { allowSymlinks });
       expect(r.errors[0]?.code).toBe('SYMLINK_REFUSED');
       expect(r.bytesHashed).toBe(0);
     }
@@ -116,7 +116,7 @@ describe('symlinks and special files (filesystem)', () => {
     const { dir, outside } = model();
     symlinkSync(path.dirname(outside), path.join(dir, 'up'));
     const signed = keyBundleFor(statementFor([{ name: 'up/secret', digest: sha('top secret') }, { name: 'weights', digest: sha('w') }]));
-    const r = await verifyModel(await NodeFsSource.open(dir), signed, policy, { ignoreUnsigned: true, allowSymlinks: true });
+    const r = await verifyModel(await NodeSource.open(dir), signed, policy, { ignoreUnsigned: true, allowSymlinks: true });
     expect(r.verified).toBe(false);
     expect(r.errors.map((e) => e.code)).toContain('MISSING_FILE');
   });
@@ -125,14 +125,14 @@ describe('symlinks and special files (filesystem)', () => {
     const { dir } = model();
     symlinkSync('b', path.join(dir, 'a'));
     symlinkSync('a', path.join(dir, 'b'));
-    const r = await verifyModel(await NodeFsSource.open(dir), bundle, policy, { allowSymlinks: true });
+    const r = await verifyModel(await NodeSource.open(dir), bundle, policy, { allowSymlinks: true });
     expect(r.errors[0]?.code).toBe('SPECIAL_FILE');
   });
 
   it('a FIFO → SPECIAL_FILE', async () => {
     const { dir } = model();
     execFileSync('mkfifo', [path.join(dir, 'pipe')]);
-    const r = await verifyModel(await NodeFsSource.open(dir), bundle, policy);
+    const r = await verifyModel(await NodeSource.open(dir), bundle, policy);
     expect(r.errors[0]?.code).toBe('SPECIAL_FILE');
   });
 
@@ -143,11 +143,11 @@ describe('symlinks and special files (filesystem)', () => {
     symlinkSync('sub/t', path.join(dir, 'link'));
     symlinkSync('sub', path.join(dir, 'dirlink'));
     const serialization = { method: 'files', hashType: 'sha256' } as const;
-    await expect(computeManifest(await NodeFsSource.open(dir), { serialization, ignore: new IgnoreSet(), allowSymlinks: true })).rejects.toMatchObject({
+    await expect(computeManifest(await NodeSource.open(dir), { serialization, ignore: new IgnoreSet(), allowSymlinks: true })).rejects.toMatchObject({
       code: 'SYMLINK_REFUSED',
       resource: 'dirlink',
     });
-    const m = await computeManifest(await NodeFsSource.open(dir), { serialization, ignore: new IgnoreSet(['dirlink']), allowSymlinks: true });
+    const m = await computeManifest(await NodeSource.open(dir), { serialization, ignore: new IgnoreSet(['dirlink']), allowSymlinks: true });
     expect(m.resources.map((r) => [r.id, r.digest])).toEqual([
       ['link', sha('target')],
       ['sub/t', sha('target')],
@@ -161,7 +161,7 @@ describe('symlinks and special files (filesystem)', () => {
     writeFileSync(path.join(dir, '.git/HEAD'), 'ref');
     mkdirSync(path.join(dir, 'sub'));
     writeFileSync(path.join(dir, 'sub/.gitignore'), '*');
-    const m = await computeManifest(await NodeFsSource.open(dir), { serialization: { method: 'files', hashType: 'sha256' }, ignore: new IgnoreSet(['.git', '.gitignore']) });
+    const m = await computeManifest(await NodeSource.open(dir), { serialization: { method: 'files', hashType: 'sha256' }, ignore: new IgnoreSet(['.git', '.gitignore']) });
     expect(m.resources.map((r) => r.id)).toEqual(['sub/.gitignore', 'weights']);
   });
 });

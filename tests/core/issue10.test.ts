@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { compatPae, parseBundle, verifyModel, type ModelSource } from '../../core/index.js';
 import { MemorySource } from '../../core/sources/memory-source.js';
 import { describeValue, MAX_JSON_DEPTH, parseJson } from '../../core/util/json.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeSource } from '../../node/source.js';
 import { PUB_KEY, SCRIPTS } from '../helpers/fixtures.js';
 import { keyBundleFor, resignBundle, statementFor } from '../helpers/resign.js';
 
@@ -156,7 +156,7 @@ describe('symlinked directories are refused, never skipped', () => {
   const bundle = keyBundleFor(statementFor([{ name: 'weights', digest: sha('w') }]));
 
   it('plugins -> .git/payload with allowSymlinks → SYMLINK_REFUSED naming the link', async () => {
-    const r = await verifyModel(await NodeFsSource.open(model()), bundle, policy, { allowSymlinks: true });
+    const r = await verifyModel(await NodeSource.open(model()), bundle, policy, { allowSymlinks: true });
     expect(r.verified).toBe(false);
     expect(r.errors[0]).toMatchObject({ code: 'SYMLINK_REFUSED', resource: 'plugins' });
     expect(r.errors[0]!.message).toContain('symlink to a directory');
@@ -164,25 +164,25 @@ describe('symlinked directories are refused, never skipped', () => {
   });
 
   it('without allowSymlinks it is refused as any symlink is', async () => {
-    const r = await verifyModel(await NodeFsSource.open(model()), bundle, policy);
+    const r = await verifyModel(await NodeSource.open(model()), bundle, policy);
     expect(r.errors[0]).toMatchObject({ code: 'SYMLINK_REFUSED', resource: 'plugins' });
   });
 
   it('an ignored symlinked directory is fine', async () => {
-    const r = await verifyModel(await NodeFsSource.open(model()), bundle, policy, { allowSymlinks: true, ignorePaths: ['plugins'] });
+    const r = await verifyModel(await NodeSource.open(model()), bundle, policy, { allowSymlinks: true, ignorePaths: ['plugins'] });
     expect(r.errors).toEqual([]);
     expect(r.verified).toBe(true);
   });
 
   it('under ignoreUnsigned it is listed as unsigned, not silently skipped', async () => {
-    const r = await verifyModel(await NodeFsSource.open(model()), bundle, policy, { allowSymlinks: true, ignoreUnsigned: true });
+    const r = await verifyModel(await NodeSource.open(model()), bundle, policy, { allowSymlinks: true, ignoreUnsigned: true });
     expect(r.verified).toBe(true);
     expect(r.resources.find((x) => x.name === 'plugins')?.status).toBe('unsigned');
   });
 });
 
 describe('unambiguous bundles', () => {
-  const model = () => NodeFsSource.open(GOLDEN);
+  const model = () => NodeSource.open(GOLDEN);
   const verify = async (bundle: string) => verifyModel(await model(), bundle, policy, { ignorePaths: ['model.sig', 'ignore-me'] });
 
   it('the golden verifies (control)', async () => {

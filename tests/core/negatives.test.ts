@@ -4,14 +4,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyModel, type Policy } from '../../core/index.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeSource } from '../../node/source.js';
 import { KEY_CERT_GOLDENS, copyModel, policyFor, sigPath, type Golden } from '../helpers/fixtures.js';
 import { certBundle, issue } from '../helpers/pki.js';
 import { resignBundle } from '../helpers/resign.js';
 
 async function run(g: Golden, opts: { model?: string; bundle?: string | Uint8Array; policy?: Policy; ignoreUnsigned?: boolean } = {}) {
   const model = opts.model ?? copyModel(g);
-  const source = await NodeFsSource.open(model);
+  const source = await NodeSource.open(model);
   const report = await verifyModel(source, opts.bundle ?? readFileSync(sigPath(g)), opts.policy ?? policyFor(g), {
     ignorePaths: source.isFile ? [] : [...g.ignore, 'model.sig'],
     ignoreUnsigned: !!opts.ignoreUnsigned,

@@ -9,8 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPORT_MEDIA_TYPE, verifyModel, type Policy, type VerificationReport } from '../../core/index.js';
-import { NodeFsSource } from '../../cli/node-source.js';
-import { NodeBackend } from '../../cli/node-hash.js';
+import { NodeSource } from '../../node/source.js';
+import { NodeCryptoBackend } from '../../node/crypto-backend.js';
 import { reportFromError, runVerification } from '../../web/verify-run.js';
 import { copyModel, KEY_CERT_GOLDENS, policyFor, ROOT, SCRIPTS, sigPath } from '../helpers/fixtures.js';
 import { REPORT_SCHEMA, schemaErrors } from '../helpers/report-schema.js';
@@ -31,9 +31,9 @@ function expectValid(r: VerificationReport): void {
 
 async function keyCertReport(name: string, opts: { policy?: Policy; bundle?: string; dir?: string } = {}): Promise<VerificationReport> {
   const g = KEY_CERT_GOLDENS.find((x) => x.name === name)!;
-  const source = await NodeFsSource.open(opts.dir ?? path.join(SCRIPTS, g.model));
+  const source = await NodeSource.open(opts.dir ?? path.join(SCRIPTS, g.model));
   const ignorePaths = source.isFile ? [] : [...g.ignore, 'model.sig'];
-  return verifyModel(source, opts.bundle ?? readFileSync(sigPath(g)), opts.policy ?? policyFor(g), { ignorePaths, backend: new NodeBackend() });
+  return verifyModel(source, opts.bundle ?? readFileSync(sigPath(g)), opts.policy ?? policyFor(g), { ignorePaths, backend: new NodeCryptoBackend() });
 }
 
 describe('the schema matches core/errors.ts', () => {
@@ -167,10 +167,10 @@ describe('verifyModel reports satisfy the schema', () => {
 describe("the element's report (web/verify-run.ts: the verify-result detail's code path)", () => {
   it('runVerification: verified and failed', async () => {
     const g = SIG110;
-    const ok = await runVerification({ source: sourceFor(g), bundle: new TextEncoder().encode(g.bundle), policy: SIGSTORE_POLICY, ignorePaths: g.ignore, backend: new NodeBackend() });
+    const ok = await runVerification({ source: sourceFor(g), bundle: new TextEncoder().encode(g.bundle), policy: SIGSTORE_POLICY, ignorePaths: g.ignore, backend: new NodeCryptoBackend() });
     expect(ok.verified).toBe(true);
     expectValid(ok);
-    const bad = await runVerification({ source: new MemorySource(g.name, { ...g.files, 'signme-2': 'x' }), bundle: new TextEncoder().encode(g.bundle), policy: SIGSTORE_POLICY, ignorePaths: g.ignore, backend: new NodeBackend() });
+    const bad = await runVerification({ source: new MemorySource(g.name, { ...g.files, 'signme-2': 'x' }), bundle: new TextEncoder().encode(g.bundle), policy: SIGSTORE_POLICY, ignorePaths: g.ignore, backend: new NodeCryptoBackend() });
     expect(bad.errors[0]!.code).toBe('HASH_MISMATCH');
     expectValid(bad);
   });

@@ -6,7 +6,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeManifest, IgnoreSet, type ModelEntry, type ModelSource } from '../../core/index.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeSource } from '../../node/source.js';
 import { ROOT } from '../helpers/fixtures.js';
 import { REFERENCE_MODELS, buildReferenceModel } from '../helpers/reference-models.js';
 
@@ -17,7 +17,7 @@ const TESTDATA = path.join(ROOT, 'tests/fixtures/model-transparency/tests');
  * the model; we never follow links out of the model, so for that one fixture we present the link as
  * an in-model link (same bytes, same name) to check the serialization arithmetic itself.
  */
-function allowOutside(source: NodeFsSource): ModelSource {
+function allowOutside(source: NodeSource): ModelSource {
   return {
     name: source.name,
     listable: true,
@@ -47,7 +47,7 @@ describe('serializer vectors', () => {
       const vector = path.join(TESTDATA, '_serialization/testdata', dirName, 'TestSerializer', fixture);
       if (!existsSync(vector)) continue;
       it(`${variant}: ${fixture}`, async () => {
-        const source = allowOutside(await NodeFsSource.open(buildReferenceModel(model)));
+        const source = allowOutside(await NodeSource.open(buildReferenceModel(model)));
         const serialization =
           variant === 'file' ? ({ method: 'files', hashType: 'sha256' } as const) : ({ method: 'shards', hashType: 'sha256', shardSize: variant === 'file_shard' ? 1e9 : 8 } as const);
         const m = await computeManifest(source, { serialization, ignore: new IgnoreSet(), allowSymlinks: true });
@@ -67,7 +67,7 @@ describe('TestPayload statements', () => {
       it(`${model}${suffix}: same resources, order, algorithms and subject digest`, async () => {
         const st = JSON.parse(readFileSync(file, 'utf8'));
         const ser = st.predicate.serialization;
-        const source = allowOutside(await NodeFsSource.open(buildReferenceModel(model)));
+        const source = allowOutside(await NodeSource.open(buildReferenceModel(model)));
         const m = await computeManifest(source, {
           serialization: ser.method === 'shards' ? { method: 'shards', hashType: ser.hash_type, shardSize: ser.shard_size } : { method: 'files', hashType: ser.hash_type },
           ignore: new IgnoreSet(),

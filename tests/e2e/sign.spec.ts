@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeSource } from '../../node/source.js';
 import { verifyModel } from '../../core/verify/verify-model.js';
 import { ensureCliBuilt, REPO } from '../sign/helpers.js';
 import { serveStack } from '../sign/stack/server.js';
@@ -210,14 +210,14 @@ test.describe('keyless signing against the local Sigstore stack', () => {
 
   async function verifiesInNode(model: string, sig: string): Promise<void> {
     const report = await verifyModel(
-      await NodeFsSource.open(model),
+      await NodeSource.open(model),
       new Uint8Array(readFileSync(sig)),
       { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url },
       { trustedRoot: stack.clientTrustConfig, ignorePaths: ['model.sig'] },
     );
     expect(report.errors).toEqual([]);
     expect(report.verified).toBe(true);
-    const other = await verifyModel(await NodeFsSource.open(model), new Uint8Array(readFileSync(sig)), { method: 'sigstore', identity: 'someone@example.com', issuer: stack.oidc.url }, {
+    const other = await verifyModel(await NodeSource.open(model), new Uint8Array(readFileSync(sig)), { method: 'sigstore', identity: 'someone@example.com', issuer: stack.oidc.url }, {
       trustedRoot: stack.clientTrustConfig,
       ignorePaths: ['model.sig'],
     });

@@ -1,5 +1,5 @@
 /**
- * BrowserBackend in real Chromium: Web Workers reading picked Files, WebCrypto one-shot vs hash-wasm streaming,
+ * BrowserHashPool in real Chromium: Web Workers reading picked Files, WebCrypto one-shot vs hash-wasm streaming,
  * the page fallback (no Workers, wasm blocked), cancellation and a crashing worker. References: WebCrypto for
  * SHA-256 over the whole buffer, @noble/hashes for BLAKE2b/BLAKE3.
  */
@@ -11,8 +11,8 @@ import type { HashAlgorithm } from '../../core/manifest/types.js';
 import type { HashJob } from '../../core/serialize/plan.js';
 import type { ModelSource } from '../../core/serialize/source.js';
 import { toHex } from '../../core/util/bytes.js';
-import { FileModelSource } from '../../web/file-source.js';
-import { BrowserBackend, type BrowserBackendOptions } from '../../web/hash/browser-backend.js';
+import { BrowserFileSource } from '../../browser/file-source.js';
+import { BrowserHashPool, type BrowserBackendOptions } from '../../browser/hash-pool.js';
 
 const ALGS: HashAlgorithm[] = ['sha256', 'blake2b', 'blake3'];
 const SIZES = [0, 1, 63, 64, 65, 16383, 16384, 16385, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3_000_017];
@@ -29,7 +29,7 @@ async function reference(alg: HashAlgorithm, data: Uint8Array<ArrayBuffer>): Pro
 }
 
 const contents = new Map<string, Uint8Array<ArrayBuffer>>(SIZES.map((s, i) => [`dir/f${i}.bin`, random(s)]));
-const picked = () => FileModelSource.fromPicked([...contents].map(([path, d]) => ({ path, file: new File([d], path.slice(4)) })));
+const picked = () => BrowserFileSource.fromPicked([...contents].map(([path, d]) => ({ path, file: new File([d], path.slice(4)) })));
 
 /** Whole files plus shards that cut them at odd offsets. */
 function jobs(alg: HashAlgorithm): HashJob[] {
@@ -43,13 +43,13 @@ function jobs(alg: HashAlgorithm): HashJob[] {
 }
 
 /** The same files with no `file()` accessor: bytes go through the page to the workers. */
-function streamOnly(src: FileModelSource): ModelSource {
+function streamOnly(src: BrowserFileSource): ModelSource {
   return { name: src.name, listable: true, list: (o) => src.list(o), stat: (p) => src.stat(p), open: (p, r) => src.open(p, r) };
 }
 
-let backends: BrowserBackend[] = [];
+let backends: BrowserHashPool[] = [];
 const make = (o: BrowserBackendOptions) => {
-  const b = new BrowserBackend(o);
+  const b = new BrowserHashPool(o);
   backends.push(b);
   return b;
 };
@@ -89,7 +89,7 @@ it('uses navigator.hardwareConcurrency workers and reports progress to the last 
 });
 
 describe('cancellation and crashes', () => {
-  const big = () => FileModelSource.fromPicked([{ path: 'm/big.bin', file: new File([new Uint8Array(96 << 20)], 'big.bin') }, { path: 'm/big2.bin', file: new File([new Uint8Array(96 << 20)], 'big2.bin') }]);
+  const big = () => BrowserFileSource.fromPicked([{ path: 'm/big.bin', file: new File([new Uint8Array(96 << 20)], 'big.bin') }, { path: 'm/big2.bin', file: new File([new Uint8Array(96 << 20)], 'big2.bin') }]);
   const bigJobs: HashJob[] = ['big.bin', 'big2.bin'].map((p) => ({ id: p, path: p, start: 0, end: 96 << 20, hash: 'blake2b' }));
 
   it('an abort rejects the run and terminates every worker', async () => {
@@ -112,7 +112,7 @@ describe('cancellation and crashes', () => {
 
   it('a file that shrank is MODEL_CHANGED', async () => {
     const b = make({});
-    const src = FileModelSource.fromPicked([{ path: 'x/a.bin', file: new File([new Uint8Array(10)], 'a.bin') }, { path: 'x/b.bin', file: new File([], 'b.bin') }]);
+    const src = BrowserFileSource.fromPicked([{ path: 'x/a.bin', file: new File([new Uint8Array(10)], 'a.bin') }, { path: 'x/b.bin', file: new File([], 'b.bin') }]);
     await expect(b.run([{ id: 'a.bin', path: 'a.bin', start: 0, end: 20, hash: 'sha256' }], src)).rejects.toMatchObject({ code: 'MODEL_CHANGED' });
   });
 });

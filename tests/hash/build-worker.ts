@@ -1,4 +1,4 @@
-/** Builds cli/hash-worker.ts the way scripts/build-cli.mjs does, into a temp dir, so tests never use a stale dist/. */
+/** Builds node/hash-worker.ts the way scripts/build-cli.mjs does, into a temp dir, so tests never use a stale dist/. */
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,7 @@ export async function buildHashWorker(): Promise<URL> {
   const outfile = path.join(dir, 'hash-worker.mjs');
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   await build({
-    entryPoints: [path.resolve('cli/hash-worker.ts')],
+    entryPoints: [path.resolve('node/hash-worker.ts')],
     outfile,
     bundle: true,
     platform: 'node',

@@ -9,16 +9,16 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodePoolBackend } from '../../cli/hash-pool.js';
-import { NodeBackend } from '../../cli/node-hash.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeHashPool } from '../../node/hash-pool.js';
+import { NodeCryptoBackend } from '../../node/crypto-backend.js';
+import { NodeSource } from '../../node/source.js';
 import { StreamingBackend, type HashBackend } from '../../core/hash/backend.js';
 import { registerHasher } from '../../core/hash/hasher.js';
 import type { HashAlgorithm } from '../../core/manifest/types.js';
 import type { HashJob } from '../../core/serialize/plan.js';
 import type { ModelSource } from '../../core/serialize/source.js';
 import { toHex } from '../../core/util/bytes.js';
-import { wasmHasher } from '../../wasm/wasm-hasher.js';
+import { wasmHasher } from '../../workerd/wasm/wasm-hasher.js';
 import { buildHashWorker } from './build-worker.js';
 import { fillAt, SyntheticSource } from './synthetic-source.js';
 
@@ -46,7 +46,7 @@ function jobsFor(sizes: Record<string, number>, alg: HashAlgorithm, shard: numbe
 
 let workerUrl: URL;
 let dir: string;
-const wasmModules = Object.fromEntries(ALGS.map((a) => [a, new WebAssembly.Module(readFileSync(`wasm/${a}.wasm`))])) as Record<HashAlgorithm, WebAssembly.Module>;
+const wasmModules = Object.fromEntries(ALGS.map((a) => [a, new WebAssembly.Module(readFileSync(`workerd/wasm/${a}.wasm`))])) as Record<HashAlgorithm, WebAssembly.Module>;
 
 beforeAll(async () => {
   workerUrl = await buildHashWorker();
@@ -63,10 +63,10 @@ async function withWasmLoader<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function runAll(jobs: HashJob[], source: ModelSource, pool: NodePoolBackend): Promise<Record<string, Map<string, Uint8Array>>> {
+async function runAll(jobs: HashJob[], source: ModelSource, pool: NodeHashPool): Promise<Record<string, Map<string, Uint8Array>>> {
   const backends: [string, HashBackend][] = [
     ['node pool', pool],
-    ['node single-thread', new NodeBackend()],
+    ['node single-thread', new NodeCryptoBackend()],
     ['hash-wasm streaming', new StreamingBackend()],
   ];
   const out: Record<string, Map<string, Uint8Array>> = {};
@@ -77,7 +77,7 @@ async function runAll(jobs: HashJob[], source: ModelSource, pool: NodePoolBacken
 
 describe.each(ALGS)('%s: every implementation gives the reference digest', (alg) => {
   it('over synthetic sources of random sizes, whole files and shards', async () => {
-    const pool = new NodePoolBackend({ workerUrl, threads: 2, maxBytesInFlight: 1 << 20 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2, maxBytesInFlight: 1 << 20 });
     try {
       await fc.assert(
         fc.asyncProperty(fc.array(sizeArb, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1000, max: 1 << 20 }), async (sizes, shard) => {
@@ -102,9 +102,9 @@ describe.each(ALGS)('%s: every implementation gives the reference digest', (alg)
       files[`e${i}.bin`] = s;
       writeFileSync(path.join(dir, `e${i}.bin`), fillAt(new Uint8Array(s), 0));
     });
-    const source = await NodeFsSource.open(dir);
+    const source = await NodeSource.open(dir);
     const jobs = jobsFor(files, alg, (1 << 20) - 3);
-    const pool = new NodePoolBackend({ workerUrl, threads: 2, chunkSize: 65536 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2, chunkSize: 65536 });
     try {
       const results = await runAll(jobs, source, pool);
       for (const j of jobs) {
@@ -122,7 +122,7 @@ describe.each(ALGS)('%s: every implementation gives the reference digest', (alg)
     const size = 2 ** 40 + 2 * len;
     const source = new SyntheticSource({ huge: size });
     const jobs: HashJob[] = starts.map((s) => ({ id: `huge:${s}`, path: 'huge', start: s, end: s + len, hash: alg }));
-    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2 });
     try {
       const results = await runAll(jobs, source, pool);
       const seen = new Set<string>();
@@ -148,9 +148,9 @@ it('the pool reads a sparse file at offsets beyond 4 GiB in its workers', async 
   } finally {
     closeSync(fd);
   }
-  const source = await NodeFsSource.open(file);
+  const source = await NodeSource.open(file);
   const jobs: HashJob[] = marks.map((m) => ({ id: `${m}`, path: '.', start: m - 100, end: m + 5000, hash: 'sha256' }));
-  const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+  const pool = new NodeHashPool({ workerUrl, threads: 2 });
   try {
     const got = await pool.run(jobs, source);
     for (const m of marks) {

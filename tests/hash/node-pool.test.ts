@@ -3,8 +3,8 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodePoolBackend } from '../../cli/hash-pool.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeHashPool } from '../../node/hash-pool.js';
+import { NodeSource } from '../../node/source.js';
 import { ModelVerifyError } from '../../core/errors.js';
 import type { Progress } from '../../core/hash/backend.js';
 import type { HashJob } from '../../core/serialize/plan.js';
@@ -14,7 +14,7 @@ import { SyntheticSource } from './synthetic-source.js';
 const GiB = 2 ** 30;
 let workerUrl: URL;
 let dir: string;
-let big: NodeFsSource;
+let big: NodeSource;
 const bigJobs: HashJob[] = [0, 1, 2, 3].map((i) => ({ id: `b${i}`, path: '.', start: i * GiB, end: (i + 1) * GiB, hash: 'sha256' }));
 
 beforeAll(async () => {
@@ -24,7 +24,7 @@ beforeAll(async () => {
   const fd = openSync(path.join(dir, 'big.bin'), 'w');
   ftruncateSync(fd, 4 * GiB);
   closeSync(fd);
-  big = await NodeFsSource.open(path.join(dir, 'big.bin'));
+  big = await NodeSource.open(path.join(dir, 'big.bin'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,7 +38,7 @@ function abortOnFirstProgress(): { ctl: AbortController; onProgress: (p: Progres
 
 describe('cancellation', () => {
   it('file jobs: rejects with the abort reason and leaves no worker running', async () => {
-    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2 });
     const { ctl, onProgress } = abortOnFirstProgress();
     const run = pool.run(bigJobs, big, { signal: ctl.signal, onProgress });
     await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
@@ -46,7 +46,7 @@ describe('cancellation', () => {
   });
 
   it('streamed jobs: rejects and leaves no worker running', async () => {
-    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2 });
     const source = new SyntheticSource({ a: 512 << 20, b: 512 << 20 });
     const { ctl, onProgress } = abortOnFirstProgress();
     const jobs: HashJob[] = ['a', 'b'].map((p) => ({ id: p, path: p, start: 0, end: 512 << 20, hash: 'blake3' }));
@@ -55,14 +55,14 @@ describe('cancellation', () => {
   });
 
   it('a worker stuck in a job is terminated by the abort', async () => {
-    const pool = new NodePoolBackend({ workerUrl: fixture('hang-worker.mjs'), threads: 2 });
+    const pool = new NodeHashPool({ workerUrl: fixture('hang-worker.mjs'), threads: 2 });
     const { ctl, onProgress } = abortOnFirstProgress();
     await expect(pool.run(bigJobs, big, { signal: ctl.signal, onProgress })).rejects.toMatchObject({ code: 'ABORTED' });
     expect(pool.liveWorkers).toBe(0);
   });
 
   it('an already aborted signal starts nothing', async () => {
-    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2 });
     await expect(pool.run(bigJobs, big, { signal: AbortSignal.abort() })).rejects.toThrow();
     expect(pool.liveWorkers).toBe(0);
   });
@@ -71,7 +71,7 @@ describe('cancellation', () => {
 describe('worker crashes surface as errors', () => {
   for (const name of ['crash-exit-worker.mjs', 'crash-throw-worker.mjs']) {
     it(name, async () => {
-      const pool = new NodePoolBackend({ workerUrl: fixture(name), threads: 2 });
+      const pool = new NodeHashPool({ workerUrl: fixture(name), threads: 2 });
       const err = await pool.run(bigJobs, big).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ModelVerifyError);
       expect((err as ModelVerifyError).code).toBe('INTERNAL');
@@ -84,13 +84,13 @@ describe('worker crashes surface as errors', () => {
 describe('results and progress', () => {
   it('keys digests by job id whatever the completion order, and reports every byte', async () => {
     writeFileSync(path.join(dir, 'small.bin'), 'abc');
-    const src = await NodeFsSource.open(dir);
+    const src = await NodeSource.open(dir);
     const jobs: HashJob[] = [
       { id: 'big', path: 'big.bin', start: 0, end: 64 << 20, hash: 'sha256' },
       { id: 'small', path: 'small.bin', start: 0, end: 3, hash: 'sha256' },
       { id: 'empty', path: 'small.bin', start: 0, end: 0, hash: 'blake2b' },
     ];
-    const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2 });
     const events: Progress[] = [];
     try {
       const got = await pool.run(jobs, src, { onProgress: (p) => events.push(p) });
@@ -105,8 +105,8 @@ describe('results and progress', () => {
 
   it('a file that shrank while being hashed is MODEL_CHANGED', async () => {
     writeFileSync(path.join(dir, 'short.bin'), 'abc');
-    const src = await NodeFsSource.open(dir);
-    const pool = new NodePoolBackend({ workerUrl, threads: 1 });
+    const src = await NodeSource.open(dir);
+    const pool = new NodeHashPool({ workerUrl, threads: 1 });
     try {
       await expect(pool.run([{ id: 'short.bin', path: 'short.bin', start: 0, end: 10, hash: 'sha256' }], src)).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: 'short.bin' });
     } finally {
@@ -115,8 +115,8 @@ describe('results and progress', () => {
   });
 
   it('a missing file is IO_ERROR', async () => {
-    const src = await NodeFsSource.open(dir);
-    const pool = new NodePoolBackend({ workerUrl, threads: 1 });
+    const src = await NodeSource.open(dir);
+    const pool = new NodeHashPool({ workerUrl, threads: 1 });
     try {
       await expect(pool.run([{ id: 'nope', path: 'nope.bin', start: 0, end: 10, hash: 'sha256' }], src)).rejects.toMatchObject({ code: 'IO_ERROR' });
     } finally {
@@ -126,7 +126,7 @@ describe('results and progress', () => {
 });
 
 it('concurrent runs on one pool are served one after the other, each with its own results', async () => {
-  const pool = new NodePoolBackend({ workerUrl, threads: 2 });
+  const pool = new NodeHashPool({ workerUrl, threads: 2 });
   const src = new SyntheticSource({ a: 3 << 20, b: 1 << 20 });
   const job = (p: string, end: number): HashJob => ({ id: p, path: p, start: 0, end, hash: 'sha256' });
   try {

@@ -8,7 +8,7 @@ import { createBLAKE2b, createBLAKE3, createSHA256 } from 'hash-wasm';
 import { describe, expect, it } from 'vitest';
 import type { HashAlgorithm } from '../../core/manifest/types.js';
 import { toHex } from '../../core/util/bytes.js';
-import { wasmHasher } from '../../wasm/wasm-hasher.js';
+import { wasmHasher } from '../../workerd/wasm/wasm-hasher.js';
 
 const ALGS: HashAlgorithm[] = ['sha256', 'blake2b', 'blake3'];
 const hashWasm = { sha256: () => createSHA256(), blake2b: () => createBLAKE2b(512), blake3: () => createBLAKE3() };
@@ -17,15 +17,15 @@ it('wasm/ holds a fresh extraction from the installed hash-wasm, byte for byte',
   const dir = mkdtempSync(path.join(tmpdir(), 'mv-wasm-'));
   try {
     execFileSync(process.execPath, ['scripts/extract-wasm.mjs', dir]);
-    for (const a of ALGS) expect(readFileSync(path.join(dir, `${a}.wasm`)).equals(readFileSync(`wasm/${a}.wasm`)), a).toBe(true);
-    expect(readFileSync(path.join(dir, 'wasm-manifest.json'), 'utf8')).toBe(readFileSync('wasm/wasm-manifest.json', 'utf8'));
+    for (const a of ALGS) expect(readFileSync(path.join(dir, `${a}.wasm`)).equals(readFileSync(`workerd/wasm/${a}.wasm`)), a).toBe(true);
+    expect(readFileSync(path.join(dir, 'wasm-manifest.json'), 'utf8')).toBe(readFileSync('workerd/wasm/wasm-manifest.json', 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 describe.each(ALGS)('%s', (alg) => {
-  const module = new WebAssembly.Module(readFileSync(`wasm/${alg}.wasm`));
+  const module = new WebAssembly.Module(readFileSync(`workerd/wasm/${alg}.wasm`));
 
   it('has no imports (instantiable anywhere, workerd included)', () => {
     expect(WebAssembly.Module.imports(module)).toEqual([]);

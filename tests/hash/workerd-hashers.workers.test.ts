@@ -12,7 +12,7 @@ import type { HashAlgorithm } from '../../core/manifest/types.js';
 import type { HashJob } from '../../core/serialize/plan.js';
 import { toHex } from '../../core/util/bytes.js';
 import { createHasher } from '../../core/hash/hasher.js';
-import { digestStreamSha256, digestStreamSink, registerWorkerdHashers } from '../../wasm/workerd.js';
+import { digestStreamSha256, digestStreamSink, registerWorkerdHashers } from '../../workerd/hashers.js';
 import { fillAt, SyntheticSource } from './synthetic-source.js';
 
 const ALGS: HashAlgorithm[] = ['sha256', 'blake2b', 'blake3'];

@@ -1,13 +1,13 @@
 /**
  * A long-lived verifier process for the property test's permission cases: it is started once as an
- * unprivileged user (setpriv), reads one JSON request per line on stdin, verifies with the real NodeFsSource
+ * unprivileged user (setpriv), reads one JSON request per line on stdin, verifies with the real NodeSource
  * and verifyModel (optionally on the real worker_threads pool) and writes one JSON line per answer on stdout.
  * Starting the CLI once per case would cost most of the test's time budget. `startVerifyServer()` builds and runs it.
  */
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
-import { NodePoolBackend } from '../../cli/hash-pool.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeHashPool } from '../../node/hash-pool.js';
+import { NodeSource } from '../../node/source.js';
 import { verifyModel } from '../../core/verify/verify-model.js';
 
 export interface VerifyRequest {
@@ -30,12 +30,12 @@ export interface VerifyAnswer {
 }
 
 const workerUrl = process.env.HASH_WORKER_URL ? new URL(process.env.HASH_WORKER_URL) : undefined;
-let pool: NodePoolBackend | undefined;
+let pool: NodeHashPool | undefined;
 
 async function handle(req: VerifyRequest): Promise<VerifyAnswer> {
   try {
-    const source = await NodeFsSource.open(req.model);
-    if (req.pool) pool ??= new NodePoolBackend({ threads: 2, ...(workerUrl ? { workerUrl } : {}) });
+    const source = await NodeSource.open(req.model);
+    if (req.pool) pool ??= new NodeHashPool({ threads: 2, ...(workerUrl ? { workerUrl } : {}) });
     const report = await verifyModel(source, readFileSync(req.signature), { method: 'key', publicKey: req.publicKey }, {
       ignorePaths: req.ignorePaths,
       ignoreUnsigned: req.ignoreUnsigned,
@@ -44,7 +44,7 @@ async function handle(req: VerifyRequest): Promise<VerifyAnswer> {
     });
     return { id: req.id, verified: report.verified, errors: report.errors };
   } catch (e) {
-    // NodeFsSource.open may refuse a model with a typed error; anything else escaping verifyModel is a bug.
+    // NodeSource.open may refuse a model with a typed error; anything else escaping verifyModel is a bug.
     const code = (e as { code?: unknown })?.code;
     if ((e as Error)?.name === 'ModelVerifyError' && typeof code === 'string') {
       return { id: req.id, verified: false, errors: [{ code, message: (e as Error).message }] };

@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeBackend } from '../../cli/node-hash.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeCryptoBackend } from '../../node/crypto-backend.js';
+import { NodeSource } from '../../node/source.js';
 import { keylessSigner, servicesFromConfig } from '../../core/sign/keyless/index.js';
 import { signModel } from '../../core/sign/sign-model.js';
 import { verifyModel } from '../../core/verify/verify-model.js';
@@ -48,7 +48,7 @@ async function signWith(o: { token?: string; timestamp?: boolean; trustedRoot?: 
     fetch: stack.fetch,
     ...(o.timestamp === false ? { timestamp: false } : {}),
   });
-  return { signer, result: await signModel(await NodeFsSource.open(model), signer, { ignorePaths: ['ignore-me'], backend: new NodeBackend() }) };
+  return { signer, result: await signModel(await NodeSource.open(model), signer, { ignorePaths: ['ignore-me'], backend: new NodeCryptoBackend() }) };
 }
 
 describe('keyless signing against the local Sigstore stack', () => {
@@ -64,13 +64,13 @@ describe('keyless signing against the local Sigstore stack', () => {
     expect(b.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'dsse', version: '0.0.1' });
     expect(b.verificationMaterial.timestampVerificationData.rfc3161Timestamps).toHaveLength(1);
 
-    const report = await verifyModel(await NodeFsSource.open(model), result.bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
+    const report = await verifyModel(await NodeSource.open(model), result.bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
     expect(report.errors).toEqual([]);
     expect(report.verified).toBe(true);
     expect(() => oracle(result.bundle, stack.trustedRoot, 'signer@example.com', stack.oidc.url)).not.toThrow();
 
     // A different identity or issuer must not verify, with either verifier.
-    const wrong = await verifyModel(await NodeFsSource.open(model), result.bundle, { method: 'sigstore', identity: 'mallory@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
+    const wrong = await verifyModel(await NodeSource.open(model), result.bundle, { method: 'sigstore', identity: 'mallory@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
     expect(wrong.errors[0]?.code).toBe('IDENTITY_MISMATCH');
     expect(() => oracle(result.bundle, stack.trustedRoot, 'signer@example.com', 'https://other.issuer')).toThrow();
   });
@@ -82,7 +82,7 @@ describe('keyless signing against the local Sigstore stack', () => {
     const b = JSON.parse(new TextDecoder().decode(result.bundle));
     expect(b.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'dsse', version: '0.0.2' });
     expect(b.verificationMaterial.tlogEntries[0].inclusionPromise).toBeUndefined();
-    const report = await verifyModel(await NodeFsSource.open(model), result.bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
+    const report = await verifyModel(await NodeSource.open(model), result.bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
     expect(report.errors).toEqual([]);
     expect(() => oracle(result.bundle, stack.trustedRoot, 'signer@example.com', stack.oidc.url)).not.toThrow();
   });
@@ -129,7 +129,7 @@ describe('hostile or broken services never yield a bundle', () => {
   };
   async function attempt(f: (url: string, init: RequestInit) => Promise<Response>) {
     const signer = await keylessSigner({ identityToken: await stack.oidc.mint(), services: servicesFromConfig(stack.signingConfig), trustedRoot: stack.trustedRoot, fetch: f });
-    return signModel(await NodeFsSource.open(model), signer, { ignorePaths: ['ignore-me'] });
+    return signModel(await NodeSource.open(model), signer, { ignorePaths: ['ignore-me'] });
   }
 
   it('Fulcio certifying another key', async () => {

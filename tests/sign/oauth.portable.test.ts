@@ -12,7 +12,7 @@ import { corsChecked } from './stack/cors.js';
 import { createStack } from './stack/stack.js';
 
 beforeAll(async () => {
-  if (globalThis.navigator?.userAgent === 'Cloudflare-Workers') (await import('../../wasm/workerd.js')).registerWorkerdHashers();
+  if (globalThis.navigator?.userAgent === 'Cloudflare-Workers') (await import('../../workerd/hashers.js')).registerWorkerdHashers();
 });
 
 describe('OIDC sign-in for keyless signing', () => {

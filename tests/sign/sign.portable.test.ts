@@ -26,7 +26,7 @@ const decode = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 
 beforeAll(async () => {
   // workerd refuses runtime wasm compilation: use its statically imported hashers, as the Worker does.
-  if (globalThis.navigator?.userAgent === 'Cloudflare-Workers') (await import('../../wasm/workerd.js')).registerWorkerdHashers();
+  if (globalThis.navigator?.userAgent === 'Cloudflare-Workers') (await import('../../workerd/hashers.js')).registerWorkerdHashers();
 });
 
 describe('signing in this runtime', () => {

@@ -7,8 +7,8 @@ import { createPublicKey, generateKeyPairSync, verify as nodeVerify, X509Certifi
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeBackend } from '../../cli/node-hash.js';
-import { NodeFsSource } from '../../cli/node-source.js';
+import { NodeCryptoBackend } from '../../node/crypto-backend.js';
+import { NodeSource } from '../../node/source.js';
 import { pae } from '../../core/bundle/dsse.js';
 import { keyHint } from '../../core/crypto/keys.js';
 import { readPrivateKey } from '../../core/sign/private-key.js';
@@ -42,8 +42,8 @@ function nodeAccepts(bundle: Uint8Array, publicKeyPem: string, curve: keyof type
 }
 
 async function verifyWithCore(modelPath: string, bundle: Uint8Array, policy: Policy, opts: { ignorePaths?: string[]; allowSymlinks?: boolean } = {}) {
-  const source = await NodeFsSource.open(modelPath);
-  return verifyModel(source, bundle, policy, { backend: new NodeBackend(), ...opts });
+  const source = await NodeSource.open(modelPath);
+  return verifyModel(source, bundle, policy, { backend: new NodeCryptoBackend(), ...opts });
 }
 
 describe('payloads match the reference serializer vectors (TestPayload)', () => {
@@ -57,8 +57,8 @@ describe('payloads match the reference serializer vectors (TestPayload)', () => 
     for (const v of variants) {
       it(`${f}${v.suffix}`, async () => {
         const golden = JSON.parse(readFileSync(path.join(PAYLOADS, f + v.suffix), 'utf8'));
-        const source = await NodeFsSource.open(models[f]!);
-        const run = buildModelPayload(source, { ...v.opts, allowSymlinks: true, backend: new NodeBackend() });
+        const source = await NodeSource.open(models[f]!);
+        const run = buildModelPayload(source, { ...v.opts, allowSymlinks: true, backend: new NodeCryptoBackend() });
         if (golden.predicate.resources.length === 0) {
           // The reference signs empty models (resources: []); we refuse them.
           await expect(run).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
@@ -83,7 +83,7 @@ describe('payloads match the reference serializer vectors (TestPayload)', () => 
       mkdirSync(path.dirname(path.join(m, f)), { recursive: true });
       writeFileSync(path.join(m, f), f.repeat(9));
     }
-    const { payload } = await buildModelPayload(await NodeFsSource.open(m), { shardSize: 8 });
+    const { payload } = await buildModelPayload(await NodeSource.open(m), { shardSize: 8 });
     const text = new TextDecoder().decode(payload);
     expect(text).toContain('"name": "caf\\u00e9:0:8"');
     expect(/[^\x00-\x7f]/.test(text)).toBe(false);
@@ -94,7 +94,7 @@ describe('payloads match the reference serializer vectors (TestPayload)', () => 
   });
 
   it('payload text is Python-style JSON with integer shard_size and ASCII escapes', async () => {
-    const source = await NodeFsSource.open(models.sample_model_folder!);
+    const source = await NodeSource.open(models.sample_model_folder!);
     const { payload } = await buildModelPayload(source, { shardSize: 8 });
     const text = new TextDecoder().decode(payload);
     expect(text.startsWith('{\n  "_type": "https://in-toto.io/Statement/v1",\n  "subject": [\n')).toBe(true);
@@ -121,8 +121,8 @@ describe('sign and verify', () => {
       ];
       for (const t of targets) {
         const ignorePaths = ['model.sig', 'ignore-me'].filter((p) => existsSync(path.join(t, p)) || p === 'model.sig');
-        const src = await NodeFsSource.open(t);
-        const res = await signModel(src, keySigner(sk), { ignorePaths: src.isFile ? [] : ignorePaths, backend: new NodeBackend() });
+        const src = await NodeSource.open(t);
+        const res = await signModel(src, keySigner(sk), { ignorePaths: src.isFile ? [] : ignorePaths, backend: new NodeCryptoBackend() });
         const { b, statement } = decode(res.bundle);
         expect(b.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
         expect(b.verificationMaterial).toEqual({ publicKey: { hint: await keyHint(new Uint8Array(createPublicKey(pub).export({ type: 'spki', format: 'der' }))) }, tlogEntries: [] });
@@ -144,12 +144,12 @@ describe('sign and verify', () => {
   it('reference root digests: signme-1/signme-2 models sign to 61d4849d…, the newline variant to 92745110…', async () => {
     const sk = await readPrivateKey(refKey('signing-key.pem'));
     const digest = async (d: string) => {
-      const r = await signModel(await NodeFsSource.open(path.join(GOLDENS, d)), keySigner(sk), { ignorePaths: ['model.sig', 'ignore-me'] });
+      const r = await signModel(await NodeSource.open(path.join(GOLDENS, d)), keySigner(sk), { ignorePaths: ['model.sig', 'ignore-me'] });
       return decode(r.bundle).statement.subject[0].digest.sha256;
     };
     expect(await digest('v1.1.0-certificate')).toBe('61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226');
     expect(await digest('v1.1.0-elliptic-key')).toBe('92745110b1ab4368471cbe31664e10174e954b113a3df333db860317b2c6dec4');
-    const single = await signModel(await NodeFsSource.open(path.join(GOLDENS, 'v1.0.0-elliptic-key/signme-1')), keySigner(sk));
+    const single = await signModel(await NodeSource.open(path.join(GOLDENS, 'v1.0.0-elliptic-key/signme-1')), keySigner(sk));
     expect(decode(single.bundle).statement.subject[0]).toEqual({ name: 'signme-1', digest: { sha256: 'afa48c8674afe334b8a7dea34f7b46ab256e9255edf8da2132792341b667a45b' } });
   });
 
@@ -158,7 +158,7 @@ describe('sign and verify', () => {
     const signer = certificateSigner(sk, refKey('signing-key-cert.pem'), [refKey('int-ca-cert.pem')]);
     for (const d of ['v1.1.0-certificate', 'v0.2.0-certificate', 'v1.0.1-elliptic-key']) {
       const t = path.join(GOLDENS, d);
-      const res = await signModel(await NodeFsSource.open(t), signer, { ignorePaths: ['model.sig', 'ignore-me'] });
+      const res = await signModel(await NodeSource.open(t), signer, { ignorePaths: ['model.sig', 'ignore-me'] });
       const { b } = decode(res.bundle);
       const certs = b.verificationMaterial.x509CertificateChain.certificates.map((c: { rawBytes: string }) => new X509Certificate(Buffer.from(c.rawBytes, 'base64')));
       expect(certs.map((c: X509Certificate) => c.fingerprint256)).toEqual([new X509Certificate(refKey('signing-key-cert.pem')).fingerprint256, new X509Certificate(refKey('int-ca-cert.pem')).fingerprint256]);
@@ -179,7 +179,7 @@ describe('sign and verify', () => {
   ] as const) {
     it(`self-signed ${curve} certificate signs and verifies with itself as the anchor`, async () => {
       const sk = await readPrivateKey(key(k));
-      const res = await signModel(await NodeFsSource.open(models.sample_model_folder!), certificateSigner(sk, key(c)));
+      const res = await signModel(await NodeSource.open(models.sample_model_folder!), certificateSigner(sk, key(c)));
       expect(decode(res.bundle).b.verificationMaterial.x509CertificateChain.certificates).toHaveLength(1);
       expect(nodeAccepts(res.bundle, new X509Certificate(key(c)).publicKey.export({ type: 'spki', format: 'pem' }) as string, curve)).toBe(true);
       const report = await verifyWithCore(models.sample_model_folder!, res.bundle, { method: 'certificate', anchors: [key(c)] });
@@ -193,7 +193,7 @@ describe('sign and verify', () => {
     const pub = createPublicKey(key('p384-sec1.pem')).export({ type: 'spki', format: 'pem' }) as string;
     for (const hashType of ['sha256', 'blake2b', 'blake3'] as const) {
       for (const shardSize of [undefined, 100]) {
-        const res = await signModel(await NodeFsSource.open(m), keySigner(sk), { hashType, ignorePaths: ['ignore-me'], backend: new NodeBackend(), ...(shardSize ? { shardSize } : {}) });
+        const res = await signModel(await NodeSource.open(m), keySigner(sk), { hashType, ignorePaths: ['ignore-me'], backend: new NodeCryptoBackend(), ...(shardSize ? { shardSize } : {}) });
         const st = decode(res.bundle).statement;
         expect(st.predicate.serialization.hash_type).toBe(hashType);
         expect(st.predicate.resources[0].algorithm).toBe(shardSize ? `${hashType}-sharded-100` : hashType);
@@ -209,8 +209,8 @@ describe('sign and verify', () => {
   it('same inputs → byte-identical payload (signatures differ: ECDSA is randomized)', async () => {
     const sk = await readPrivateKey(key('p256-sec1.pem'));
     const m = buildMixedModel(tempDir());
-    const a = await signModel(await NodeFsSource.open(m), keySigner(sk), { ignorePaths: ['ignore-me', 'model.sig'], shardSize: 64 });
-    const b = await signModel(await NodeFsSource.open(m), keySigner(sk), { ignorePaths: ['model.sig', 'ignore-me'], shardSize: 64, backend: new NodeBackend() });
+    const a = await signModel(await NodeSource.open(m), keySigner(sk), { ignorePaths: ['ignore-me', 'model.sig'], shardSize: 64 });
+    const b = await signModel(await NodeSource.open(m), keySigner(sk), { ignorePaths: ['model.sig', 'ignore-me'], shardSize: 64, backend: new NodeCryptoBackend() });
     expect(Buffer.from(a.payload).equals(Buffer.from(b.payload))).toBe(true);
     expect(decode(a.bundle).b.dsseEnvelope.payload).toBe(decode(b.bundle).b.dsseEnvelope.payload);
   });
@@ -219,21 +219,21 @@ describe('sign and verify', () => {
 describe('refusals', () => {
   it('an empty model, or one with only ignored files → MODEL_EMPTY', async () => {
     const sk = await readPrivateKey(key('p256-sec1.pem'));
-    await expect(signModel(await NodeFsSource.open(models.empty_model_folder!), keySigner(sk))).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
-    await expect(signModel(await NodeFsSource.open(path.join(GOLDENS, 'v1.1.0-certificate')), keySigner(sk), { ignorePaths: ['signme-1', 'signme-2', 'model.sig', 'ignore-me'] })).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
-    await expect(signModel(await NodeFsSource.open(models.model_folder_with_empty_file!), keySigner(sk), { shardSize: 8 })).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
+    await expect(signModel(await NodeSource.open(models.empty_model_folder!), keySigner(sk))).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
+    await expect(signModel(await NodeSource.open(path.join(GOLDENS, 'v1.1.0-certificate')), keySigner(sk), { ignorePaths: ['signme-1', 'signme-2', 'model.sig', 'ignore-me'] })).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
+    await expect(signModel(await NodeSource.open(models.model_folder_with_empty_file!), keySigner(sk), { shardSize: 8 })).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
   });
 
   it('symlinks are refused unless allowed', async () => {
     const sk = await readPrivateKey(key('p256-sec1.pem'));
-    await expect(signModel(await NodeFsSource.open(models.symlink_model_folder!), keySigner(sk))).rejects.toMatchObject({ code: 'SYMLINK_REFUSED' });
-    const ok = await signModel(await NodeFsSource.open(models.symlink_model_folder!), keySigner(sk), { allowSymlinks: true });
+    await expect(signModel(await NodeSource.open(models.symlink_model_folder!), keySigner(sk))).rejects.toMatchObject({ code: 'SYMLINK_REFUSED' });
+    const ok = await signModel(await NodeSource.open(models.symlink_model_folder!), keySigner(sk), { allowSymlinks: true });
     expect(decode(ok.bundle).statement.predicate.serialization.allow_symlinks).toBe(true);
   });
 
   it('bad shard sizes and hashes → SERIALIZATION_UNSUPPORTED', async () => {
     const sk = await readPrivateKey(key('p256-sec1.pem'));
-    const src = await NodeFsSource.open(models.sample_model_folder!);
+    const src = await NodeSource.open(models.sample_model_folder!);
     for (const shardSize of [0, -1, 1.5, Number.NaN, 2 ** 60]) {
       await expect(signModel(src, keySigner(sk), { shardSize })).rejects.toMatchObject({ code: 'SERIALIZATION_UNSUPPORTED' });
     }
@@ -257,7 +257,7 @@ describe('refusals', () => {
     // int-ca-cert is RSA, so build the case from a P-256 CA certificate made for this test by openssl.
     const sk = await readPrivateKey(key('p256-sec1.pem'));
     const caOnly = key('p256-ca-only-cert.pem');
-    const run = signModel(await NodeFsSource.open(models.sample_model_folder!), certificateSigner(sk, caOnly));
+    const run = signModel(await NodeSource.open(models.sample_model_folder!), certificateSigner(sk, caOnly));
     await expect(run).rejects.toMatchObject({ code: 'CERT_USAGE' });
     await expect(run).rejects.toThrow('was not written');
   });

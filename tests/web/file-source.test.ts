@@ -1,12 +1,12 @@
 /**
- * FileModelSource and prepareFiles with real File objects (Node's File is the web one): path stripping,
+ * BrowserFileSource and prepareFiles with real File objects (Node's File is the web one): path stripping,
  * single-file models, the signature inside the folder, ranged reads, and the goldens through verifyModel.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyModel } from '../../core/verify/verify-model.js';
-import { droppedFiles, FileModelSource, MAX_PICKED_FILES, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../../web/file-source.js';
+import { droppedFiles, BrowserFileSource, MAX_PICKED_FILES, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../../browser/file-source.js';
 import { prepareFiles } from '../../web/model-input.js';
 
 const FIX = join(import.meta.dirname, '../fixtures/model-transparency/scripts/tests');
@@ -22,9 +22,9 @@ async function text(s: ReadableStream<Uint8Array>): Promise<string> {
   return new TextDecoder().decode(new Uint8Array(await new Response(s).arrayBuffer()));
 }
 
-describe('FileModelSource', () => {
+describe('BrowserFileSource', () => {
   it('strips the picked folder name and lists model-relative paths in order', async () => {
-    const src = FileModelSource.fromPicked([
+    const src = BrowserFileSource.fromPicked([
       { path: 'my-model/b/x.bin', file: new Blob(['xx']) },
       { path: 'my-model/a.txt', file: new Blob(['hello world']) },
     ]);
@@ -43,7 +43,7 @@ describe('FileModelSource', () => {
   });
 
   it('makes one loose file a single-file model named "."', async () => {
-    const src = FileModelSource.fromPicked(pickedFromInput([new File(['abc'], 'weights.bin')]));
+    const src = BrowserFileSource.fromPicked(pickedFromInput([new File(['abc'], 'weights.bin')]));
     expect(src.name).toBe('weights.bin');
     expect(src.paths).toEqual(['.']);
     expect(await text(src.open('.'))).toBe('abc');
@@ -51,14 +51,14 @@ describe('FileModelSource', () => {
 
   it('refuses unusable paths from drops', () => {
     for (const bad of ['m/../x', 'm//x', 'm/./x'])
-      expect(() => FileModelSource.fromPicked([{ path: bad, file: new Blob([]) }, { path: 'm/ok', file: new Blob([]) }])).toThrow(
+      expect(() => BrowserFileSource.fromPicked([{ path: bad, file: new Blob([]) }, { path: 'm/ok', file: new Blob([]) }])).toThrow(
         expect.objectContaining({ code: 'PATH_UNSAFE' }),
       );
   });
 
   it('streams byte ranges of big files', async () => {
     const big = new Uint8Array((9 << 20) + 5).map((_, i) => (i * 13) & 0xff);
-    const src = FileModelSource.fromPicked([{ path: 'm/big.bin', file: new Blob([big]) }, { path: 'm/x', file: new Blob([]) }]);
+    const src = BrowserFileSource.fromPicked([{ path: 'm/big.bin', file: new Blob([big]) }, { path: 'm/x', file: new Blob([]) }]);
     const got = new Uint8Array(await new Response(src.open('big.bin', { start: 1, end: (9 << 20) + 3 })).arrayBuffer());
     expect(got.byteLength).toBe((9 << 20) + 2);
     expect(Buffer.from(got).equals(big.subarray(1, (9 << 20) + 3))).toBe(true);
@@ -169,7 +169,7 @@ describe('browser folder readers: big folders, no silent skips', () => {
     expect(loose).toEqual([]);
     expect(folders).toHaveLength(1);
     expect(folders[0]).toHaveLength(125_001);
-    const src = FileModelSource.fromPicked(folders[0]!);
+    const src = BrowserFileSource.fromPicked(folders[0]!);
     expect(src.name).toBe('m');
     let n = 0;
     for await (const e of src.list()) if (e.kind === 'file') n++;

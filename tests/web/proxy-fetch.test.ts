@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { discover, exchangeCode, authorizationRequest } from '../../core/sign/keyless/oauth.js';
 import type { Fetch } from '../../core/sign/keyless/http.js';
-import { BUILT_IN } from '../../worker/proxy/allow.js';
+import { BUILT_IN } from '../../core/sign/keyless/allow.js';
 import { detectProxy, proxiedFetch, relays, type ProxyInfo } from '../../web/proxy-fetch.js';
 
 const BASE = 'https://app.example';

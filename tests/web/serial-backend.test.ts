@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { StreamingBackend } from '../../core/hash/backend.js';
 import { MemorySource } from '../../core/sources/memory-source.js';
 import type { HashJob } from '../../core/serialize/plan.js';
-import { SerialBackend } from '../../web/backend.js';
+import { SerialBackend } from '../../browser/serial-backend.js';
 
 const JOBS: HashJob[] = [{ id: 'a', path: 'a', start: 0, end: 3, hash: 'sha256' }];
 

@@ -4,9 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, keySigner, signModel, type GeneratedKey } from '../../core/sign/index.js';
 import type { HashAlgorithm } from '../../core/manifest/types.js';
 import { toHex, utf8Encode } from '../../core/util/bytes.js';
-import { registerWorkerdHashers } from '../../wasm/workerd.js';
+import { registerWorkerdHashers } from '../../workerd/hashers.js';
 import { digestRecordKey, type ObjectDigests } from '../../worker/hashing.js';
-import { R2ModelSource, SLICE } from '../../worker/r2-source.js';
+import { R2Source, SLICE } from '../../workerd/r2-source.js';
+import { r2Layout } from '../../worker/names.js';
 import { api, CERT_POLICY, golden, hex, KEY_POLICY, publish, putObject, SIGSTORE_POLICY, statementOf } from './helpers.js';
 
 registerWorkerdHashers();
@@ -32,7 +33,7 @@ function randomBytes(n: number): Uint8Array {
 async function signedModel(model: string, files: Record<string, Uint8Array>, opts: { shardSize?: number; hashType?: HashAlgorithm } = {}): Promise<GeneratedKey> {
   const key = await generateSigningKey('P-256');
   await publish(model, files, { method: 'key', publicKey: key.publicKeyPem });
-  const signed = await signModel(new R2ModelSource(env.MODELS, model), keySigner(key.signingKey), { ...opts, ignorePaths: ['model.sig'] });
+  const signed = await signModel(new R2Source(env.MODELS, model, r2Layout(model)), keySigner(key.signingKey), { ...opts, ignorePaths: ['model.sig'] });
   const r = await putObject(model, 'model.sig', signed.bundle);
   expect(r.status).toBe(201);
   expect((await r.json() as any).signature.verified).toBe(true);
@@ -308,16 +309,16 @@ describe('each signature is verified once per (bundle, policy, trust root)', () 
   });
 });
 
-describe('R2ModelSource pins what it listed', () => {
+describe('R2Source pins what it listed', () => {
   it('a read after the object was replaced fails with MODEL_CHANGED instead of mixing content', async () => {
     await env.MODELS.put('m/pinned/f.bin', 'first version');
-    const src = new R2ModelSource(env.MODELS, 'pinned', { listable: false });
+    const src = new R2Source(env.MODELS, 'pinned', { listable: false, ...r2Layout('pinned') });
     expect(await src.stat('f.bin')).toMatchObject({ path: 'f.bin', size: 13 });
     await env.MODELS.put('m/pinned/f.bin', 'second version');
     await expect(new Response(src.open('f.bin')).arrayBuffer()).rejects.toMatchObject({ code: 'MODEL_CHANGED' });
     // Listing pins again: the new object reads fine.
     const entries = [];
-    for await (const e of new R2ModelSource(env.MODELS, 'pinned').list()) entries.push(e);
+    for await (const e of new R2Source(env.MODELS, 'pinned', r2Layout('pinned')).list()) entries.push(e);
     expect(entries).toEqual([{ path: 'f.bin', kind: 'file', size: 14 }]);
   });
 });

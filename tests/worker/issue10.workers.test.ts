@@ -10,11 +10,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, keySigner, signModel } from '../../core/sign/index.js';
 import { MemorySource } from '../../core/sources/memory-source.js';
 import { utf8Encode } from '../../core/util/bytes.js';
-import { registerWorkerdHashers } from '../../wasm/workerd.js';
+import { registerWorkerdHashers } from '../../workerd/hashers.js';
 import worker from '../../worker/index.js';
 import { deleteLarge, getLarge, getLargeJson, KV_CHUNK_BYTES, KV_VALUE_LIMIT, putLarge } from '../../worker/kv-large.js';
 import { parseRange } from '../../worker/range.js';
-import { R2ModelSource, SLICE } from '../../worker/r2-source.js';
+import { R2Source, SLICE } from '../../workerd/r2-source.js';
+import { r2Layout } from '../../worker/names.js';
 import type { Env } from '../../worker/env.js';
 import type { Verdict } from '../../worker/store.js';
 import { api, BASE, golden, hex, KEY_POLICY, publish, putObject, putPolicy } from './helpers.js';
@@ -156,7 +157,7 @@ describe('a file signed in 130,000 shards', () => {
         return typeof v === 'function' ? v.bind(target) : v;
       },
     }) as R2Bucket;
-    const src = new R2ModelSource(counting, M, { listable: false });
+    const src = new R2Source(counting, M, { listable: false, ...r2Layout(M) });
     await src.stat(PATH);
     let total = 0;
     for (let i = 0; i < SHARDS; i += 997) {
@@ -202,11 +203,11 @@ describe('R2 failures and short listings are typed', () => {
   });
 
   it('a listing truncated without a cursor, or with a repeating cursor, is an IO_ERROR, not a shorter model', async () => {
-    const noCursor = new R2ModelSource(bucket({ list: async () => ({ objects: [], truncated: true, delimitedPrefixes: [] }) }), 'r2fail');
+    const noCursor = new R2Source(bucket({ list: async () => ({ objects: [], truncated: true, delimitedPrefixes: [] }) }), 'r2fail');
     await expect((async () => { for await (const _ of noCursor.list()) void _; })()).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'r2fail' });
-    const loop = new R2ModelSource(bucket({ list: async () => ({ objects: [], truncated: true, cursor: 'same', delimitedPrefixes: [] }) }), 'r2fail');
+    const loop = new R2Source(bucket({ list: async () => ({ objects: [], truncated: true, cursor: 'same', delimitedPrefixes: [] }) }), 'r2fail');
     await expect((async () => { for await (const _ of loop.list()) void _; })()).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/repeated/) });
-    const broken = new R2ModelSource(bucket({ list: async () => Promise.reject(new Error('R2 internal error')) }), 'r2fail');
+    const broken = new R2Source(bucket({ list: async () => Promise.reject(new Error('R2 internal error')) }), 'r2fail');
     await expect((async () => { for await (const _ of broken.list()) void _; })()).rejects.toMatchObject({ code: 'IO_ERROR' });
   });
 

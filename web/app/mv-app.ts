@@ -6,10 +6,10 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
-import { ModelVerifyError, type ErrorCode } from '../../core/errors.js';
-import { HttpSource, fetchBytes } from '../../core/sources/http-source.js';
-import type { ModelSource } from '../../core/serialize/source.js';
-import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
+import { ModelVerifyError, type ErrorCode } from '../../core/index.js';
+import { HttpSource, fetchBytes } from '../../core/sources/index.js';
+import type { ModelSource } from '../../core/serialize/index.js';
+import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../../browser/file-source.js';
 import { looksLikeSignature, prepareFiles } from '../model-input.js';
 import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';
 import {

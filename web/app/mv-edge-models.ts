@@ -6,9 +6,9 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { ErrorCode } from '../../core/errors.js';
-import { ModelVerifyError } from '../../core/errors.js';
-import { HttpSource, fetchBytes } from '../../core/sources/http-source.js';
+import type { ErrorCode } from '../../core/index.js';
+import { ModelVerifyError } from '../../core/index.js';
+import { HttpSource, fetchBytes } from '../../core/sources/index.js';
 import { fileTable, reportStyles } from '../ui/report-parts.js';
 import {
   buildPolicy,

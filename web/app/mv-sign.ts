@@ -6,15 +6,15 @@
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
-import { ModelVerifyError } from '../../core/errors.js';
-import type { HashAlgorithm } from '../../core/manifest/types.js';
-import type { Curve } from '../../core/crypto/keys.js';
-import { generateSigningKey, type GeneratedKey } from '../../core/sign/generate.js';
-import type { Fetch } from '../../core/sign/keyless/http.js';
-import { authorizationRequest, discover, exchangeCode, pollDeviceToken, startDeviceFlow, type AuthorizationRequest, type DeviceAuthorization, type OidcEndpoints } from '../../core/sign/keyless/oauth.js';
-import type { TokenClaims } from '../../core/sign/keyless/token.js';
-import { readPrivateKey } from '../../core/sign/private-key.js';
-import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../file-source.js';
+import { ModelVerifyError } from '../../core/index.js';
+import type { HashAlgorithm } from '../../core/manifest/index.js';
+import type { Curve } from '../../core/crypto/index.js';
+import { generateSigningKey, type GeneratedKey } from '../../core/sign/index.js';
+import type { Fetch } from '../../core/sign/index.js';
+import { authorizationRequest, discover, exchangeCode, pollDeviceToken, startDeviceFlow, type AuthorizationRequest, type DeviceAuthorization, type OidcEndpoints } from '../../core/sign/index.js';
+import type { TokenClaims } from '../../core/sign/index.js';
+import { readPrivateKey } from '../../core/sign/index.js';
+import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../../browser/file-source.js';
 import { download, instanceFromConfig, parseShardSize, PUBLIC_INSTANCE, SIGNATURE_NAME, signPicked, tokenClaims, type KeylessInstance, type Signed, type SignWith } from '../sign-run.js';
 import { detectProxy, proxiedFetch, relays, type ProxyInfo } from '../proxy-fetch.js';
 import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';

@@ -6,10 +6,10 @@
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { ModelVerifyError } from '../../core/errors.js';
-import type { ModelSource } from '../../core/serialize/source.js';
-import { HttpSource, fetchBytes } from '../../core/sources/http-source.js';
-import { pickedFromInput } from '../file-source.js';
+import { ModelVerifyError } from '../../core/index.js';
+import type { ModelSource } from '../../core/serialize/index.js';
+import { HttpSource, fetchBytes } from '../../core/sources/index.js';
+import { pickedFromInput } from '../../browser/file-source.js';
 import { prepareFiles } from '../model-input.js';
 import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
 import { buildPolicy, parseIgnorePaths, reportFromError, runVerification, shortReason, signerLabel, type Policy, type VerificationReport } from '../verify-run.js';

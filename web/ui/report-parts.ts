@@ -4,8 +4,8 @@
  * a symbol, never colour alone.
  */
 import { css, html, nothing, type TemplateResult } from 'lit';
-import type { ResourceResult } from '../../core/manifest/compare.js';
-import type { VerificationReport } from '../../core/verify/report.js';
+import type { ResourceResult } from '../../core/manifest/index.js';
+import type { VerificationReport } from '../../core/verify/index.js';
 import { formatBytes, formatDuration, formatRate, type LiveProgress } from '../verify-run.js';
 
 const STATUS_TEXT: Record<ResourceResult['status'], [symbol: string, text: string]> = {

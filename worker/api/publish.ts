@@ -3,21 +3,21 @@
  * `model.sig`) and `PUT|DELETE /api/v1/models/<model>/policy`. Objects are hashed on publish with the
  * serialization of the model's current signature (sha256 per file when there is none yet).
  */
-import { parseBundle, MAX_BUNDLE_BYTES } from '../../core/bundle/reader.js';
-import { statementToManifest } from '../../core/bundle/statement.js';
-import { isModelVerifyError, toModelVerifyError } from '../../core/errors.js';
-import type { Serialization } from '../../core/manifest/types.js';
-import { IgnoreSet } from '../../core/serialize/ignore.js';
-import { planModel } from '../../core/serialize/plan.js';
-import { toHex } from '../../core/util/bytes.js';
-import { dsseEnvelope } from '../../core/verify/envelope.js';
+import { parseBundle, MAX_BUNDLE_BYTES } from '../../core/bundle/index.js';
+import { statementToManifest } from '../../core/bundle/index.js';
+import { isModelVerifyError, toModelVerifyError } from '../../core/index.js';
+import type { Serialization } from '../../core/manifest/index.js';
+import { IgnoreSet } from '../../core/serialize/index.js';
+import { planModel } from '../../core/serialize/index.js';
+import { toHex } from '../../core/util/index.js';
+import { dsseEnvelope } from '../../core/verify/index.js';
 import type { Env } from '../env.js';
 import { CachedBackend, digestRecordKey } from '../hashing.js';
 import { HttpError, json, readBody, readJson } from '../http.js';
 import { deleteLarge } from '../kv-large.js';
-import { objectKey, SIGNATURE_PATH } from '../names.js';
+import { objectKey, r2Layout, SIGNATURE_PATH } from '../names.js';
 import { parsePolicy } from '../policy.js';
-import { R2ModelSource } from '../r2-source.js';
+import { R2Source } from '../../workerd/r2-source.js';
 import { getPolicy, getSignature, policyKey, putPolicy, signatureVerdict } from '../store.js';
 
 /** Workers accept request bodies up to 100 MB (Free/Pro); bigger objects go to R2 directly (docs/deploy.md). */
@@ -55,7 +55,7 @@ export async function putFile(req: Request, env: Env, model: string, path: strin
 /** Records the new object's digests against its etag/version, so the first download does not pay for hashing. */
 async function hashOnPublish(env: Env, model: string, path: string): Promise<{ algorithm?: string; digests?: Record<string, string> }> {
   const serialization = (await currentSerialization(env, model)) ?? { method: 'files', hashType: 'sha256' };
-  const source = new R2ModelSource(env.MODELS, model, { listable: false });
+  const source = new R2Source(env.MODELS, model, { listable: false, ...r2Layout(model) });
   try {
     const plan = await planModel(source, { serialization, ignore: new IgnoreSet(), allowSymlinks: false, onlyPaths: new Set([path]) });
     const d = await new CachedBackend(env.VERDICTS).run(plan.jobs, source);

@@ -2,13 +2,13 @@
  * `GET /api/v1/models/<model>` — the model's state at the edge: core's verifyModel over the model's R2
  * objects (signature + policy + every file, digests reused from KV), i.e. the same verdict the CLI gives.
  */
-import { verifyModel } from '../../core/verify/verify-model.js';
+import { verifyModel } from '../../core/verify/index.js';
 import type { Env } from '../env.js';
 import { CachedBackend } from '../hashing.js';
 import { HttpError, json } from '../http.js';
-import { modelPrefix, SIGNATURE_PATH } from '../names.js';
+import { modelPrefix, r2Layout, SIGNATURE_PATH } from '../names.js';
 import { corePolicy } from '../policy.js';
-import { R2ModelSource } from '../r2-source.js';
+import { R2Source } from '../../workerd/r2-source.js';
 import { getPolicy, getSignature, trustedRoot } from '../store.js';
 
 export async function modelState(env: Env, model: string): Promise<Response> {
@@ -21,7 +21,7 @@ export async function modelState(env: Env, model: string): Promise<Response> {
   if (!bundle) return json({ ...base, verified: false, errors: [{ code: 'NO_SIGNATURE', message: `Model '${model}' has no signature (${SIGNATURE_PATH})` }], resources: [] });
   if (!policy) return json({ ...base, verified: false, errors: [{ code: 'NO_POLICY', message: `Model '${model}' has no policy` }], resources: [] });
   const root = trustedRoot(env);
-  const report = await verifyModel(new R2ModelSource(env.MODELS, model), bundle, corePolicy(policy.policy), {
+  const report = await verifyModel(new R2Source(env.MODELS, model, r2Layout(model)), bundle, corePolicy(policy.policy), {
     ignorePaths: [SIGNATURE_PATH],
     backend: new CachedBackend(env.VERDICTS),
     ...(root === undefined ? {} : { trustedRoot: root }),

@@ -2,8 +2,8 @@
  * `POST /api/v1/verify` — `{bundle, policy}` → the signature verdict and the signed manifest (no model bytes).
  * A well-formed request that fails verification is a 200 with `verified: false`; a malformed one is a 400.
  */
-import { MAX_BUNDLE_BYTES } from '../../core/bundle/reader.js';
-import { utf8Encode } from '../../core/util/bytes.js';
+import { MAX_BUNDLE_BYTES } from '../../core/bundle/index.js';
+import { utf8Encode } from '../../core/util/index.js';
 import type { Env } from '../env.js';
 import { HttpError, isRecord, json, readJson } from '../http.js';
 import { parsePolicy } from '../policy.js';

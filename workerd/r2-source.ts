@@ -6,10 +6,9 @@
  * a 500), and a listing that ends early is an error, never a shorter model.
  */
 import type { R2Bucket, R2Object } from '@cloudflare/workers-types/latest';
-import { fail, ModelVerifyError } from '../core/errors.js';
-import { normalizeResourcePath } from '../core/manifest/names.js';
-import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/source.js';
-import { modelPrefix, SIGNATURE_PATH } from './names.js';
+import { fail, ModelVerifyError } from '../core/index.js';
+import { normalizeResourcePath } from '../core/manifest/index.js';
+import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/index.js';
 
 export interface Pin {
   key: string;
@@ -21,6 +20,10 @@ export interface Pin {
 export interface R2SourceOptions {
   /** False for the gate: it stats only signed paths and never walks the model. */
   listable?: boolean;
+  /** Key prefix of the model's objects (default `<name>/`). */
+  prefix?: string;
+  /** Model-relative paths stored beside the model but not part of it (e.g. its signature). */
+  exclude?: readonly string[];
 }
 
 /** Runs one R2 call; a thrown error (network, rate limit, storage fault) becomes an IO_ERROR about `path`. */
@@ -36,9 +39,10 @@ export async function r2call<T>(what: string, path: string, fn: () => Promise<T>
 /** Windows kept per source (see `window()`): two 8 MiB buffers bound the memory whatever the shard count. */
 const WINDOWS = 2;
 
-export class R2ModelSource implements ModelSource {
+export class R2Source implements ModelSource {
   readonly listable: boolean;
   private readonly prefix: string;
+  private readonly exclude: ReadonlySet<string>;
   private readonly pins = new Map<string, Pin>();
   /** Recently read SLICE-aligned windows of pinned objects, by `path\0start` (insertion order = LRU order). */
   private readonly windows = new Map<string, Promise<Uint8Array>>();
@@ -49,7 +53,8 @@ export class R2ModelSource implements ModelSource {
     opts: R2SourceOptions = {},
   ) {
     this.listable = opts.listable ?? true;
-    this.prefix = modelPrefix(name);
+    this.prefix = opts.prefix ?? `${name}/`;
+    this.exclude = new Set(opts.exclude ?? []);
   }
 
   /** The etag/version an object was seen with (after list or stat). */
@@ -73,7 +78,7 @@ export class R2ModelSource implements ModelSource {
       if (!page || !Array.isArray(page.objects)) fail('IO_ERROR', `Cannot list the files of '${this.name}': storage answered no listing`, { resource: this.name });
       for (const o of page.objects) {
         const path = o.key.slice(this.prefix.length);
-        if (path === SIGNATURE_PATH) continue;
+        if (this.exclude.has(path)) continue;
         if (!isCanonical(path)) {
           // Written to R2 behind the API's back with a name no model can contain: refuse the model, never guess.
           yield { path: path || '(empty)', kind: 'other', size: 0 };

@@ -10,8 +10,8 @@
 import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
-import { ModelVerifyError } from '../core/errors.js';
-import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/source.js';
+import { ModelVerifyError } from '../core/index.js';
+import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/index.js';
 import { checkRange, checkUnchanged, identityOf, identityString, openChecked, type FileTarget } from './checked-open.js';
 
 export type { FileTarget } from './checked-open.js';
@@ -24,7 +24,7 @@ const message = (e: unknown) => (e as Error)?.message ?? String(e);
 /** What one directory entry is: a directory to descend into (with its identity), or an entry to report. */
 type Classified = { dir: BigIntStats } | { entry: ModelEntry };
 
-export class NodeFsSource implements ModelSource {
+export class NodeSource implements ModelSource {
   readonly listable = true;
   readonly name: string;
   /** Absolute, symlink-resolved model path (a directory, or the file of a single-file model). */
@@ -42,7 +42,7 @@ export class NodeFsSource implements ModelSource {
     this.name = name;
   }
 
-  static async open(modelPath: string): Promise<NodeFsSource> {
+  static async open(modelPath: string): Promise<NodeSource> {
     let real: string;
     try {
       real = await realpath(modelPath);
@@ -59,7 +59,7 @@ export class NodeFsSource implements ModelSource {
     const given = path.resolve(modelPath);
     const base = path.basename(given);
     const name = base === '' || base === '..' || base === '.' ? path.basename(real) : base;
-    return new NodeFsSource(real, given, st.isFile(), name);
+    return new NodeSource(real, given, st.isFile(), name);
   }
 
   /** Absolute path of a model-relative POSIX path (callers pass validated names only). */

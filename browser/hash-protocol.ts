@@ -1,5 +1,5 @@
-/** Messages between BrowserBackend (browser-backend.ts) and its Web Workers (hash-worker.ts). */
-import type { HashAlgorithm } from '../../core/manifest/types.js';
+/** Messages between BrowserHashPool (browser-backend.ts) and its Web Workers (hash-worker.ts). */
+import type { HashAlgorithm } from '../core/manifest/index.js';
 
 export interface JobSpec {
   job: number;

@@ -7,14 +7,14 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ModelVerifyError } from '../core/errors.js';
-import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../core/hash/backend.js';
-import type { HashJob } from '../core/serialize/plan.js';
-import type { ModelSource } from '../core/serialize/source.js';
+import { ModelVerifyError } from '../core/index.js';
+import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
+import type { HashJob } from '../core/serialize/index.js';
+import type { ModelSource } from '../core/serialize/index.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
-import { NodeFsSource } from './node-source.js';
-import { ByteBudget } from '../core/hash/budget.js';
-import { FailFast, SerialRuns } from '../core/hash/pool-run.js';
+import { NodeSource } from './source.js';
+import { ByteBudget } from '../core/hash/index.js';
+import { FailFast, SerialRuns } from '../core/hash/index.js';
 
 export interface NodePoolOptions {
   /** Worker count (default: available cores). */
@@ -78,7 +78,7 @@ class Slot {
   }
 }
 
-export class NodePoolBackend implements HashBackend {
+export class NodeHashPool implements HashBackend {
   readonly name = 'node:worker_threads';
   private slots: Slot[] = [];
   private readonly runs = new SerialRuns();
@@ -141,7 +141,7 @@ export class NodePoolBackend implements HashBackend {
     this.warm(Math.min(this.threads, queue.length));
     const slots = this.slots.slice(0, Math.min(this.slots.length, queue.length));
     const budget = new ByteBudget(this.maxInFlight);
-    const files = source instanceof NodeFsSource ? source : null;
+    const files = source instanceof NodeSource ? source : null;
 
     // The first failure settles every job in flight; their workers are terminated below.
     const ff = new FailFast(slots, budget, signal);

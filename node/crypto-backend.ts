@@ -4,12 +4,12 @@
  * must not start threads, and the tests as a second implementation.
  */
 import { createHash } from 'node:crypto';
-import { fail, ModelVerifyError } from '../core/errors.js';
-import { hashJobFromStream, largestFirst, ProgressTracker, runPool, type HashBackend, type HashRunOptions } from '../core/hash/backend.js';
-import type { HashJob } from '../core/serialize/plan.js';
-import type { ModelSource } from '../core/serialize/source.js';
+import { fail, ModelVerifyError } from '../core/index.js';
+import { hashJobFromStream, largestFirst, ProgressTracker, runPool, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
+import type { HashJob } from '../core/serialize/index.js';
+import type { ModelSource } from '../core/serialize/index.js';
 import { checkRange, checkUnchanged, openChecked, type FileTarget } from './checked-open.js';
-import { NodeFsSource } from './node-source.js';
+import { NodeSource } from './source.js';
 
 const NODE_ALG: Record<string, string> = { sha256: 'sha256', blake2b: 'blake2b512' };
 const CHUNK = 4 << 20;
@@ -49,7 +49,7 @@ export async function hashFileRange(target: FileTarget, job: HashJob, onBytes?: 
   return new Uint8Array(h.digest());
 }
 
-export class NodeBackend implements HashBackend {
+export class NodeCryptoBackend implements HashBackend {
   readonly name = 'node:crypto';
   constructor(private readonly concurrency = 2) {}
   async run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
@@ -60,7 +60,7 @@ export class NodeBackend implements HashBackend {
       this.concurrency,
       async (job) => {
         let d: Uint8Array;
-        if (source instanceof NodeFsSource && NODE_ALG[job.hash]) {
+        if (source instanceof NodeSource && NODE_ALG[job.hash]) {
           const target = await source.target(job.path).catch((e: unknown) => {
             if (e instanceof ModelVerifyError) throw new ModelVerifyError(e.code, e.message, { resource: job.id, cause: e });
             throw e;

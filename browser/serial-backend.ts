@@ -1,12 +1,12 @@
 /**
- * The hash backend for this page: web/hash's BrowserBackend (a Web Worker pool; WebCrypto, hash-wasm, or pure
+ * The hash backend for this page: web/hash's BrowserHashPool (a Web Worker pool; WebCrypto, hash-wasm, or pure
  * JS when a CSP blocks wasm; on the page when Workers cannot start). One pool per page, created on first use
  * (never at import time) and reused across verifications.
  */
-import type { HashBackend, HashRunOptions } from '../core/hash/backend.js';
-import type { HashJob } from '../core/serialize/plan.js';
-import type { ModelSource } from '../core/serialize/source.js';
-import { BrowserBackend } from './hash/browser-backend.js';
+import type { HashBackend, HashRunOptions } from '../core/hash/index.js';
+import type { HashJob } from '../core/serialize/index.js';
+import type { ModelSource } from '../core/serialize/index.js';
+import { BrowserHashPool } from './hash-pool.js';
 
 /**
  * Runs one verification at a time on a shared pool: the pool's workers hold one task each, so concurrent
@@ -50,6 +50,6 @@ function untilOrAborted(p: Promise<void>, signal?: AbortSignal): Promise<void> {
 let shared: HashBackend | undefined;
 
 export async function browserHashBackend(): Promise<HashBackend> {
-  shared ??= new SerialBackend(new BrowserBackend());
+  shared ??= new SerialBackend(new BrowserHashPool());
   return shared;
 }

@@ -4,14 +4,14 @@
  * jobs that fit the memory budget use one WebCrypto digest, the rest stream through hash-wasm (pure JS when
  * CSP blocks wasm). Without Workers (or when they cannot start) the same job code runs on the page.
  */
-import { ModelVerifyError } from '../../core/errors.js';
-import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../../core/hash/backend.js';
-import type { HashJob } from '../../core/serialize/plan.js';
-import type { ModelSource } from '../../core/serialize/source.js';
+import { ModelVerifyError } from '../core/index.js';
+import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
+import type { HashJob } from '../core/serialize/index.js';
+import type { ModelSource } from '../core/serialize/index.js';
 import { hashBlob, streamingHasher, wasmAllowed } from './hash-job.js';
-import type { FromWorker, JobSpec, ToWorker } from './protocol.js';
-import { ByteBudget } from '../../core/hash/budget.js';
-import { FailFast, SerialRuns } from '../../core/hash/pool-run.js';
+import type { FromWorker, JobSpec, ToWorker } from './hash-protocol.js';
+import { ByteBudget } from '../core/hash/index.js';
+import { FailFast, SerialRuns } from '../core/hash/index.js';
 
 export interface BrowserBackendOptions {
   /** Worker count (default `navigator.hardwareConcurrency`, at most 8). 0 = hash on the page. */
@@ -31,7 +31,7 @@ export interface BrowserBackendOptions {
   createWorker?: () => Worker;
 }
 
-/** Sources whose files are Blobs (web/file-source.ts FileModelSource): workers read them without copies. */
+/** Sources whose files are Blobs (browser/file-source.ts BrowserFileSource): workers read them without copies. */
 interface BlobSource extends ModelSource {
   file(path: string): Blob | undefined;
 }
@@ -88,7 +88,7 @@ class Slot {
   }
 }
 
-export class BrowserBackend implements HashBackend {
+export class BrowserHashPool implements HashBackend {
   readonly name = 'browser:web-workers';
   private slots: Slot[] = [];
   private readonly runs = new SerialRuns();

@@ -3,8 +3,8 @@
  * of directories (`webkitGetAsEntry`) and File System Access directory handles. Paths are made model-relative by
  * stripping the top folder; one lone file is a single-file model named ".".
  */
-import { fail, ModelVerifyError } from '../core/errors.js';
-import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/source.js';
+import { fail, ModelVerifyError } from '../core/index.js';
+import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/index.js';
 
 /** A picked file and its path below the picked folder (or just its name for loose files). */
 export interface PickedFile {
@@ -26,7 +26,7 @@ function checkPath(p: string): string {
   return p;
 }
 
-export class FileModelSource implements ModelSource {
+export class BrowserFileSource implements ModelSource {
   readonly listable = true;
   private readonly files: Map<string, Blob>;
 
@@ -42,7 +42,7 @@ export class FileModelSource implements ModelSource {
    * Builds a source from picked files. When every path shares one top folder (a folder pick or drop) that
    * folder becomes the model name and is stripped; a single loose file becomes a single-file model.
    */
-  static fromPicked(picked: readonly PickedFile[], fallbackName = 'model'): FileModelSource {
+  static fromPicked(picked: readonly PickedFile[], fallbackName = 'model'): BrowserFileSource {
     if (picked.length === 0) fail('MODEL_EMPTY', 'No files were selected');
     const norm = picked.map((p) => ({ path: p.path.replace(/^\/+/, ''), file: p.file }));
     const tops = new Set(norm.map((p) => (p.path.includes('/') ? p.path.slice(0, p.path.indexOf('/')) : '')));
@@ -50,34 +50,34 @@ export class FileModelSource implements ModelSource {
     if (tops.size === 1 && !tops.has('')) {
       const top = [...tops][0]!;
       for (const p of norm) files.set(checkPath(p.path.slice(top.length + 1)), p.file);
-      return new FileModelSource(top, files);
+      return new BrowserFileSource(top, files);
     }
     if (norm.length === 1) {
       const only = norm[0]!;
       checkPath(only.path);
       const base = only.path.slice(only.path.lastIndexOf('/') + 1);
-      return new FileModelSource(base, new Map([['.', only.file]]));
+      return new BrowserFileSource(base, new Map([['.', only.file]]));
     }
     for (const p of norm) {
       const path = checkPath(p.path);
       if (files.has(path)) fail('PATH_UNSAFE', `Two picked files are both named '${path}'`, { resource: path });
       files.set(path, p.file);
     }
-    return new FileModelSource(fallbackName, files);
+    return new BrowserFileSource(fallbackName, files);
   }
 
   /** The same files, seen as a single-file model (a folder that holds one signed file besides its signature). */
-  asSingleFile(path: string): FileModelSource {
+  asSingleFile(path: string): BrowserFileSource {
     const f = this.files.get(path);
     if (!f) fail('MODEL_NOT_FOUND', `'${path}' is not among the picked files`);
-    return new FileModelSource(path.slice(path.lastIndexOf('/') + 1), new Map([['.', f]]));
+    return new BrowserFileSource(path.slice(path.lastIndexOf('/') + 1), new Map([['.', f]]));
   }
 
   /** A copy without some paths (the signature file picked along with the model). */
-  without(paths: Iterable<string>): FileModelSource {
+  without(paths: Iterable<string>): BrowserFileSource {
     const files = new Map(this.files);
     for (const p of paths) files.delete(p);
-    return new FileModelSource(this.name, files);
+    return new BrowserFileSource(this.name, files);
   }
 
   get paths(): string[] {

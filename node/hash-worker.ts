@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { ModelVerifyError } from '../core/errors.js';
-import type { HashAlgorithm } from '../core/manifest/types.js';
+import { ModelVerifyError } from '../core/index.js';
+import type { HashAlgorithm } from '../core/manifest/index.js';
 import { checkRange, checkUnchangedSync, openCheckedSync } from './checked-open.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
 

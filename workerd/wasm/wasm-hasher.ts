@@ -3,8 +3,8 @@
  * already compiled WebAssembly.Module: workerd only instantiates modules imported statically, never bytes.
  * hash-wasm's own API always compiles from base64 at runtime, so this calls the binary's exports directly.
  */
-import type { Hasher } from '../core/hash/hasher.js';
-import type { HashAlgorithm } from '../core/manifest/types.js';
+import type { Hasher } from '../../core/hash/index.js';
+import type { HashAlgorithm } from '../../core/manifest/index.js';
 
 interface HashExports {
   memory: WebAssembly.Memory;

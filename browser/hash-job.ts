@@ -7,8 +7,8 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createBLAKE2b, createBLAKE3, createSHA256 } from 'hash-wasm';
-import type { Hasher } from '../../core/hash/hasher.js';
-import type { HashAlgorithm } from '../../core/manifest/types.js';
+import type { Hasher } from '../core/hash/index.js';
+import type { HashAlgorithm } from '../core/manifest/index.js';
 
 export class JobError extends Error {
   constructor(

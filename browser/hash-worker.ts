@@ -1,11 +1,11 @@
 /// <reference lib="webworker" />
 /**
- * Web Worker entry of BrowserBackend. Bundlers pick it up from
+ * Web Worker entry of BrowserHashPool. Bundlers pick it up from
  * `new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module' })`.
  */
-import type { Hasher } from '../../core/hash/hasher.js';
+import type { Hasher } from '../core/hash/index.js';
 import { hashBlob, JobError, streamingHasher } from './hash-job.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker } from './hash-protocol.js';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);

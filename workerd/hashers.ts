@@ -3,11 +3,11 @@
  * streaming, no JS per chunk); BLAKE2b and BLAKE3 (and SHA-256 where a synchronous Hasher is needed) use
  * hash-wasm's binaries, imported statically because workerd refuses runtime wasm compilation.
  */
-import { registerHasher, registerStreamDigester, type StreamSink } from '../core/hash/hasher.js';
-import blake2bModule from './blake2b.wasm';
-import blake3Module from './blake3.wasm';
-import sha256Module from './sha256.wasm';
-import { wasmHasher } from './wasm-hasher.js';
+import { registerHasher, registerStreamDigester, type StreamSink } from '../core/hash/index.js';
+import blake2bModule from './wasm/blake2b.wasm';
+import blake3Module from './wasm/blake3.wasm';
+import sha256Module from './wasm/sha256.wasm';
+import { wasmHasher } from './wasm/wasm-hasher.js';
 
 /** workerd's non-standard streaming digest (not in the DOM typings). */
 interface DigestStreamLike extends WritableStream<Uint8Array> {

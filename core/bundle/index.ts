@@ -1,0 +1,3 @@
+/** Entry to core/bundle/ for adapters and shells. */
+export { MAX_BUNDLE_BYTES, parseBundle } from './reader.js';
+export { statementToManifest } from './statement.js';

@@ -1,0 +1,2 @@
+/** Entry to core/sources/ for adapters and shells. */
+export { HttpSource, fetchBytes } from './http-source.js';

@@ -1,0 +1,3 @@
+/** Entry to core/util/ for adapters and shells. */
+export { formatBytes } from './format.js';
+export { fromHex, toHex, utf8Encode, sha256 } from './bytes.js';

@@ -1,0 +1,5 @@
+/** Entry to core/verify/ for adapters and shells. */
+export { computeManifest } from './compute.js';
+export { REPORT_MEDIA_TYPE, type VerificationReport, type SignerSummary, type ReportError } from './report.js';
+export { verifyModel, verifySignature } from './verify-model.js';
+export { dsseEnvelope, certificatesFromPem } from './envelope.js';
