@@ -30,6 +30,8 @@ export {
   type PaeEncoding,
   type ReportError,
 } from './verify/report.js';
+// Web-standard sources (package entry `model-verify`): any model reachable over fetch, or bytes in memory.
+export { HttpSource, MemorySource, type HttpSourceOptions } from './sources/index.js';
 export type { CertSummary } from './x509/certificate.js';
 export { keyHint, publicKeyFromPem } from './crypto/keys.js';
 export * from './sign/index.js';

@@ -1,2 +1,3 @@
 /** Entry to core/sources/ for adapters and shells. */
-export { HttpSource, fetchBytes } from './http-source.js';
+export { HttpSource, fetchBytes, type HttpSourceOptions } from './http-source.js';
+export { MemorySource } from './memory-source.js';
