@@ -14,4 +14,6 @@ export interface Env {
   TRUSTED_ROOT?: string;
   /** Extra https origins the signing proxy relays to (comma-separated; a private Sigstore instance's OAuth and Rekor v2). */
   SIGNING_PROXY_ALLOW?: string;
+  /** Path prefix every route lives under (e.g. `/mv`; createModelGate's `basePath`), so links it hands out carry it. */
+  BASE_PATH?: string;
 }

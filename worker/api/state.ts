@@ -17,7 +17,7 @@ export async function modelState(env: Env, model: string): Promise<Response> {
     const any = await env.MODELS.list({ prefix: modelPrefix(model), limit: 1 });
     if (any.objects.length === 0) throw new HttpError(404, 'NOT_FOUND', `No model named '${model}'`);
   }
-  const base = { model, policy: policy?.policy ?? null, signaturePresent: !!bundle, gate: `/models/${model}/` };
+  const base = { model, policy: policy?.policy ?? null, signaturePresent: !!bundle, gate: `${env.BASE_PATH ?? ''}/models/${model}/` };
   if (!bundle) return json({ ...base, verified: false, errors: [{ code: 'NO_SIGNATURE', message: `Model '${model}' has no signature (${SIGNATURE_PATH})` }], resources: [] });
   if (!policy) return json({ ...base, verified: false, errors: [{ code: 'NO_POLICY', message: `Model '${model}' has no policy` }], resources: [] });
   const root = trustedRoot(env);

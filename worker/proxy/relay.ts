@@ -33,7 +33,7 @@ export function proxyError(status: number, code: ApiErrorCode, message: string):
 /** `GET /api/v1/proxy/info`: what this Worker relays, so the app routes exactly those calls through it. */
 export function proxyInfo(env: Env): Response {
   const allow: AllowEntry[] = allowList(env.SIGNING_PROXY_ALLOW);
-  return new Response(JSON.stringify({ proxy: '/api/v1/proxy', allow, maxRequestBytes: MAX_REQUEST, maxResponseBytes: MAX_RESPONSE }), {
+  return new Response(JSON.stringify({ proxy: `${env.BASE_PATH ?? ''}/api/v1/proxy`, allow, maxRequestBytes: MAX_REQUEST, maxResponseBytes: MAX_RESPONSE }), {
     headers: { ...BASE_HEADERS, 'content-type': 'application/json; charset=utf-8' },
   });
 }
