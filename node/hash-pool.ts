@@ -37,8 +37,9 @@ export interface NodePoolOptions {
 }
 
 function defaultWorkerUrl(): URL {
-  // Bundled CLI: dist/cli/hash-worker.mjs, beside model-verify.mjs or one up from a split chunk. From sources: the build output.
-  const candidates = ['./hash-worker.mjs', '../hash-worker.mjs', '../dist/cli/hash-worker.mjs'].map((p) => new URL(p, import.meta.url));
+  // Bundled CLI: dist/cli/hash-worker.mjs, beside model-verify.mjs or one up from a split chunk. The npm package's
+  // `model-verify/node` (tsc output): hash-worker.js beside this module. From sources: the CLI build output.
+  const candidates = ['./hash-worker.mjs', '../hash-worker.mjs', './hash-worker.js', '../dist/cli/hash-worker.mjs'].map((p) => new URL(p, import.meta.url));
   const found = candidates.find((u) => existsSync(u));
   if (!found) throw new ModelVerifyError('INTERNAL', 'The hash worker script is missing: run `npm run build:cli`');
   return found;

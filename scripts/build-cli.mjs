@@ -4,7 +4,8 @@ import { build } from 'esbuild';
 await build({
   // The hash pool's worker_threads script is a second entry, loaded next to the CLI bundle.
   entryPoints: { 'model-verify': 'cli/main.ts', 'hash-worker': 'node/hash-worker.ts' },
-  outdir: 'dist/cli',
+  // Another output directory may be given (scripts/build-package.mjs --outdir, the package tests' staging copy).
+  outdir: process.argv[2] ?? 'dist/cli',
   outExtension: { '.js': '.mjs' },
   // Dynamic imports stay lazy chunks (start-up cost: only what a command uses is loaded).
   splitting: true,
