@@ -16,7 +16,8 @@ import { sanitize, terminalJson } from './sanitize.js';
 import { registerSign } from './sign.js';
 import { registerVerifyBundle } from './verify-bundle.js';
 
-const VERSION = '0.1.0';
+// package.json is the one place the version is written; esbuild inlines just this field into the CLI bundle.
+import { version as VERSION } from '../package.json';
 
 /** The reference maps `_` to `-` in option names (`--public_key` == `--public-key`). */
 export function normalizeArgv(argv: string[]): string[] {
