@@ -57,6 +57,14 @@ writeFileSync(pool, poolJs.replaceAll(WORKER_REF, "new URL('./hash-worker.js', i
 const strays = jsFiles(pkgOut).filter((f) => /(['"])\.{1,2}\/[^'"]*\.ts\1/.test(readFileSync(f, 'utf8')));
 if (strays.length) throw new Error(`build-package: emitted JS still names .ts files: ${strays.map((f) => path.relative(out, f)).join(', ')}`);
 
+// workers-types has no `exports` map, and a consumer resolving with NodeNext cannot import a directory
+// (`@cloudflare/workers-types/latest`): name its module file, which resolves under every moduleResolution.
+for (const f of readdirSync(pkgOut, { recursive: true }).map(String).filter((f) => f.endsWith('.d.ts'))) {
+  const file = path.join(pkgOut, f);
+  const text = readFileSync(file, 'utf8');
+  if (text.includes("'@cloudflare/workers-types/latest'")) writeFileSync(file, text.replaceAll("'@cloudflare/workers-types/latest'", "'@cloudflare/workers-types/latest/index.js'"));
+}
+
 // The workerd hashers import their wasm statically (workerd refuses runtime compilation): ship it beside them.
 const wasmIn = path.join(root, 'workerd/wasm');
 const wasmOut = path.join(pkgOut, 'workerd/wasm');
