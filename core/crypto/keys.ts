@@ -1,8 +1,10 @@
 /**
- * Public keys for WebCrypto: SPKI parsing (asn1js/pkijs), algorithm detection, import, verification.
+ * Public keys for WebCrypto: SPKI parsing (asn1js), algorithm detection, import, verification.
+ * Key verification runs through here, so this module stays free of pkijs (hundreds of kB): the schemas below
+ * are pkijs's PublicKeyInfo/AlgorithmIdentifier/RSAPublicKey schemas, matched with the same asn1js
+ * compareSchema, so exactly the same inputs are accepted and refused.
  */
 import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { fail } from '../errors.js';
 import { ab, sha256, toHex, utf8Encode } from '../util/bytes.js';
 import { decodePem, encodePem } from './pem.js';
@@ -34,19 +36,42 @@ const OID_EC = '1.2.840.10045.2.1';
 const OID_RSA = '1.2.840.113549.1.1.1';
 const OID_ED25519 = '1.3.101.112';
 
+/** pkijs PublicKeyInfo.schema() with AlgorithmIdentifier.schema() inside (names as pkijs's fromSchema uses them). */
+function spkiSchema(): asn1js.Sequence {
+  return new asn1js.Sequence({
+    value: [
+      new asn1js.Sequence({
+        name: 'algorithm',
+        value: [new asn1js.ObjectIdentifier({ name: 'algorithmId' }), new asn1js.Any({ name: 'algorithmParams', optional: true })],
+      }),
+      new asn1js.BitString({ name: 'subjectPublicKey' }),
+    ],
+  });
+}
+
+interface SpkiFields {
+  algorithmId: string;
+  algorithmParams?: asn1js.AsnType;
+  subjectPublicKey: asn1js.BitString;
+}
+
 /** Parses DER SubjectPublicKeyInfo and names its algorithm. Unsupported algorithms are typed errors. */
 export function parseSpki(der: Uint8Array): PublicKeyInfo {
-  let spki: pkijs.PublicKeyInfo;
+  let spki: SpkiFields;
   try {
     const asn = asn1js.fromBER(ab(der));
     if (asn.offset === -1 || asn.offset !== der.length) throw new Error('bad DER');
-    spki = new pkijs.PublicKeyInfo({ schema: asn.result });
+    const m = asn1js.compareSchema(asn.result, asn.result, spkiSchema());
+    if (!m.verified) throw new Error('not a SubjectPublicKeyInfo');
+    // compareSchema names the matched blocks on the root it was given.
+    const r = m.result as unknown as { algorithmId: asn1js.ObjectIdentifier; algorithmParams?: asn1js.AsnType; subjectPublicKey: asn1js.BitString };
+    spki = { algorithmId: r.algorithmId.valueBlock.toString(), subjectPublicKey: r.subjectPublicKey, ...('algorithmParams' in r ? { algorithmParams: r.algorithmParams } : {}) };
   } catch {
     fail('KEY_MALFORMED', 'Public key is not a valid DER SubjectPublicKeyInfo');
   }
-  const oid = spki.algorithm.algorithmId;
+  const oid = spki.algorithmId;
   if (oid === OID_EC) {
-    const params = spki.algorithm.algorithmParams;
+    const params = spki.algorithmParams;
     const curveOid = params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : '';
     const curve = CURVE_OIDS[curveOid];
     if (!curve) fail('KEY_UNSUPPORTED', `Unsupported key for curve '${CURVE_NAMES[curveOid] ?? (curveOid || 'unknown')}'`);
@@ -60,11 +85,15 @@ export function parseSpki(der: Uint8Array): PublicKeyInfo {
   fail('KEY_UNSUPPORTED', `Unsupported public key algorithm ${oid}`);
 }
 
-function rsaModulusBits(spki: pkijs.PublicKeyInfo): number {
+/** Modulus size of a PKCS#1 RSAPublicKey inside the SPKI bit string; 0 when it cannot be read (as pkijs's parsedKey). */
+function rsaModulusBits(spki: SpkiFields): number {
   try {
-    const key = spki.parsedKey as pkijs.RSAPublicKey | undefined;
-    const n = key?.modulus.valueBlock.valueHexView;
-    if (!n) return 0;
+    const asn = asn1js.fromBER(spki.subjectPublicKey.valueBlock.valueHexView);
+    if (asn.offset === -1) return 0;
+    const schema = new asn1js.Sequence({ value: [new asn1js.Integer({ name: 'modulus' }), new asn1js.Integer({ name: 'publicExponent' })] });
+    const m = asn1js.compareSchema(asn.result, asn.result, schema);
+    if (!m.verified) return 0;
+    const n = (m.result as unknown as { modulus: asn1js.Integer }).modulus.valueBlock.valueHexView;
     let i = 0;
     while (i < n.length && n[i] === 0) i++;
     return (n.length - i) * 8;
