@@ -2,4 +2,5 @@
 export { computeManifest } from './compute.js';
 export { REPORT_MEDIA_TYPE, type VerificationReport, type SignerSummary, type ReportError } from './report.js';
 export { verifyModel, verifySignature } from './verify-model.js';
-export { dsseEnvelope, certificatesFromPem } from './envelope.js';
+export { dsseEnvelope } from './envelope.js';
+export { certificatesFromPem } from './certificate.js';

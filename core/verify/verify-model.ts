@@ -18,7 +18,7 @@ import { planModel } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
 import { toHex } from '../util/bytes.js';
 import { clip, describeValue } from '../util/json.js';
-import { dsseEnvelope, verifyCertificateSignature, verifyKeySignature } from './envelope.js';
+import { dsseEnvelope, verifyKeySignature } from './envelope.js';
 import { REPORT_MEDIA_TYPE, type SignerSummary, type VerificationReport } from './report.js';
 
 export interface SignatureOptions {
@@ -63,7 +63,11 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
       ({ signer, warnings } = await verifyKeySignature(bundle, policy.publicKey));
       break;
     case 'certificate':
-      ({ signer, warnings } = await verifyCertificateSignature(bundle, policy.anchors, opts.time ?? new Date()));
+      {
+        // Loaded on use: X.509 (pkijs) is most of the code size, and key verification needs none of it.
+        const { verifyCertificateSignature } = await import('./certificate.js');
+        ({ signer, warnings } = await verifyCertificateSignature(bundle, policy.anchors, opts.time ?? new Date()));
+      }
       break;
     case 'sigstore':
       {
