@@ -9,6 +9,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { createBLAKE2b, createBLAKE3, createSHA256 } from 'hash-wasm';
 import type { Hasher } from '../core/hash/index.js';
 import type { HashAlgorithm } from '../core/manifest/index.js';
+import { wasmAllowed } from './wasm-check.js';
+
+export { wasmAllowed };
 
 export class JobError extends Error {
   constructor(
@@ -17,20 +20,6 @@ export class JobError extends Error {
   ) {
     super(message);
   }
-}
-
-/** The smallest valid module: compiling it fails only when the embedder (CSP) forbids wasm. */
-const EMPTY_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-let wasmOk: boolean | undefined;
-export function wasmAllowed(): boolean {
-  if (wasmOk === undefined) {
-    try {
-      wasmOk = typeof WebAssembly === 'object' && new WebAssembly.Module(EMPTY_WASM) instanceof WebAssembly.Module;
-    } catch {
-      wasmOk = false;
-    }
-  }
-  return wasmOk;
 }
 
 export async function streamingHasher(alg: HashAlgorithm, wasm: boolean): Promise<Hasher> {

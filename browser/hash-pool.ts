@@ -8,7 +8,7 @@ import { ModelVerifyError } from '../core/index.js';
 import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
 import type { HashJob } from '../core/serialize/index.js';
 import type { ModelSource } from '../core/serialize/index.js';
-import { hashBlob, streamingHasher, wasmAllowed } from './hash-job.js';
+import { wasmAllowed } from './wasm-check.js';
 import type { FromWorker, JobSpec, ToWorker } from './hash-protocol.js';
 import { ByteBudget } from '../core/hash/index.js';
 import { FailFast, SerialRuns } from '../core/hash/index.js';
@@ -195,6 +195,8 @@ export class BrowserHashPool implements HashBackend {
 
     /** No workers: the same job code on the page, one job at a time. */
     const pageLane = async () => {
+      // Loaded only here: the hashers are ~60 kB that a page whose workers run never needs to download.
+      const { hashBlob } = await import('./hash-job.js');
       while (!stop.signal.aborted && next < queue.length) {
         const { job, spec, release } = take();
         try {
@@ -271,6 +273,7 @@ async function streamToWorker(slot: Slot, spec: JobSpec, job: HashJob, source: M
 }
 
 async function hashStreamOnPage(job: HashJob, spec: JobSpec, source: ModelSource, onBytes: (n: number) => void, signal: AbortSignal): Promise<Uint8Array> {
+  const { streamingHasher } = await import('./hash-job.js');
   const h = await streamingHasher(job.hash, spec.wasm);
   for await (const value of chunks(job, source, signal)) {
     h.update(value);

@@ -2,7 +2,6 @@
  * One streaming interface over every content hash. Default implementations come from hash-wasm; runtimes
  * register faster or runtime-compatible factories (node:crypto, statically imported wasm in workerd).
  */
-import { createBLAKE2b, createBLAKE3, createSHA256 } from 'hash-wasm';
 import type { HashAlgorithm } from '../manifest/types.js';
 
 export interface Hasher {
@@ -19,10 +18,13 @@ function wrap(p: Promise<{ init(): unknown; update(d: Uint8Array): unknown; dige
   });
 }
 
+// hash-wasm (~45 kB, mostly embedded wasm) is imported on first use: Node and workerd register their own hashers
+// and the browser hashes in its worker pool, so a bundle should not make every page download it up front.
+const hashWasm = () => import('./wasm-hashers.js');
 const defaults: Record<HashAlgorithm, HasherFactory> = {
-  sha256: () => wrap(createSHA256()),
-  blake2b: () => wrap(createBLAKE2b(512)),
-  blake3: () => wrap(createBLAKE3()),
+  sha256: () => wrap(hashWasm().then((m) => m.createSHA256())),
+  blake2b: () => wrap(hashWasm().then((m) => m.createBLAKE2b(512))),
+  blake3: () => wrap(hashWasm().then((m) => m.createBLAKE3())),
 };
 
 const registry = new Map<HashAlgorithm, HasherFactory>();
