@@ -1,19 +1,41 @@
 /**
  * Two builds from one config:
  *  - `vite build`             → the verify app in dist/app (served as static assets by the Cloudflare Worker)
- *  - `vite build --mode lib`  → dist/model-verify.js, one ES module defining <model-verify>; worker/wasm
- *                               assets it needs are emitted beside it and located via import.meta.url.
+ *  - `vite build --mode lib`  → dist/model-verify.js, the ES module defining <model-verify>, and beside it the
+ *                               chunks it imports on use (model-verify-chunk-*.js: X.509, Sigstore) and its hash
+ *                               worker, all located via import.meta.url; dist/.vite/manifest.json lists the module
+ *                               graph (scripts/check-sizes.mjs measures the initial download from it).
  */
+import { readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const here = import.meta.dirname;
+
+/**
+ * The lib build writes into dist/ beside other outputs (emptyOutDir: false), and chunk names carry content
+ * hashes: remove the previous build's chunks so that only files this build references are left to ship.
+ */
+function dropStaleChunks(): Plugin {
+  return {
+    name: 'model-verify:drop-stale-chunks',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      const dir = options.dir;
+      if (!dir) return;
+      for (const f of readdirSync(dir)) {
+        if (/^model-verify-chunk-.*\.js(\.map)?$/.test(f) && !(f in bundle)) rmSync(resolve(dir, f));
+      }
+    },
+  };
+}
 
 export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
     return {
-      // Relative asset URLs: the worker is found next to model-verify.js wherever a CDN puts it.
+      // Relative asset URLs: the worker and chunks are found next to model-verify.js wherever a CDN puts it.
       base: './',
+      plugins: [dropStaleChunks()],
       publicDir: false,
       build: {
         outDir: resolve(here, 'dist'),
@@ -26,8 +48,13 @@ export default defineConfig(({ mode }) => {
           fileName: () => 'model-verify.js',
         },
         minify: true,
-        // One file for the CDN: no chunks to resolve (workers and wasm still go beside it as assets).
-        rolldownOptions: { output: { codeSplitting: false } },
+        manifest: true,
+        // Code split so that a key-only page downloads no X.509/Sigstore code: dynamic imports become chunks
+        // beside the entry (one folder, relative URLs), named with a prefix that keeps them apart from anything
+        // else in a CDN folder. 'allow-extension' lets rolldown merge what the entry shares with those chunks into
+        // the entry (the chunks import it from there) rather than into common chunks the entry would import
+        // statically: importing model-verify.js fetches nothing else until a verification needs it.
+        rolldownOptions: { preserveEntrySignatures: 'allow-extension', output: { chunkFileNames: 'model-verify-chunk-[name]-[hash].js' } },
       },
       worker: {
         format: 'es',

@@ -4,8 +4,8 @@
  *   <out>/cli/            the bundled CLI behind `bin: model-verify` (scripts/build-cli.mjs)
  *   <out>/pkg/            the `exports` entries: tsc's JS + .d.ts (tsconfig.build.json), layout mirrored
  *                         (pkg/core/index.js, pkg/node/index.js, …), the workerd wasm copied beside its importer
- *   <out>/model-verify.js the element as one self-contained ES module for CDNs, its hash worker beside it
- *                         (`vite build --mode lib`)
+ *   <out>/model-verify.js the element for CDNs: an ES module with no static imports, and beside it the chunks it
+ *                         imports on use (model-verify-chunk-*.js) and its hash worker (`vite build --mode lib`)
  * `--outdir DIR` (default: dist) builds elsewhere: the package tests build a staging copy without touching the
  * dist/ that other suites read while they run.
  */
@@ -71,7 +71,7 @@ const wasmOut = path.join(pkgOut, 'workerd/wasm');
 mkdirSync(wasmOut, { recursive: true });
 for (const n of readdirSync(wasmIn)) if (n.endsWith('.wasm')) copyFileSync(path.join(wasmIn, n), path.join(wasmOut, n));
 
-// 3. The element for CDNs: one ES module plus its hash worker (vite.config.ts, mode lib).
+// 3. The element for CDNs: its module, lazily imported chunks and hash worker (vite.config.ts, mode lib).
 const { build } = await import('vite');
 await build({ root, configFile: path.join(root, 'vite.config.ts'), mode: 'lib', logLevel: 'warn', build: { outDir: out } });
 

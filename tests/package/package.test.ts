@@ -87,6 +87,8 @@ beforeAll(async () => {
   const files = info.files.map((f) => f.path);
   expect(files).toEqual(expect.arrayContaining(['bin/model-verify.js', 'dist/cli/model-verify.mjs', 'dist/cli/hash-worker.mjs', 'dist/pkg/core/index.js', 'dist/pkg/core/index.d.ts', 'dist/pkg/node/hash-worker.js', 'dist/pkg/browser/hash-worker.js', 'dist/pkg/workerd/wasm/sha256.wasm', 'dist/model-verify.js', 'dist/model-verify-hash-worker.js', 'README.md']));
   if (existsSync(path.join(ROOT, 'report.schema.json'))) expect(files).toContain('report.schema.json');
+  // The element's lazily imported chunks ship beside dist/model-verify.js (the CDN form is that folder).
+  expect(files.filter((f) => /^dist\/model-verify-chunk-[\w.-]+\.js$/.test(f)).length).toBeGreaterThan(0);
   // Sources, tests, fixtures and source maps stay out of the tarball.
   expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
   expect(files.filter((f) => f.startsWith('tests/') || f.endsWith('.map'))).toEqual([]);
