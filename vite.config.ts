@@ -30,6 +30,22 @@ function dropStaleChunks(): Plugin {
   };
 }
 
+/**
+ * dist/app/precache.json: every emitted asset, for the service worker (public/sw.js) to cache at install. The
+ * page's HTML names only the entry; chunks imported on use (Sign page, X.509, Sigstore) and the hash worker must
+ * be cached too, or the page would not work offline once loaded.
+ */
+function precacheList(): Plugin {
+  return {
+    name: 'model-verify:precache-list',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const files = Object.keys(bundle).filter((f) => f.startsWith('assets/') && !f.endsWith('.map')).sort();
+      this.emitFile({ type: 'asset', fileName: 'precache.json', source: `${JSON.stringify(files, null, 1)}\n` });
+    },
+  };
+}
+
 export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
     return {
@@ -65,6 +81,7 @@ export default defineConfig(({ mode }) => {
   }
   return {
     root: resolve(here, 'web/app'),
+    plugins: [precacheList()],
     base: './',
     publicDir: resolve(here, 'public'),
     build: {
@@ -72,8 +89,9 @@ export default defineConfig(({ mode }) => {
       emptyOutDir: true,
       target: 'es2022',
       sourcemap: true,
-      // pkijs/asn1js dominate the size; the page is one screen, so one chunk is simplest.
+      // The X.509/Sigstore chunk (pkijs) is large by nature; it loads only when a verification needs it.
       chunkSizeWarningLimit: 1024,
+      manifest: true,
     },
     worker: { format: 'es' },
     preview: { host: '127.0.0.1', port: 4174, strictPort: true },

@@ -4,12 +4,18 @@
 const CACHE = 'model-verify-app-v1';
 const APP_ASSET = /\.(?:js|css|html|wasm|svg|png|ico|json|webmanifest)$/;
 
-// Precache the page and the hashed assets it references, so the first reload without a network works too.
+// Precache the page and every hashed asset of the build, so the first reload without a network works too.
 async function precache() {
   const cache = await caches.open(CACHE);
   const html = await (await fetch('./index.html', { cache: 'no-store' })).text();
   const assets = [...html.matchAll(/(?:src|href)="(\.?\/?assets\/[^"]+)"/g)].map((m) => m[1]);
-  await cache.addAll(['./', './index.html', ...assets]);
+  // Chunks the page imports on use (Sign page, X.509, Sigstore) and the hash worker: listed at build time.
+  const listed = await fetch('./precache.json', { cache: 'no-store' })
+    .then((r) => (r.ok ? r.json() : []))
+    .catch(() => []);
+  // As absolute URLs, so the page's and the list's names for one file coincide (addAll refuses duplicates).
+  const urls = ['./', './index.html', ...assets, ...listed].map((u) => new URL(u, self.location.href).href);
+  await cache.addAll([...new Set(urls)]);
 }
 
 self.addEventListener('install', (event) => {

@@ -24,7 +24,7 @@ import {
   type Policy,
   type VerificationReport,
 } from '../verify-run.js';
-import { MvSign } from './mv-sign.js';
+import type { MvSign } from './mv-sign.js';
 import { appStyles } from './styles.js';
 import './mv-edge-models.js'; // published models and their edge verdict, only when served by our Worker
 
@@ -62,11 +62,34 @@ export class MvApp extends LitElement {
   @state() private page: Page = pageFromHash();
 
   /** One Sign page for the app's lifetime, so its inputs survive switching pages (keys stay in its memory). */
-  private signPage: MvSign | undefined;
+  @state() private signPage: MvSign | undefined;
+  @state() private signLoadError = '';
+  private signLoading = false;
   private readonly onHash = () => {
     this.page = pageFromHash();
     document.title = TITLES[this.page];
+    if (this.page === 'sign') this.loadSignPage();
   };
+
+  /**
+   * The Sign page is a chunk of its own, imported when first shown: key handling, the Fulcio/Rekor/TSA clients
+   * and X.509 are most of the app's code, and the verify page (what most visits are) needs none of it.
+   */
+  private loadSignPage(): void {
+    if (this.signPage || this.signLoading) return;
+    this.signLoading = true;
+    this.signLoadError = '';
+    import('./mv-sign.js').then(
+      ({ MvSign }) => {
+        this.signPage = new MvSign();
+      },
+      (e: unknown) => {
+        // Offline before the chunk was ever cached, or a deploy replaced it: say so; the next visit to #sign retries.
+        this.signLoadError = (e as Error)?.message ?? String(e);
+        this.signLoading = false;
+      },
+    );
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -270,8 +293,14 @@ export class MvApp extends LitElement {
           <a href="#sign" aria-current=${this.page === 'sign' ? 'page' : nothing}>Sign</a>
         </nav>
       </header>
-      ${this.page === 'sign' ? (this.signPage ??= new MvSign()) : this.renderVerify(running)}
+      ${this.page === 'sign' ? this.renderSign() : this.renderVerify(running)}
     `;
+  }
+
+  private renderSign() {
+    if (this.signPage) return this.signPage;
+    if (this.signLoadError) return html`<p role="alert">The Sign page could not be loaded (${this.signLoadError}). Reload the page to try again.</p>`;
+    return html`<p role="status">Loading the Sign page…</p>`;
   }
 
   private renderVerify(running: boolean) {
