@@ -1,6 +1,6 @@
-// `npm test`: every suite in order — Chromium present, builds, vitest (Node, Chromium, workerd projects),
-// the vitest `node` project again on each pinned newer Node (22, 24; scripts/ensure-node.mjs), Playwright
-// end-to-end — then one closing line `tests: N passed, N failed, N skipped` over all of them.
+// `npm test`: every suite in order — Chromium present, builds, layout boundaries, size budgets, vitest (Node,
+// Chromium, workerd projects), the vitest `node` project again on each pinned newer Node (22, 24;
+// scripts/ensure-node.mjs), Playwright end-to-end — then one closing line `tests: N passed, N failed, N skipped`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -31,6 +31,8 @@ if (!step('chromium', process.execPath, ['scripts/ensure-chromium.mjs'])) proces
 if (!step('build', 'npm', ['run', '-s', 'build'])) process.exit(1);
 // Layout rules (core ← adapters ← shells, core entered through its index files): a failure fails the run.
 step('boundaries', process.execPath, ['scripts/check-boundaries.mjs']);
+// Size budgets of what the build wrote (element initial download, app initial JS, npm tarball): prints the table.
+step('sizes', process.execPath, ['scripts/check-sizes.mjs']);
 step('vitest', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`]);
 
 // The Node-side suite on the other supported release lines. Only the `node` project: the browser and workerd
