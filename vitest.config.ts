@@ -45,7 +45,10 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { ADMIN_TOKEN: 'test-admin-token', SIGNING_PROXY_ALLOW: 'https://sigstore.private.test, https://stack.private.test' }, outboundService: upstreamDouble as never },
+            miniflare: {
+              bindings: { ADMIN_TOKEN: 'test-admin-token', SIGNING_PROXY_ALLOW: 'https://sigstore.private.test, https://stack.private.test' },
+              outboundService: upstreamDouble as never,
+            },
           }),
         ],
         test: { name: 'worker', include: ['tests/worker/**/*.workers.test.ts'], globalSetup: ['tests/worker/global-setup.ts'], testTimeout: 60_000 },

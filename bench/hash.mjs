@@ -122,7 +122,10 @@ function makeModel(name, count, mb) {
 /** `openssl dgst -sha256` over the files one after another (one process): wall ms and digests. */
 function openssl(files) {
   const t0 = performance.now();
-  const r = spawnSync(TIME ?? 'openssl', [...(TIME ? ['-f', TIME_FMT, 'openssl'] : []), 'dgst', '-sha256', '-r', ...files], { maxBuffer: 1 << 24, encoding: 'utf8' });
+  const r = spawnSync(TIME ?? 'openssl', [...(TIME ? ['-f', TIME_FMT, 'openssl'] : []), 'dgst', '-sha256', '-r', ...files], {
+    maxBuffer: 1 << 24,
+    encoding: 'utf8',
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   const out = r.stdout;
@@ -138,17 +141,34 @@ let signer;
 async function sign(model, digests) {
   if (!signer) {
     const outfile = path.join(work, 'sign-model.mjs');
-    await build({ entryPoints: [path.join(root, 'bench/sign-model.ts')], outfile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
+    await build({
+      entryPoints: [path.join(root, 'bench/sign-model.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'warning',
+    });
     signer = await import(pathToFileURL(outfile).href);
   }
   const rel = Object.fromEntries(model.files.map((f) => [path.relative(model.dir, f).split(path.sep).join('/'), digests[path.resolve(f)]]));
   return signer.signModel(model.dir, rel, work);
 }
 
-
 /** The real CLI, whole process: `model-verify verify key`. Wall ms, max RSS (KiB, via /usr/bin/time), success. */
 function cliVerify(model, signed) {
-  const args = [path.join(root, 'bin/model-verify.js'), 'verify', 'key', '--signature', signed.signature, '--public-key', signed.publicKey, '--no-progress', model.dir];
+  const args = [
+    path.join(root, 'bin/model-verify.js'),
+    'verify',
+    'key',
+    '--signature',
+    signed.signature,
+    '--public-key',
+    signed.publicKey,
+    '--no-progress',
+    model.dir,
+  ];
   const cmd = TIME ? TIME : process.execPath;
   const full = TIME ? ['-f', TIME_FMT, process.execPath, ...args] : args;
   const t0 = performance.now();
@@ -197,9 +217,21 @@ async function nodeCase(label, model) {
     cliIdleMBps: mbps(model.bytes, (median(oursCpu) / Math.min(cores, model.files.length)) * 1000),
     opensslIdleMBps: mbps(model.bytes, median(baseCpu) * 1000),
   };
-  row('node', `${label}: CLI verify (whole process)`, res.cliMBps, `${res.ratioTimeVsOpenssl.toFixed(2)}× openssl time`, `median of ${cfg.reps}: ${median(ours).toFixed(0)} ms`);
+  row(
+    'node',
+    `${label}: CLI verify (whole process)`,
+    res.cliMBps,
+    `${res.ratioTimeVsOpenssl.toFixed(2)}× openssl time`,
+    `median of ${cfg.reps}: ${median(ours).toFixed(0)} ms`,
+  );
   row('node', `${label}: openssl dgst -sha256, sequential`, res.opensslMBps, '1.00', `median ${median(base).toFixed(0)} ms`);
-  row('node', `${label}: CPU-time estimate, idle ${cores}-core machine: CLI`, res.cliIdleMBps, `${(res.opensslIdleMBps / res.cliIdleMBps).toFixed(2)}× openssl time`, `CPU ${median(oursCpu).toFixed(2)} s vs openssl ${median(baseCpu).toFixed(2)} s (user+sys)`);
+  row(
+    'node',
+    `${label}: CPU-time estimate, idle ${cores}-core machine: CLI`,
+    res.cliIdleMBps,
+    `${(res.opensslIdleMBps / res.cliIdleMBps).toFixed(2)}× openssl time`,
+    `CPU ${median(oursCpu).toFixed(2)} s vs openssl ${median(baseCpu).toFixed(2)} s (user+sys)`,
+  );
   return res;
 }
 
@@ -220,22 +252,43 @@ if (cfg.only.includes('chromium')) {
   const expected = { ...openssl(smallModel.files).digests, ...openssl(bigModel.files).digests };
   const { build: viteBuild } = await import('vite');
   const pageDir = path.join(work, 'page');
-  await viteBuild({ configFile: false, root: path.join(root, 'bench/browser'), logLevel: 'warn', build: { outDir: pageDir, emptyOutDir: true, target: 'es2022' }, worker: { format: 'es' } });
+  await viteBuild({
+    configFile: false,
+    root: path.join(root, 'bench/browser'),
+    logLevel: 'warn',
+    build: { outDir: pageDir, emptyOutDir: true, target: 'es2022' },
+    worker: { format: 'es' },
+  });
   const server = createServer((req, res) => {
     const p = path.join(pageDir, decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/$/, '/index.html'));
     if (!p.startsWith(pageDir) || !existsSync(p)) return res.writeHead(404).end();
-    const type = p.endsWith('.html') ? 'text/html' : p.endsWith('.js') ? 'text/javascript' : p.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
+    const type = p.endsWith('.html')
+      ? 'text/html'
+      : p.endsWith('.js')
+        ? 'text/javascript'
+        : p.endsWith('.wasm')
+          ? 'application/wasm'
+          : 'application/octet-stream';
     res.writeHead(200, { 'content-type': type }).end(readFileSync(p));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--enable-precise-memory-info'], headless: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--enable-precise-memory-info'],
+    headless: true,
+  });
   try {
     const page = await browser.newPage();
     await page.goto(`http://localhost:${server.address().port}/`);
     await page.setInputFiles('#files', [...smallModel.files, ...bigModel.files]);
     log('chromium: hashing');
-    const args = { smallNames: smallModel.files.map((f) => path.basename(f)), bigName: path.basename(bigModel.files[0]), reps: cfg.reps, rawMb: Math.min(256, cfg.browserBigMb) };
+    const args = {
+      smallNames: smallModel.files.map((f) => path.basename(f)),
+      bigName: path.basename(bigModel.files[0]),
+      reps: cfg.reps,
+      rawMb: Math.min(256, cfg.browserBigMb),
+    };
     const cases = {};
     let hc;
     for (const only of ['multi', 'big', 'prepare', 'raw']) {
@@ -251,7 +304,10 @@ if (cfg.only.includes('chromium')) {
       hc = r.hardwareConcurrency;
     }
     // The digests must be right, or the speed means nothing.
-    for (const [c, files] of [[cases.multi, smallModel.files], [cases.big, bigModel.files]]) {
+    for (const [c, files] of [
+      [cases.multi, smallModel.files],
+      [cases.big, bigModel.files],
+    ]) {
       for (const f of files) if (c.digests[path.basename(f)] !== expected[path.resolve(f)]) throw new Error(`chromium digest mismatch for ${f}`);
     }
     const { multi, big, raw } = cases;
@@ -268,8 +324,20 @@ if (cfg.only.includes('chromium')) {
     results.chromium.big.cpuVsRaw = big.cpuSPerRep / big.bytes / (raw.cpuSPerRep / raw.bytes);
     const heapMB = (c) => `page heap ${(c.heapBase / MiB).toFixed(1)} → peak ${(c.heapPeak / MiB).toFixed(1)} MiB`;
     row('chromium', `${cfg.files} × ${cfg.browserFileMb} MiB Files, ${multi.workers} workers`, results.chromium.multi.MBps, '', heapMB(multi));
-    row('chromium', `  CPU-time estimate, idle ${cores}-core machine`, results.chromium.multi.idleMBps, '', `Chromium CPU ${multi.cpuSPerRep.toFixed(2)} s per run (all processes)`);
-    row('chromium', `1 × ${cfg.browserBigMb} MiB File`, results.chromium.big.MBps, `${results.chromium.big.vsRawHashWasm.toFixed(2)}× raw hash-wasm`, `${heapMB(big)}; CPU per byte ${results.chromium.big.cpuVsRaw.toFixed(2)}× raw's`);
+    row(
+      'chromium',
+      `  CPU-time estimate, idle ${cores}-core machine`,
+      results.chromium.multi.idleMBps,
+      '',
+      `Chromium CPU ${multi.cpuSPerRep.toFixed(2)} s per run (all processes)`,
+    );
+    row(
+      'chromium',
+      `1 × ${cfg.browserBigMb} MiB File`,
+      results.chromium.big.MBps,
+      `${results.chromium.big.vsRawHashWasm.toFixed(2)}× raw hash-wasm`,
+      `${heapMB(big)}; CPU per byte ${results.chromium.big.cpuVsRaw.toFixed(2)}× raw's`,
+    );
     row('chromium', raw.name, rawMBps, '1.00', `CPU-time estimate ${results.chromium.rawHashWasm.idleMBps.toFixed(0)} MB/s`);
   } finally {
     await browser.close();
@@ -294,9 +362,25 @@ if (cfg.only.includes('workerd')) {
     },
   };
   const scriptPath = path.join(wdir, 'index.mjs');
-  await build({ entryPoints: [path.join(root, 'bench/workerd-entry.ts')], outfile: scriptPath, bundle: true, platform: 'neutral', format: 'esm', target: 'es2022', plugins: [wasmExternal], logLevel: 'warning', mainFields: ['module', 'main'] });
+  await build({
+    entryPoints: [path.join(root, 'bench/workerd-entry.ts')],
+    outfile: scriptPath,
+    bundle: true,
+    platform: 'neutral',
+    format: 'esm',
+    target: 'es2022',
+    plugins: [wasmExternal],
+    logLevel: 'warning',
+    mainFields: ['module', 'main'],
+  });
   const { Miniflare } = await import('miniflare');
-  const mf = new Miniflare({ modules: true, scriptPath, modulesRoot: wdir, modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }], compatibilityDate: '2026-04-26' });
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath,
+    modulesRoot: wdir,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-04-26',
+  });
   try {
     const cases = ['digeststream', 'digeststream-raw', 'subtle', 'wasm-sha256', 'blake3'];
     const out = {};
@@ -316,8 +400,21 @@ if (cfg.only.includes('workerd')) {
     }
     // One random MiB repeated, regenerated per request: equal digests only within a request, so check lengths only.
     results.workerd = out;
-    const label = { digeststream: 'SHA-256 stream via StreamingBackend → crypto.DigestStream', 'digeststream-raw': 'SHA-256 stream piped into DigestStream directly', subtle: 'SHA-256 crypto.subtle one-shot (buffered)', 'wasm-sha256': 'SHA-256 static wasm (hash-wasm binary)', blake3: 'BLAKE3 stream via static wasm' };
-    for (const c of cases) row('workerd', `${cfg.workerdMb} MiB: ${label[c]}`, out[c].MBps, c === 'digeststream' ? '' : `${(out[c].MBps / out.digeststream.MBps).toFixed(2)}× DigestStream`, `in-Worker median ${median(out[c].inWorkerMs).toFixed(0)} ms, request ${median(out[c].outsideMs).toFixed(0)} ms`);
+    const label = {
+      digeststream: 'SHA-256 stream via StreamingBackend → crypto.DigestStream',
+      'digeststream-raw': 'SHA-256 stream piped into DigestStream directly',
+      subtle: 'SHA-256 crypto.subtle one-shot (buffered)',
+      'wasm-sha256': 'SHA-256 static wasm (hash-wasm binary)',
+      blake3: 'BLAKE3 stream via static wasm',
+    };
+    for (const c of cases)
+      row(
+        'workerd',
+        `${cfg.workerdMb} MiB: ${label[c]}`,
+        out[c].MBps,
+        c === 'digeststream' ? '' : `${(out[c].MBps / out.digeststream.MBps).toFixed(2)}× DigestStream`,
+        `in-Worker median ${median(out[c].inWorkerMs).toFixed(0)} ms, request ${median(out[c].outsideMs).toFixed(0)} ms`,
+      );
   } finally {
     await mf.dispose();
   }
@@ -331,7 +428,13 @@ if (cfg.only.includes('rss') && cfg.rssGb > 0) {
   const signed = await sign(model, digests);
   const r = cliVerify(model, signed);
   results.rss = { bytes: model.bytes, cliMs: r.ms, maxRssMB: r.rssKb / 1024, MBps: mbps(model.bytes, r.ms) };
-  row('node', `${cfg.rssGb} GiB model: CLI verify peak RSS ${(r.rssKb / 1024).toFixed(0)} MB`, results.rss.MBps, '', `${r.ms.toFixed(0)} ms (cache state as left by data generation)`);
+  row(
+    'node',
+    `${cfg.rssGb} GiB model: CLI verify peak RSS ${(r.rssKb / 1024).toFixed(0)} MB`,
+    results.rss.MBps,
+    '',
+    `${r.ms.toFixed(0)} ms (cache state as left by data generation)`,
+  );
 }
 
 // ---------- Sigstore crypto check ----------
@@ -345,5 +448,7 @@ if (cfg.only.includes('sigstore') && existsSync(path.join(root, 'bench/sigstore.
 results.machine.loadavgEnd = loadavg();
 writeFileSync(path.join(root, 'bench/results.json'), JSON.stringify({ ...results, table }, null, 2) + '\n');
 console.table(table);
-console.log(`load average at start ${results.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')}, at end ${results.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')} (${results.machine.cpus} cores)`);
+console.log(
+  `load average at start ${results.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')}, at end ${results.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')} (${results.machine.cpus} cores)`,
+);
 console.log(`results: bench/results.json (data kept in ${cfg.dir})`);

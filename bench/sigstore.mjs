@@ -39,19 +39,29 @@ if (want('node')) {
   const cpu0 = process.cpuUsage();
   const r = await benchSigstore(runs);
   const cpu = process.cpuUsage(cpu0);
-  console.log(`node ${process.version}: ${fmt(r)}; CPU ${((cpu.user + cpu.system) / 1000 / (runs + 6)).toFixed(2)} ms/verify; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+  console.log(
+    `node ${process.version}: ${fmt(r)}; CPU ${((cpu.user + cpu.system) / 1000 / (runs + 6)).toFixed(2)} ms/verify; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`,
+  );
 }
 
 if (want('chromium')) {
   const f = await bundle('browser', 'iife', 'sigstore-bench.browser.js');
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'], headless: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu'],
+    headless: true,
+  });
   try {
     const page = await browser.newPage();
     // WebCrypto needs a secure context: serve the page as http://localhost (intercepted, no server).
     const script = readFileSync(f, 'utf8');
     await page.route('http://localhost/**', (route) =>
-      route.fulfill(route.request().url().endsWith('.js') ? { contentType: 'text/javascript', body: script } : { contentType: 'text/html', body: '<script src="/bench.js"></script>' }),
+      route.fulfill(
+        route.request().url().endsWith('.js')
+          ? { contentType: 'text/javascript', body: script }
+          : { contentType: 'text/html', body: '<script src="/bench.js"></script>' },
+      ),
     );
     await page.goto('http://localhost/bench.html');
     const r = await page.evaluate((n) => globalThis.SigstoreBench.benchSigstore(n), runs);

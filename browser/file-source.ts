@@ -271,7 +271,10 @@ export async function droppedFiles(dt: DataTransfer, opts: WalkOptions = {}): Pr
   const items = itemsOf(dt);
   if (items.length === 0 && dt.files.length > 0) {
     // No items API (older engines): the file list is all there is.
-    return pickedFromEntries(Array.from(dt.files, (file): DroppedItem => ({ file })), opts);
+    return pickedFromEntries(
+      Array.from(dt.files, (file): DroppedItem => ({ file })),
+      opts,
+    );
   }
   return pickedFromEntries(items, opts);
 }

@@ -202,7 +202,11 @@ export class BrowserHashPool implements HashBackend {
         try {
           const blob = hasBlobs(source) ? source.file(job.path) : undefined;
           const digest = blob
-            ? await hashBlob({ blob, start: job.start, end: job.end, ...spec }, (n) => tracker.bytes(n, job.id), () => stop.signal.aborted)
+            ? await hashBlob(
+                { blob, start: job.start, end: job.end, ...spec },
+                (n) => tracker.bytes(n, job.id),
+                () => stop.signal.aborted,
+              )
             : await hashStreamOnPage(job, spec, source, (n) => tracker.bytes(n, job.id), stop.signal);
           stop.signal.throwIfAborted();
           tracker.done(job.id);

@@ -12,6 +12,11 @@ export async function digestModel(model: string, o: { ignorePaths?: string[]; ig
     const rel = source.isFile ? null : modelRelative(source, p);
     if (rel !== null) ignore.add(rel);
   }
-  const m = await computeManifest(source, { serialization: { method: 'files', hashType: 'sha256' }, ignore, allowSymlinks: o.allowSymlinks, backend: new NodeHashPool() });
+  const m = await computeManifest(source, {
+    serialization: { method: 'files', hashType: 'sha256' },
+    ignore,
+    allowSymlinks: o.allowSymlinks,
+    backend: new NodeHashPool(),
+  });
   return m.rootDigest;
 }

@@ -192,9 +192,12 @@ export function buildProgram(): Command {
   const verify = program.command('verify').description('verify a model against its signature (PKI: key, certificate or sigstore)');
   for (const method of ['key', 'certificate', 'sigstore'] as const) {
     const cmd = verify.command(method).argument('<model>', 'model directory or single file').requiredOption('--signature <path>', 'the signature (model.sig)');
-    if (method === 'key') cmd.description('verify a signature made with an EC private key').option('--public-key <pem>', 'the signer\'s public key (PEM)');
+    if (method === 'key') cmd.description('verify a signature made with an EC private key').option('--public-key <pem>', "the signer's public key (PEM)");
     if (method === 'certificate') {
-      cmd.description('verify a signature made with an X.509 certificate').option('--certificate-chain <pem>', 'trusted CA certificate(s) (PEM; repeatable)', collect).option('--log-fingerprints', 'print certificate fingerprints', false);
+      cmd
+        .description('verify a signature made with an X.509 certificate')
+        .option('--certificate-chain <pem>', 'trusted CA certificate(s) (PEM; repeatable)', collect)
+        .option('--log-fingerprints', 'print certificate fingerprints', false);
     }
     if (method === 'sigstore') {
       cmd
@@ -213,14 +216,15 @@ export function buildProgram(): Command {
       .action(async (model: string, o: VerifyCliOptions) => {
         const report = await runVerify(method, model, o, o.progress && !o.json);
         if ((o as { logFingerprints?: boolean }).logFingerprints && report.signer && report.signer.method !== 'key') {
-          for (const c of report.signer.chain) process.stderr.write(`${sanitize(c.subject)}: ${c.sha256Fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase()}\n`);
+          for (const c of report.signer.chain)
+            process.stderr.write(`${sanitize(c.subject)}: ${c.sha256Fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase()}\n`);
         }
         emit(report, o.json);
       });
   }
 
-  addCommon(program.command('digest').description('print the model\'s root digest (files, sha256), like the reference').argument('<model>'))
-    .action(async (model: string, o: { ignorePaths?: string[]; ignoreGitPaths: boolean; allowSymlinks: boolean }) => {
+  addCommon(program.command('digest').description("print the model's root digest (files, sha256), like the reference").argument('<model>')).action(
+    async (model: string, o: { ignorePaths?: string[]; ignoreGitPaths: boolean; allowSymlinks: boolean }) => {
       try {
         const { digestModel } = await import('./digest.js');
         process.stdout.write(`sha256:${await digestModel(model, o)}\n`);
@@ -228,7 +232,8 @@ export function buildProgram(): Command {
         process.stderr.write(`Computing digest failed: ${sanitize(toModelVerifyError(e).message)}\n`);
         process.exitCode = 1;
       }
-    });
+    },
+  );
 
   program
     .command('verify-model')

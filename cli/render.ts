@@ -16,15 +16,23 @@ export function renderSuccess(r: VerificationReport): string {
     lines.push(`  identity:  ${s.identity ?? '?'}`);
     lines.push(`  issuer:    ${s.issuer ?? '?'}`);
     for (const [k, v] of Object.entries(s.claims ?? {})) lines.push(`  ${k}: ${v}`);
-    if (s.certificate) lines.push(`  cert:      issued by ${s.certificate.issuer}, valid ${s.certificate.notBefore} … ${s.certificate.notAfter} (serial ${s.certificate.serialNumber})`);
-    if (s.log) lines.push(`  log:       ${s.log.url ?? s.log.logId} index ${s.log.logIndex}${s.log.integratedTime ? ` at ${s.log.integratedTime}` : ''} (${s.log.kind}, log ID ${s.log.logId})`);
+    if (s.certificate)
+      lines.push(
+        `  cert:      issued by ${s.certificate.issuer}, valid ${s.certificate.notBefore} … ${s.certificate.notAfter} (serial ${s.certificate.serialNumber})`,
+      );
+    if (s.log)
+      lines.push(
+        `  log:       ${s.log.url ?? s.log.logId} index ${s.log.logIndex}${s.log.integratedTime ? ` at ${s.log.integratedTime}` : ''} (${s.log.kind}, log ID ${s.log.logId})`,
+      );
     for (const t of s.timestamps ?? []) lines.push(`  time:      ${t.time} (${t.source}${t.authority ? ` ${t.authority}` : ''})`);
   }
   if (r.trustRoot) lines.push(`  trust:     ${r.trustRoot.source}${r.trustRoot.date ? ` (${r.trustRoot.date})` : ''}`);
   if (r.serialization) {
     const ser = r.serialization;
     const signed = r.resources.filter((x) => x.status === 'ok').length;
-    lines.push(`  model:     ${r.model.name}: ${signed} ${ser.method === 'shards' ? 'shards' : 'files'} verified, ${formatBytes(r.bytesHashed)} hashed (${ser.hashType}${ser.shardSize ? `, shard ${ser.shardSize}` : ''}) in ${(r.millis / 1000).toFixed(2)} s`);
+    lines.push(
+      `  model:     ${r.model.name}: ${signed} ${ser.method === 'shards' ? 'shards' : 'files'} verified, ${formatBytes(r.bytesHashed)} hashed (${ser.hashType}${ser.shardSize ? `, shard ${ser.shardSize}` : ''}) in ${(r.millis / 1000).toFixed(2)} s`,
+    );
   }
   const unsigned = r.resources.filter((x) => x.status === 'unsigned').length;
   if (unsigned) lines.push(`  ignored:   ${unsigned} unsigned file(s)`);

@@ -86,7 +86,8 @@ async function loadPrivateKey(o: SignCliOptions) {
 
 function serializationOptions(o: SignCliOptions): { hashType: HashAlgorithm; shardSize?: number } {
   const hashType = o.hash as HashAlgorithm;
-  if (!['sha256', 'blake2b', 'blake3'].includes(hashType)) throw new ModelVerifyError('SERIALIZATION_UNSUPPORTED', `Unsupported --hash '${o.hash}' (sha256, blake2b or blake3)`);
+  if (!['sha256', 'blake2b', 'blake3'].includes(hashType))
+    throw new ModelVerifyError('SERIALIZATION_UNSUPPORTED', `Unsupported --hash '${o.hash}' (sha256, blake2b or blake3)`);
   if (o.shardSize === undefined && !o.useShards) return { hashType };
   const n = o.shardSize === undefined ? 1_000_000_000 : Number(o.shardSize);
   if (!/^[1-9][0-9]*$/.test(o.shardSize ?? '1') || !Number.isSafeInteger(n)) {
@@ -158,7 +159,11 @@ async function keylessFromOptions(o: SignCliOptions) {
 }
 
 /** Shared by `sign <pki>` and `sign-model`. Returns the root digest on success; throws ModelVerifyError. */
-export async function runSign(method: 'key' | 'certificate' | 'sigstore', modelPath: string, o: SignCliOptions): Promise<{ rootDigest: string; files: number }> {
+export async function runSign(
+  method: 'key' | 'certificate' | 'sigstore',
+  modelPath: string,
+  o: SignCliOptions,
+): Promise<{ rootDigest: string; files: number }> {
   const [{ NodeSource }, { NodeHashPool }, { modelRelative }, { buildModelPayload, signPayload }, { keySigner, certificateSigner }] = await Promise.all([
     import('../node/source.js'),
     import('../node/hash-pool.js'),
@@ -278,23 +283,36 @@ export function registerSign(program: Command): void {
     .option('--identity-token <jwt>')
     .option('--trust-config <file>', 'ClientTrustConfig for a private or test Sigstore instance')
     .option('--use-staging', '', false)
-    .action(async (o: { method: 'key' | 'certificate' | 'sigstore'; modelPath: string; outputBundle: string; privateKey?: string; signingCert?: string; certChain?: string[]; ignorePaths?: string[]; identityToken?: string; trustConfig?: string; useStaging?: boolean }) => {
-      try {
-        await runSign(o.method, o.modelPath, {
-          signature: o.outputBundle,
-          ignoreGitPaths: true,
-          hash: 'sha256',
-          quiet: true,
-          ...(o.privateKey ? { privateKey: o.privateKey } : {}),
-          ...(o.signingCert ? { signingCertificate: o.signingCert } : {}),
-          ...(o.certChain ? { certificateChain: o.certChain } : {}),
-          ...(o.ignorePaths ? { ignorePaths: o.ignorePaths } : {}),
-          ...(o.identityToken ? { identityToken: o.identityToken } : {}),
-          ...(o.trustConfig ? { trustConfig: o.trustConfig } : {}),
-          ...(o.useStaging ? { useStaging: true } : {}),
-        });
-      } catch (e) {
-        report(e);
-      }
-    });
+    .action(
+      async (o: {
+        method: 'key' | 'certificate' | 'sigstore';
+        modelPath: string;
+        outputBundle: string;
+        privateKey?: string;
+        signingCert?: string;
+        certChain?: string[];
+        ignorePaths?: string[];
+        identityToken?: string;
+        trustConfig?: string;
+        useStaging?: boolean;
+      }) => {
+        try {
+          await runSign(o.method, o.modelPath, {
+            signature: o.outputBundle,
+            ignoreGitPaths: true,
+            hash: 'sha256',
+            quiet: true,
+            ...(o.privateKey ? { privateKey: o.privateKey } : {}),
+            ...(o.signingCert ? { signingCertificate: o.signingCert } : {}),
+            ...(o.certChain ? { certificateChain: o.certChain } : {}),
+            ...(o.ignorePaths ? { ignorePaths: o.ignorePaths } : {}),
+            ...(o.identityToken ? { identityToken: o.identityToken } : {}),
+            ...(o.trustConfig ? { trustConfig: o.trustConfig } : {}),
+            ...(o.useStaging ? { useStaging: true } : {}),
+          });
+        } catch (e) {
+          report(e);
+        }
+      },
+    );
 }

@@ -42,7 +42,8 @@ export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOption
     // Neither given is a missing input; both given is a contradictory one.
     throw new ModelVerifyError(hasIdentity ? 'POLICY_INVALID' : 'INPUT_MISSING', 'Give either --certificate-identity with --certificate-oidc-issuer, or --key');
   }
-  const trust = (await loadTrustedRoot({ useStaging: !!o.staging && !o.trustedRoot, ...(o.trustedRoot ? { trustedRoot: o.trustedRoot } : {}) })) ?? embeddedTrustRoot();
+  const trust =
+    (await loadTrustedRoot({ useStaging: !!o.staging && !o.trustedRoot, ...(o.trustedRoot ? { trustedRoot: o.trustedRoot } : {}) })) ?? embeddedTrustRoot();
   const artifact = await readArtifact(artifactArg);
   const who = o.key
     ? ({ kind: 'key', key: publicKeyFromPem(new TextDecoder().decode(await readBytes(o.key, 'public key'))) } as const)

@@ -88,9 +88,7 @@ export class ModelVerifyError extends Error {
   }
 
   toJSON(): { code: ErrorCode; message: string; resource?: string } {
-    return this.resource === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, resource: this.resource };
+    return this.resource === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, resource: this.resource };
   }
 }
 

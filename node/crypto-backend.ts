@@ -36,7 +36,9 @@ export async function hashFileRange(target: FileTarget, job: HashJob, onBytes?: 
     while (pos < job.end) {
       signal?.throwIfAborted();
       const want = Math.min(buf.length, job.end - pos);
-      const { bytesRead } = await fh.read(buf, 0, want, pos).catch((e: Error) => fail('IO_ERROR', `Cannot read '${job.path}': ${e.message}`, { resource: job.id }));
+      const { bytesRead } = await fh
+        .read(buf, 0, want, pos)
+        .catch((e: Error) => fail('IO_ERROR', `Cannot read '${job.path}': ${e.message}`, { resource: job.id }));
       if (bytesRead === 0) fail('MODEL_CHANGED', `'${job.path}' changed size while it was being verified`, { resource: job.id });
       h.update(buf.subarray(0, bytesRead));
       pos += bytesRead;

@@ -166,7 +166,10 @@ export class NodeHashPool implements HashBackend {
             if (hold && hook) {
               // Release the worker whatever the hook does (a failing hook must not leave it waiting forever).
               const release = () => void (Atomics.store(hold, 0, 1), Atomics.notify(hold, 0));
-              task.held = () => void Promise.resolve().then(() => hook(job)).then(release, release);
+              task.held = () =>
+                void Promise.resolve()
+                  .then(() => hook(job))
+                  .then(release, release);
             }
             slot.post({ t: 'file', job: id, target, start: job.start, end: job.end, alg: job.hash, chunk: this.chunkSize, ...(hold ? { hold } : {}) });
           } else streamJob(slot, id, job, source, budget, stop.signal).catch(reject);

@@ -59,10 +59,13 @@ if (strays.length) throw new Error(`build-package: emitted JS still names .ts fi
 
 // workers-types has no `exports` map, and a consumer resolving with NodeNext cannot import a directory
 // (`@cloudflare/workers-types/latest`): name its module file, which resolves under every moduleResolution.
-for (const f of readdirSync(pkgOut, { recursive: true }).map(String).filter((f) => f.endsWith('.d.ts'))) {
+for (const f of readdirSync(pkgOut, { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.d.ts'))) {
   const file = path.join(pkgOut, f);
   const text = readFileSync(file, 'utf8');
-  if (text.includes("'@cloudflare/workers-types/latest'")) writeFileSync(file, text.replaceAll("'@cloudflare/workers-types/latest'", "'@cloudflare/workers-types/latest/index.js'"));
+  if (text.includes("'@cloudflare/workers-types/latest'"))
+    writeFileSync(file, text.replaceAll("'@cloudflare/workers-types/latest'", "'@cloudflare/workers-types/latest/index.js'"));
 }
 
 // The workerd hashers import their wasm statically (workerd refuses runtime compilation): ship it beside them.

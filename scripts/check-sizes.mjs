@@ -30,7 +30,15 @@ const BUDGETS = {
   tarball: 3 * 1024 * 1024,
 };
 /** Sources that must stay out of the element's and the app's initial download. */
-const LAZY_ONLY = [/node_modules\/pkijs\//, /node_modules\/bytestreamjs\//, /(^|\/)core\/x509\//, /(^|\/)core\/sigstore\//, /(^|\/)core\/sign\//, /(^|\/)web\/app\/mv-sign\.ts$/, /(^|\/)web\/sign-run\.ts$/];
+const LAZY_ONLY = [
+  /node_modules\/pkijs\//,
+  /node_modules\/bytestreamjs\//,
+  /(^|\/)core\/x509\//,
+  /(^|\/)core\/sigstore\//,
+  /(^|\/)core\/sign\//,
+  /(^|\/)web\/app\/mv-sign\.ts$/,
+  /(^|\/)web\/sign-run\.ts$/,
+];
 
 class BuildMissing extends Error {}
 

@@ -43,7 +43,16 @@ if (!token) {
 // 3. The demo seeder (TypeScript, bundled for Node like the CLI).
 // Inside the repo so its imports resolve from node_modules (.wrangler is gitignored).
 const seeder = path.join(root, '.wrangler', 'demo-seed', 'seed.mjs');
-await build({ entryPoints: ['scripts/seed-demo.ts'], outfile: seeder, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+await build({
+  entryPoints: ['scripts/seed-demo.ts'],
+  outfile: seeder,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
 
 // 4. wrangler dev, offline, on 127.0.0.1 only.
 const env = {
@@ -56,7 +65,16 @@ const env = {
 const child = spawn(
   bin('wrangler'),
   [
-    'dev', '--ip', HOST, '--port', String(PORT), '--persist-to', path.join(STATE, 'state'), '--show-interactive-dev-session=false', '--log-level', 'warn',
+    'dev',
+    '--ip',
+    HOST,
+    '--port',
+    String(PORT),
+    '--persist-to',
+    path.join(STATE, 'state'),
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    'warn',
     ...(process.env.INSPECTOR_PORT ? ['--inspector-port', process.env.INSPECTOR_PORT] : []),
   ],
   { env, stdio: ['ignore', 'inherit', 'inherit'] },
@@ -93,7 +111,9 @@ if (!(await ready(Date.now() + 120_000))) {
   try {
     const { seedDemo } = await import(pathToFileURL(seeder).href);
     const s = await seedDemo({ baseUrl: BASE, token, stateDir: path.join(STATE, 'demo'), log: say });
-    const verdict = s.verified ? `verified at the edge (signer: ${s.signer?.method} ${s.signer?.keyHint?.slice(0, 16)}…, ${s.resources.length} files)` : `NOT verified: ${s.errors[0]?.code} ${s.errors[0]?.message}`;
+    const verdict = s.verified
+      ? `verified at the edge (signer: ${s.signer?.method} ${s.signer?.keyHint?.slice(0, 16)}…, ${s.resources.length} files)`
+      : `NOT verified: ${s.errors[0]?.code} ${s.errors[0]?.message}`;
     console.log(`\n  model-verify is running at ${BASE}/\n  demo model: ${verdict}\n  publish your own: see docs/deploy.md (admin token in .dev.vars)\n`);
   } catch (e) {
     say(`could not publish the demo model: ${e instanceof Error ? e.message : e}`);

@@ -1,4 +1,4 @@
-// `npm test`: every suite in order — Chromium present, builds, layout boundaries, size budgets, vitest (Node,
+// `npm test`: every suite in order — Chromium present, builds, layout boundaries, formatting, size budgets, vitest (Node,
 // Chromium, workerd projects), the vitest `node` project again on each pinned newer Node (22, 24;
 // scripts/ensure-node.mjs), Playwright end-to-end — then one closing line `tests: N passed, N failed, N skipped`.
 import { spawnSync } from 'node:child_process';
@@ -31,6 +31,8 @@ if (!step('chromium', process.execPath, ['scripts/ensure-chromium.mjs'])) proces
 if (!step('build', 'npm', ['run', '-s', 'build'])) process.exit(1);
 // Layout rules (core ← adapters ← shells, core entered through its index files): a failure fails the run.
 step('boundaries', process.execPath, ['scripts/check-boundaries.mjs']);
+// Formatting (biome.json): `npm run format` fixes what this reports.
+step('format', npx, ['biome', 'format', '.']);
 // Size budgets of what the build wrote (element initial download, app initial JS, npm tarball): prints the table.
 step('sizes', process.execPath, ['scripts/check-sizes.mjs']);
 step('vitest', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`]);
@@ -47,9 +49,14 @@ try {
   console.error(`── node matrix failed: ${e.message}`);
 }
 for (const n of nodes) {
-  step(`vitest node project on Node ${n.version}`, n.bin, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'node', '--reporter=dot', '--reporter=json', `--outputFile.json=${matrixJson(n.major)}`], {
-    PATH: `${path.dirname(n.bin)}${path.delimiter}${process.env.PATH ?? ''}`,
-  });
+  step(
+    `vitest node project on Node ${n.version}`,
+    n.bin,
+    ['node_modules/vitest/vitest.mjs', 'run', '--project', 'node', '--reporter=dot', '--reporter=json', `--outputFile.json=${matrixJson(n.major)}`],
+    {
+      PATH: `${path.dirname(n.bin)}${path.delimiter}${process.env.PATH ?? ''}`,
+    },
+  );
 }
 step('playwright', npx, ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: PW_JSON });
 

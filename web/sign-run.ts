@@ -108,7 +108,13 @@ export async function signPicked(r: SignRequest): Promise<Signed> {
     ...(r.onProgress ? { onProgress: (p) => r.onProgress!(tp.update(p)) } : {}),
   });
   r.onStage?.('signing');
-  const common = { source, ignorePaths: built.ignorePaths, leftOut: ignorePaths, rootDigest: built.manifest.rootDigest, files: built.manifest.resources.length };
+  const common = {
+    source,
+    ignorePaths: built.ignorePaths,
+    leftOut: ignorePaths,
+    rootDigest: built.manifest.rootDigest,
+    files: built.manifest.resources.length,
+  };
   if (r.with.kind === 'key') {
     const bundle = await signPayload(built.payload, keySigner(r.with.key), r.signal);
     const publicKeyPem = encodePem('PUBLIC KEY', r.with.key.spki);
@@ -160,6 +166,7 @@ export function parseShardSize(text: string): number | undefined {
   const t = text.trim().replace(/[_,\s]/g, '');
   if (!t) return undefined;
   const n = Number(t);
-  if (!/^[1-9][0-9]*$/.test(t) || !Number.isSafeInteger(n)) fail('SERIALIZATION_UNSUPPORTED', `The shard size must be a positive whole number of bytes, got '${text.trim()}'`);
+  if (!/^[1-9][0-9]*$/.test(t) || !Number.isSafeInteger(n))
+    fail('SERIALIZATION_UNSUPPORTED', `The shard size must be a positive whole number of bytes, got '${text.trim()}'`);
   return n;
 }

@@ -127,7 +127,12 @@ export async function runVerification(o: RunOptions): Promise<VerificationReport
 export function parseIgnorePaths(text: string): string[] {
   return text
     .split(/[\s,]+/)
-    .map((s) => s.trim().replace(/^\.\/+/, '').replace(/\/+$/, ''))
+    .map((s) =>
+      s
+        .trim()
+        .replace(/^\.\/+/, '')
+        .replace(/\/+$/, ''),
+    )
     .filter(Boolean);
 }
 
@@ -218,5 +223,14 @@ export function formatDuration(seconds: number): string {
 /** A failed report for errors raised before verifyModel could run (bad inputs, unreachable URLs). */
 export function reportFromError(e: unknown, modelName = '', listable = true): VerificationReport {
   const err = toModelVerifyError(e);
-  return { mediaType: REPORT_MEDIA_TYPE, verified: false, errors: [err.toJSON()], warnings: [], model: { name: modelName, listable }, resources: [], bytesHashed: 0, millis: 0 };
+  return {
+    mediaType: REPORT_MEDIA_TYPE,
+    verified: false,
+    errors: [err.toJSON()],
+    warnings: [],
+    model: { name: modelName, listable },
+    resources: [],
+    bytesHashed: 0,
+    millis: 0,
+  };
 }

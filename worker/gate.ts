@@ -57,7 +57,11 @@ async function gated(req: Request, env: Env, model: string, path: string, head: 
   const verdict = await signatureVerdict(env, bundle, policy);
   if (!verdict.verified || !verdict.manifest) {
     const e = verdict.errors?.[0];
-    return errorResponse(403, e?.code ?? 'SIGNATURE_INVALID', `The signature of model '${model}' does not verify under its policy: ${e?.message ?? 'unknown reason'}`);
+    return errorResponse(
+      403,
+      e?.code ?? 'SIGNATURE_INVALID',
+      `The signature of model '${model}' does not verify under its policy: ${e?.message ?? 'unknown reason'}`,
+    );
   }
   const manifest = verdict.manifest;
   const expected = manifest.resources.filter((r) => r.path === path);
@@ -141,7 +145,12 @@ async function serve(env: Env, key: string, pin: Pin, range: RangeResult, head: 
   const path = key.slice(key.indexOf('/', 2) + 1);
   const o = head
     ? await r2call('read', path, () => env.MODELS.head(key))
-    : await r2call('read', path, () => env.MODELS.get(key, { onlyIf: { etagMatches: pin.etag }, ...(partial ? { range: { offset: partial.start, length: partial.end - partial.start } } : {}) }));
+    : await r2call('read', path, () =>
+        env.MODELS.get(key, {
+          onlyIf: { etagMatches: pin.etag },
+          ...(partial ? { range: { offset: partial.start, length: partial.end - partial.start } } : {}),
+        }),
+      );
   if (!o || o.etag !== pin.etag || o.version !== pin.version || (!head && !('body' in o))) {
     if (o && 'body' in o) await (o.body as ReadableStream).cancel();
     throw new Changed();

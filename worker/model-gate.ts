@@ -65,7 +65,12 @@ async function route(req: Request, env: Env, p: string): Promise<Response> {
   if (req.method === 'OPTIONS' && (p.startsWith('/api/') || p.startsWith('/models/'))) {
     return new Response(null, {
       status: 204,
-      headers: { ...CORS, 'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE', 'access-control-allow-headers': 'authorization, content-type, range', 'access-control-max-age': '86400' },
+      headers: {
+        ...CORS,
+        'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE',
+        'access-control-allow-headers': 'authorization, content-type, range',
+        'access-control-max-age': '86400',
+      },
     });
   }
 
@@ -121,7 +126,9 @@ async function route(req: Request, env: Env, p: string): Promise<Response> {
   }
   if (p === '/' || p === '/index.html') {
     methods(req, ['GET', 'HEAD']);
-    return new Response(req.method === 'HEAD' ? null : statusPage(env.BASE_PATH ?? ''), { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' } });
+    return new Response(req.method === 'HEAD' ? null : statusPage(env.BASE_PATH ?? ''), {
+      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
+    });
   }
   throw new HttpError(404, 'NOT_FOUND', `Nothing at ${p}`);
 }

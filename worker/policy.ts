@@ -46,7 +46,8 @@ export function parsePolicy(raw: unknown): ApiPolicy {
   if (isRecord(raw)) {
     const { certificateChain, ...rest } = raw;
     // `anchors` is core's name, not this API's: refused as an unknown field rather than taken silently.
-    if (rest.anchors !== undefined) throw new HttpError(400, 'POLICY_INVALID', `Unknown field "anchors" in the policy: this API takes the trusted certificates as policy.certificateChain`);
+    if (rest.anchors !== undefined)
+      throw new HttpError(400, 'POLICY_INVALID', `Unknown field "anchors" in the policy: this API takes the trusted certificates as policy.certificateChain`);
     // A single PEM text (which may hold several certificates) is accepted for a one-entry chain.
     input = certificateChain === undefined ? rest : { ...rest, anchors: typeof certificateChain === 'string' ? [certificateChain] : certificateChain };
   }

@@ -78,7 +78,11 @@ export function trustedRoot(env: Env): unknown {
 }
 
 /** Checks a bundle under a policy with core's verifySignature; never throws for a verification failure. */
-export async function checkSignature(env: Env, bundle: Uint8Array, policy: ApiPolicy): Promise<Omit<Verdict, 'bundleDigest' | 'policyDigest' | 'trustRoot' | 'checkedAt'>> {
+export async function checkSignature(
+  env: Env,
+  bundle: Uint8Array,
+  policy: ApiPolicy,
+): Promise<Omit<Verdict, 'bundleDigest' | 'policyDigest' | 'trustRoot' | 'checkedAt'>> {
   try {
     const root = trustedRoot(env);
     const r = await verifySignature(bundle, corePolicy(policy), root === undefined ? {} : { trustedRoot: root });

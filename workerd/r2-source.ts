@@ -74,8 +74,11 @@ export class R2Source implements ModelSource {
     do {
       opts.signal?.throwIfAborted();
       const from = cursor;
-      const page = await r2call('list the files of', this.name, () => this.bucket.list({ prefix: this.prefix, limit: 1000, ...(from ? { cursor: from } : {}) }));
-      if (!page || !Array.isArray(page.objects)) fail('IO_ERROR', `Cannot list the files of '${this.name}': storage answered no listing`, { resource: this.name });
+      const page = await r2call('list the files of', this.name, () =>
+        this.bucket.list({ prefix: this.prefix, limit: 1000, ...(from ? { cursor: from } : {}) }),
+      );
+      if (!page || !Array.isArray(page.objects))
+        fail('IO_ERROR', `Cannot list the files of '${this.name}': storage answered no listing`, { resource: this.name });
       for (const o of page.objects) {
         const path = o.key.slice(this.prefix.length);
         if (this.exclude.has(path)) continue;

@@ -68,7 +68,13 @@ async function rawHashWasm(mb: number, reps: number): Promise<CaseResult> {
 
 declare global {
   interface Window {
-    hashBench(o: { only: 'multi' | 'big' | 'raw' | 'prepare'; smallNames: string[]; bigName: string; reps: number; rawMb: number }): Promise<{ cases: CaseResult[]; hardwareConcurrency: number; userAgent: string }>;
+    hashBench(o: {
+      only: 'multi' | 'big' | 'raw' | 'prepare';
+      smallNames: string[];
+      bigName: string;
+      reps: number;
+      rawMb: number;
+    }): Promise<{ cases: CaseResult[]; hardwareConcurrency: number; userAgent: string }>;
   }
 }
 

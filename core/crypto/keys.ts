@@ -22,10 +22,7 @@ const CURVE_NAMES: Record<string, string> = { '1.3.132.0.10': 'secp256k1' };
 export const CURVE_HASH: Record<Curve, HashName> = { 'P-256': 'SHA-256', 'P-384': 'SHA-384', 'P-521': 'SHA-512' };
 export const CURVE_SIZE: Record<Curve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 
-export type KeyAlgorithm =
-  | { kind: 'ec'; curve: Curve }
-  | { kind: 'rsa'; bits: number }
-  | { kind: 'ed25519' };
+export type KeyAlgorithm = { kind: 'ec'; curve: Curve } | { kind: 'rsa'; bits: number } | { kind: 'ed25519' };
 
 export interface PublicKeyInfo {
   spki: Uint8Array;
@@ -65,7 +62,11 @@ export function parseSpki(der: Uint8Array): PublicKeyInfo {
     if (!m.verified) throw new Error('not a SubjectPublicKeyInfo');
     // compareSchema names the matched blocks on the root it was given.
     const r = m.result as unknown as { algorithmId: asn1js.ObjectIdentifier; algorithmParams?: asn1js.AsnType; subjectPublicKey: asn1js.BitString };
-    spki = { algorithmId: r.algorithmId.valueBlock.toString(), subjectPublicKey: r.subjectPublicKey, ...('algorithmParams' in r ? { algorithmParams: r.algorithmParams } : {}) };
+    spki = {
+      algorithmId: r.algorithmId.valueBlock.toString(),
+      subjectPublicKey: r.subjectPublicKey,
+      ...('algorithmParams' in r ? { algorithmParams: r.algorithmParams } : {}),
+    };
   } catch {
     fail('KEY_MALFORMED', 'Public key is not a valid DER SubjectPublicKeyInfo');
   }

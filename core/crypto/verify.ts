@@ -138,7 +138,12 @@ export async function verifyBytes(key: PublicKeyInfo, scheme: SignatureScheme, s
       return false;
     }
   }
-  const alg = scheme.name === 'RSA-PSS' ? { name: 'RSA-PSS', saltLength: scheme.saltLength } : scheme.name === 'ECDSA' ? { name: 'ECDSA', hash: scheme.hash } : { name: scheme.name };
+  const alg =
+    scheme.name === 'RSA-PSS'
+      ? { name: 'RSA-PSS', saltLength: scheme.saltLength }
+      : scheme.name === 'ECDSA'
+        ? { name: 'ECDSA', hash: scheme.hash }
+        : { name: scheme.name };
   try {
     return await crypto.subtle.verify(alg, k, sigBytes, ab(data));
   } catch {

@@ -52,7 +52,16 @@ const clipText = (s: string, max: number) => (s.length > max ? `${s.slice(0, max
 function show(v: unknown): string {
   let s: string;
   try {
-    s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'undefined' : Array.isArray(v) ? 'a list' : typeof v === 'object' && v !== null ? 'an object' : JSON.stringify(v) ?? typeof v;
+    s =
+      typeof v === 'string'
+        ? JSON.stringify(v)
+        : v === undefined
+          ? 'undefined'
+          : Array.isArray(v)
+            ? 'a list'
+            : typeof v === 'object' && v !== null
+              ? 'an object'
+              : (JSON.stringify(v) ?? typeof v);
   } catch {
     s = typeof v;
   }
@@ -127,7 +136,10 @@ class Reader {
     const extra = Object.keys(this.input).filter((k) => !(allowed as readonly string[]).includes(k) && !absent(this.input[k]));
     if (extra.length) {
       const known = allowed.filter((f) => f !== 'method').map((f) => this.name(f));
-      fail('POLICY_INVALID', `Unknown field${extra.length > 1 ? 's' : ''} ${extra.slice(0, 5).map(show).join(', ')} for a ${method} policy (it takes ${known.join(', ')})`);
+      fail(
+        'POLICY_INVALID',
+        `Unknown field${extra.length > 1 ? 's' : ''} ${extra.slice(0, 5).map(show).join(', ')} for a ${method} policy (it takes ${known.join(', ')})`,
+      );
     }
   }
 }
@@ -190,7 +202,10 @@ export function parsePolicy(input: unknown, options: ParsePolicyOptions = {}): P
       const identity = r.exact('identity', undefined);
       const identityRegexp = r.string('identityRegexp', POLICY_LIMITS.stringChars, undefined);
       if (identity === undefined && identityRegexp === undefined) {
-        fail('INPUT_MISSING', `Missing ${r.name('identity')} or ${r.name('identityRegexp')}: keyless verification needs the expected signer identity, exact or as a pattern (refusing to accept any signer)`);
+        fail(
+          'INPUT_MISSING',
+          `Missing ${r.name('identity')} or ${r.name('identityRegexp')}: keyless verification needs the expected signer identity, exact or as a pattern (refusing to accept any signer)`,
+        );
       }
       // Both may be given: the signer must then match both (as core's identity check does).
       if (identityRegexp !== undefined) compileIdentityRegexp(identityRegexp, r.name('identityRegexp'));
@@ -213,7 +228,8 @@ function parseClaims(v: unknown, name: string): Record<string, string> | undefin
   const entries = Object.entries(v);
   if (entries.length > POLICY_LIMITS.claims) fail('POLICY_INVALID', `${name} holds ${entries.length} claims (at most ${POLICY_LIMITS.claims})`);
   for (const [k, value] of entries) {
-    if (k === '' || k.length > POLICY_LIMITS.claimNameChars) fail('POLICY_INVALID', `${name} has a claim name that is empty or longer than ${POLICY_LIMITS.claimNameChars} characters`);
+    if (k === '' || k.length > POLICY_LIMITS.claimNameChars)
+      fail('POLICY_INVALID', `${name} has a claim name that is empty or longer than ${POLICY_LIMITS.claimNameChars} characters`);
     if (typeof value !== 'string') fail('POLICY_INVALID', `${name}[${show(k)}] must be a string, not ${show(value)}`);
     if (value.length > POLICY_LIMITS.stringChars) fail('POLICY_INVALID', `${name}[${show(k)}] is longer than ${POLICY_LIMITS.stringChars} characters`);
   }

@@ -12,7 +12,10 @@ import { fail } from '../errors.js';
  */
 export function compileIdentityRegexp(pattern: string, name = 'identityRegexp'): RegExp {
   const refuse = (e: unknown): never =>
-    fail('POLICY_INVALID', `${name} is not a valid regular expression (compiled with the u flag, where escapes such as \\- outside a character class are errors): ${(e as Error).message}`);
+    fail(
+      'POLICY_INVALID',
+      `${name} is not a valid regular expression (compiled with the u flag, where escapes such as \\- outside a character class are errors): ${(e as Error).message}`,
+    );
   try {
     // On its own first: `a)|(.*` is unbalanced alone, but wrapped it would close our group and turn the
     // anchored `^(?:a)|(.*)$` into a pattern that accepts every identity.

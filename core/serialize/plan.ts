@@ -45,8 +45,7 @@ export interface PlanOptions {
   onlyPaths?: ReadonlySet<string>;
 }
 
-export const SYMLINK_MESSAGE = (p: string) =>
-  `Cannot use '${p}' because it is a symlink. This behavior can be changed with \`allow_symlinks\`.`;
+export const SYMLINK_MESSAGE = (p: string) => `Cannot use '${p}' because it is a symlink. This behavior can be changed with \`allow_symlinks\`.`;
 export const SYMLINK_DIR_MESSAGE = (p: string) =>
   `Cannot use '${p}': it is a symlink to a directory, and a symlinked directory is never followed, so its files could not be verified. Remove it, or ignore the path.`;
 export const SPECIAL_MESSAGE = (p: string) =>

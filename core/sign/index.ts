@@ -5,7 +5,16 @@ export { keySigner, certificateSigner, type BundleSigner, type EnvelopeJson } fr
 export { signModel, signPayload, buildModelPayload, DEFAULT_SHARD_SIZE, type SignOptions, type SignResult } from './sign-model.js';
 export { buildStatement, statementPayload } from './statement.js';
 export * from './keyless/index.js';
-export { authorizationRequest, discover, exchangeCode, pollDeviceToken, startDeviceFlow, type AuthorizationRequest, type DeviceAuthorization, type OidcEndpoints } from './keyless/oauth.js';
+export {
+  authorizationRequest,
+  discover,
+  exchangeCode,
+  pollDeviceToken,
+  startDeviceFlow,
+  type AuthorizationRequest,
+  type DeviceAuthorization,
+  type OidcEndpoints,
+} from './keyless/oauth.js';
 export { type Fetch } from './keyless/http.js';
 export { type TokenClaims, readToken } from './keyless/token.js';
 export { refusal, type AllowEntry, allowList } from './keyless/allow.js';

@@ -79,7 +79,8 @@ export async function decryptPkcs8(der: Uint8Array, password: string | undefined
   const [algNode, dataNode] = seq(parseDer(der, 'Encrypted private key'), 'EncryptedPrivateKeyInfo', 2);
   const [schemeNode, schemeParams] = seq(algNode, 'encryption algorithm', 1);
   const scheme = oid(schemeNode, 'encryption algorithm');
-  if (scheme !== OID_PBES2) fail('KEY_UNSUPPORTED', `Unsupported private key encryption ${scheme}: re-encrypt it with PBES2 (openssl pkcs8 -topk8 -v2 aes-256-cbc)`);
+  if (scheme !== OID_PBES2)
+    fail('KEY_UNSUPPORTED', `Unsupported private key encryption ${scheme}: re-encrypt it with PBES2 (openssl pkcs8 -topk8 -v2 aes-256-cbc)`);
   const [kdfNode, cipherNode] = seq(schemeParams, 'PBES2 parameters', 2);
   const kdf = readKdf(kdfNode);
   const [cipherOidNode, ivNode] = seq(cipherNode, 'PBES2 encryption scheme', 2);

@@ -72,7 +72,9 @@ function pkcs8FromScalar(curve: Curve, d: Uint8Array, point?: Uint8Array): Uint8
     value: [
       new asn1js.Integer({ value: 1 }),
       new asn1js.OctetString({ valueHex: ab(padded) }),
-      ...(point ? [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: [new asn1js.BitString({ valueHex: ab(point), unusedBits: 0 })] })] : []),
+      ...(point
+        ? [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: [new asn1js.BitString({ valueHex: ab(point), unusedBits: 0 })] })]
+        : []),
     ],
   });
   return encode(

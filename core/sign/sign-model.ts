@@ -54,7 +54,10 @@ function checkOptions(o: SignOptions): { hashType: HashAlgorithm; shardSize?: nu
 }
 
 /** Hashes the model and returns the statement payload (deterministic for the same model and options). */
-export async function buildModelPayload(source: ModelSource, o: SignOptions = {}): Promise<{ payload: Uint8Array; manifest: ComputedManifest; ignorePaths: string[] }> {
+export async function buildModelPayload(
+  source: ModelSource,
+  o: SignOptions = {},
+): Promise<{ payload: Uint8Array; manifest: ComputedManifest; ignorePaths: string[] }> {
   const { hashType, shardSize } = checkOptions(o);
   const ignore = new IgnoreSet([...(o.ignoreGitPaths === false ? [] : GIT_PATHS), ...(o.ignorePaths ?? [])]);
   const serialization = shardSize === undefined ? { method: 'files' as const, hashType } : { method: 'shards' as const, hashType, shardSize };
@@ -87,7 +90,10 @@ export async function signPayload(payload: Uint8Array, signer: BundleSigner, sig
   const material = await signer.verificationMaterial(envelope, signal);
   const bundle = utf8Encode(JSON.stringify({ mediaType: MEDIA_TYPE_V03, verificationMaterial: material, dsseEnvelope: envelope }));
   try {
-    await verifySignature(bundle, signer.selfCheckPolicy(), { ...(signal ? { signal } : {}), ...(signer.trustedRoot !== undefined ? { trustedRoot: signer.trustedRoot } : {}) });
+    await verifySignature(bundle, signer.selfCheckPolicy(), {
+      ...(signal ? { signal } : {}),
+      ...(signer.trustedRoot !== undefined ? { trustedRoot: signer.trustedRoot } : {}),
+    });
   } catch (e) {
     // Keep the verifier's code (CERT_USAGE, CERT_EXPIRED, …): it names what is wrong with the inputs.
     const err = toModelVerifyError(e, 'SIGN_FAILED');

@@ -35,12 +35,14 @@ export async function verifyArtifactSignature(bundle: Bundle, key: PublicKeyInfo
   if ('bytes' in artifact!) {
     const d = await digest(hash!, artifact.bytes);
     if (ms.digest && !equalBytes(d, ms.digest.digest)) fail('ARTIFACT_MISMATCH', 'The artifact does not match the digest recorded in the bundle');
-    if (!(await verifyBytes(key, withHash(key, hash!), ms.signature, artifact.bytes))) fail('SIGNATURE_INVALID', 'The signature does not match the artifact and the signing key');
+    if (!(await verifyBytes(key, withHash(key, hash!), ms.signature, artifact.bytes)))
+      fail('SIGNATURE_INVALID', 'The signature does not match the artifact and the signing key');
     return;
   }
   const given = artifact!.digest;
   if (hash !== given.algorithm) fail('UNSUPPORTED', `The bundle signs a ${hash} digest; a ${given.algorithm} digest was given`);
-  if (ms.digest && !equalBytes(given.value, ms.digest.digest)) fail('ARTIFACT_MISMATCH', 'The artifact digest does not match the digest recorded in the bundle');
+  if (ms.digest && !equalBytes(given.value, ms.digest.digest))
+    fail('ARTIFACT_MISMATCH', 'The artifact digest does not match the digest recorded in the bundle');
   if (!verifyEcdsaPrehashed(key, given.value, ms.signature)) fail('SIGNATURE_INVALID', 'The signature does not match the artifact digest and the signing key');
 }
 

@@ -42,7 +42,12 @@ function leafOf(bundle: Bundle): Certificate {
 }
 
 // The identity policy's result always carries the identity; typed apart so reports need no optional checks.
-export async function verifySigstoreBundle(bundle: Bundle, who: Extract<SignerPolicy, { kind: 'identity' }>, trust: TrustRoot, artifact?: Artifact): Promise<BundleVerification<SigstoreSignerSummary>>;
+export async function verifySigstoreBundle(
+  bundle: Bundle,
+  who: Extract<SignerPolicy, { kind: 'identity' }>,
+  trust: TrustRoot,
+  artifact?: Artifact,
+): Promise<BundleVerification<SigstoreSignerSummary>>;
 export async function verifySigstoreBundle(bundle: Bundle, who: SignerPolicy, trust: TrustRoot, artifact?: Artifact): Promise<BundleVerification>;
 export async function verifySigstoreBundle(bundle: Bundle, who: SignerPolicy, trust: TrustRoot, artifact?: Artifact): Promise<BundleVerification> {
   if (who.kind === 'identity') checkPolicyShape(who.policy); // refuse "accept anyone" before any work

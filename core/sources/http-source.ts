@@ -119,7 +119,10 @@ export class HttpSource implements ModelSource {
     } catch (e) {
       if (init.signal?.aborted) throw init.signal.reason ?? e;
       // Browsers report CORS refusals and network failures as the same opaque TypeError.
-      fail('IO_ERROR', `Could not download ${url.href}: the server is unreachable or does not allow cross-origin requests (CORS)`, { resource: path, cause: e });
+      fail('IO_ERROR', `Could not download ${url.href}: the server is unreachable or does not allow cross-origin requests (CORS)`, {
+        resource: path,
+        cause: e,
+      });
     }
   }
 
@@ -146,7 +149,9 @@ export class HttpSource implements ModelSource {
       const full = byteCount(res.headers.get('content-length'));
       if (res.status === 200 && full !== null) return this.entry(path, full);
       if (!res.ok) throw new ModelVerifyError('IO_ERROR', `Could not download ${url.href}: HTTP ${res.status}`, { resource: path });
-      throw new ModelVerifyError('IO_ERROR', `Cannot tell the size of ${url.href}: the server exposes neither Content-Length nor Content-Range`, { resource: path });
+      throw new ModelVerifyError('IO_ERROR', `Cannot tell the size of ${url.href}: the server exposes neither Content-Length nor Content-Range`, {
+        resource: path,
+      });
     } finally {
       await res.body?.cancel().catch(() => {});
     }
@@ -184,7 +189,11 @@ export class HttpSource implements ModelSource {
           const got = parseContentRange(res.headers.get('content-range'));
           if (!got || got.start !== start) {
             await res.body.cancel().catch(() => {});
-            fail('IO_ERROR', `Could not download ${url.href}: the server answered bytes ${res.headers.get('content-range') ?? '(no Content-Range)'} for a request from byte ${start}`, { resource: path });
+            fail(
+              'IO_ERROR',
+              `Could not download ${url.href}: the server answered bytes ${res.headers.get('content-range') ?? '(no Content-Range)'} for a request from byte ${start}`,
+              { resource: path },
+            );
           }
         }
         reader = res.body.getReader();
@@ -228,7 +237,11 @@ export class HttpSource implements ModelSource {
  * before reading, and a body without one (chunked, or lying) is counted while it streams and cancelled as soon
  * as it passes the cap, so an endless response costs the cap, not all memory.
  */
-export async function fetchBytes(url: string | URL, what: string, opts: { signal?: AbortSignal; fetch?: typeof fetch; maxBytes?: number } = {}): Promise<Uint8Array> {
+export async function fetchBytes(
+  url: string | URL,
+  what: string,
+  opts: { signal?: AbortSignal; fetch?: typeof fetch; maxBytes?: number } = {},
+): Promise<Uint8Array> {
   let u: URL;
   try {
     u = new URL(url);

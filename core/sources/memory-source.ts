@@ -12,9 +12,7 @@ export class MemorySource implements ModelSource {
     private readonly chunkSize = 64 * 1024,
   ) {
     const enc = new TextEncoder();
-    this.files = new Map(
-      files instanceof Map ? files : Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? enc.encode(v) : v] as const),
-    );
+    this.files = new Map(files instanceof Map ? files : Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? enc.encode(v) : v] as const));
   }
 
   async *list(opts: ListOptions = {}): AsyncIterable<ModelEntry> {

@@ -21,7 +21,11 @@ export function certificatesFromPem(texts: readonly string[]): Certificate[] {
   return out;
 }
 
-export async function verifyCertificateSignature(bundle: Bundle, anchorPems: readonly string[], time: Date): Promise<{ signer: CertificateSignerSummary; warnings: string[] }> {
+export async function verifyCertificateSignature(
+  bundle: Bundle,
+  anchorPems: readonly string[],
+  time: Date,
+): Promise<{ signer: CertificateSignerSummary; warnings: string[] }> {
   requireV03(bundle);
   const env = dsseEnvelope(bundle);
   if (bundle.material.kind === 'publicKey') {

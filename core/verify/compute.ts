@@ -36,13 +36,15 @@ export async function computeManifest(source: ModelSource, opts: ComputeOptions)
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   const resources = sortResources(
-    plan.jobs.map((j): Resource => ({
-      id: j.id,
-      path: j.path,
-      ...(opts.serialization.method === 'shards' ? { start: j.start, end: j.end } : {}),
-      algorithm: plan.algorithm,
-      digest: toHex(digests.get(j.id)!),
-    })),
+    plan.jobs.map(
+      (j): Resource => ({
+        id: j.id,
+        path: j.path,
+        ...(opts.serialization.method === 'shards' ? { start: j.start, end: j.end } : {}),
+        algorithm: plan.algorithm,
+        digest: toHex(digests.get(j.id)!),
+      }),
+    ),
   );
   return { resources, rootDigest: await rootDigest(resources), totalBytes: plan.totalBytes, singleFile: plan.singleFile };
 }

@@ -90,7 +90,12 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
   return trustRoot ? { signer, manifest, warnings, trustRoot } : { signer, manifest, warnings };
 }
 
-export async function verifyModel(source: ModelSource, bundleBytes: Uint8Array | string, policy: Policy, opts: VerifyOptions = {}): Promise<VerificationReport> {
+export async function verifyModel(
+  source: ModelSource,
+  bundleBytes: Uint8Array | string,
+  policy: Policy,
+  opts: VerifyOptions = {},
+): Promise<VerificationReport> {
   const t0 = Date.now();
   const report: VerificationReport = {
     mediaType: REPORT_MEDIA_TYPE,
@@ -123,7 +128,13 @@ export async function verifyModel(source: ModelSource, bundleBytes: Uint8Array |
     if (!source.listable) report.warnings.push('This model source cannot list its files: unsigned extra files cannot be detected.');
 
     opts.onStage?.('hashing');
-    const plan = await planModel(source, { serialization: s, ignore, allowSymlinks: !!opts.allowSymlinks, signal: opts.signal, ...(onlyPaths ? { onlyPaths } : {}) });
+    const plan = await planModel(source, {
+      serialization: s,
+      ignore,
+      allowSymlinks: !!opts.allowSymlinks,
+      signal: opts.signal,
+      ...(onlyPaths ? { onlyPaths } : {}),
+    });
     let expected = manifest.resources;
     if (plan.singleFile) {
       // A single-file model is named "." by Python and by its basename by Go and the spec: accept both.
@@ -131,7 +142,10 @@ export async function verifyModel(source: ModelSource, bundleBytes: Uint8Array |
     }
     const backend = opts.backend ?? new StreamingBackend();
     report.hashBackend = backend.name;
-    const digests = await backend.run(plan.jobs, source, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    const digests = await backend.run(plan.jobs, source, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
 
     opts.onStage?.('compare');
     const actual = new Map<string, ActualResource>();

@@ -93,9 +93,7 @@ const DN_NAMES: Record<string, string> = {
 };
 
 export function dnToString(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues
-    .map((tv) => `${DN_NAMES[tv.type] ?? tv.type}=${(tv.value.valueBlock as { value?: unknown }).value ?? ''}`)
-    .join(', ');
+  return name.typesAndValues.map((tv) => `${DN_NAMES[tv.type] ?? tv.type}=${(tv.value.valueBlock as { value?: unknown }).value ?? ''}`).join(', ');
 }
 
 const dnKeys = new WeakMap<pkijs.RelativeDistinguishedNames, string>();

@@ -96,7 +96,12 @@ function tooComplex(message: string): never {
  * Returns the path [leaf, …, anchor]. Anchors are trusted as given (RFC 5280 trust anchors; they need not
  * be self-signed), but their validity period, CA constraints and name constraints still apply.
  */
-export async function buildChain(leaf: Certificate, intermediates: readonly Certificate[], anchors: readonly Certificate[], opts: ChainOptions): Promise<Certificate[]> {
+export async function buildChain(
+  leaf: Certificate,
+  intermediates: readonly Certificate[],
+  anchors: readonly Certificate[],
+  opts: ChainOptions,
+): Promise<Certificate[]> {
   const known = opts.knownCritical ?? [];
   checkTime(leaf, opts.time, 'signing');
   checkCritical(leaf, 'signing', known);
@@ -107,7 +112,10 @@ export async function buildChain(leaf: Certificate, intermediates: readonly Cert
   const derHex = (c: Certificate) => toHex(c.der);
   const leafDer = derHex(leaf);
   const nodes: Node[] = [];
-  for (const [list, anchor] of [[anchors, true], [intermediates, false]] as const) {
+  for (const [list, anchor] of [
+    [anchors, true],
+    [intermediates, false],
+  ] as const) {
     for (const c of list) {
       const k = derHex(c);
       if (seen.has(k)) continue;

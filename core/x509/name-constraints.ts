@@ -44,11 +44,7 @@ const OID_CN = '2.5.4.3';
 const OID_EMAIL = '1.2.840.113549.1.9.1';
 
 /** A name read from a certificate or a subtree base, in the form the matcher compares. */
-type Name =
-  | { form: 1 | 2 | 6; text: string }
-  | { form: 4; rdns: string[]; display: string }
-  | { form: 7; bytes: Uint8Array }
-  | { form: 0 | 3 | 5 | 8 };
+type Name = { form: 1 | 2 | 6; text: string } | { form: 4; rdns: string[]; display: string } | { form: 7; bytes: Uint8Array } | { form: 0 | 3 | 5 | 8 };
 
 interface Constraints {
   /** Subtrees by name form, so a name meets only the subtrees of its own form (and the work counted is the work done). */
@@ -118,7 +114,13 @@ function canonicalValue(v: asn1js.AsnType): string {
     v instanceof asn1js.VisibleString;
   if (isString) {
     const s = String((v.valueBlock as { value?: unknown }).value ?? '');
-    return 's:' + s.trim().replace(/\s+/g, ' ').replace(/[A-Z]/g, (c) => c.toLowerCase());
+    return (
+      's:' +
+      s
+        .trim()
+        .replace(/\s+/g, ' ')
+        .replace(/[A-Z]/g, (c) => c.toLowerCase())
+    );
   }
   return 'x:' + toHex(new Uint8Array(v.toBER(false)));
 }
@@ -211,7 +213,8 @@ export function nameConstraints(c: Certificate): Constraints | null {
           fail('CERT_CONSTRAINTS', `The nameConstraints of "${dnToString(c.cert.subject)}" use minimum/maximum, which RFC 5280 forbids`);
         }
         const n = fromGeneralName(s.base);
-        if (n.form === 7 && n.bytes.length !== 8 && n.bytes.length !== 32) fail('CERT_MALFORMED', `Malformed IP address constraint in "${dnToString(c.cert.subject)}"`);
+        if (n.form === 7 && n.bytes.length !== 8 && n.bytes.length !== 32)
+          fail('CERT_MALFORMED', `Malformed IP address constraint in "${dnToString(c.cert.subject)}"`);
         return n;
       });
     const permitted = subtrees(nc.permittedSubtrees);
@@ -220,7 +223,10 @@ export function nameConstraints(c: Certificate): Constraints | null {
     if (out.critical) {
       const unsupported = [...permitted, ...excluded].find((n) => !SUPPORTED.has(n.form));
       if (unsupported) {
-        fail('CERT_CONSTRAINTS', `The critical nameConstraints of "${dnToString(c.cert.subject)}" constrain ${describe(unsupported)} names, which this verifier cannot check`);
+        fail(
+          'CERT_CONSTRAINTS',
+          `The critical nameConstraints of "${dnToString(c.cert.subject)}" constrain ${describe(unsupported)} names, which this verifier cannot check`,
+        );
       }
     }
   }

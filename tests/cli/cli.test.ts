@@ -38,13 +38,24 @@ describe('model-verify verify (reference flags, CWD = scripts/tests)', () => {
   }
 
   it('runs from inside the model directory with model path "."', () => {
-    const r = mv(['verify', 'key', '--signature', 'model.sig', '--public-key', '../keys/certificate/signing-key-pub.pem', '--ignore-paths', 'ignore-me', '.'], path.join(SCRIPTS, 'v1.0.1-elliptic-key'));
+    const r = mv(
+      ['verify', 'key', '--signature', 'model.sig', '--public-key', '../keys/certificate/signing-key-pub.pem', '--ignore-paths', 'ignore-me', '.'],
+      path.join(SCRIPTS, 'v1.0.1-elliptic-key'),
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('v1.0.1-elliptic-key');
   });
 
   it('without the ignore, v1.0.1 fails with the reference message', () => {
-    const r = mv(['verify', 'certificate', '--signature', './v1.0.1-certificate/model.sig', '--certificate-chain', './keys/certificate/ca-cert.pem', './v1.0.1-certificate/']);
+    const r = mv([
+      'verify',
+      'certificate',
+      '--signature',
+      './v1.0.1-certificate/model.sig',
+      '--certificate-chain',
+      './keys/certificate/ca-cert.pem',
+      './v1.0.1-certificate/',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Verification failed with error: Extra files found in model 'v1.0.1-certificate': ignore-me");
     noStack(r.stderr);
@@ -54,7 +65,15 @@ describe('model-verify verify (reference flags, CWD = scripts/tests)', () => {
     const tmp = mkdtempSync(path.join(tmpdir(), 'mv-cli-'));
     cpSync(path.join(SCRIPTS, 'v1.1.0-certificate'), path.join(tmp, 'm'), { recursive: true });
     writeFileSync(path.join(tmp, 'm/signme-2'), 'tampered');
-    const r = mv(['verify', 'certificate', '--signature', path.join(tmp, 'm/model.sig'), '--certificate-chain', path.join(SCRIPTS, 'keys/certificate/ca-cert.pem'), path.join(tmp, 'm')]);
+    const r = mv([
+      'verify',
+      'certificate',
+      '--signature',
+      path.join(tmp, 'm/model.sig'),
+      '--certificate-chain',
+      path.join(SCRIPTS, 'keys/certificate/ca-cert.pem'),
+      path.join(tmp, 'm'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Hash mismatch for 'signme-2'");
     expect(r.stderr).toContain('[HASH_MISMATCH]');
@@ -62,7 +81,16 @@ describe('model-verify verify (reference flags, CWD = scripts/tests)', () => {
   });
 
   it('--json prints the whole report', () => {
-    const r = mv(['verify', 'key', '--json', '--signature', './v1.1.0-elliptic-key/model.sig', '--public-key', './keys/certificate/signing-key-pub.pem', './v1.1.0-elliptic-key']);
+    const r = mv([
+      'verify',
+      'key',
+      '--json',
+      '--signature',
+      './v1.1.0-elliptic-key/model.sig',
+      '--public-key',
+      './keys/certificate/signing-key-pub.pem',
+      './v1.1.0-elliptic-key',
+    ]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.verified).toBe(true);
@@ -116,38 +144,90 @@ describe('digest', () => {
 
 describe('verify-model adapter', () => {
   it('key and certificate goldens: exit 0; absolute ignore paths', () => {
-    const k = mv([
-      'verify-model', '--method', 'key', '--model-path', path.join(SCRIPTS, 'v1.0.1-elliptic-key'), '--bundle', path.join(SCRIPTS, 'v1.0.1-elliptic-key/model.sig'),
-      '--public-key', path.join(SCRIPTS, 'keys/certificate/signing-key-pub.pem'), '--ignore-paths', path.join(SCRIPTS, 'v1.0.1-elliptic-key/ignore-me'),
-    ], ROOT);
+    const k = mv(
+      [
+        'verify-model',
+        '--method',
+        'key',
+        '--model-path',
+        path.join(SCRIPTS, 'v1.0.1-elliptic-key'),
+        '--bundle',
+        path.join(SCRIPTS, 'v1.0.1-elliptic-key/model.sig'),
+        '--public-key',
+        path.join(SCRIPTS, 'keys/certificate/signing-key-pub.pem'),
+        '--ignore-paths',
+        path.join(SCRIPTS, 'v1.0.1-elliptic-key/ignore-me'),
+      ],
+      ROOT,
+    );
     expect(k.code).toBe(0);
-    const c = mv([
-      'verify-model', '--method', 'certificate', '--model-path', path.join(SCRIPTS, 'v1.1.0-certificate'), '--bundle', path.join(SCRIPTS, 'v1.1.0-certificate/model.sig'),
-      '--cert-chain', path.join(SCRIPTS, 'keys/certificate/ca-cert.pem'),
-    ], ROOT);
+    const c = mv(
+      [
+        'verify-model',
+        '--method',
+        'certificate',
+        '--model-path',
+        path.join(SCRIPTS, 'v1.1.0-certificate'),
+        '--bundle',
+        path.join(SCRIPTS, 'v1.1.0-certificate/model.sig'),
+        '--cert-chain',
+        path.join(SCRIPTS, 'keys/certificate/ca-cert.pem'),
+      ],
+      ROOT,
+    );
     expect(c.code).toBe(0);
   });
   it('wrong anchor: exit 1', async () => {
     const foreign = await issue({ cn: 'foreign-root', ca: true });
     const pem = path.join(mkdtempSync(path.join(tmpdir(), 'mv-cli-')), 'foreign.pem');
     writeFileSync(pem, foreign.pem);
-    const c = mv([
-      'verify-model', '--method', 'certificate', '--model-path', path.join(SCRIPTS, 'v1.1.0-certificate'), '--bundle', path.join(SCRIPTS, 'v1.1.0-certificate/model.sig'),
-      '--cert-chain', pem,
-    ], ROOT);
+    const c = mv(
+      [
+        'verify-model',
+        '--method',
+        'certificate',
+        '--model-path',
+        path.join(SCRIPTS, 'v1.1.0-certificate'),
+        '--bundle',
+        path.join(SCRIPTS, 'v1.1.0-certificate/model.sig'),
+        '--cert-chain',
+        pem,
+      ],
+      ROOT,
+    );
     expect(c.code).toBe(1);
   });
   it('an intermediate or the leaf itself may be pinned as the trust anchor (RFC 5280 anchors need not be self-signed)', () => {
     for (const anchor of ['int-ca-cert.pem', 'signing-key-cert.pem']) {
-      const c = mv([
-        'verify-model', '--method', 'certificate', '--model-path', path.join(SCRIPTS, 'v1.1.0-certificate'), '--bundle', path.join(SCRIPTS, 'v1.1.0-certificate/model.sig'),
-        '--cert-chain', path.join(SCRIPTS, 'keys/certificate', anchor),
-      ], ROOT);
+      const c = mv(
+        [
+          'verify-model',
+          '--method',
+          'certificate',
+          '--model-path',
+          path.join(SCRIPTS, 'v1.1.0-certificate'),
+          '--bundle',
+          path.join(SCRIPTS, 'v1.1.0-certificate/model.sig'),
+          '--cert-chain',
+          path.join(SCRIPTS, 'keys/certificate', anchor),
+        ],
+        ROOT,
+      );
       expect(c.code).toBe(0);
     }
   });
   it('the unsigned ignore-me fails without --ignore-unsigned-files and passes with it', () => {
-    const base = ['verify-model', '--method', 'key', '--model-path', path.join(SCRIPTS, 'v1.0.1-elliptic-key'), '--bundle', path.join(SCRIPTS, 'v1.0.1-elliptic-key/model.sig'), '--public-key', path.join(SCRIPTS, 'keys/certificate/signing-key-pub.pem')];
+    const base = [
+      'verify-model',
+      '--method',
+      'key',
+      '--model-path',
+      path.join(SCRIPTS, 'v1.0.1-elliptic-key'),
+      '--bundle',
+      path.join(SCRIPTS, 'v1.0.1-elliptic-key/model.sig'),
+      '--public-key',
+      path.join(SCRIPTS, 'keys/certificate/signing-key-pub.pem'),
+    ];
     expect(mv(base, ROOT).code).toBe(1);
     expect(mv([...base, '--ignore-unsigned-files'], ROOT).code).toBe(0);
   });

@@ -9,7 +9,19 @@
  * Permission cases run the CLI as an unprivileged user: root would bypass directory permissions.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +65,10 @@ function caseDir(files: Record<string, string> = {}): { dir: string; model: stri
 /** How to run a command as an unprivileged user (null: not possible here). */
 const DROP: string[] | null = (() => {
   if (process.getuid?.() !== 0) return [];
-  for (const cmd of [['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'], ['runuser', '-u', 'nobody', '--']]) {
+  for (const cmd of [
+    ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+    ['runuser', '-u', 'nobody', '--'],
+  ]) {
     if (spawnSync(cmd[0]!, [...cmd.slice(1), 'true']).status === 0) return cmd;
   }
   return null;
@@ -255,7 +270,12 @@ describe('3. one checked open per file', () => {
       // The target swapped for a link elsewhere after listing: the listed target no longer matches.
       unlinkSync(path.join(model, 'sub/t'));
       symlinkSync('../other', path.join(model, 'sub/t'));
-      await expect(pool.run(p.jobs.filter((j) => j.path === 'link'), source)).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: 'link' });
+      await expect(
+        pool.run(
+          p.jobs.filter((j) => j.path === 'link'),
+          source,
+        ),
+      ).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: 'link' });
     } finally {
       await pool.close();
     }
@@ -358,7 +378,20 @@ describe('4. CLI input files: regular files under a cap, never a stall', () => {
     };
     expect(json(['verify', 'key', model, '--signature', fifo, '--public-key', PUB_KEY, '--json'])).toMatchObject({ code: 'IO_ERROR' });
     expect(json(['verify', 'certificate', model, '--signature', sig, '--certificate-chain', fifo, '--json'])).toMatchObject({ code: 'IO_ERROR' });
-    const tr = json(['verify', 'sigstore', model, '--signature', sig, '--identity', 'a@b', '--identity-provider', 'https://x', '--trusted-root', fifo, '--json']);
+    const tr = json([
+      'verify',
+      'sigstore',
+      model,
+      '--signature',
+      sig,
+      '--identity',
+      'a@b',
+      '--identity-provider',
+      'https://x',
+      '--trusted-root',
+      fifo,
+      '--json',
+    ]);
     expect(tr.message).toMatch(/not a regular file/);
     const vb = mv(['verify-bundle', '--bundle', fifo, '--key', PUB_KEY, path.join(model, 'a')]);
     expect(vb.code).toBe(1);

@@ -71,14 +71,33 @@ describe('invalid flags: refused with verification’s own code', () => {
 describe('verify-model adapter', () => {
   it("takes every flag for every method and uses only the method's own", () => {
     const r = mv([
-      'verify-model', '--method', 'key', '--model-path', path.join(SCRIPTS, 'v1.1.0-elliptic-key'), '--bundle', path.join(SCRIPTS, 'v1.1.0-elliptic-key/model.sig'),
-      '--public-key', path.join(SCRIPTS, 'keys/certificate/signing-key-pub.pem'), '--identity', 'someone@example.com', '--identity-provider', ISSUER,
+      'verify-model',
+      '--method',
+      'key',
+      '--model-path',
+      path.join(SCRIPTS, 'v1.1.0-elliptic-key'),
+      '--bundle',
+      path.join(SCRIPTS, 'v1.1.0-elliptic-key/model.sig'),
+      '--public-key',
+      path.join(SCRIPTS, 'keys/certificate/signing-key-pub.pem'),
+      '--identity',
+      'someone@example.com',
+      '--identity-provider',
+      ISSUER,
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });
   it('a missing key is INPUT_MISSING', () => {
-    const r = mv(['verify-model', '--method', 'key', '--model-path', path.join(SCRIPTS, 'v1.1.0-elliptic-key'), '--bundle', path.join(SCRIPTS, 'v1.1.0-elliptic-key/model.sig')]);
+    const r = mv([
+      'verify-model',
+      '--method',
+      'key',
+      '--model-path',
+      path.join(SCRIPTS, 'v1.1.0-elliptic-key'),
+      '--bundle',
+      path.join(SCRIPTS, 'v1.1.0-elliptic-key/model.sig'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('[INPUT_MISSING]');
   });

@@ -175,7 +175,9 @@ interface OracleResult {
 }
 
 function digest(hash: OracleOptions['hash'], bytes: Buffer): string {
-  return createHash(hash === 'sha256' ? 'sha256' : 'blake2b512').update(bytes).digest('hex');
+  return createHash(hash === 'sha256' ? 'sha256' : 'blake2b512')
+    .update(bytes)
+    .digest('hex');
 }
 
 function isIgnored(rel: string, ignore: string[]): boolean {
@@ -275,7 +277,13 @@ function oracle(modelDir: string, o: OracleOptions, access: Access): OracleResul
 }
 
 /** The signed manifest, decoded independently of our bundle reader (base64 payload → JSON). */
-function signedManifest(bundle: Uint8Array): { resources: Map<string, string>; pathOf: Map<string, string>; ignorePaths: string[]; paths: Set<string>; extents: Map<string, number> } {
+function signedManifest(bundle: Uint8Array): {
+  resources: Map<string, string>;
+  pathOf: Map<string, string>;
+  ignorePaths: string[];
+  paths: Set<string>;
+  extents: Map<string, number>;
+} {
   const env = JSON.parse(Buffer.from(bundle).toString('utf8')).dsseEnvelope;
   const st = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
   const resources = new Map<string, string>();
@@ -390,12 +398,17 @@ async function viaServer(dir: CaseDir, c: TreeCase): Promise<Outcome> {
 async function inProcess(dir: CaseDir, c: TreeCase, publicKey: string, bundle: Uint8Array): Promise<Outcome> {
   const run = (async () => {
     const source = await NodeSource.open(dir.model);
-    return verifyModel(source, bundle, { method: 'key', publicKey }, {
-      ignorePaths: ['model.sig', ...c.verifyIgnores],
-      ignoreUnsigned: c.ignoreUnsigned,
-      allowSymlinks: c.verifyAllowSymlinks,
-      ...(c.pool ? { backend: pool } : {}),
-    });
+    return verifyModel(
+      source,
+      bundle,
+      { method: 'key', publicKey },
+      {
+        ignorePaths: ['model.sig', ...c.verifyIgnores],
+        ignoreUnsigned: c.ignoreUnsigned,
+        allowSymlinks: c.verifyAllowSymlinks,
+        ...(c.pool ? { backend: pool } : {}),
+      },
+    );
   })();
   let timer: NodeJS.Timeout | undefined;
   const stall = new Promise<never>((_, reject) => {
@@ -446,7 +459,14 @@ async function runCase(c: TreeCase): Promise<void> {
 
     // Sign what the rules allow: entries the signer must refuse (links, FIFOs) are taken out while signing and
     // put back afterwards, so they are part of the tree that is verified.
-    const signOpts = { method: c.method, hash: c.hash, shardSize: c.shardSize, allowSymlinks: c.signAllowSymlinks, ignoreUnsigned: false, signedPaths: new Set<string>() };
+    const signOpts = {
+      method: c.method,
+      hash: c.hash,
+      shardSize: c.shardSize,
+      allowSymlinks: c.signAllowSymlinks,
+      ignoreUnsigned: false,
+      signedPaths: new Set<string>(),
+    };
     const signIgnore = [...GIT_PATHS, 'model.sig', ...c.signIgnores];
     const before = oracle(dir.model, { ...signOpts, ignore: signIgnore }, new Access(dir.root, null));
     dir.takeOut(before.refusals.map((r) => r.path));
@@ -481,7 +501,19 @@ async function runCase(c: TreeCase): Promise<void> {
     const access = new Access(dir.root, permissions ? (permissionRoute === 'self' ? 'owner' : 'other') : null);
     const verifyIgnore = [...GIT_PATHS, 'model.sig', ...c.verifyIgnores, ...manifest.ignorePaths];
     const expected = verdict(
-      oracle(dir.model, { method: c.method, hash: c.hash, shardSize: c.shardSize, allowSymlinks: c.verifyAllowSymlinks, ignoreUnsigned: c.ignoreUnsigned, ignore: verifyIgnore, signedPaths: manifest.paths }, access),
+      oracle(
+        dir.model,
+        {
+          method: c.method,
+          hash: c.hash,
+          shardSize: c.shardSize,
+          allowSymlinks: c.verifyAllowSymlinks,
+          ignoreUnsigned: c.ignoreUnsigned,
+          ignore: verifyIgnore,
+          signedPaths: manifest.paths,
+        },
+        access,
+      ),
       manifest,
       c.ignoreUnsigned,
     );
@@ -507,15 +539,29 @@ async function runCase(c: TreeCase): Promise<void> {
     const explain = () =>
       [
         `route: ${got.route}${KEEP ? ` (case directory ${dir.root})` : ''}`,
-        `tree after mutation (lstat): ${dir.entries().map((e) => `${e.rel}${e.kind === 'dir' ? '/' : e.kind === 'link' ? ` -> ${readlinkSync(dir.abs(e.rel))}` : e.kind === 'other' ? ' (fifo)' : ` [${lstatSync(dir.abs(e.rel)).size} B]`}${modeNote(dir.abs(e.rel))}`).join(', ')}`,
+        `tree after mutation (lstat): ${dir
+          .entries()
+          .map(
+            (e) =>
+              `${e.rel}${e.kind === 'dir' ? '/' : e.kind === 'link' ? ` -> ${readlinkSync(dir.abs(e.rel))}` : e.kind === 'other' ? ' (fifo)' : ` [${lstatSync(dir.abs(e.rel)).size} B]`}${modeNote(dir.abs(e.rel))}`,
+          )
+          .join(', ')}`,
         `applied: ${log.join('; ') || 'nothing'}`,
         `oracle: ${expected.verified ? 'verified' : expected.refusal ? `refuse with one of ${[...expected.refusal].join('|')}` : `not verified: ${expected.diffs.slice(0, 6).join(', ')}${expected.diffs.length > 6 ? `, … ${expected.diffs.length} differences` : ''}`}`,
-        `verifier: ${got.verified ? 'verified' : got.errors.slice(0, 6).map((e) => `${e.code} ${e.resource ?? ''} (${e.message.slice(0, 200)})`).join('; ')}${got.errors.length > 6 ? `; … ${got.errors.length} errors` : ''}`,
+        `verifier: ${
+          got.verified
+            ? 'verified'
+            : got.errors
+                .slice(0, 6)
+                .map((e) => `${e.code} ${e.resource ?? ''} (${e.message.slice(0, 200)})`)
+                .join('; ')
+        }${got.errors.length > 6 ? `; … ${got.errors.length} errors` : ''}`,
       ].join('\n  ');
 
     // Rule 10: every failure is typed.
     for (const e of got.errors) if (e.code === 'INTERNAL') throw new Error(`untyped (INTERNAL) error\n  ${explain()}`);
-    if (got.verified !== expected.verified) throw new Error(`verdict ${got.verified ? 'verified' : 'not verified'}, oracle says ${expected.verified ? 'verified' : 'not verified'}\n  ${explain()}`);
+    if (got.verified !== expected.verified)
+      throw new Error(`verdict ${got.verified ? 'verified' : 'not verified'}, oracle says ${expected.verified ? 'verified' : 'not verified'}\n  ${explain()}`);
     if (got.verified) {
       if (got.errors.length !== 0) throw new Error(`verified with errors\n  ${explain()}`);
       return;
@@ -529,7 +575,8 @@ async function runCase(c: TreeCase): Promise<void> {
     const reported = new Set(got.errors.map((e) => `${e.code} ${e.resource}`));
     const unreported = expected.diffs.filter((d) => !reported.has(d));
     const refusalCodes = got.errors.filter((e) => ['SYMLINK_REFUSED', 'SPECIAL_FILE', 'IO_ERROR'].includes(e.code));
-    if (unreported.length > 0 || refusalCodes.length > 0) throw new Error(`differences not reported as the oracle found them (${unreported.join(', ')})\n  ${explain()}`);
+    if (unreported.length > 0 || refusalCodes.length > 0)
+      throw new Error(`differences not reported as the oracle found them (${unreported.join(', ')})\n  ${explain()}`);
   } finally {
     if (!KEEP) removals.push(rm(dir.root, { recursive: true, force: true })); // in the background
   }
@@ -601,4 +648,3 @@ describe('property: verified exactly when the oracle hashes the mutated tree to 
     Math.max(120_000, CASES * 200),
   );
 });
-

@@ -43,7 +43,16 @@ function report(args: string[]): any {
 
 const key = (model: string, sig: string, pub = PUB, extra: string[] = []) => ['key', model, '--signature', sig, '--public-key', pub, ...extra];
 const cert = (model: string, sig: string, extra: string[] = []) => ['certificate', model, '--signature', sig, '--certificate-chain', CA, ...extra];
-const sigstore = (model: string, sig: string, identity = IDENTITY) => ['sigstore', model, '--signature', sig, '--identity', identity, '--identity-provider', ISSUER];
+const sigstore = (model: string, sig: string, identity = IDENTITY) => [
+  'sigstore',
+  model,
+  '--signature',
+  sig,
+  '--identity',
+  identity,
+  '--identity-provider',
+  ISSUER,
+];
 
 beforeAll(() => {
   const r = spawnSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT, encoding: 'utf8' });
@@ -54,15 +63,35 @@ describe('verify --json satisfies report.schema.json', () => {
   const otherKey = () => file('other-pub.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string);
   const cases: [string, () => string[], { verified: boolean; code?: string; method?: string }][] = [
     ['key golden v1.1.0', () => key('v1.1.0-elliptic-key', 'v1.1.0-elliptic-key/model.sig'), { verified: true, method: 'key' }],
-    ['key golden v0.3.1 (single file, legacy key material)', () => key('v0.3.1-elliptic-key/signme-1', 'v0.3.1-elliptic-key/model.sig'), { verified: true, method: 'key' }],
+    [
+      'key golden v0.3.1 (single file, legacy key material)',
+      () => key('v0.3.1-elliptic-key/signme-1', 'v0.3.1-elliptic-key/model.sig'),
+      { verified: true, method: 'key' },
+    ],
     ['certificate golden v1.1.0', () => cert('v1.1.0-certificate', 'v1.1.0-certificate/model.sig'), { verified: true, method: 'certificate' }],
     ['certificate golden v0.2.0 (compat PAE)', () => cert('v0.2.0-certificate', 'v0.2.0-certificate/model.sig'), { verified: true, method: 'certificate' }],
     ['sigstore golden v1.1.0', () => sigstore('v1.1.0-sigstore', 'v1.1.0-sigstore/model.sig'), { verified: true, method: 'sigstore' }],
     ['sigstore golden v0.3.1', () => sigstore('v0.3.1-sigstore', 'v0.3.1-sigstore/model.sig'), { verified: true, method: 'sigstore' }],
-    ['tampered file, key', () => key(tampered('v1.1.0-elliptic-key'), 'v1.1.0-elliptic-key/model.sig'), { verified: false, code: 'HASH_MISMATCH', method: 'key' }],
-    ['tampered file, certificate', () => cert(tampered('v1.1.0-certificate'), 'v1.1.0-certificate/model.sig'), { verified: false, code: 'HASH_MISMATCH', method: 'certificate' }],
-    ['tampered file, sigstore', () => sigstore(tampered('v1.1.0-sigstore'), 'v1.1.0-sigstore/model.sig'), { verified: false, code: 'HASH_MISMATCH', method: 'sigstore' }],
-    ['unsigned extra file', () => cert('v1.0.1-certificate', 'v1.0.1-certificate/model.sig'), { verified: false, code: 'UNSIGNED_FILE', method: 'certificate' }],
+    [
+      'tampered file, key',
+      () => key(tampered('v1.1.0-elliptic-key'), 'v1.1.0-elliptic-key/model.sig'),
+      { verified: false, code: 'HASH_MISMATCH', method: 'key' },
+    ],
+    [
+      'tampered file, certificate',
+      () => cert(tampered('v1.1.0-certificate'), 'v1.1.0-certificate/model.sig'),
+      { verified: false, code: 'HASH_MISMATCH', method: 'certificate' },
+    ],
+    [
+      'tampered file, sigstore',
+      () => sigstore(tampered('v1.1.0-sigstore'), 'v1.1.0-sigstore/model.sig'),
+      { verified: false, code: 'HASH_MISMATCH', method: 'sigstore' },
+    ],
+    [
+      'unsigned extra file',
+      () => cert('v1.0.1-certificate', 'v1.0.1-certificate/model.sig'),
+      { verified: false, code: 'UNSIGNED_FILE', method: 'certificate' },
+    ],
     ['wrong key', () => key('v1.1.0-elliptic-key', 'v1.1.0-elliptic-key/model.sig', otherKey()), { verified: false, code: 'KEY_MISMATCH' }],
     ['another identity', () => sigstore('v1.1.0-sigstore', 'v1.1.0-sigstore/model.sig', 'someone@example.com'), { verified: false, code: 'IDENTITY_MISMATCH' }],
     ['malformed bundle', () => key('v1.1.0-elliptic-key', file('malformed.sig', '{"mediaType": 42}')), { verified: false, code: 'BUNDLE_MALFORMED' }],

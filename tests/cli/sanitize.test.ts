@@ -30,7 +30,16 @@ function golden(edit: (bundle: any) => void): { model: string; sig: string } {
   return { model, sig };
 }
 const verifyArgs = (g: { model: string; sig: string }, ...extra: string[]) => [
-  'verify', 'key', '--signature', g.sig, '--public-key', PUB_KEY, '--ignore-paths', path.join(g.model, 'ignore-me'), ...extra, g.model,
+  'verify',
+  'key',
+  '--signature',
+  g.sig,
+  '--public-key',
+  PUB_KEY,
+  '--ignore-paths',
+  path.join(g.model, 'ignore-me'),
+  ...extra,
+  g.model,
 ];
 
 describe('sanitize()', () => {

@@ -34,7 +34,14 @@ async function decide(leaf: IssuedCert, chain: IssuedCert[], anchors: IssuedCert
     if (!(e instanceof ModelVerifyError)) throw e;
     code = e.code;
   }
-  return { code, length, ms: performance.now() - t0, parseMs, signatureChecks: chainWork.signatureChecks - before.signatureChecks, pathSteps: chainWork.pathSteps - before.pathSteps };
+  return {
+    code,
+    length,
+    ms: performance.now() - t0,
+    parseMs,
+    signatureChecks: chainWork.signatureChecks - before.signatureChecks,
+    pathSteps: chainWork.pathSteps - before.pathSteps,
+  };
 }
 
 function expectBounded(r: { signatureChecks: number; pathSteps: number }) {
@@ -49,7 +56,9 @@ describe('path building is bounded', () => {
     const r = await decide(leaf, cas, [root]);
     expect(r.code).toBe('CERT_CHAIN_TOO_COMPLEX');
     expectBounded(r);
-    console.log(`flood ${n}: ${r.code} in ${r.ms.toFixed(1)} ms (parsing ${r.parseMs.toFixed(1)} ms), ${r.signatureChecks} signature checks, ${r.pathSteps} steps`);
+    console.log(
+      `flood ${n}: ${r.code} in ${r.ms.toFixed(1)} ms (parsing ${r.parseMs.toFixed(1)} ms), ${r.signatureChecks} signature checks, ${r.pathSteps} steps`,
+    );
   });
 
   it.each([3, 5, 6, 7, MAX_ISSUER_CANDIDATES])('%i look-alikes (under the per-name cap) are still decided within the budgets', async (n) => {
@@ -59,7 +68,9 @@ describe('path building is bounded', () => {
     const r = await decide(leaf, cas, [root]);
     expect(['CERT_CHAIN_TOO_COMPLEX', 'CERT_CHAIN_UNTRUSTED']).toContain(r.code);
     expectBounded(r);
-    console.log(`flood ${n} + same-name anchor: ${r.code} in ${r.ms.toFixed(1)} ms (parsing ${r.parseMs.toFixed(1)} ms), ${r.signatureChecks} signature checks, ${r.pathSteps} steps`);
+    console.log(
+      `flood ${n} + same-name anchor: ${r.code} in ${r.ms.toFixed(1)} ms (parsing ${r.parseMs.toFixed(1)} ms), ${r.signatureChecks} signature checks, ${r.pathSteps} steps`,
+    );
   });
 
   it('two names certifying each other (8 + 8, one key) are decided within the budgets', async () => {
@@ -154,7 +165,10 @@ describe('a flood through verifyModel (certificate method)', () => {
   const payload = () => Buffer.from(JSON.parse(readFileSync(sigPath(g), 'utf8')).dsseEnvelope.payload, 'base64');
   const source = () => {
     const dir = path.join(SCRIPTS, g.model);
-    return new MemorySource('v1.1.0-certificate', { 'signme-1': readFileSync(path.join(dir, 'signme-1')), 'signme-2': readFileSync(path.join(dir, 'signme-2')) });
+    return new MemorySource('v1.1.0-certificate', {
+      'signme-1': readFileSync(path.join(dir, 'signme-1')),
+      'signme-2': readFileSync(path.join(dir, 'signme-2')),
+    });
   };
 
   // The bundle reader takes at most 16 certificates: leaf + 15 is the largest chain that reaches path building.

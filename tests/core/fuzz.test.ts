@@ -155,7 +155,10 @@ describe('mutation fuzzer', () => {
     // A corpus this small must exercise many different rejections, or the fuzzer is not reaching deep.
     expect(codes.size).toBeGreaterThanOrEqual(CASES >= 1000 ? 6 : 1);
     expect(accepted).toBeLessThan(CASES / 10);
-    console.log(`fuzz: ${CASES} cases, ${accepted} harmless mutations accepted, rejections by code:`, Object.fromEntries([...codes].sort((a, b) => b[1] - a[1])));
+    console.log(
+      `fuzz: ${CASES} cases, ${accepted} harmless mutations accepted, rejections by code:`,
+      Object.fromEntries([...codes].sort((a, b) => b[1] - a[1])),
+    );
   });
 });
 
@@ -219,7 +222,9 @@ describe('issue 10 fuzz classes', () => {
     floodLeaf = await issue({ cn: 'intermediate-ca', issuer: intLookAlikes[0]!, codeSigning: true });
   });
 
-  it(`${CLASS_CASES} chain floods: decided within the budgets, accepted exactly when the real chain is there`, { timeout: Math.max(120_000, CLASS_CASES * 200) }, async () => {
+  it(`${CLASS_CASES} chain floods: decided within the budgets, accepted exactly when the real chain is there`, {
+    timeout: Math.max(120_000, CLASS_CASES * 200),
+  }, async () => {
     const r = rng(SEED ^ 0xf100d);
     const codes = new Map<string, number>();
     const goldens = cases.filter((c) => KEY_CERT_GOLDENS.find((g) => g.name === c.name)!.method === 'certificate');
@@ -251,7 +256,9 @@ describe('issue 10 fuzz classes', () => {
       const rootPool = 1 + [...distinct].filter((d) => rootLookAlikes.some((x) => b64(x.der) === d)).length;
       const expected = !useFloodLeaf && withRealInt && intPool <= MAX_ISSUER_CANDIDATES && rootPool <= MAX_ISSUER_CANDIDATES && chain.length + 1 <= 16;
       if (out.report.verified !== expected) {
-        throw new Error(`${label}: expected ${expected ? 'verified' : 'refused'}, got ${out.code} (${out.report.errors[0]?.message}); ${chain.length} chain certificates, ${intPool} named like the intermediate, ${rootPool} like the root`);
+        throw new Error(
+          `${label}: expected ${expected ? 'verified' : 'refused'}, got ${out.code} (${out.report.errors[0]?.message}); ${chain.length} chain certificates, ${intPool} named like the intermediate, ${rootPool} like the root`,
+        );
       }
     }
     expect(codes.get('verified') ?? 0).toBeGreaterThan(0);
@@ -274,19 +281,42 @@ describe('issue 10 fuzz classes', () => {
       dns: {
         bases: ['example.com', '.example.com', 'models.test'],
         inside: (b) => upper(b.startsWith('.') ? label('w') + b : r() < 0.5 ? b : label('w') + '.' + b),
-        outside: (b) => pick(r, [b.replace(/^\./, ''), 'bad' + b.replace(/^\./, ''), b.replace(/^\./, '') + '.evil.org', 'evil.org'].filter((n) => !(b.startsWith('.') ? false : n === b))),
+        outside: (b) =>
+          pick(
+            r,
+            [b.replace(/^\./, ''), 'bad' + b.replace(/^\./, ''), b.replace(/^\./, '') + '.evil.org', 'evil.org'].filter(
+              (n) => !(b.startsWith('.') ? false : n === b),
+            ),
+          ),
         gname: (dns) => ({ dns }),
       },
       email: {
         bases: ['example.com', '.example.com', 'alice@example.com'],
-        inside: (b) => (b.includes('@') ? b.replace('example.com', upper('example.com')) : b.startsWith('.') ? `u@${label('x')}${b}` : `${pick(r, ['u', 'Bob', 'a.b'])}@${upper(b)}`),
-        outside: (b) => (b.includes('@') ? pick(r, ['bob@example.com', 'Alice@example.com', 'alice@evil.org']) : b.startsWith('.') ? pick(r, ['u@example.com', 'u@evil.org']) : pick(r, ['u@sub.example.com', 'u@evil.org', 'u@badexample.com'])),
+        inside: (b) =>
+          b.includes('@')
+            ? b.replace('example.com', upper('example.com'))
+            : b.startsWith('.')
+              ? `u@${label('x')}${b}`
+              : `${pick(r, ['u', 'Bob', 'a.b'])}@${upper(b)}`,
+        outside: (b) =>
+          b.includes('@')
+            ? pick(r, ['bob@example.com', 'Alice@example.com', 'alice@evil.org'])
+            : b.startsWith('.')
+              ? pick(r, ['u@example.com', 'u@evil.org'])
+              : pick(r, ['u@sub.example.com', 'u@evil.org', 'u@badexample.com']),
         gname: (email) => ({ email }),
       },
       uri: {
         bases: ['example.com', '.example.com'],
-        inside: (b) => `${pick(r, ['https', 'http', 'spiffe'])}://${b.startsWith('.') ? label('ci') + b : upper(b)}${pick(r, ['', ':8443', '/x', '/a/b@refs/heads/main?q#f'])}`,
-        outside: (b) => pick(r, b.startsWith('.') ? ['https://example.com/', 'https://badexample.com/', 'https://evil.org/.example.com'] : ['https://sub.example.com/', 'https://evil.org/example.com', 'https://example.com@evil.org/', 'https://example.com.evil.org/']),
+        inside: (b) =>
+          `${pick(r, ['https', 'http', 'spiffe'])}://${b.startsWith('.') ? label('ci') + b : upper(b)}${pick(r, ['', ':8443', '/x', '/a/b@refs/heads/main?q#f'])}`,
+        outside: (b) =>
+          pick(
+            r,
+            b.startsWith('.')
+              ? ['https://example.com/', 'https://badexample.com/', 'https://evil.org/.example.com']
+              : ['https://sub.example.com/', 'https://evil.org/example.com', 'https://example.com@evil.org/', 'https://example.com.evil.org/'],
+          ),
         gname: (uri) => ({ uri }),
       },
       ip: {
@@ -309,16 +339,33 @@ describe('issue 10 fuzz classes', () => {
       let dnInside = false;
       if (useDn) {
         // directoryName: the subject DN (and maybe a SAN directoryName) against [O=Example] or [C=US, O=Example].
-        const base: Dn = r() < 0.5 ? [['O', 'Example']] : [['C', 'US'], ['O', 'Example']];
+        const base: Dn =
+          r() < 0.5
+            ? [['O', 'Example']]
+            : [
+                ['C', 'US'],
+                ['O', 'Example'],
+              ];
         caKey = `dn|${JSON.stringify(base)}|${mode}|${critical}`;
-        if (!cas.has(caKey)) cas.set(caKey, await issue({ cn: `nc-ca ${cas.size}`, issuer: root, ca: true, nameConstraints: { [mode]: [{ dn: base }], critical } }));
+        if (!cas.has(caKey))
+          cas.set(caKey, await issue({ cn: `nc-ca ${cas.size}`, issuer: root, ca: true, nameConstraints: { [mode]: [{ dn: base }], critical } }));
         dnInside = r() < 0.5;
-        dn = dnInside ? [...base.map(([t, v]) => [t, r() < 0.3 ? ` ${v.toUpperCase()}  ` : v] as const), ['CN', `leaf ${i}`]] : pick(r, [[['O', 'Other'], ['CN', 'x']], [['CN', 'x']], ...(base.length > 1 ? [[...base].reverse().concat([['CN', 'x']])] : [])] as Dn[]);
+        dn = dnInside
+          ? [...base.map(([t, v]) => [t, r() < 0.3 ? ` ${v.toUpperCase()}  ` : v] as const), ['CN', `leaf ${i}`]]
+          : pick(r, [
+              [
+                ['O', 'Other'],
+                ['CN', 'x'],
+              ],
+              [['CN', 'x']],
+              ...(base.length > 1 ? [[...base].reverse().concat([['CN', 'x']])] : []),
+            ] as Dn[]);
         if (r() < 0.3) names.push({ name: { dns: 'unconstrained.example.org' }, inside: true });
       } else {
         const base = pick(r, spec.bases);
         caKey = `${form}|${base}|${mode}|${critical}`;
-        if (!cas.has(caKey)) cas.set(caKey, await issue({ cn: `nc-ca ${cas.size}`, issuer: root, ca: true, nameConstraints: { [mode]: [spec.gname(base)], critical } }));
+        if (!cas.has(caKey))
+          cas.set(caKey, await issue({ cn: `nc-ca ${cas.size}`, issuer: root, ca: true, nameConstraints: { [mode]: [spec.gname(base)], critical } }));
         const n = 1 + Math.floor(r() * 3);
         for (let k = 0; k < n; k++) {
           const inside = r() < 0.6;
@@ -331,7 +378,9 @@ describe('issue 10 fuzz classes', () => {
       const ca = cas.get(caKey)!;
       const leaf = await issue({ cn: `leaf ${i}`, dn, issuer: ca, codeSigning: true, san: names.length ? names.map((n) => n.name) : undefined });
       const bundle = await certBundle(payload, leaf, [ca]);
-      const constrained = useDn ? [{ inside: dnInside }] : names.filter((n) => !('dns' in n.name && n.name.dns === 'elsewhere.org') && !('email' in n.name && n.name.email === 'someone@elsewhere.org'));
+      const constrained = useDn
+        ? [{ inside: dnInside }]
+        : names.filter((n) => !('dns' in n.name && n.name.dns === 'elsewhere.org') && !('email' in n.name && n.name.email === 'someone@elsewhere.org'));
       const violates = mode === 'permitted' ? constrained.some((n) => !n.inside) : constrained.some((n) => n.inside);
       const what = `nameConstraints case ${i} (seed ${SEED}): ${caKey}, subject ${JSON.stringify(dn)}, SAN ${JSON.stringify(names)}`;
       const out = await runCase(what, certCase, bundle, policy);
@@ -386,8 +435,14 @@ describe('issue 10 fuzz classes', () => {
       }
       return out;
     };
-    const get = (v: unknown, at: string[]): unknown => at.reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined), v);
-    const alias = (k: string) => (/[A-Z]/.test(k) ? k.replace(/[A-Z]/g, (ch) => '_' + ch.toLowerCase()) : k.includes('_') ? k.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase()) : null);
+    const get = (v: unknown, at: string[]): unknown =>
+      at.reduce<unknown>((x, k) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined), v);
+    const alias = (k: string) =>
+      /[A-Z]/.test(k)
+        ? k.replace(/[A-Z]/g, (ch) => '_' + ch.toLowerCase())
+        : k.includes('_')
+          ? k.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase())
+          : null;
     for (let i = 0; i < CLASS_CASES; i++) {
       const ci = i % cases.length;
       const c = cases[ci]!;

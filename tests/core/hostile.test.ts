@@ -47,7 +47,12 @@ describe('hostile resource names', () => {
     it(`shard name ${JSON.stringify(name)} is rejected, nothing touched`, async () => {
       const { source, calls } = spy(new MemorySource('m', { f: 'data' }));
       const bundle = keyBundleFor(
-        statementFor([{ name, digest: sha('data'), algorithm: 'sha256-sharded-8' }], { method: 'shards', hash_type: 'sha256', shard_size: 8, allow_symlinks: false }),
+        statementFor([{ name, digest: sha('data'), algorithm: 'sha256-sharded-8' }], {
+          method: 'shards',
+          hash_type: 'sha256',
+          shard_size: 8,
+          allow_symlinks: false,
+        }),
       );
       const r = await verifyModel(source, bundle, policy, { ignoreUnsigned: true });
       expect(r.verified).toBe(false);
@@ -59,7 +64,12 @@ describe('hostile resource names', () => {
   it("a shard path containing ':' is parsed from the right and verifies", async () => {
     const src = new MemorySource('m', { 'a:b': 'data' });
     const bundle = keyBundleFor(
-      statementFor([{ name: 'a:b:0:4', digest: sha('data'), algorithm: 'sha256-sharded-8' }], { method: 'shards', hash_type: 'sha256', shard_size: 8, allow_symlinks: false }),
+      statementFor([{ name: 'a:b:0:4', digest: sha('data'), algorithm: 'sha256-sharded-8' }], {
+        method: 'shards',
+        hash_type: 'sha256',
+        shard_size: 8,
+        allow_symlinks: false,
+      }),
     );
     const r = await verifyModel(src, bundle, policy);
     expect(r.errors).toEqual([]);
@@ -68,14 +78,28 @@ describe('hostile resource names', () => {
 
   it('PurePosixPath-style names (a//b, ./a) normalise and verify', async () => {
     const src = new MemorySource('m', { 'd/a': 'x', b: 'y' });
-    const bundle = keyBundleFor(statementFor([{ name: 'd//a', digest: sha('x') }, { name: './b', digest: sha('y') }]));
+    const bundle = keyBundleFor(
+      statementFor([
+        { name: 'd//a', digest: sha('x') },
+        { name: './b', digest: sha('y') },
+      ]),
+    );
     const r = await verifyModel(src, bundle, policy);
     expect(r.verified).toBe(true);
   });
 
   it('duplicate names are refused', async () => {
     const src = new MemorySource('m', { a: 'x' });
-    const r = await verifyModel(src, keyBundleFor(statementFor([{ name: 'a', digest: sha('x') }, { name: './a', digest: sha('x') }])), policy);
+    const r = await verifyModel(
+      src,
+      keyBundleFor(
+        statementFor([
+          { name: 'a', digest: sha('x') },
+          { name: './a', digest: sha('x') },
+        ]),
+      ),
+      policy,
+    );
     expect(r.errors[0]?.code).toBe('MANIFEST_INVALID');
   });
 });
@@ -104,7 +128,12 @@ describe('symlinks and special files (filesystem)', () => {
   it('a symlink to a file outside the model is refused even when symlinks are allowed', async () => {
     const { dir, outside } = model();
     symlinkSync(outside, path.join(dir, 'leak'));
-    const signed = keyBundleFor(statementFor([{ name: 'leak', digest: sha('top secret') }, { name: 'weights', digest: sha('w') }]));
+    const signed = keyBundleFor(
+      statementFor([
+        { name: 'leak', digest: sha('top secret') },
+        { name: 'weights', digest: sha('w') },
+      ]),
+    );
     for (const allowSymlinks of [false, true]) {
       const r = await verifyModel(await NodeSource.open(dir), signed, policy, { allowSymlinks });
       expect(r.errors[0]?.code).toBe('SYMLINK_REFUSED');
@@ -115,7 +144,12 @@ describe('symlinks and special files (filesystem)', () => {
   it('a symlinked parent directory cannot smuggle an outside file in ignore-unsigned mode', async () => {
     const { dir, outside } = model();
     symlinkSync(path.dirname(outside), path.join(dir, 'up'));
-    const signed = keyBundleFor(statementFor([{ name: 'up/secret', digest: sha('top secret') }, { name: 'weights', digest: sha('w') }]));
+    const signed = keyBundleFor(
+      statementFor([
+        { name: 'up/secret', digest: sha('top secret') },
+        { name: 'weights', digest: sha('w') },
+      ]),
+    );
     const r = await verifyModel(await NodeSource.open(dir), signed, policy, { ignoreUnsigned: true, allowSymlinks: true });
     expect(r.verified).toBe(false);
     expect(r.errors.map((e) => e.code)).toContain('MISSING_FILE');
@@ -161,7 +195,10 @@ describe('symlinks and special files (filesystem)', () => {
     writeFileSync(path.join(dir, '.git/HEAD'), 'ref');
     mkdirSync(path.join(dir, 'sub'));
     writeFileSync(path.join(dir, 'sub/.gitignore'), '*');
-    const m = await computeManifest(await NodeSource.open(dir), { serialization: { method: 'files', hashType: 'sha256' }, ignore: new IgnoreSet(['.git', '.gitignore']) });
+    const m = await computeManifest(await NodeSource.open(dir), {
+      serialization: { method: 'files', hashType: 'sha256' },
+      ignore: new IgnoreSet(['.git', '.gitignore']),
+    });
     expect(m.resources.map((r) => r.id)).toEqual(['sub/.gitignore', 'weights']);
   });
 });

@@ -75,7 +75,11 @@ describe('shards cover a signed file exactly', () => {
 
   it('a shrunk file fails as a mismatch of that file, not as a missing shard', async () => {
     const bundle24 = shardBundle(shardsOf('f', 'aaaaaaaabbbbbbbbcccccccc'));
-    for (const [content, size] of [['aaaaaaaabbbbbbbb', 16], ['aaaaaaaabbbbbbbbcc', 18], ['', 0]] as const) {
+    for (const [content, size] of [
+      ['aaaaaaaabbbbbbbb', 16],
+      ['aaaaaaaabbbbbbbbcc', 18],
+      ['', 0],
+    ] as const) {
       for (const ignoreUnsigned of [true, false]) {
         const r = await verifyModel(new MemorySource('m', { f: content }), bundle24, policy, { ignoreUnsigned });
         expect(r.verified).toBe(false);
@@ -110,7 +114,13 @@ describe('shards cover a signed file exactly', () => {
     ['a gap', [shardsOf('f', signed16 + 'cccccccc')[0]!, shardsOf('f', signed16 + 'cccccccc')[2]!]],
     ['no shard at 0', [shardsOf('f', signed16)[1]!]],
     ['an overlap', [...shardsOf('f', signed16), { name: 'f:4:12', digest: sha('aaaabbbb'), algorithm: 'sha256-sharded-8' }]],
-    ['a short shard before the last', [{ name: 'f:0:4', digest: sha('aaaa'), algorithm: 'sha256-sharded-8' }, { name: 'f:4:12', digest: sha('aaaabbbb'), algorithm: 'sha256-sharded-8' }]],
+    [
+      'a short shard before the last',
+      [
+        { name: 'f:0:4', digest: sha('aaaa'), algorithm: 'sha256-sharded-8' },
+        { name: 'f:4:12', digest: sha('aaaabbbb'), algorithm: 'sha256-sharded-8' },
+      ],
+    ],
     ['a shard longer than shard_size', [{ name: 'f:0:16', digest: sha(signed16), algorithm: 'sha256-sharded-8' }]],
   ];
   for (const [what, resources] of inconsistent) {

@@ -19,7 +19,12 @@ type Outcome = { code: string; message: string };
 
 async function chainOf(leaf: IssuedCert, mids: IssuedCert[], root: IssuedCert): Promise<Outcome> {
   try {
-    const p = await buildChain(parseCertificate(leaf.der), mids.map((c) => parseCertificate(c.der)), [parseCertificate(root.der)], { time: new Date() });
+    const p = await buildChain(
+      parseCertificate(leaf.der),
+      mids.map((c) => parseCertificate(c.der)),
+      [parseCertificate(root.der)],
+      { time: new Date() },
+    );
     return { code: `OK:${p.length}`, message: '' };
   } catch (e) {
     if (!(e instanceof ModelVerifyError)) throw e;
@@ -105,9 +110,21 @@ describe('rfc822Name', () => {
 
   it('the subject emailAddress attribute is checked too', async () => {
     const nc = { permitted: [{ email: 'example.com' }] };
-    const dn: Dn = [['CN', 'leaf'], ['emailAddress', 'mallory@evil.org']];
+    const dn: Dn = [
+      ['CN', 'leaf'],
+      ['emailAddress', 'mallory@evil.org'],
+    ];
     expect((await underConstrainedCa(nc, { dn })).code).toBe('CERT_CONSTRAINTS');
-    expect((await underConstrainedCa(nc, { dn: [['CN', 'leaf'], ['emailAddress', 'ok@example.com']] })).code).toBe('OK:3');
+    expect(
+      (
+        await underConstrainedCa(nc, {
+          dn: [
+            ['CN', 'leaf'],
+            ['emailAddress', 'ok@example.com'],
+          ],
+        })
+      ).code,
+    ).toBe('OK:3');
   });
 
   it('an excluded mailbox host, and an address that cannot be read under an email constraint', async () => {
@@ -139,22 +156,102 @@ describe('uniformResourceIdentifier', () => {
 });
 
 describe('directoryName', () => {
-  const nc = { permitted: [{ dn: [['C', 'US'], ['O', 'Example']] as Dn }] };
+  const nc = {
+    permitted: [
+      {
+        dn: [
+          ['C', 'US'],
+          ['O', 'Example'],
+        ] as Dn,
+      },
+    ],
+  };
 
   it('the subject DN must extend the permitted DN (RDN by RDN, case and spaces folded)', async () => {
-    expect((await underConstrainedCa(nc, { dn: [['C', 'US'], ['O', 'Example'], ['CN', 'leaf']] })).code).toBe('OK:3');
-    expect((await underConstrainedCa(nc, { dn: [['C', 'US'], ['O', '  example '], ['CN', 'leaf']] })).code).toBe('OK:3');
-    const r = await underConstrainedCa(nc, { dn: [['C', 'US'], ['O', 'Other'], ['CN', 'leaf']] });
+    expect(
+      (
+        await underConstrainedCa(nc, {
+          dn: [
+            ['C', 'US'],
+            ['O', 'Example'],
+            ['CN', 'leaf'],
+          ],
+        })
+      ).code,
+    ).toBe('OK:3');
+    expect(
+      (
+        await underConstrainedCa(nc, {
+          dn: [
+            ['C', 'US'],
+            ['O', '  example '],
+            ['CN', 'leaf'],
+          ],
+        })
+      ).code,
+    ).toBe('OK:3');
+    const r = await underConstrainedCa(nc, {
+      dn: [
+        ['C', 'US'],
+        ['O', 'Other'],
+        ['CN', 'leaf'],
+      ],
+    });
     expect(r.code).toBe('CERT_CONSTRAINTS');
     expect(r.message).toContain('dirName:');
-    expect((await underConstrainedCa(nc, { dn: [['O', 'Example'], ['C', 'US'], ['CN', 'leaf']] })).code).toBe('CERT_CONSTRAINTS');
+    expect(
+      (
+        await underConstrainedCa(nc, {
+          dn: [
+            ['O', 'Example'],
+            ['C', 'US'],
+            ['CN', 'leaf'],
+          ],
+        })
+      ).code,
+    ).toBe('CERT_CONSTRAINTS');
   });
 
   it('excluded DN subtree, also through a SAN directoryName', async () => {
     const ex = { excluded: [{ dn: [['O', 'Evil']] as Dn }] };
-    expect((await underConstrainedCa(ex, { dn: [['O', 'Evil'], ['CN', 'leaf']] })).code).toBe('CERT_CONSTRAINTS');
-    expect((await underConstrainedCa(ex, { dn: [['O', 'Good'], ['CN', 'leaf']], san: [{ dn: [['O', 'EVIL'], ['OU', 'x']] }] })).code).toBe('CERT_CONSTRAINTS');
-    expect((await underConstrainedCa(ex, { dn: [['O', 'Good'], ['CN', 'leaf']] })).code).toBe('OK:3');
+    expect(
+      (
+        await underConstrainedCa(ex, {
+          dn: [
+            ['O', 'Evil'],
+            ['CN', 'leaf'],
+          ],
+        })
+      ).code,
+    ).toBe('CERT_CONSTRAINTS');
+    expect(
+      (
+        await underConstrainedCa(ex, {
+          dn: [
+            ['O', 'Good'],
+            ['CN', 'leaf'],
+          ],
+          san: [
+            {
+              dn: [
+                ['O', 'EVIL'],
+                ['OU', 'x'],
+              ],
+            },
+          ],
+        })
+      ).code,
+    ).toBe('CERT_CONSTRAINTS');
+    expect(
+      (
+        await underConstrainedCa(ex, {
+          dn: [
+            ['O', 'Good'],
+            ['CN', 'leaf'],
+          ],
+        })
+      ).code,
+    ).toBe('OK:3');
   });
 });
 
@@ -180,8 +277,23 @@ describe('the path', () => {
 
   it('an intermediate outside an upper CA’s directoryName subtree is refused', async () => {
     const root = await issue({ cn: 'root', ca: true, nameConstraints: { permitted: [{ dn: [['O', 'Example']] }] } });
-    const mid = await issue({ cn: 'mid', dn: [['O', 'Other'], ['CN', 'mid']], issuer: root, ca: true });
-    const leaf = await issue({ cn: 'leaf', dn: [['O', 'Example'], ['CN', 'leaf']], issuer: mid });
+    const mid = await issue({
+      cn: 'mid',
+      dn: [
+        ['O', 'Other'],
+        ['CN', 'mid'],
+      ],
+      issuer: root,
+      ca: true,
+    });
+    const leaf = await issue({
+      cn: 'leaf',
+      dn: [
+        ['O', 'Example'],
+        ['CN', 'leaf'],
+      ],
+      issuer: mid,
+    });
     const r = await chainOf(leaf, [mid], root);
     expect(r.code).toBe('CERT_CONSTRAINTS');
     expect(r.message).toContain('intermediate');
@@ -191,8 +303,22 @@ describe('the path', () => {
     const dn: Dn = [['CN', 'root']];
     const root = await issue({ cn: 'root', ca: true, nameConstraints: { permitted: [{ dn: [['O', 'Example']] }] } });
     const rollover = await issue({ cn: 'root', dn, issuer: root, ca: true }); // same name, new key
-    const leaf = await issue({ cn: 'leaf', dn: [['O', 'Example'], ['CN', 'leaf']], issuer: rollover });
-    const outside = await issue({ cn: 'leaf', dn: [['O', 'Other'], ['CN', 'leaf']], issuer: rollover });
+    const leaf = await issue({
+      cn: 'leaf',
+      dn: [
+        ['O', 'Example'],
+        ['CN', 'leaf'],
+      ],
+      issuer: rollover,
+    });
+    const outside = await issue({
+      cn: 'leaf',
+      dn: [
+        ['O', 'Other'],
+        ['CN', 'leaf'],
+      ],
+      issuer: rollover,
+    });
     expect((await chainOf(leaf, [rollover], root)).code).toBe('OK:3');
     expect((await chainOf(outside, [rollover], root)).code).toBe('CERT_CONSTRAINTS');
   });
@@ -241,7 +367,10 @@ describe('through verifyModel (certificate method)', () => {
   const payload = () => Buffer.from(JSON.parse(readFileSync(sigPath(g), 'utf8')).dsseEnvelope.payload, 'base64');
   const source = () => {
     const dir = path.join(SCRIPTS, g.model);
-    return new MemorySource('v1.1.0-certificate', { 'signme-1': readFileSync(path.join(dir, 'signme-1')), 'signme-2': readFileSync(path.join(dir, 'signme-2')) });
+    return new MemorySource('v1.1.0-certificate', {
+      'signme-1': readFileSync(path.join(dir, 'signme-1')),
+      'signme-2': readFileSync(path.join(dir, 'signme-2')),
+    });
   };
   const run = async (san: GName[]) => {
     const root = await issue({ cn: 'root', ca: true });

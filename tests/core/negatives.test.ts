@@ -141,7 +141,9 @@ describe.each(KEY_CERT_GOLDENS)('$name tampered', (g) => {
 
   it('verified with the other method → BUNDLE_MATERIAL', async () => {
     const policy: Policy =
-      g.method === 'key' ? policyFor(KEY_CERT_GOLDENS[0]!) : { method: 'key', publicKey: readFileSync(path.join(sigPath(g), '../../keys/certificate/signing-key-pub.pem'), 'utf8') };
+      g.method === 'key'
+        ? policyFor(KEY_CERT_GOLDENS[0]!)
+        : { method: 'key', publicKey: readFileSync(path.join(sigPath(g), '../../keys/certificate/signing-key-pub.pem'), 'utf8') };
     expect(await code({ policy })).toBe('BUNDLE_MATERIAL');
   });
 });
@@ -216,7 +218,7 @@ describe('appending to a signed file', () => {
 });
 
 describe('unsigned certificate bytes (found by the fuzzer)', () => {
-  it("an intermediate whose outer signatureAlgorithm differs from the signed one → CERT_MALFORMED", async () => {
+  it('an intermediate whose outer signatureAlgorithm differs from the signed one → CERT_MALFORMED', async () => {
     const g = KEY_CERT_GOLDENS.find((x) => x.name === 'v0.3.1-certificate')!;
     const b = JSON.parse(readFileSync(sigPath(g), 'utf8'));
     const der = Buffer.from(b.verificationMaterial.x509CertificateChain.certificates[1].rawBytes, 'base64');

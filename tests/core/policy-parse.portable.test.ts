@@ -83,7 +83,11 @@ describe('key policies', () => {
     ['bad base64', '-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n', 'KEY_MALFORMED'],
     ['an empty block', '-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n', 'KEY_MALFORMED'],
     ['two keys', PUBLIC_KEY + PUBLIC_KEY, 'KEY_MALFORMED'],
-    ['legacy encrypted PEM', '-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END EC PRIVATE KEY-----\n', 'KEY_UNSUPPORTED'],
+    [
+      'legacy encrypted PEM',
+      '-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END EC PRIVATE KEY-----\n',
+      'KEY_UNSUPPORTED',
+    ],
     ['too long', PUBLIC_KEY + ' '.repeat(POLICY_LIMITS.pemChars), 'POLICY_INVALID'],
   ])('publicKey %s → %s', (_what, publicKey, code) => {
     const r = refusal({ method: 'key', publicKey });
@@ -186,8 +190,19 @@ describe('sigstore policies', () => {
     expect(codeOf({ ...base, identity: 'x'.repeat(POLICY_LIMITS.stringChars + 1) })).toBe('POLICY_INVALID');
   });
   test('claims: a flat string map', () => {
-    expect(parsePolicy({ ...base, identity: IDENTITY, claims: { sourceRepositoryRef: 'refs/tags/v1' } })).toEqual({ ...base, identity: IDENTITY, claims: { sourceRepositoryRef: 'refs/tags/v1' } });
-    for (const claims of ['x', ['a'], { a: 1 }, { a: { b: 'c' } }, { '': 'x' }, Object.fromEntries(Array.from({ length: POLICY_LIMITS.claims + 1 }, (_, i) => [`c${i}`, 'v']))]) {
+    expect(parsePolicy({ ...base, identity: IDENTITY, claims: { sourceRepositoryRef: 'refs/tags/v1' } })).toEqual({
+      ...base,
+      identity: IDENTITY,
+      claims: { sourceRepositoryRef: 'refs/tags/v1' },
+    });
+    for (const claims of [
+      'x',
+      ['a'],
+      { a: 1 },
+      { a: { b: 'c' } },
+      { '': 'x' },
+      Object.fromEntries(Array.from({ length: POLICY_LIMITS.claims + 1 }, (_, i) => [`c${i}`, 'v'])),
+    ]) {
       expect(codeOf({ ...base, identity: IDENTITY, claims }), JSON.stringify(claims).slice(0, 40)).toBe('POLICY_INVALID');
     }
     // A JSON claim named __proto__ stays a claim (an own property), it does not become the prototype.
@@ -219,10 +234,14 @@ describe('one compile function for parsing and matching', () => {
   });
   test('matchIdentity refuses what parsePolicy refuses, with the same code', () => {
     const who = { sans: ['alice-x@example.com'], issuer: ISSUER, claims: {} };
-    expect(() => matchIdentity({ method: 'sigstore', issuer: ISSUER, identityRegexp: 'alice\\-x@example\\.com' }, who)).toThrow(expect.objectContaining({ code: 'POLICY_INVALID' }));
+    expect(() => matchIdentity({ method: 'sigstore', issuer: ISSUER, identityRegexp: 'alice\\-x@example\\.com' }, who)).toThrow(
+      expect.objectContaining({ code: 'POLICY_INVALID' }),
+    );
     expect(matchIdentity({ method: 'sigstore', issuer: ISSUER, identityRegexp: 'alice-x@example\\.com' }, who)).toBe('alice-x@example.com');
     // Claims are compared as own properties: `constructor` is not inherited from Object.prototype.
-    expect(() => matchIdentity({ method: 'sigstore', issuer: ISSUER, identity: 'alice-x@example.com', claims: { constructor: 'x' } }, who)).toThrow(expect.objectContaining({ code: 'CLAIM_MISMATCH' }));
+    expect(() => matchIdentity({ method: 'sigstore', issuer: ISSUER, identity: 'alice-x@example.com', claims: { constructor: 'x' } }, who)).toThrow(
+      expect.objectContaining({ code: 'CLAIM_MISMATCH' }),
+    );
   });
 });
 

@@ -11,7 +11,23 @@ function files(dir: string): string[] {
   });
 }
 
-const NODE_BUILTINS = ['fs', 'path', 'crypto', 'os', 'stream', 'buffer', 'util', 'child_process', 'worker_threads', 'url', 'http', 'https', 'net', 'zlib', 'events'];
+const NODE_BUILTINS = [
+  'fs',
+  'path',
+  'crypto',
+  'os',
+  'stream',
+  'buffer',
+  'util',
+  'child_process',
+  'worker_threads',
+  'url',
+  'http',
+  'https',
+  'net',
+  'zlib',
+  'events',
+];
 
 describe('core purity', () => {
   const all = files(path.join(ROOT, 'core'));

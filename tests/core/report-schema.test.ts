@@ -136,7 +136,12 @@ describe('verifyModel reports satisfy the schema', () => {
   it('a wrong key, the wrong method, a malformed bundle, text that is not JSON, an unusable policy', async () => {
     const cases: [Promise<VerificationReport>, string][] = [
       [keyCertReport('v1.1.0-elliptic-key', { policy: { method: 'key', publicKey: OTHER_KEY } }), 'KEY_MISMATCH'],
-      [keyCertReport('v1.1.0-certificate', { policy: { method: 'key', publicKey: readFileSync(path.join(SCRIPTS, 'keys/certificate/signing-key-pub.pem'), 'utf8') } }), 'BUNDLE_MATERIAL'],
+      [
+        keyCertReport('v1.1.0-certificate', {
+          policy: { method: 'key', publicKey: readFileSync(path.join(SCRIPTS, 'keys/certificate/signing-key-pub.pem'), 'utf8') },
+        }),
+        'BUNDLE_MATERIAL',
+      ],
       [keyCertReport('v1.1.0-elliptic-key', { bundle: '{"hello": "world"}' }), 'BUNDLE_MALFORMED'],
       [keyCertReport('v1.1.0-elliptic-key', { bundle: 'not json' }), 'BUNDLE_MALFORMED'],
       [keyCertReport('v1.1.0-elliptic-key', { policy: { method: 'magic' } as unknown as Policy }), 'POLICY_INVALID'],
@@ -167,10 +172,22 @@ describe('verifyModel reports satisfy the schema', () => {
 describe("the element's report (web/verify-run.ts: the verify-result detail's code path)", () => {
   it('runVerification: verified and failed', async () => {
     const g = SIG110;
-    const ok = await runVerification({ source: sourceFor(g), bundle: new TextEncoder().encode(g.bundle), policy: SIGSTORE_POLICY, ignorePaths: g.ignore, backend: new NodeCryptoBackend() });
+    const ok = await runVerification({
+      source: sourceFor(g),
+      bundle: new TextEncoder().encode(g.bundle),
+      policy: SIGSTORE_POLICY,
+      ignorePaths: g.ignore,
+      backend: new NodeCryptoBackend(),
+    });
     expect(ok.verified).toBe(true);
     expectValid(ok);
-    const bad = await runVerification({ source: new MemorySource(g.name, { ...g.files, 'signme-2': 'x' }), bundle: new TextEncoder().encode(g.bundle), policy: SIGSTORE_POLICY, ignorePaths: g.ignore, backend: new NodeCryptoBackend() });
+    const bad = await runVerification({
+      source: new MemorySource(g.name, { ...g.files, 'signme-2': 'x' }),
+      bundle: new TextEncoder().encode(g.bundle),
+      policy: SIGSTORE_POLICY,
+      ignorePaths: g.ignore,
+      backend: new NodeCryptoBackend(),
+    });
     expect(bad.errors[0]!.code).toBe('HASH_MISMATCH');
     expectValid(bad);
   });

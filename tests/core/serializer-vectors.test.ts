@@ -49,7 +49,9 @@ describe('serializer vectors', () => {
       it(`${variant}: ${fixture}`, async () => {
         const source = allowOutside(await NodeSource.open(buildReferenceModel(model)));
         const serialization =
-          variant === 'file' ? ({ method: 'files', hashType: 'sha256' } as const) : ({ method: 'shards', hashType: 'sha256', shardSize: variant === 'file_shard' ? 1e9 : 8 } as const);
+          variant === 'file'
+            ? ({ method: 'files', hashType: 'sha256' } as const)
+            : ({ method: 'shards', hashType: 'sha256', shardSize: variant === 'file_shard' ? 1e9 : 8 } as const);
         const m = await computeManifest(source, { serialization, ignore: new IgnoreSet(), allowSymlinks: true });
         const expected = parseLines(readFileSync(vector, 'utf8'), variant !== 'file');
         expect(new Map(m.resources.map((r) => [r.id, r.digest]))).toEqual(expected);
@@ -69,7 +71,8 @@ describe('TestPayload statements', () => {
         const ser = st.predicate.serialization;
         const source = allowOutside(await NodeSource.open(buildReferenceModel(model)));
         const m = await computeManifest(source, {
-          serialization: ser.method === 'shards' ? { method: 'shards', hashType: ser.hash_type, shardSize: ser.shard_size } : { method: 'files', hashType: ser.hash_type },
+          serialization:
+            ser.method === 'shards' ? { method: 'shards', hashType: ser.hash_type, shardSize: ser.shard_size } : { method: 'files', hashType: ser.hash_type },
           ignore: new IgnoreSet(),
           allowSymlinks: true,
         });

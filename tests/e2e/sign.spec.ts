@@ -151,7 +151,15 @@ test.describe('sign page', () => {
     const ok = await cli(['verify', 'certificate', model, '--signature', sig, '--certificate-chain', join(CERTS, 'ca-cert.pem')]);
     expect(ok.code, ok.err).toBe(0);
     // An unrelated CA does not vouch for it.
-    const other = await cli(['verify', 'certificate', model, '--signature', sig, '--certificate-chain', join(REPO, 'tests/sign/keys/p256-selfsigned-cert.pem')]);
+    const other = await cli([
+      'verify',
+      'certificate',
+      model,
+      '--signature',
+      sig,
+      '--certificate-chain',
+      join(REPO, 'tests/sign/keys/p256-selfsigned-cert.pem'),
+    ]);
     expect(other.code).toBe(1);
   });
 
@@ -217,10 +225,15 @@ test.describe('keyless signing against the local Sigstore stack', () => {
     );
     expect(report.errors).toEqual([]);
     expect(report.verified).toBe(true);
-    const other = await verifyModel(await NodeSource.open(model), new Uint8Array(readFileSync(sig)), { method: 'sigstore', identity: 'someone@example.com', issuer: stack.oidc.url }, {
-      trustedRoot: stack.clientTrustConfig,
-      ignorePaths: ['model.sig'],
-    });
+    const other = await verifyModel(
+      await NodeSource.open(model),
+      new Uint8Array(readFileSync(sig)),
+      { method: 'sigstore', identity: 'someone@example.com', issuer: stack.oidc.url },
+      {
+        trustedRoot: stack.clientTrustConfig,
+        ignorePaths: ['model.sig'],
+      },
+    );
     expect(other.verified).toBe(false);
   }
 
@@ -239,7 +252,8 @@ test.describe('keyless signing against the local Sigstore stack', () => {
     await expect(page.locator('#sign-status')).toContainText(`signer@example.com (${stack.oidc.url})`);
     await verifyOnTheSpot(page);
     await verifiesInNode(model, sig);
-    for (const call of ['POST /oidc/token', 'POST /fulcio/api/v2/signingCert', 'POST /rekor/api/v1/log/entries', 'POST /tsa/api/v1/timestamp']) expect(stack.log).toContain(call);
+    for (const call of ['POST /oidc/token', 'POST /fulcio/api/v2/signingCert', 'POST /rekor/api/v1/log/entries', 'POST /tsa/api/v1/timestamp'])
+      expect(stack.log).toContain(call);
   });
 
   test('a private instance whose signing config selects Rekor v2: the entry goes to v2, with a timestamp', async ({ page }) => {

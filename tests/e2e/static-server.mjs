@@ -12,7 +12,13 @@ const mounts = {
   '/fixtures/': join(root, 'tests/fixtures/model-transparency/scripts/tests'),
   '/tampered/': join(root, 'tests/fixtures/model-transparency/scripts/tests'),
 };
-const types = { '.js': 'text/javascript', '.html': 'text/html; charset=utf-8', '.map': 'application/json', '.json': 'application/json', '.wasm': 'application/wasm' };
+const types = {
+  '.js': 'text/javascript',
+  '.html': 'text/html; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
 
 function locate(pathname) {
   for (const [prefix, dir] of Object.entries(mounts)) {

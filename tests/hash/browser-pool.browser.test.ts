@@ -64,7 +64,15 @@ const MODES: [string, BrowserBackendOptions, boolean][] = [
   ['workers, bytes streamed from the page', {}, true],
   ['no workers (page fallback)', { workers: 0, chunkSize: 65_537 }, false],
   ['wasm blocked: pure-JS hashers', { allowWasm: false, memoryBudget: 0 }, false],
-  ['Workers that cannot be created', { createWorker: () => { throw new Error('blocked by CSP'); } }, false],
+  [
+    'Workers that cannot be created',
+    {
+      createWorker: () => {
+        throw new Error('blocked by CSP');
+      },
+    },
+    false,
+  ],
 ];
 
 describe.each(ALGS)('%s', (alg) => {
@@ -89,7 +97,11 @@ it('uses navigator.hardwareConcurrency workers and reports progress to the last 
 });
 
 describe('cancellation and crashes', () => {
-  const big = () => BrowserFileSource.fromPicked([{ path: 'm/big.bin', file: new File([new Uint8Array(96 << 20)], 'big.bin') }, { path: 'm/big2.bin', file: new File([new Uint8Array(96 << 20)], 'big2.bin') }]);
+  const big = () =>
+    BrowserFileSource.fromPicked([
+      { path: 'm/big.bin', file: new File([new Uint8Array(96 << 20)], 'big.bin') },
+      { path: 'm/big2.bin', file: new File([new Uint8Array(96 << 20)], 'big2.bin') },
+    ]);
   const bigJobs: HashJob[] = ['big.bin', 'big2.bin'].map((p) => ({ id: p, path: p, start: 0, end: 96 << 20, hash: 'blake2b' }));
 
   it('an abort rejects the run and terminates every worker', async () => {
@@ -112,7 +124,10 @@ describe('cancellation and crashes', () => {
 
   it('a file that shrank is MODEL_CHANGED', async () => {
     const b = make({});
-    const src = BrowserFileSource.fromPicked([{ path: 'x/a.bin', file: new File([new Uint8Array(10)], 'a.bin') }, { path: 'x/b.bin', file: new File([], 'b.bin') }]);
+    const src = BrowserFileSource.fromPicked([
+      { path: 'x/a.bin', file: new File([new Uint8Array(10)], 'a.bin') },
+      { path: 'x/b.bin', file: new File([], 'b.bin') },
+    ]);
     await expect(b.run([{ id: 'a.bin', path: 'a.bin', start: 0, end: 20, hash: 'sha256' }], src)).rejects.toMatchObject({ code: 'MODEL_CHANGED' });
   });
 });

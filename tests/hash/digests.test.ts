@@ -27,7 +27,9 @@ const GiB = 2 ** 30;
 
 function reference(alg: HashAlgorithm, bytes: Uint8Array): string {
   if (alg === 'blake3') return toHex(nobleBlake3(bytes));
-  return createHash(alg === 'sha256' ? 'sha256' : 'blake2b512').update(bytes).digest('hex');
+  return createHash(alg === 'sha256' ? 'sha256' : 'blake2b512')
+    .update(bytes)
+    .digest('hex');
 }
 
 /** Sizes that sit on the boundaries of the implementations: wasm window 16 KiB, pool chunk 1 MiB, blake blocks. */
@@ -46,7 +48,10 @@ function jobsFor(sizes: Record<string, number>, alg: HashAlgorithm, shard: numbe
 
 let workerUrl: URL;
 let dir: string;
-const wasmModules = Object.fromEntries(ALGS.map((a) => [a, new WebAssembly.Module(readFileSync(`workerd/wasm/${a}.wasm`))])) as Record<HashAlgorithm, WebAssembly.Module>;
+const wasmModules = Object.fromEntries(ALGS.map((a) => [a, new WebAssembly.Module(readFileSync(`workerd/wasm/${a}.wasm`))])) as Record<
+  HashAlgorithm,
+  WebAssembly.Module
+>;
 
 beforeAll(async () => {
   workerUrl = await buildHashWorker();

@@ -108,7 +108,10 @@ describe('results and progress', () => {
     const src = await NodeSource.open(dir);
     const pool = new NodeHashPool({ workerUrl, threads: 1 });
     try {
-      await expect(pool.run([{ id: 'short.bin', path: 'short.bin', start: 0, end: 10, hash: 'sha256' }], src)).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: 'short.bin' });
+      await expect(pool.run([{ id: 'short.bin', path: 'short.bin', start: 0, end: 10, hash: 'sha256' }], src)).rejects.toMatchObject({
+        code: 'MODEL_CHANGED',
+        resource: 'short.bin',
+      });
     } finally {
       await pool.close();
     }

@@ -58,13 +58,21 @@ describe('registerWorkerdHashers + StreamingBackend', () => {
       for (let o = 0; o < s; o += 999_983) jobs.push({ id: `${p}:${o}`, path: p, start: o, end: Math.min(s, o + 999_983), hash: alg });
     }
     const got = await new StreamingBackend().run(jobs, source);
-    for (const j of jobs) expect(toHex(got.get(j.id)!), j.id).toBe(await reference(alg, fillAt(new Uint8Array(j.end - j.start), j.start) as Uint8Array<ArrayBuffer>));
+    for (const j of jobs)
+      expect(toHex(got.get(j.id)!), j.id).toBe(await reference(alg, fillAt(new Uint8Array(j.end - j.start), j.start) as Uint8Array<ArrayBuffer>));
   });
 
   it('a stream that runs long is MODEL_CHANGED, even through DigestStream', async () => {
     registerWorkerdHashers();
     const job: HashJob = { id: 'g', path: 'g', start: 0, end: 10, hash: 'sha256' };
-    const lying = { ...source, name: 'x', listable: true, list: source.list.bind(source), stat: source.stat.bind(source), open: () => new Blob([new Uint8Array(20)]).stream() };
+    const lying = {
+      ...source,
+      name: 'x',
+      listable: true,
+      list: source.list.bind(source),
+      stat: source.stat.bind(source),
+      open: () => new Blob([new Uint8Array(20)]).stream(),
+    };
     await expect(new StreamingBackend().run([job], lying)).rejects.toMatchObject({ code: 'MODEL_CHANGED' });
   });
 });

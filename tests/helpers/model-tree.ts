@@ -9,7 +9,24 @@
  *   <case>/key.pub.pem      the verifier's public key
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 
@@ -77,9 +94,25 @@ const style = fc.constantFrom<LinkStyle>('rel', 'abs', 'round');
 const maybe = <T>(a: fc.Arbitrary<T>, pNull = 5) => fc.oneof({ weight: pNull, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: a });
 
 const entryArb: fc.Arbitrary<EntrySpec> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('file' as const), dir: idx(DIRS.length), name: idx(NAMES.length), size: sizeArb, seed: fc.nat({ max: 3 }), mode: maybe(fc.constantFrom(...FILE_MODES), 12) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('dir' as const), dir: idx(DIRS.length), name: idx(NAMES.length), mode: maybe(fc.constantFrom(...DIR_MODES), 8) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('link' as const), dir: idx(DIRS.length), name: idx(NAMES.length), to: linkTo, pick: fc.nat(), style }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('file' as const),
+      dir: idx(DIRS.length),
+      name: idx(NAMES.length),
+      size: sizeArb,
+      seed: fc.nat({ max: 3 }),
+      mode: maybe(fc.constantFrom(...FILE_MODES), 12),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('dir' as const), dir: idx(DIRS.length), name: idx(NAMES.length), mode: maybe(fc.constantFrom(...DIR_MODES), 8) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('link' as const), dir: idx(DIRS.length), name: idx(NAMES.length), to: linkTo, pick: fc.nat(), style }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('fifo' as const), dir: idx(DIRS.length), name: idx(NAMES.length) }) },
 );
 
@@ -92,7 +125,14 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('touch' as const), pick: fc.nat() }),
   fc.record({ op: fc.constant('rename' as const), pick: fc.nat(), name: idx(NAMES.length) }),
   fc.record({ op: fc.constant('swapLink' as const), pick: fc.nat(), copy: fc.constantFrom('ignored' as const, 'plain' as const, 'outside' as const), style }),
-  fc.record({ op: fc.constant('addDirLink' as const), dir: idx(DIRS.length), name: idx(NAMES.length), to: fc.constantFrom('inDir' as const, 'root' as const, 'outDir' as const), pick: fc.nat(), style }),
+  fc.record({
+    op: fc.constant('addDirLink' as const),
+    dir: idx(DIRS.length),
+    name: idx(NAMES.length),
+    to: fc.constantFrom('inDir' as const, 'root' as const, 'outDir' as const),
+    pick: fc.nat(),
+    style,
+  }),
   fc.record({ op: fc.constant('addLink' as const), dir: idx(DIRS.length), name: idx(NAMES.length), to: linkTo, pick: fc.nat(), style }),
   fc.record({ op: fc.constant('chmod' as const), pick: fc.nat(), mode: fc.constantFrom(...FILE_MODES, ...DIR_MODES) }),
 );
@@ -116,13 +156,20 @@ export const treeCaseArb: fc.Arbitrary<TreeCase> = fc.record({
 
 export function sizeOf(s: SizeSpec, shard: number): number {
   switch (s) {
-    case 'zero': return 0;
-    case 'shard-1': return shard - 1;
-    case 'shard': return shard;
-    case 'shard+1': return shard + 1;
-    case '2shard': return 2 * shard;
-    case '2shard+1': return 2 * shard + 1;
-    default: return s;
+    case 'zero':
+      return 0;
+    case 'shard-1':
+      return shard - 1;
+    case 'shard':
+      return shard;
+    case 'shard+1':
+      return shard + 1;
+    case '2shard':
+      return 2 * shard;
+    case '2shard+1':
+      return 2 * shard + 1;
+    default:
+      return s;
   }
 }
 
@@ -234,7 +281,9 @@ export class CaseDir {
   }
 
   private pickOf(kind: 'file' | 'dir' | 'link', pick: number): string | null {
-    const all = this.entries().filter((e) => e.kind === kind).map((e) => e.rel);
+    const all = this.entries()
+      .filter((e) => e.kind === kind)
+      .map((e) => e.rel);
     return all.length === 0 ? null : all[pick % all.length]!;
   }
 
@@ -253,18 +302,30 @@ export class CaseDir {
         target = d === null ? this.model : this.abs(d);
         break;
       }
-      case 'root': target = this.model; break;
-      case 'outFile': target = path.join(this.outside, 'o.bin'); break;
-      case 'outDir': target = path.join(this.outside, 'od'); break;
-      case 'dangling': target = path.join(this.model, dir, 'nothing-here'); break;
-      case 'self': target = this.abs(rel); break;
+      case 'root':
+        target = this.model;
+        break;
+      case 'outFile':
+        target = path.join(this.outside, 'o.bin');
+        break;
+      case 'outDir':
+        target = path.join(this.outside, 'od');
+        break;
+      case 'dangling':
+        target = path.join(this.model, dir, 'nothing-here');
+        break;
+      case 'self':
+        target = this.abs(rel);
+        break;
       case 'chain': {
         const l = this.pickOf('link', pick);
         const f = l ?? this.pickOf('file', pick);
         target = f === null ? path.join(this.model, 'no-such-file') : this.abs(f);
         break;
       }
-      case 'sig': target = path.join(this.model, 'model.sig'); break;
+      case 'sig':
+        target = path.join(this.model, 'model.sig');
+        break;
     }
     const text = this.linkText(rel, target, s);
     symlinkSync(text, this.abs(rel));
@@ -421,7 +482,9 @@ export class CaseDir {
 
   /** Unblocks a verifier stuck opening one of the FIFOs (which would be a bug: FIFOs must never be opened). */
   releaseFifos(): void {
-    const now = this.entries().filter((e) => e.kind === 'other').map((e) => this.abs(e.rel));
+    const now = this.entries()
+      .filter((e) => e.kind === 'other')
+      .map((e) => this.abs(e.rel));
     for (const f of new Set([...this.fifos, ...now])) {
       try {
         closeSync(openSync(f, constants.O_RDWR | constants.O_NONBLOCK));
@@ -431,4 +494,3 @@ export class CaseDir {
     }
   }
 }
-

@@ -19,7 +19,7 @@ export interface TestCert {
   keys: CryptoKeyPair;
 }
 
-export type IssuedCert = TestCert & { cn: string; dn: Dn; /** The exact subject Name, when given as one. */ rdn?: pkijs.RelativeDistinguishedNames };
+export type IssuedCert = TestCert & { cn: string; dn: Dn /** The exact subject Name, when given as one. */; rdn?: pkijs.RelativeDistinguishedNames };
 
 let serial = 1000;
 
@@ -30,7 +30,12 @@ export function name(dn: Dn): pkijs.RelativeDistinguishedNames {
   const rdns = dn.map(([t, v]) => {
     const type = SHORT[t] ?? t;
     // emailAddress is an IA5String (PKCS #9); C a PrintableString; the rest UTF8String.
-    const value = type === SHORT.emailAddress ? new asn1js.IA5String({ value: v }) : type === SHORT.C ? new asn1js.PrintableString({ value: v }) : new asn1js.Utf8String({ value: v });
+    const value =
+      type === SHORT.emailAddress
+        ? new asn1js.IA5String({ value: v })
+        : type === SHORT.C
+          ? new asn1js.PrintableString({ value: v })
+          : new asn1js.Utf8String({ value: v });
     return new asn1js.Set({ value: [new pkijs.AttributeTypeAndValue({ type, value }).toSchema()] });
   });
   const der = new asn1js.Sequence({ value: rdns }).toBER(false);
@@ -98,7 +103,8 @@ export async function issue(opts: IssueOptions): Promise<IssuedCert> {
   cert.issuer = opts.issuer ? (opts.issuer.rdn ?? name(opts.issuer.dn)) : cert.subject;
   cert.notBefore.value = opts.notBefore ?? new Date(Date.now() - 86400_000);
   cert.notAfter.value = opts.notAfter ?? new Date(Date.now() + 365 * 86400_000);
-  const bc = opts.pathLen === undefined ? new pkijs.BasicConstraints({ cA: !!opts.ca }) : new pkijs.BasicConstraints({ cA: !!opts.ca, pathLenConstraint: opts.pathLen });
+  const bc =
+    opts.pathLen === undefined ? new pkijs.BasicConstraints({ cA: !!opts.ca }) : new pkijs.BasicConstraints({ cA: !!opts.ca, pathLenConstraint: opts.pathLen });
   const ext: pkijs.Extension[] = [new pkijs.Extension({ extnID: '2.5.29.19', critical: true, extnValue: bc.toSchema().toBER(false) })];
   const ku = opts.keyUsage ?? (opts.ca ? 'ca' : 'sign');
   if (ku === 'sign') ext.push(new pkijs.Extension({ extnID: '2.5.29.15', critical: true, extnValue: bits(0x80, 7) }));
@@ -153,6 +159,10 @@ export async function certBundle(payload: Buffer, leaf: TestCert, extra: TestCer
       x509CertificateChain: { certificates: [leaf, ...extra].map((c) => ({ rawBytes: Buffer.from(c.der).toString('base64') })) },
       tlogEntries: [],
     },
-    dsseEnvelope: { payload: payload.toString('base64'), payloadType: 'application/vnd.in-toto+json', signatures: [{ sig: sig.toString('base64'), keyid: '' }] },
+    dsseEnvelope: {
+      payload: payload.toString('base64'),
+      payloadType: 'application/vnd.in-toto+json',
+      signatures: [{ sig: sig.toString('base64'), keyid: '' }],
+    },
   });
 }

@@ -18,7 +18,11 @@ export function paeBytes(type: string, payload: Buffer): Buffer {
 const HASH: Record<string, string> = { prime256v1: 'sha256', secp384r1: 'sha384', secp521r1: 'sha512' };
 
 /** Returns a new bundle JSON string whose payload/payloadType are replaced and re-signed with `key`. */
-export function resignBundle(bundleJson: string, edit: { statement?: (st: any) => any; payload?: Buffer; payloadType?: string }, key = fixturePrivateKey()): string {
+export function resignBundle(
+  bundleJson: string,
+  edit: { statement?: (st: any) => any; payload?: Buffer; payloadType?: string },
+  key = fixturePrivateKey(),
+): string {
   const b = JSON.parse(bundleJson);
   const env = b.dsseEnvelope;
   let payload: Buffer = Buffer.from(env.payload, 'base64');
@@ -35,7 +39,10 @@ export function resignBundle(bundleJson: string, edit: { statement?: (st: any) =
 }
 
 /** A v1.0 statement over `resources` with the root digest computed independently (node:crypto). */
-export function statementFor(resources: { name: string; digest: string; algorithm?: string }[], serialization: Record<string, unknown> = { method: 'files', hash_type: 'sha256', allow_symlinks: false }) {
+export function statementFor(
+  resources: { name: string; digest: string; algorithm?: string }[],
+  serialization: Record<string, unknown> = { method: 'files', hash_type: 'sha256', allow_symlinks: false },
+) {
   const root = createHash('sha256');
   for (const r of resources) root.update(Buffer.from(r.digest, 'hex'));
   return {

@@ -36,12 +36,17 @@ async function handle(req: VerifyRequest): Promise<VerifyAnswer> {
   try {
     const source = await NodeSource.open(req.model);
     if (req.pool) pool ??= new NodeHashPool({ threads: 2, ...(workerUrl ? { workerUrl } : {}) });
-    const report = await verifyModel(source, readFileSync(req.signature), { method: 'key', publicKey: req.publicKey }, {
-      ignorePaths: req.ignorePaths,
-      ignoreUnsigned: req.ignoreUnsigned,
-      allowSymlinks: req.allowSymlinks,
-      ...(req.pool && pool ? { backend: pool } : {}),
-    });
+    const report = await verifyModel(
+      source,
+      readFileSync(req.signature),
+      { method: 'key', publicKey: req.publicKey },
+      {
+        ignorePaths: req.ignorePaths,
+        ignoreUnsigned: req.ignoreUnsigned,
+        allowSymlinks: req.allowSymlinks,
+        ...(req.pool && pool ? { backend: pool } : {}),
+      },
+    );
     return { id: req.id, verified: report.verified, errors: report.errors };
   } catch (e) {
     // NodeSource.open may refuse a model with a typed error; anything else escaping verifyModel is a bug.
@@ -60,4 +65,3 @@ rl.on('line', (line) => {
 });
 rl.on('close', () => void pool?.close());
 process.stdout.write(JSON.stringify({ id: -1, verified: true }) + '\n');
-

@@ -85,7 +85,21 @@ beforeAll(async () => {
   timings.pack = Date.now() - t;
   timings.tarballBytes = info.size;
   const files = info.files.map((f) => f.path);
-  expect(files).toEqual(expect.arrayContaining(['bin/model-verify.js', 'dist/cli/model-verify.mjs', 'dist/cli/hash-worker.mjs', 'dist/pkg/core/index.js', 'dist/pkg/core/index.d.ts', 'dist/pkg/node/hash-worker.js', 'dist/pkg/browser/hash-worker.js', 'dist/pkg/workerd/wasm/sha256.wasm', 'dist/model-verify.js', 'dist/model-verify-hash-worker.js', 'README.md']));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'bin/model-verify.js',
+      'dist/cli/model-verify.mjs',
+      'dist/cli/hash-worker.mjs',
+      'dist/pkg/core/index.js',
+      'dist/pkg/core/index.d.ts',
+      'dist/pkg/node/hash-worker.js',
+      'dist/pkg/browser/hash-worker.js',
+      'dist/pkg/workerd/wasm/sha256.wasm',
+      'dist/model-verify.js',
+      'dist/model-verify-hash-worker.js',
+      'README.md',
+    ]),
+  );
   if (existsSync(path.join(ROOT, 'report.schema.json'))) expect(files).toContain('report.schema.json');
   // The element's lazily imported chunks ship beside dist/model-verify.js (the CDN form is that folder).
   expect(files.filter((f) => /^dist\/model-verify-chunk-[\w.-]+\.js$/.test(f)).length).toBeGreaterThan(0);
@@ -101,7 +115,21 @@ beforeAll(async () => {
   // Types a real consumer would have anyway (Node, and workers-types for a Worker), at the repo's pinned versions.
   const dev = repoPkg.devDependencies;
   ok(
-    sh('npm', ['install', tarball, `@types/node@${dev['@types/node']}`, `@cloudflare/workers-types@${dev['@cloudflare/workers-types']}`, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error'], consumer),
+    sh(
+      'npm',
+      [
+        'install',
+        tarball,
+        `@types/node@${dev['@types/node']}`,
+        `@cloudflare/workers-types@${dev['@cloudflare/workers-types']}`,
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel',
+        'error',
+      ],
+      consumer,
+    ),
     'npm install',
   );
   timings.install = Date.now() - t;
@@ -146,7 +174,10 @@ console.log(JSON.stringify({ verified: report.verified, errors: report.errors, b
     expect(good.verified).toBe(true);
     // Hashed by the package's worker_threads pool (its worker script found beside the emitted module).
     expect(good.backend).toBe('node:worker_threads');
-    expect(good.resources).toEqual([['signme-1', 'ok'], ['signme-2', 'ok']]);
+    expect(good.resources).toEqual([
+      ['signme-1', 'ok'],
+      ['signme-2', 'ok'],
+    ]);
     expect(good.missing).toBe('MODEL_NOT_FOUND');
     expect(good.memory).toBe('function');
     expect(run(path.join(SCRIPTS, CERT_GOLDEN), 'certificate', CA_CERT).verified).toBe(true);
@@ -251,7 +282,17 @@ export const badCode: ErrorCode = 'NOT_A_CODE';
     writeFileSync(
       path.join(wdir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, types: ['@cloudflare/workers-types/latest'], noEmit: true },
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          skipLibCheck: false,
+          types: ['@cloudflare/workers-types/latest'],
+          noEmit: true,
+        },
         include: ['src'],
       }),
     );
@@ -294,7 +335,10 @@ createModelGate({ kv: {} as KVNamespace });
     expect(assets.filter((a) => /hash-worker.*\.js$/.test(a)).length).toBe(1);
 
     const server = await serve({ '/fixtures/': SCRIPTS, '/tampered/': tamperedCopy(GOLDEN), '/': path.join(dir, 'dist') });
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
     try {
       t = Date.now();
       const page = await browser.newPage();
@@ -307,7 +351,10 @@ createModelGate({ kv: {} as KVNamespace });
       });
       await page.goto(`${server.url}/index.html`);
       await page.waitForFunction(() => Object.keys((window as unknown as { __mv: object }).__mv).length === 2, undefined, { timeout: 60_000 });
-      const r = (await page.evaluate(() => (window as unknown as { __mv: unknown }).__mv)) as Record<string, { verified: boolean; report: { errors: { code: string; resource?: string }[] } }>;
+      const r = (await page.evaluate(() => (window as unknown as { __mv: unknown }).__mv)) as Record<
+        string,
+        { verified: boolean; report: { errors: { code: string; resource?: string }[] } }
+      >;
       expect(r.good!.report.errors).toEqual([]);
       expect(r.good!.verified).toBe(true);
       expect(r.tampered!.verified).toBe(false);
@@ -367,10 +414,30 @@ id = "00000000000000000000000000000001"
     const t = Date.now();
     const child = spawn(
       BIN('wrangler'),
-      ['dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'],
+      [
+        'dev',
+        '--local',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--inspector-port',
+        String(inspector),
+        '--persist-to',
+        state,
+        '--show-interactive-dev-session=false',
+        '--log-level',
+        'warn',
+      ],
       {
         cwd: dir,
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', XDG_CONFIG_HOME: path.join(tmp, 'xdg') },
+        env: {
+          ...process.env,
+          WRANGLER_SEND_METRICS: 'false',
+          WRANGLER_SEND_ERROR_REPORTS: 'false',
+          CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+          XDG_CONFIG_HOME: path.join(tmp, 'xdg'),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true, // its own process group: workerd stops with wrangler
       },
@@ -399,7 +466,8 @@ id = "00000000000000000000000000000001"
       // Publishing needs the token; then policy, files, signature last.
       expect((await put('policy', JSON.stringify({ method: 'key', publicKey: readFileSync(PUB_KEY, 'utf8') }), false)).status).toBe(401);
       expect((await put('policy', JSON.stringify({ method: 'key', publicKey: readFileSync(PUB_KEY, 'utf8') }))).status).toBe(200);
-      for (const f of ['signme-1', 'signme-2', 'model.sig']) expect([200, 201], f).toContain((await put(`files/${f}`, readFileSync(path.join(golden, f)))).status);
+      for (const f of ['signme-1', 'signme-2', 'model.sig'])
+        expect([200, 201], f).toContain((await put(`files/${f}`, readFileSync(path.join(golden, f)))).status);
 
       // Verified bytes are served, identical to the signed file.
       const got = await fetch(`${base}/mv/models/demo/signme-1`);
@@ -439,7 +507,17 @@ id = "00000000000000000000000000000001"
     expect(v.stdout.trim()).toBe(repoPkg.version);
 
     const golden = path.join(SCRIPTS, GOLDEN);
-    const good = npx(['verify', 'key', '--signature', path.join(golden, 'model.sig'), '--public-key', PUB_KEY, '--ignore-paths', path.join(golden, 'ignore-me'), golden]);
+    const good = npx([
+      'verify',
+      'key',
+      '--signature',
+      path.join(golden, 'model.sig'),
+      '--public-key',
+      PUB_KEY,
+      '--ignore-paths',
+      path.join(golden, 'ignore-me'),
+      golden,
+    ]);
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/^Verification succeeded/);
 
@@ -447,7 +525,17 @@ id = "00000000000000000000000000000001"
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('[MODEL_NOT_FOUND]');
     const tampered = tamperedCopy(GOLDEN);
-    const mismatch = npx(['verify', 'key', '--signature', path.join(golden, 'model.sig'), '--public-key', PUB_KEY, '--ignore-paths', path.join(tampered, 'ignore-me'), tampered]);
+    const mismatch = npx([
+      'verify',
+      'key',
+      '--signature',
+      path.join(golden, 'model.sig'),
+      '--public-key',
+      PUB_KEY,
+      '--ignore-paths',
+      path.join(tampered, 'ignore-me'),
+      tampered,
+    ]);
     expect(mismatch.status).toBe(1);
     expect(mismatch.stderr).toContain('[HASH_MISMATCH]');
   }, 60_000);
@@ -466,7 +554,11 @@ async function serve(mounts: Record<string, string>): Promise<{ url: string; clo
       if (dir && file.startsWith(path.normalize(dir)) && statSync(file).isFile()) size = statSync(file).size;
     } catch {}
     if (size < 0) return res.writeHead(404).end('not found');
-    const headers: Record<string, string | number> = { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'accept-ranges': 'bytes', 'cache-control': 'no-store' };
+    const headers: Record<string, string | number> = {
+      'content-type': types[path.extname(file)] ?? 'application/octet-stream',
+      'accept-ranges': 'bytes',
+      'cache-control': 'no-store',
+    };
     const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     let [start, end, status] = [0, size, 200];
     if (m) {

@@ -50,27 +50,91 @@ describe('keyless signing from the CLI', () => {
     const m = model();
     const sig = path.join(m, 'model.sig');
     const token = await stack.oidc.mint();
-    const s = await run(['sign', 'sigstore', m, '--signature', sig, '--identity_token', token, '--trust_config', trustConfig, '--ignore-paths', path.join(m, 'ignore-me')]);
+    const s = await run([
+      'sign',
+      'sigstore',
+      m,
+      '--signature',
+      sig,
+      '--identity_token',
+      token,
+      '--trust_config',
+      trustConfig,
+      '--ignore-paths',
+      path.join(m, 'ignore-me'),
+    ]);
     expect(s.err).toBe('');
     expect(s.code).toBe(0);
-    const v = await run(['verify', 'sigstore', m, '--signature', sig, '--identity', 'signer@example.com', '--identity-provider', stack.oidc.url, '--trust-config', trustConfig]);
+    const v = await run([
+      'verify',
+      'sigstore',
+      m,
+      '--signature',
+      sig,
+      '--identity',
+      'signer@example.com',
+      '--identity-provider',
+      stack.oidc.url,
+      '--trust-config',
+      trustConfig,
+    ]);
     expect(v.code, v.err).toBe(0);
-    const wrong = await run(['verify', 'sigstore', m, '--signature', sig, '--identity', 'someone@example.com', '--identity-provider', stack.oidc.url, '--trust-config', trustConfig]);
+    const wrong = await run([
+      'verify',
+      'sigstore',
+      m,
+      '--signature',
+      sig,
+      '--identity',
+      'someone@example.com',
+      '--identity-provider',
+      stack.oidc.url,
+      '--trust-config',
+      trustConfig,
+    ]);
     expect(wrong.code).toBe(1);
   });
 
   it('`sign MODEL` means sigstore; the token may come from SIGSTORE_ID_TOKEN', async () => {
     const m = model();
-    const s = await run(['sign', m, '--signature', path.join(m, 'model.sig'), '--trust-config', trustConfig, '--ignore-paths', path.join(m, 'ignore-me')], { SIGSTORE_ID_TOKEN: await stack.oidc.mint() });
+    const s = await run(['sign', m, '--signature', path.join(m, 'model.sig'), '--trust-config', trustConfig, '--ignore-paths', path.join(m, 'ignore-me')], {
+      SIGSTORE_ID_TOKEN: await stack.oidc.mint(),
+    });
     expect(s.code, s.err).toBe(0);
   });
 
   it('sign-model --method sigstore → verify-model', async () => {
     const m = model();
     const bundle = path.join(m, 'model.sig');
-    const s = await run(['sign-model', '--method', 'sigstore', '--model-path', m, '--output-bundle', bundle, '--identity-token', await stack.oidc.mint(), '--trust-config', trustConfig, '--ignore-paths', path.join(m, 'ignore-me')]);
+    const s = await run([
+      'sign-model',
+      '--method',
+      'sigstore',
+      '--model-path',
+      m,
+      '--output-bundle',
+      bundle,
+      '--identity-token',
+      await stack.oidc.mint(),
+      '--trust-config',
+      trustConfig,
+      '--ignore-paths',
+      path.join(m, 'ignore-me'),
+    ]);
     expect(s.code, s.err).toBe(0);
-    const v = await run(['verify', 'sigstore', m, '--signature', bundle, '--identity', 'signer@example.com', '--identity-provider', stack.oidc.url, '--trust-config', trustConfig]);
+    const v = await run([
+      'verify',
+      'sigstore',
+      m,
+      '--signature',
+      bundle,
+      '--identity',
+      'signer@example.com',
+      '--identity-provider',
+      stack.oidc.url,
+      '--trust-config',
+      trustConfig,
+    ]);
     expect(v.code, v.err).toBe(0);
   });
 
@@ -80,7 +144,17 @@ describe('keyless signing from the CLI', () => {
     const none = await run(['sign', 'sigstore', m, '--signature', sig, '--trust-config', trustConfig]);
     expect(none.code).toBe(1);
     expect(none.err).toContain('SIGSTORE_ID_TOKEN');
-    const expired = await run(['sign', 'sigstore', m, '--signature', sig, '--trust-config', trustConfig, '--identity-token', await stack.oidc.mint({ exp: 1_000_000 })]);
+    const expired = await run([
+      'sign',
+      'sigstore',
+      m,
+      '--signature',
+      sig,
+      '--trust-config',
+      trustConfig,
+      '--identity-token',
+      await stack.oidc.mint({ exp: 1_000_000 }),
+    ]);
     expect(expired.err).toContain('expired');
     const staging = await run(['sign', 'sigstore', m, '--signature', sig, '--use-staging', '--identity-token', await stack.oidc.mint()]);
     expect(staging.err).toContain('[UNSUPPORTED]');
@@ -114,14 +188,37 @@ describe('keyless signing from the CLI', () => {
     const page = await fetch(`${redirect}?code=${code}&state=${state}`); // …and the browser follows the redirect
     expect(await page.text()).toContain('Signed in');
     expect(await t.exit, t.output()).toBe(0);
-    const v = await run(['verify', 'sigstore', m, '--signature', sig, '--identity', 'signer@example.com', '--identity-provider', stack.oidc.url, '--trust-config', trustConfig]);
+    const v = await run([
+      'verify',
+      'sigstore',
+      m,
+      '--signature',
+      sig,
+      '--identity',
+      'signer@example.com',
+      '--identity-provider',
+      stack.oidc.url,
+      '--trust-config',
+      trustConfig,
+    ]);
     expect(v.code, v.err).toBe(0);
   });
 
   it('--oauth-force-oob: the code is typed into the terminal', async () => {
     const m = model();
     const sig = path.join(m, 'model.sig');
-    const t = onTerminal(['sign', 'sigstore', m, '--signature', sig, '--trust-config', trustConfig, '--oauth-force-oob', '--ignore-paths', path.join(m, 'ignore-me')]);
+    const t = onTerminal([
+      'sign',
+      'sigstore',
+      m,
+      '--signature',
+      sig,
+      '--trust-config',
+      trustConfig,
+      '--oauth-force-oob',
+      '--ignore-paths',
+      path.join(m, 'ignore-me'),
+    ]);
     const url = (await t.waitFor(/(http:\/\/127\.0\.0\.1:\d+\/oidc\/auth\?\S+)/))[1]!;
     expect(new URL(url).searchParams.get('redirect_uri')).toBe('urn:ietf:wg:oauth:2.0:oob');
     await t.waitFor(/Enter the verification code/);
@@ -130,4 +227,3 @@ describe('keyless signing from the CLI', () => {
     expect(existsSync(sig)).toBe(true);
   });
 });
-

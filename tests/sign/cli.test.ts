@@ -72,7 +72,21 @@ describe('model-verify sign', () => {
   it('sign certificate with the reference chain → verify certificate with ca-cert.pem', () => {
     const m = model();
     const sig = path.join(work, `cert-${n}.sig`);
-    const s = run(['sign', 'certificate', m, '--signature', sig, '--private-key', K('signing-key.pem'), '--signing_certificate', K('signing-key-cert.pem'), '--certificate_chain', K('int-ca-cert.pem'), '--ignore-paths', path.join(m, 'ignore-me')]);
+    const s = run([
+      'sign',
+      'certificate',
+      m,
+      '--signature',
+      sig,
+      '--private-key',
+      K('signing-key.pem'),
+      '--signing_certificate',
+      K('signing-key-cert.pem'),
+      '--certificate_chain',
+      K('int-ca-cert.pem'),
+      '--ignore-paths',
+      path.join(m, 'ignore-me'),
+    ]);
     expect(s.code, s.err).toBe(0);
     expect(statementOf(sig).predicate.serialization.ignore_paths).toEqual(['.git', '.gitattributes', '.github', '.gitignore', 'ignore-me']);
     const v = run(['verify', 'certificate', m, '--signature', sig, '--certificate-chain', K('ca-cert.pem')]);
@@ -126,7 +140,22 @@ describe('model-verify sign', () => {
     expect(s.code, s.err).toBe(0);
     expect(s.out).toBe('');
     expect(run(['verify-model', '--method', 'key', '--model-path', m, '--bundle', bundle, '--public-key', K('signing-key-pub.pem')]).code).toBe(0);
-    const c = run(['sign-model', '--method', 'certificate', '--model-path', m, '--output-bundle', bundle, '--private-key', K('signing-key.pem'), '--signing-cert', K('signing-key-cert.pem'), '--cert-chain', K('int-ca-cert.pem'), ...ignore]);
+    const c = run([
+      'sign-model',
+      '--method',
+      'certificate',
+      '--model-path',
+      m,
+      '--output-bundle',
+      bundle,
+      '--private-key',
+      K('signing-key.pem'),
+      '--signing-cert',
+      K('signing-key-cert.pem'),
+      '--cert-chain',
+      K('int-ca-cert.pem'),
+      ...ignore,
+    ]);
     expect(c.code, c.err).toBe(0);
     expect(run(['verify-model', '--method', 'certificate', '--model-path', m, '--bundle', bundle, '--cert-chain', K('ca-cert.pem')]).code).toBe(0);
     // Tampering after signing is caught by the adapter too.
@@ -137,24 +166,84 @@ describe('model-verify sign', () => {
 
 describe('bad inputs fail clearly and leave no model.sig behind', () => {
   const cases: { name: string; args: (m: string, sig: string) => string[]; code: string; text: string }[] = [
-    { name: 'wrong curve (secp256k1)', args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', OWN('secp256k1-sec1.pem')], code: 'KEY_UNSUPPORTED', text: "Unsupported key for curve 'secp256k1'" },
-    { name: 'wrong key type (RSA)', args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', OWN('rsa-pkcs8.pem')], code: 'KEY_UNSUPPORTED', text: 'Only elliptic curve keys are supported' },
-    { name: 'a certificate given as the private key', args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', K('signing-key-cert.pem')], code: 'KEY_MALFORMED', text: 'No PEM private key' },
+    {
+      name: 'wrong curve (secp256k1)',
+      args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', OWN('secp256k1-sec1.pem')],
+      code: 'KEY_UNSUPPORTED',
+      text: "Unsupported key for curve 'secp256k1'",
+    },
+    {
+      name: 'wrong key type (RSA)',
+      args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', OWN('rsa-pkcs8.pem')],
+      code: 'KEY_UNSUPPORTED',
+      text: 'Only elliptic curve keys are supported',
+    },
+    {
+      name: 'a certificate given as the private key',
+      args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', K('signing-key-cert.pem')],
+      code: 'KEY_MALFORMED',
+      text: 'No PEM private key',
+    },
     {
       name: 'key not matching the certificate',
-      args: (m, sig) => ['sign', 'certificate', m, '--signature', sig, '--private-key', OWN('p384-sec1.pem'), '--signing-certificate', K('signing-key-cert.pem')],
+      args: (m, sig) => [
+        'sign',
+        'certificate',
+        m,
+        '--signature',
+        sig,
+        '--private-key',
+        OWN('p384-sec1.pem'),
+        '--signing-certificate',
+        K('signing-key-cert.pem'),
+      ],
       code: 'KEY_MISMATCH',
       text: 'The public key from the certificate does not match the public key paired with the private key',
     },
-    { name: 'unreadable private key file', args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', path.join(m, 'no-such-key.pem')], code: 'IO_ERROR', text: 'Cannot read private key' },
+    {
+      name: 'unreadable private key file',
+      args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', path.join(m, 'no-such-key.pem')],
+      code: 'IO_ERROR',
+      text: 'Cannot read private key',
+    },
     {
       name: 'unreadable certificate file',
-      args: (m, sig) => ['sign', 'certificate', m, '--signature', sig, '--private-key', K('signing-key.pem'), '--signing-certificate', path.join(m, 'nope.pem')],
+      args: (m, sig) => [
+        'sign',
+        'certificate',
+        m,
+        '--signature',
+        sig,
+        '--private-key',
+        K('signing-key.pem'),
+        '--signing-certificate',
+        path.join(m, 'nope.pem'),
+      ],
       code: 'IO_ERROR',
       text: 'Cannot read signing certificate',
     },
-    { name: 'model path missing', args: (m, sig) => ['sign', 'key', path.join(m, 'absent'), '--signature', sig, '--private-key', K('signing-key.pem')], code: 'MODEL_NOT_FOUND', text: 'does not exist' },
-    { name: 'certificate that may not sign', args: (m, sig) => ['sign', 'certificate', m, '--signature', sig, '--private-key', OWN('p256-sec1.pem'), '--signing-certificate', OWN('p256-ca-only-cert.pem')], code: 'CERT_USAGE', text: 'was not written' },
+    {
+      name: 'model path missing',
+      args: (m, sig) => ['sign', 'key', path.join(m, 'absent'), '--signature', sig, '--private-key', K('signing-key.pem')],
+      code: 'MODEL_NOT_FOUND',
+      text: 'does not exist',
+    },
+    {
+      name: 'certificate that may not sign',
+      args: (m, sig) => [
+        'sign',
+        'certificate',
+        m,
+        '--signature',
+        sig,
+        '--private-key',
+        OWN('p256-sec1.pem'),
+        '--signing-certificate',
+        OWN('p256-ca-only-cert.pem'),
+      ],
+      code: 'CERT_USAGE',
+      text: 'was not written',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -219,5 +308,4 @@ describe('bad inputs fail clearly and leave no model.sig behind', () => {
     expect(run(['sign', 'key', m, '--signature', sig, '--private-key', K('signing-key.pem'), '--allow-symlinks']).code).toBe(0);
     expect(statementOf(sig).predicate.resources.map((r: { name: string }) => r.name)).toEqual(['ignore-me', 'link', 'signme-1', 'signme-2']);
   });
-
 });

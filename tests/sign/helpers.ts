@@ -64,7 +64,10 @@ export function buildMixedModel(root: string): string {
   mkdirSync(path.join(m, 'weights'), { recursive: true });
   mkdirSync(path.join(m, '.git'), { recursive: true });
   writeFileSync(path.join(m, 'config.json'), '{"layers": 2}\n');
-  writeFileSync(path.join(m, 'weights', 'a.bin'), new Uint8Array(1000).map((_, i) => i % 251));
+  writeFileSync(
+    path.join(m, 'weights', 'a.bin'),
+    new Uint8Array(1000).map((_, i) => i % 251),
+  );
   writeFileSync(path.join(m, 'weights', 'b.bin'), new Uint8Array(37).fill(7));
   writeFileSync(path.join(m, '.hidden'), 'hidden files are signed');
   writeFileSync(path.join(m, '.gitignore'), '*.tmp\n');

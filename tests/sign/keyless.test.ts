@@ -24,10 +24,13 @@ const { Verifier, toSignedEntity, toTrustMaterial } = require('@sigstore/verify'
 function oracle(bundle: Uint8Array, root: unknown, identity: string, issuer: string): void {
   const tm = toTrustMaterial(TrustedRoot.fromJSON(root));
   const san = new RegExp(`^${identity.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  new Verifier(tm, { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 }).verify(toSignedEntity(bundleFromJSON(JSON.parse(new TextDecoder().decode(bundle)))), {
-    subjectAlternativeName: san,
-    extensions: { issuer },
-  });
+  new Verifier(tm, { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 }).verify(
+    toSignedEntity(bundleFromJSON(JSON.parse(new TextDecoder().decode(bundle)))),
+    {
+      subjectAlternativeName: san,
+      extensions: { issuer },
+    },
+  );
 }
 
 let stack: Stack;
@@ -64,13 +67,23 @@ describe('keyless signing against the local Sigstore stack', () => {
     expect(b.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'dsse', version: '0.0.1' });
     expect(b.verificationMaterial.timestampVerificationData.rfc3161Timestamps).toHaveLength(1);
 
-    const report = await verifyModel(await NodeSource.open(model), result.bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
+    const report = await verifyModel(
+      await NodeSource.open(model),
+      result.bundle,
+      { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url },
+      { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] },
+    );
     expect(report.errors).toEqual([]);
     expect(report.verified).toBe(true);
     expect(() => oracle(result.bundle, stack.trustedRoot, 'signer@example.com', stack.oidc.url)).not.toThrow();
 
     // A different identity or issuer must not verify, with either verifier.
-    const wrong = await verifyModel(await NodeSource.open(model), result.bundle, { method: 'sigstore', identity: 'mallory@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
+    const wrong = await verifyModel(
+      await NodeSource.open(model),
+      result.bundle,
+      { method: 'sigstore', identity: 'mallory@example.com', issuer: stack.oidc.url },
+      { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] },
+    );
     expect(wrong.errors[0]?.code).toBe('IDENTITY_MISMATCH');
     expect(() => oracle(result.bundle, stack.trustedRoot, 'signer@example.com', 'https://other.issuer')).toThrow();
   });
@@ -82,12 +95,17 @@ describe('keyless signing against the local Sigstore stack', () => {
     const b = JSON.parse(new TextDecoder().decode(result.bundle));
     expect(b.verificationMaterial.tlogEntries[0].kindVersion).toEqual({ kind: 'dsse', version: '0.0.2' });
     expect(b.verificationMaterial.tlogEntries[0].inclusionPromise).toBeUndefined();
-    const report = await verifyModel(await NodeSource.open(model), result.bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] });
+    const report = await verifyModel(
+      await NodeSource.open(model),
+      result.bundle,
+      { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url },
+      { trustedRoot: stack.trustedRoot, ignorePaths: ['ignore-me'] },
+    );
     expect(report.errors).toEqual([]);
     expect(() => oracle(result.bundle, stack.trustedRoot, 'signer@example.com', stack.oidc.url)).not.toThrow();
   });
 
-  it('without a TSA the bundle relies on the log\'s integrated time and still verifies', async () => {
+  it("without a TSA the bundle relies on the log's integrated time and still verifies", async () => {
     const { result } = await signWith({ timestamp: false });
     const b = JSON.parse(new TextDecoder().decode(result.bundle));
     expect(b.verificationMaterial.timestampVerificationData).toBeUndefined();
@@ -95,7 +113,9 @@ describe('keyless signing against the local Sigstore stack', () => {
   });
 
   it('a token without an email claim is certified for its subject (URI SAN)', async () => {
-    const { signer, result } = await signWith({ token: await stack.oidc.mint({ email: undefined, sub: 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main' }) });
+    const { signer, result } = await signWith({
+      token: await stack.oidc.mint({ email: undefined, sub: 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main' }),
+    });
     expect(signer.identity).toBe('https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main');
     expect(() => oracle(result.bundle, stack.trustedRoot, signer.identity, stack.oidc.url)).not.toThrow();
   });
@@ -128,30 +148,51 @@ describe('hostile or broken services never yield a bundle', () => {
     return new Response(JSON.stringify(edit(await res.json())), { status: res.status, headers: { 'content-type': 'application/json' } });
   };
   async function attempt(f: (url: string, init: RequestInit) => Promise<Response>) {
-    const signer = await keylessSigner({ identityToken: await stack.oidc.mint(), services: servicesFromConfig(stack.signingConfig), trustedRoot: stack.trustedRoot, fetch: f });
+    const signer = await keylessSigner({
+      identityToken: await stack.oidc.mint(),
+      services: servicesFromConfig(stack.signingConfig),
+      trustedRoot: stack.trustedRoot,
+      fetch: f,
+    });
     return signModel(await NodeSource.open(model), signer, { ignorePaths: ['ignore-me'] });
   }
 
   it('Fulcio certifying another key', async () => {
     const other = await createStack(stack.base); // same URLs, different keys
-    const otherCert = await other.fetch(`${stack.base}/fulcio/api/v2/signingCert`, {
-      method: 'POST',
-      body: JSON.stringify(await (async () => {
-        const k = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
-        const { encodePem } = await import('../../core/crypto/pem.js');
-        const { p1363ToDer } = await import('../../core/crypto/ecdsa-sig.js');
-        const spki = new Uint8Array(await crypto.subtle.exportKey('spki', k.publicKey));
-        const pop = p1363ToDer(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, k.privateKey, new TextEncoder().encode('signer@example.com'))));
-        return { credentials: { oidcIdentityToken: await other.oidc.mint() }, publicKeyRequest: { publicKey: { algorithm: 'ECDSA', content: encodePem('PUBLIC KEY', spki) }, proofOfPossession: Buffer.from(pop).toString('base64') } };
-      })()),
-    }).then((r) => r.json());
+    const otherCert = await other
+      .fetch(`${stack.base}/fulcio/api/v2/signingCert`, {
+        method: 'POST',
+        body: JSON.stringify(
+          await (async () => {
+            const k = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
+            const { encodePem } = await import('../../core/crypto/pem.js');
+            const { p1363ToDer } = await import('../../core/crypto/ecdsa-sig.js');
+            const spki = new Uint8Array(await crypto.subtle.exportKey('spki', k.publicKey));
+            const pop = p1363ToDer(
+              new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, k.privateKey, new TextEncoder().encode('signer@example.com'))),
+            );
+            return {
+              credentials: { oidcIdentityToken: await other.oidc.mint() },
+              publicKeyRequest: {
+                publicKey: { algorithm: 'ECDSA', content: encodePem('PUBLIC KEY', spki) },
+                proofOfPossession: Buffer.from(pop).toString('base64'),
+              },
+            };
+          })(),
+        ),
+      })
+      .then((r) => r.json());
     await expect(attempt(rewriting('/signingCert', () => otherCert))).rejects.toThrow('Fulcio certified a different public key');
   });
 
   it('Rekor answering with a proof for another tree, or a forged entry timestamp', async () => {
     const firstEntry = (b: any) => Object.values(b)[0] as any;
-    await expect(attempt(rewriting('/log/entries', (b) => ((firstEntry(b).verification.inclusionProof.rootHash = 'ab'.repeat(32)), b)))).rejects.toThrow('was not written');
-    await expect(attempt(rewriting('/log/entries', (b) => ((firstEntry(b).verification.signedEntryTimestamp = Buffer.alloc(70, 1).toString('base64')), b)))).rejects.toThrow('was not written');
+    await expect(attempt(rewriting('/log/entries', (b) => ((firstEntry(b).verification.inclusionProof.rootHash = 'ab'.repeat(32)), b)))).rejects.toThrow(
+      'was not written',
+    );
+    await expect(
+      attempt(rewriting('/log/entries', (b) => ((firstEntry(b).verification.signedEntryTimestamp = Buffer.alloc(70, 1).toString('base64')), b))),
+    ).rejects.toThrow('was not written');
     await expect(attempt(rewriting('/log/entries', () => ({})))).rejects.toThrow('Rekor returned no log entry');
   });
 
@@ -181,7 +222,10 @@ describe('signing configuration', () => {
     expect(servicesFromConfig(stack.signingConfig)).toMatchObject({ rekor: `${stack.base}/rekor`, rekorVersion: 1 });
     const v2NoTsa = { ...stack.signingConfigV2, tsaUrls: [] };
     expect(() => servicesFromConfig(v2NoTsa)).toThrow(/must list a timestamp authority/);
-    const expired = { ...stack.signingConfig, caUrls: [{ url: 'https://old.test', majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z', end: '2021-01-01T00:00:00Z' } }] };
+    const expired = {
+      ...stack.signingConfig,
+      caUrls: [{ url: 'https://old.test', majorApiVersion: 1, validFor: { start: '2020-01-01T00:00:00Z', end: '2021-01-01T00:00:00Z' } }],
+    };
     expect(() => servicesFromConfig(expired)).toThrow(/no usable certificate authority/);
   });
 });

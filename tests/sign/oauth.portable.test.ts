@@ -4,7 +4,15 @@
  * flow; the token then signs keylessly and the bundle verifies.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { authorizationRequest, discover, exchangeCode, keylessSigner, pollDeviceToken, servicesFromConfig, startDeviceFlow } from '../../core/sign/keyless/index.js';
+import {
+  authorizationRequest,
+  discover,
+  exchangeCode,
+  keylessSigner,
+  pollDeviceToken,
+  servicesFromConfig,
+  startDeviceFlow,
+} from '../../core/sign/keyless/index.js';
 import { buildModelPayload, signPayload } from '../../core/sign/sign-model.js';
 import { MemorySource } from '../../core/sources/memory-source.js';
 import { verifySignature } from '../../core/verify/verify-model.js';
@@ -24,12 +32,19 @@ describe('OIDC sign-in for keyless signing', () => {
     expect(ep.token).toBe(`${stack.oidc.url}/token`);
     const req = await authorizationRequest(ep);
     const q = new URL(req.url).searchParams;
-    expect([q.get('client_id'), q.get('code_challenge_method'), q.get('redirect_uri'), q.get('scope')]).toEqual(['sigstore', 'S256', 'urn:ietf:wg:oauth:2.0:oob', 'openid email']);
+    expect([q.get('client_id'), q.get('code_challenge_method'), q.get('redirect_uri'), q.get('scope')]).toEqual([
+      'sigstore',
+      'S256',
+      'urn:ietf:wg:oauth:2.0:oob',
+      'openid email',
+    ]);
     const { code, state } = stack.oidc.approve(req.url);
     const token = await exchangeCode(f, ep, req, code, state);
     const signer = await keylessSigner({ identityToken: token, services: servicesFromConfig(stack.signingConfig), trustedRoot: stack.trustedRoot, fetch: f });
     const bundle = await signPayload((await buildModelPayload(new MemorySource('m', { a: 'a' }))).payload, signer);
-    await expect(verifySignature(bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot })).resolves.toBeTruthy();
+    await expect(
+      verifySignature(bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot }),
+    ).resolves.toBeTruthy();
   });
 
   it('a wrong state, a wrong PKCE verifier and a replayed code are refused', async () => {

@@ -38,7 +38,13 @@ describe('signing in this runtime', () => {
       expect(report.errors).toEqual([]);
       expect(report.verified).toBe(true);
       const st = JSON.parse(new TextDecoder().decode(res.payload));
-      expect(st.predicate.resources.map((r: { name: string }) => r.name)).toEqual(['config.json:0:12', 'weights/a.bin:0:128', 'weights/a.bin:128:256', 'weights/a.bin:256:300', 'weights/b.bin:0:3']);
+      expect(st.predicate.resources.map((r: { name: string }) => r.name)).toEqual([
+        'config.json:0:12',
+        'weights/a.bin:0:128',
+        'weights/a.bin:128:256',
+        'weights/a.bin:256:300',
+        'weights/b.bin:0:3',
+      ]);
       const tampered = new MemorySource('memory-model', { ...files(), 'weights/b.bin': 'bbc' });
       expect((await verifyModel(tampered, res.bundle, { method: 'key', publicKey: g.publicKeyPem })).verified).toBe(false);
     });
@@ -64,15 +70,25 @@ describe('signing in this runtime', () => {
     expect(report.errors).toEqual([]);
   });
 
-  it('keyless: Fulcio, Rekor and TSA of the test stack; our verifier accepts it with the stack\'s trusted root', async () => {
+  it("keyless: Fulcio, Rekor and TSA of the test stack; our verifier accepts it with the stack's trusted root", async () => {
     const stack = await createStack();
     const built = await buildModelPayload(model());
     const seen: string[] = [];
-    const signer = await keylessSigner({ identityToken: await stack.oidc.mint(), services: servicesFromConfig(stack.clientTrustConfig), trustedRoot: stack.trustedRoot, fetch: corsChecked(stack.fetch, seen) });
+    const signer = await keylessSigner({
+      identityToken: await stack.oidc.mint(),
+      services: servicesFromConfig(stack.clientTrustConfig),
+      trustedRoot: stack.trustedRoot,
+      fetch: corsChecked(stack.fetch, seen),
+    });
     const bundle = await signPayload(built.payload, signer);
     expect(stack.log).toEqual(['POST /fulcio/api/v2/signingCert', 'POST /rekor/api/v1/log/entries', 'POST /tsa/api/v1/timestamp']);
     expect(seen).toEqual(stack.log); // every request passed the CORS rules of the public services
-    const report = await verifyModel(model(), bundle, { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url }, { trustedRoot: stack.trustedRoot });
+    const report = await verifyModel(
+      model(),
+      bundle,
+      { method: 'sigstore', identity: 'signer@example.com', issuer: stack.oidc.url },
+      { trustedRoot: stack.trustedRoot },
+    );
     expect(report.errors).toEqual([]);
     expect(report.verified).toBe(true);
   });

@@ -52,7 +52,15 @@ describe('payloads match the reference serializer vectors (TestPayload)', () => 
     { suffix: '_shard', opts: { shardSize: 1_000_000_000 } },
     { suffix: '_small_shards', opts: { shardSize: 8 } },
   ];
-  const fixtures = ['sample_model_folder', 'deep_model_folder', 'sample_model_file', 'empty_model_file', 'empty_model_folder', 'model_folder_with_empty_file', 'symlink_model_folder'];
+  const fixtures = [
+    'sample_model_folder',
+    'deep_model_folder',
+    'sample_model_file',
+    'empty_model_file',
+    'empty_model_folder',
+    'model_folder_with_empty_file',
+    'symlink_model_folder',
+  ];
   for (const f of fixtures) {
     for (const v of variants) {
       it(`${f}${v.suffix}`, async () => {
@@ -68,7 +76,13 @@ describe('payloads match the reference serializer vectors (TestPayload)', () => 
         expect(st._type).toBe(golden._type);
         expect(st.predicateType).toBe(golden.predicateType);
         expect(st.subject).toEqual(golden.subject);
-        expect(st.predicate.resources).toEqual(golden.predicate.resources.map((r: { name: string; algorithm: string; digest: string }) => ({ name: r.name, algorithm: r.algorithm, digest: r.digest })));
+        expect(st.predicate.resources).toEqual(
+          golden.predicate.resources.map((r: { name: string; algorithm: string; digest: string }) => ({
+            name: r.name,
+            algorithm: r.algorithm,
+            digest: r.digest,
+          })),
+        );
         const { ignore_paths, ...ser } = st.predicate.serialization;
         expect(ser).toEqual(golden.predicate.serialization); // 1000000000 == 1000000000.0 after JSON.parse
         expect(Number.isInteger(ser.shard_size ?? 0)).toBe(true);
@@ -125,7 +139,10 @@ describe('sign and verify', () => {
         const res = await signModel(src, keySigner(sk), { ignorePaths: src.isFile ? [] : ignorePaths, backend: new NodeCryptoBackend() });
         const { b, statement } = decode(res.bundle);
         expect(b.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
-        expect(b.verificationMaterial).toEqual({ publicKey: { hint: await keyHint(new Uint8Array(createPublicKey(pub).export({ type: 'spki', format: 'der' }))) }, tlogEntries: [] });
+        expect(b.verificationMaterial).toEqual({
+          publicKey: { hint: await keyHint(new Uint8Array(createPublicKey(pub).export({ type: 'spki', format: 'der' }))) },
+          tlogEntries: [],
+        });
         expect(b.dsseEnvelope.signatures[0].keyid).toBe('');
         expect(nodeAccepts(res.bundle, pub, curve), t).toBe(true);
         const report = await verifyWithCore(t, res.bundle, { method: 'key', publicKey: pub }, { ignorePaths: src.isFile ? [] : ['model.sig'] });
@@ -133,9 +150,15 @@ describe('sign and verify', () => {
         expect(report.verified).toBe(true);
         if (src.isFile) expect(statement.predicate.resources.map((r: { name: string }) => r.name)).toEqual(['.']);
         if (t.endsWith('-certificate') || t.endsWith('-key') || t.endsWith('-sigstore')) {
-          expect(statement.predicate.resources.map((r: { name: string }) => r.name)).toEqual(readdirSync(t).filter((n) => n.startsWith('signme-')).sort());
+          expect(statement.predicate.resources.map((r: { name: string }) => r.name)).toEqual(
+            readdirSync(t)
+              .filter((n) => n.startsWith('signme-'))
+              .sort(),
+          );
           expect(statement.subject[0].name).toBe(path.basename(t));
-          expect(statement.predicate.serialization.ignore_paths).toEqual(['.git', '.gitattributes', '.github', '.gitignore', 'ignore-me', 'model.sig'].filter((p) => p !== 'ignore-me' || existsSync(path.join(t, p))));
+          expect(statement.predicate.serialization.ignore_paths).toEqual(
+            ['.git', '.gitattributes', '.github', '.gitignore', 'ignore-me', 'model.sig'].filter((p) => p !== 'ignore-me' || existsSync(path.join(t, p))),
+          );
         }
       }
     });
@@ -150,7 +173,10 @@ describe('sign and verify', () => {
     expect(await digest('v1.1.0-certificate')).toBe('61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226');
     expect(await digest('v1.1.0-elliptic-key')).toBe('92745110b1ab4368471cbe31664e10174e954b113a3df333db860317b2c6dec4');
     const single = await signModel(await NodeSource.open(path.join(GOLDENS, 'v1.0.0-elliptic-key/signme-1')), keySigner(sk));
-    expect(decode(single.bundle).statement.subject[0]).toEqual({ name: 'signme-1', digest: { sha256: 'afa48c8674afe334b8a7dea34f7b46ab256e9255edf8da2132792341b667a45b' } });
+    expect(decode(single.bundle).statement.subject[0]).toEqual({
+      name: 'signme-1',
+      digest: { sha256: 'afa48c8674afe334b8a7dea34f7b46ab256e9255edf8da2132792341b667a45b' },
+    });
   });
 
   it('the reference certificate chain: signs with signing-key.pem + signing-key-cert.pem, chain int-ca-cert.pem, verifies with ca-cert.pem', async () => {
@@ -160,13 +186,21 @@ describe('sign and verify', () => {
       const t = path.join(GOLDENS, d);
       const res = await signModel(await NodeSource.open(t), signer, { ignorePaths: ['model.sig', 'ignore-me'] });
       const { b } = decode(res.bundle);
-      const certs = b.verificationMaterial.x509CertificateChain.certificates.map((c: { rawBytes: string }) => new X509Certificate(Buffer.from(c.rawBytes, 'base64')));
-      expect(certs.map((c: X509Certificate) => c.fingerprint256)).toEqual([new X509Certificate(refKey('signing-key-cert.pem')).fingerprint256, new X509Certificate(refKey('int-ca-cert.pem')).fingerprint256]);
+      const certs = b.verificationMaterial.x509CertificateChain.certificates.map(
+        (c: { rawBytes: string }) => new X509Certificate(Buffer.from(c.rawBytes, 'base64')),
+      );
+      expect(certs.map((c: X509Certificate) => c.fingerprint256)).toEqual([
+        new X509Certificate(refKey('signing-key-cert.pem')).fingerprint256,
+        new X509Certificate(refKey('int-ca-cert.pem')).fingerprint256,
+      ]);
       expect(b.verificationMaterial.tlogEntries).toEqual([]);
       expect(nodeAccepts(res.bundle, certs[0].publicKey.export({ type: 'spki', format: 'pem' }) as string, 'P-384')).toBe(true);
       const report = await verifyWithCore(t, res.bundle, { method: 'certificate', anchors: [refKey('ca-cert.pem')] }, { ignorePaths: ['model.sig'] });
       expect(report.errors).toEqual([]);
-      expect(report.signer).toMatchObject({ method: 'certificate', chain: [{ subject: 'CN=intermediate-ca' }, { subject: 'CN=intermediate-ca' }, { subject: 'CN=root-ca' }] });
+      expect(report.signer).toMatchObject({
+        method: 'certificate',
+        chain: [{ subject: 'CN=intermediate-ca' }, { subject: 'CN=intermediate-ca' }, { subject: 'CN=root-ca' }],
+      });
       // A different anchor must not verify it.
       const wrong = await verifyWithCore(t, res.bundle, { method: 'certificate', anchors: [key('p521-selfsigned-cert.pem')] }, { ignorePaths: ['model.sig'] });
       expect(wrong.verified).toBe(false);
@@ -193,7 +227,12 @@ describe('sign and verify', () => {
     const pub = createPublicKey(key('p384-sec1.pem')).export({ type: 'spki', format: 'pem' }) as string;
     for (const hashType of ['sha256', 'blake2b', 'blake3'] as const) {
       for (const shardSize of [undefined, 100]) {
-        const res = await signModel(await NodeSource.open(m), keySigner(sk), { hashType, ignorePaths: ['ignore-me'], backend: new NodeCryptoBackend(), ...(shardSize ? { shardSize } : {}) });
+        const res = await signModel(await NodeSource.open(m), keySigner(sk), {
+          hashType,
+          ignorePaths: ['ignore-me'],
+          backend: new NodeCryptoBackend(),
+          ...(shardSize ? { shardSize } : {}),
+        });
         const st = decode(res.bundle).statement;
         expect(st.predicate.serialization.hash_type).toBe(hashType);
         expect(st.predicate.resources[0].algorithm).toBe(shardSize ? `${hashType}-sharded-100` : hashType);
@@ -210,7 +249,11 @@ describe('sign and verify', () => {
     const sk = await readPrivateKey(key('p256-sec1.pem'));
     const m = buildMixedModel(tempDir());
     const a = await signModel(await NodeSource.open(m), keySigner(sk), { ignorePaths: ['ignore-me', 'model.sig'], shardSize: 64 });
-    const b = await signModel(await NodeSource.open(m), keySigner(sk), { ignorePaths: ['model.sig', 'ignore-me'], shardSize: 64, backend: new NodeCryptoBackend() });
+    const b = await signModel(await NodeSource.open(m), keySigner(sk), {
+      ignorePaths: ['model.sig', 'ignore-me'],
+      shardSize: 64,
+      backend: new NodeCryptoBackend(),
+    });
     expect(Buffer.from(a.payload).equals(Buffer.from(b.payload))).toBe(true);
     expect(decode(a.bundle).b.dsseEnvelope.payload).toBe(decode(b.bundle).b.dsseEnvelope.payload);
   });
@@ -220,8 +263,14 @@ describe('refusals', () => {
   it('an empty model, or one with only ignored files → MODEL_EMPTY', async () => {
     const sk = await readPrivateKey(key('p256-sec1.pem'));
     await expect(signModel(await NodeSource.open(models.empty_model_folder!), keySigner(sk))).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
-    await expect(signModel(await NodeSource.open(path.join(GOLDENS, 'v1.1.0-certificate')), keySigner(sk), { ignorePaths: ['signme-1', 'signme-2', 'model.sig', 'ignore-me'] })).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
-    await expect(signModel(await NodeSource.open(models.model_folder_with_empty_file!), keySigner(sk), { shardSize: 8 })).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
+    await expect(
+      signModel(await NodeSource.open(path.join(GOLDENS, 'v1.1.0-certificate')), keySigner(sk), {
+        ignorePaths: ['signme-1', 'signme-2', 'model.sig', 'ignore-me'],
+      }),
+    ).rejects.toMatchObject({ code: 'MODEL_EMPTY' });
+    await expect(signModel(await NodeSource.open(models.model_folder_with_empty_file!), keySigner(sk), { shardSize: 8 })).rejects.toMatchObject({
+      code: 'MODEL_EMPTY',
+    });
   });
 
   it('symlinks are refused unless allowed', async () => {
@@ -242,7 +291,9 @@ describe('refusals', () => {
 
   it('a key that does not match the certificate → KEY_MISMATCH with the reference wording', async () => {
     const sk = await readPrivateKey(key('p384-sec1.pem'));
-    expect(() => certificateSigner(sk, refKey('signing-key-cert.pem'))).toThrow('The public key from the certificate does not match the public key paired with the private key');
+    expect(() => certificateSigner(sk, refKey('signing-key-cert.pem'))).toThrow(
+      'The public key from the certificate does not match the public key paired with the private key',
+    );
     expect(() => certificateSigner(sk, refKey('signing-key-cert.pem'))).toThrow(expect.objectContaining({ code: 'KEY_MISMATCH' }));
   });
 
@@ -250,7 +301,9 @@ describe('refusals', () => {
     const sk = await readPrivateKey(refKey('signing-key.pem'));
     expect(() => certificateSigner(sk, refKey('ca-cert.pem'))).toThrow(expect.objectContaining({ code: 'KEY_UNSUPPORTED' }));
     expect(() => certificateSigner(sk, 'nothing here')).toThrow(expect.objectContaining({ code: 'CERT_MALFORMED' }));
-    expect(() => certificateSigner(sk, '-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n')).toThrow(expect.objectContaining({ code: 'CERT_MALFORMED' }));
+    expect(() => certificateSigner(sk, '-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n')).toThrow(
+      expect.objectContaining({ code: 'CERT_MALFORMED' }),
+    );
   });
 
   it('a certificate that cannot sign (CA-only key usage) is caught by the self-check before anything is returned', async () => {

@@ -29,7 +29,14 @@ beforeAll(async () => {
   expect(r.status).toBe(0);
   writeFileSync(artifactPath, artifact);
   const inst = await createInstance();
-  const st = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'a.txt', digest: { sha256: digestArg.slice(7) } }], predicateType: 'x', predicate: {} }));
+  const st = Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'a.txt', digest: { sha256: digestArg.slice(7) } }],
+      predicateType: 'x',
+      predicate: {},
+    }),
+  );
   const add = async (name: string, ok: boolean, bundle: string, key = false) => {
     const d = path.join(dir, name);
     mkdirSync(d);
@@ -58,16 +65,41 @@ describe('verify-bundle, PATH and DIGEST modes', () => {
     expect(cases.length).toBe(12);
     for (const c of cases) {
       const d = path.join(dir, c.name);
-      const who = c.key ? ['--key', path.join(d, 'key.pub')] : ['--certificate-identity', 'signer@example.com', '--certificate-oidc-issuer', 'https://issuer.test'];
+      const who = c.key
+        ? ['--key', path.join(d, 'key.pub')]
+        : ['--certificate-identity', 'signer@example.com', '--certificate-oidc-issuer', 'https://issuer.test'];
       for (const input of [artifactPath, digestArg]) {
-        const r = spawnSync(process.execPath, [CLI, 'verify-bundle', '--bundle', path.join(d, 'bundle.sigstore.json'), ...who, '--trusted-root', path.join(d, 'trusted_root.json'), input], { encoding: 'utf8' });
-        expect({ case: c.name, input: input === digestArg ? 'DIGEST' : 'PATH', code: r.status, err: c.ok ? r.stderr : '' }).toEqual({ case: c.name, input: input === digestArg ? 'DIGEST' : 'PATH', code: c.ok ? 0 : 1, err: '' });
+        const r = spawnSync(
+          process.execPath,
+          [CLI, 'verify-bundle', '--bundle', path.join(d, 'bundle.sigstore.json'), ...who, '--trusted-root', path.join(d, 'trusted_root.json'), input],
+          { encoding: 'utf8' },
+        );
+        expect({ case: c.name, input: input === digestArg ? 'DIGEST' : 'PATH', code: r.status, err: c.ok ? r.stderr : '' }).toEqual({
+          case: c.name,
+          input: input === digestArg ? 'DIGEST' : 'PATH',
+          code: c.ok ? 0 : 1,
+          err: '',
+        });
       }
     }
   });
   it('without --trusted-root the production root is used, which does not trust the test instance', () => {
     const d = path.join(dir, 'happy-path-hashedrekord-v1');
-    const r = spawnSync(process.execPath, [CLI, 'verify-bundle', '--bundle', path.join(d, 'bundle.sigstore.json'), '--certificate-identity', 'signer@example.com', '--certificate-oidc-issuer', 'https://issuer.test', artifactPath], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'verify-bundle',
+        '--bundle',
+        path.join(d, 'bundle.sigstore.json'),
+        '--certificate-identity',
+        'signer@example.com',
+        '--certificate-oidc-issuer',
+        'https://issuer.test',
+        artifactPath,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
   });
 });

@@ -103,7 +103,17 @@ describe('verify sigstore', () => {
 
 describe('verify-model --method sigstore (conformance adapter)', () => {
   it('verifies and fails by exit code', () => {
-    const args = ['verify-model', '--method', 'sigstore', '--model-path', 'v1.0.0-sigstore', '--bundle', 'v1.0.0-sigstore/model.sig', '--identity-provider', ISSUER];
+    const args = [
+      'verify-model',
+      '--method',
+      'sigstore',
+      '--model-path',
+      'v1.0.0-sigstore',
+      '--bundle',
+      'v1.0.0-sigstore/model.sig',
+      '--identity-provider',
+      ISSUER,
+    ];
     expect(mv([...args, '--identity', IDENTITY]).code).toBe(0);
     expect(mv([...args, '--identity', 'x@example.com']).code).toBe(1);
   });
@@ -116,18 +126,45 @@ describe('verify-bundle (Sigstore conformance protocol)', () => {
   };
   for (const g of GOLDENS) {
     it(`${g.name}: DIGEST mode with the in-toto subject`, () => {
-      const r = mv(['verify-bundle', '--bundle', `${g.name}/model.sig`, '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, `sha256:${subject(g.name)}`]);
+      const r = mv([
+        'verify-bundle',
+        '--bundle',
+        `${g.name}/model.sig`,
+        '--certificate-identity',
+        IDENTITY,
+        '--certificate-oidc-issuer',
+        ISSUER,
+        `sha256:${subject(g.name)}`,
+      ]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
     });
   }
   it('a digest that is not a subject fails', () => {
-    const r = mv(['verify-bundle', '--bundle', 'v1.0.0-sigstore/model.sig', '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, `sha256:${'0'.repeat(64)}`]);
+    const r = mv([
+      'verify-bundle',
+      '--bundle',
+      'v1.0.0-sigstore/model.sig',
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      `sha256:${'0'.repeat(64)}`,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('[ARTIFACT_MISMATCH]');
   });
   it('PATH mode: a file that is not the subject fails', () => {
-    const r = mv(['verify-bundle', '--bundle', 'v1.0.0-sigstore/model.sig', '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, 'v1.0.0-sigstore/signme-1']);
+    const r = mv([
+      'verify-bundle',
+      '--bundle',
+      'v1.0.0-sigstore/model.sig',
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      'v1.0.0-sigstore/signme-1',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('[ARTIFACT_MISMATCH]');
   });
@@ -140,11 +177,27 @@ describe('verify-bundle (Sigstore conformance protocol)', () => {
     expect(st.stderr).toMatch(/staging/);
   });
   it('--key with a key that did not sign fails', () => {
-    const r = mv(['verify-bundle', '--bundle', 'v1.0.0-sigstore/model.sig', '--key', 'keys/certificate/signing-key-pub.pem', `sha256:${subject('v1.0.0-sigstore')}`]);
+    const r = mv([
+      'verify-bundle',
+      '--bundle',
+      'v1.0.0-sigstore/model.sig',
+      '--key',
+      'keys/certificate/signing-key-pub.pem',
+      `sha256:${subject('v1.0.0-sigstore')}`,
+    ]);
     expect(r.code).toBe(1);
   });
   it('wrong issuer fails', () => {
-    const r = mv(['verify-bundle', '--bundle', 'v1.0.0-sigstore/model.sig', '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', 'https://github.com/login/oauth', `sha256:${subject('v1.0.0-sigstore')}`]);
+    const r = mv([
+      'verify-bundle',
+      '--bundle',
+      'v1.0.0-sigstore/model.sig',
+      '--certificate-identity',
+      IDENTITY,
+      '--certificate-oidc-issuer',
+      'https://github.com/login/oauth',
+      `sha256:${subject('v1.0.0-sigstore')}`,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('[ISSUER_MISMATCH]');
   });

@@ -27,10 +27,13 @@ function oracle(bundle: string, rootJson: unknown, identity: string, issuer: str
     const tm = toTrustMaterial(TrustedRoot.fromJSON(rootJson));
     // rawIdentity: as sigstore-js's own CLI passes it (a string, matched as an unanchored regex).
     const san = rawIdentity ? identity : new RegExp(`^${identity.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-    new Verifier(tm, { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 }).verify(toSignedEntity(bundleFromJSON(JSON.parse(bundle)), artifact ? Buffer.from(artifact) : undefined), {
-      subjectAlternativeName: san,
-      extensions: { issuer },
-    });
+    new Verifier(tm, { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 }).verify(
+      toSignedEntity(bundleFromJSON(JSON.parse(bundle)), artifact ? Buffer.from(artifact) : undefined),
+      {
+        subjectAlternativeName: san,
+        extensions: { issuer },
+      },
+    );
     return true;
   } catch (e) {
     lastOracleError = String((e as Error)?.message ?? e);
@@ -81,7 +84,14 @@ interface Case {
 async function instanceCorpus(): Promise<Case[]> {
   const inst = await createInstance();
   const artifact = utf8Encode('differential artifact\n');
-  const st = utf8Encode(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'a', digest: { sha256: toHex(await sha256(artifact)) } }], predicateType: 'x', predicate: {} }));
+  const st = utf8Encode(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'a', digest: { sha256: toHex(await sha256(artifact)) } }],
+      predicateType: 'x',
+      predicate: {},
+    }),
+  );
   const base = { root: inst.trustedRoot, identity: 'signer@example.com', issuer: 'https://issuer.test' };
   const make: [string, Parameters<typeof inst.bundle>[0], Partial<Case>?][] = [
     ['instance hashedrekord v1', { artifact, rekor: 'v1' }, { artifact }],

@@ -46,7 +46,9 @@ describe.each(GOLDENS)('$name', (g) => {
   });
   test('identity regexp is anchored', async () => {
     await expect(verifySignature(g.bundle, { method: 'sigstore', issuer: ISSUER, identityRegexp: '.*@us\\.ibm\\.com' })).resolves.toBeTruthy();
-    await expect(verifySignature(g.bundle, { method: 'sigstore', issuer: ISSUER, identityRegexp: 'stefanb' })).rejects.toMatchObject({ code: 'IDENTITY_MISMATCH' });
+    await expect(verifySignature(g.bundle, { method: 'sigstore', issuer: ISSUER, identityRegexp: 'stefanb' })).rejects.toMatchObject({
+      code: 'IDENTITY_MISMATCH',
+    });
   });
   test('keyless verification without an identity is refused', async () => {
     await expect(verifySignature(g.bundle, { method: 'sigstore', issuer: ISSUER })).rejects.toMatchObject({ code: 'INPUT_MISSING' });

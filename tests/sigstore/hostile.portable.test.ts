@@ -97,7 +97,14 @@ describe('private-instance bundles (message signatures, Rekor v2, TSA)', async (
   const inst = await createInstance();
   const trust = parseTrustRoot(inst.trustedRoot, 'test');
   const artifact = utf8Encode('fuzzed artifact');
-  const st = utf8Encode(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'a', digest: { sha256: toHex(await sha256(artifact)) } }], predicateType: 'x', predicate: {} }));
+  const st = utf8Encode(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'a', digest: { sha256: toHex(await sha256(artifact)) } }],
+      predicateType: 'x',
+      predicate: {},
+    }),
+  );
   const who = { kind: 'identity', policy: { method: 'sigstore', identity: 'signer@example.com', issuer: 'https://issuer.test' } } as const;
   const bundles: [string, string][] = [
     ['hashedrekord v1 + TSA', await inst.bundle({ artifact, rekor: 'v1', tsa: true })],

@@ -16,8 +16,16 @@ const artifact = utf8Encode('hello, artifact\n');
 const who = (identity = 'signer@example.com', issuer = 'https://issuer.test', extra: Record<string, unknown> = {}) =>
   ({ kind: 'identity', policy: { method: 'sigstore', identity, issuer, ...extra } }) as const;
 const statement = async (data: Uint8Array) =>
-  utf8Encode(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'a', digest: { sha256: Array.from(await sha256(data), (b) => b.toString(16).padStart(2, '0')).join('') } }], predicateType: 'https://example.com/p', predicate: {} }));
-const verify = async (bundle: string, w: Parameters<typeof verifySigstoreBundle>[1] = who(), a?: Artifact) => verifySigstoreBundle(parseBundle(bundle), w, trust, a);
+  utf8Encode(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: 'a', digest: { sha256: Array.from(await sha256(data), (b) => b.toString(16).padStart(2, '0')).join('') } }],
+      predicateType: 'https://example.com/p',
+      predicate: {},
+    }),
+  );
+const verify = async (bundle: string, w: Parameters<typeof verifySigstoreBundle>[1] = who(), a?: Artifact) =>
+  verifySigstoreBundle(parseBundle(bundle), w, trust, a);
 const code = (c: string) => expect.objectContaining({ code: c });
 
 beforeAll(async () => {
@@ -46,7 +54,9 @@ describe('message signatures (hashedrekord)', () => {
   });
   test('Rekor v2: the unsigned top-level log index must equal the proven one', async () => {
     const j = JSON.parse(await inst.bundle({ artifact, rekor: 'v2', tsa: true }));
-    expect((await verify(JSON.stringify(j), who(), { bytes: artifact })).signer.log?.logIndex).toBe(j.verificationMaterial.tlogEntries[0].inclusionProof.logIndex);
+    expect((await verify(JSON.stringify(j), who(), { bytes: artifact })).signer.log?.logIndex).toBe(
+      j.verificationMaterial.tlogEntries[0].inclusionProof.logIndex,
+    );
     j.verificationMaterial.tlogEntries[0].logIndex = '999';
     await expect(verify(JSON.stringify(j), who(), { bytes: artifact })).rejects.toEqual(code('TLOG_INVALID'));
   });
@@ -84,25 +94,46 @@ describe('certificates and identities', () => {
     const b = await inst.bundle({
       artifact,
       rekor: 'v1',
-      leaf: { san: { uri, otherName: 'octo-user!github.com' }, issuer: 'https://token.actions.githubusercontent.com', claims: { '12': 'https://github.com/org/repo', '14': 'refs/tags/v1', '23': 'unnamed claim' } },
+      leaf: {
+        san: { uri, otherName: 'octo-user!github.com' },
+        issuer: 'https://token.actions.githubusercontent.com',
+        claims: { '12': 'https://github.com/org/repo', '14': 'refs/tags/v1', '23': 'unnamed claim' },
+      },
     });
     const gh = 'https://token.actions.githubusercontent.com';
-    const r = await verify(b, who(uri, gh, { claims: { sourceRepositoryURI: 'https://github.com/org/repo', sourceRepositoryRef: 'refs/tags/v1' } }), { bytes: artifact });
-    expect(r.signer).toMatchObject({ identity: uri, claims: { sourceRepositoryURI: 'https://github.com/org/repo', '1.3.6.1.4.1.57264.1.23': 'unnamed claim' } });
+    const r = await verify(b, who(uri, gh, { claims: { sourceRepositoryURI: 'https://github.com/org/repo', sourceRepositoryRef: 'refs/tags/v1' } }), {
+      bytes: artifact,
+    });
+    expect(r.signer).toMatchObject({
+      identity: uri,
+      claims: { sourceRepositoryURI: 'https://github.com/org/repo', '1.3.6.1.4.1.57264.1.23': 'unnamed claim' },
+    });
     await verify(b, who('octo-user!github.com', gh), { bytes: artifact });
-    await verify(b, { kind: 'identity', policy: { method: 'sigstore', issuer: gh, identityRegexp: 'https://github\\.com/org/repo/\\.github/workflows/.*' } }, { bytes: artifact });
+    await verify(
+      b,
+      { kind: 'identity', policy: { method: 'sigstore', issuer: gh, identityRegexp: 'https://github\\.com/org/repo/\\.github/workflows/.*' } },
+      { bytes: artifact },
+    );
     await expect(verify(b, who(uri, gh, { claims: { sourceRepositoryRef: 'refs/heads/main' } }), { bytes: artifact })).rejects.toEqual(code('CLAIM_MISMATCH'));
   });
   test('KeyUsage digitalSignature and EKU codeSigning are required', async () => {
-    await expect(verify(await inst.bundle({ artifact, rekor: 'v1', leaf: { codeSigning: false } }), who(), { bytes: artifact })).rejects.toEqual(code('CERT_USAGE'));
-    await expect(verify(await inst.bundle({ artifact, rekor: 'v1', leaf: { digitalSignature: false } }), who(), { bytes: artifact })).rejects.toEqual(code('CERT_USAGE'));
+    await expect(verify(await inst.bundle({ artifact, rekor: 'v1', leaf: { codeSigning: false } }), who(), { bytes: artifact })).rejects.toEqual(
+      code('CERT_USAGE'),
+    );
+    await expect(verify(await inst.bundle({ artifact, rekor: 'v1', leaf: { digitalSignature: false } }), who(), { bytes: artifact })).rejects.toEqual(
+      code('CERT_USAGE'),
+    );
   });
   test('SCTs: required; extensions are part of the signed data', async () => {
-    await expect(verify(await inst.bundle({ artifact, rekor: 'v1', leaf: { withSct: false } }), who(), { bytes: artifact })).rejects.toEqual(code('SCT_INVALID'));
+    await expect(verify(await inst.bundle({ artifact, rekor: 'v1', leaf: { withSct: false } }), who(), { bytes: artifact })).rejects.toEqual(
+      code('SCT_INVALID'),
+    );
     await verify(await inst.bundle({ artifact, rekor: 'v1', leaf: { sctExtensions: Uint8Array.of(0, 0, 5, 0, 0, 0, 0, 42) } }), who(), { bytes: artifact });
   });
   test('signed outside the CA validity window', async () => {
-    await expect(verify(await inst.bundle({ artifact, rekor: 'v1', signedAt: new Date('2023-06-01T00:00:00Z') }), who(), { bytes: artifact })).rejects.toEqual(code('TLOG_SET_INVALID'));
+    await expect(verify(await inst.bundle({ artifact, rekor: 'v1', signedAt: new Date('2023-06-01T00:00:00Z') }), who(), { bytes: artifact })).rejects.toEqual(
+      code('TLOG_SET_INVALID'),
+    );
   });
 });
 
@@ -112,7 +143,11 @@ describe('managed keys (--key)', () => {
     const key = publicKeyFromPem(await inst.keyPem());
     const r = await verify(b, { kind: 'key', key }, { bytes: artifact });
     // Key mode proves the log entry and the times only: no identity or certificate fields at all.
-    expect(r.signer).toEqual({ method: 'sigstore', log: expect.objectContaining({ logIndex: expect.any(String) }), timestamps: [expect.objectContaining({ source: 'tlog' })] });
+    expect(r.signer).toEqual({
+      method: 'sigstore',
+      log: expect.objectContaining({ logIndex: expect.any(String) }),
+      timestamps: [expect.objectContaining({ source: 'tlog' })],
+    });
     const other = await createInstance();
     await expect(verify(b, { kind: 'key', key: publicKeyFromPem(await other.keyPem()) }, { bytes: artifact })).rejects.toEqual(code('SIGNATURE_INVALID'));
   });

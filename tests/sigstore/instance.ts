@@ -31,9 +31,12 @@ async function ecSign(k: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
 const utf8String = (s: string) => new Uint8Array(new asn1js.Utf8String({ value: s }).toBER(false));
 
 function dn(cn: string): pkijs.RelativeDistinguishedNames {
-  return new pkijs.RelativeDistinguishedNames({ typesAndValues: [new pkijs.AttributeTypeAndValue({ type: '2.5.4.3', value: new asn1js.Utf8String({ value: cn }) })] });
+  return new pkijs.RelativeDistinguishedNames({
+    typesAndValues: [new pkijs.AttributeTypeAndValue({ type: '2.5.4.3', value: new asn1js.Utf8String({ value: cn }) })],
+  });
 }
-const ext = (extnID: string, value: ArrayBuffer | Uint8Array, critical = false) => new pkijs.Extension({ extnID, critical, extnValue: value instanceof Uint8Array ? ab(value) : value });
+const ext = (extnID: string, value: ArrayBuffer | Uint8Array, critical = false) =>
+  new pkijs.Extension({ extnID, critical, extnValue: value instanceof Uint8Array ? ab(value) : value });
 const kuBits = (byte: number, unused: number) => new asn1js.BitString({ valueHex: Uint8Array.of(byte).buffer, unusedBits: unused }).toBER(false);
 
 let serial = 1;
@@ -106,7 +109,9 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
   const root = { keys: rootKeys, cn: 'test-fulcio-root' };
   const rootDer = await caCert(root.cn, rootKeys, root);
   const inter = { keys: interKeys, cn: 'test-fulcio-intermediate' };
-  const interDer = await caCert(inter.cn, interKeys, root, [ext('2.5.29.37', new pkijs.ExtKeyUsage({ keyPurposes: ['1.3.6.1.5.5.7.3.3'] }).toSchema().toBER(false))]);
+  const interDer = await caCert(inter.cn, interKeys, root, [
+    ext('2.5.29.37', new pkijs.ExtKeyUsage({ keyPurposes: ['1.3.6.1.5.5.7.3.3'] }).toSchema().toBER(false)),
+  ]);
   const ctKeys = await ecKeys();
   const ctSpki = await spkiOf(ctKeys.publicKey);
   const ctLogId = await sha256(ctSpki);
@@ -127,7 +132,10 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
     keys: tsaKeys,
     notBefore: new Date('2024-01-01T00:00:00Z'),
     notAfter: new Date('2034-01-01T00:00:00Z'),
-    extensions: [ext('2.5.29.15', kuBits(0x80, 7), true), ext('2.5.29.37', new pkijs.ExtKeyUsage({ keyPurposes: ['1.3.6.1.5.5.7.3.8'] }).toSchema().toBER(false), true)],
+    extensions: [
+      ext('2.5.29.15', kuBits(0x80, 7), true),
+      ext('2.5.29.37', new pkijs.ExtKeyUsage({ keyPurposes: ['1.3.6.1.5.5.7.3.8'] }).toSchema().toBER(false), true),
+    ],
   });
   const signingKeys = await ecKeys();
   const start = { start: '2024-01-01T00:00:00Z' };
@@ -135,12 +143,43 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
   const trustedRoot = {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
     tlogs: [
-      { baseUrl: 'https://rekor.test', hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(rekorSpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: start }, logId: { keyId: b64(rekorLogId) } },
-      { baseUrl: `https://${v2Host}`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(await spkiOf(v2Keys.publicKey)), keyDetails: 'PKIX_ED25519', validFor: start }, logId: { keyId: b64(v2LogId) } },
+      {
+        baseUrl: 'https://rekor.test',
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(rekorSpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: start },
+        logId: { keyId: b64(rekorLogId) },
+      },
+      {
+        baseUrl: `https://${v2Host}`,
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(await spkiOf(v2Keys.publicKey)), keyDetails: 'PKIX_ED25519', validFor: start },
+        logId: { keyId: b64(v2LogId) },
+      },
     ],
-    certificateAuthorities: [{ subject: { commonName: 'test-fulcio' }, uri: 'https://fulcio.test', certChain: { certificates: [{ rawBytes: b64(interDer) }, { rawBytes: b64(rootDer) }] }, validFor: start }],
-    ctlogs: [{ baseUrl: 'https://ct.test', hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(ctSpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: start }, logId: { keyId: b64(ctLogId) } }],
-    timestampAuthorities: [{ subject: { commonName: 'test-tsa' }, uri: 'https://tsa.test', certChain: { certificates: [{ rawBytes: b64(tsaLeafDer) }, { rawBytes: b64(tsaRootDer) }] }, validFor: start }],
+    certificateAuthorities: [
+      {
+        subject: { commonName: 'test-fulcio' },
+        uri: 'https://fulcio.test',
+        certChain: { certificates: [{ rawBytes: b64(interDer) }, { rawBytes: b64(rootDer) }] },
+        validFor: start,
+      },
+    ],
+    ctlogs: [
+      {
+        baseUrl: 'https://ct.test',
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(ctSpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: start },
+        logId: { keyId: b64(ctLogId) },
+      },
+    ],
+    timestampAuthorities: [
+      {
+        subject: { commonName: 'test-tsa' },
+        uri: 'https://tsa.test',
+        certChain: { certificates: [{ rawBytes: b64(tsaLeafDer) }, { rawBytes: b64(tsaRootDer) }] },
+        validFor: start,
+      },
+    ],
   };
 
   async function issueLeaf(o: LeafOptions, at: Date): Promise<Uint8Array> {
@@ -164,7 +203,13 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
       ext(FULCIO + '8', utf8String(issuer)),
       ...Object.entries(o.claims ?? {}).map(([k, v]) => ext(FULCIO + k, utf8String(v))),
     ];
-    const opts: CertOpts = { issuer: inter, keys: signingKeys, notBefore: new Date(at.getTime() - 60_000), notAfter: new Date(at.getTime() + 540_000), extensions: exts };
+    const opts: CertOpts = {
+      issuer: inter,
+      keys: signingKeys,
+      notBefore: new Date(at.getTime() - 60_000),
+      notAfter: new Date(at.getTime() + 540_000),
+      extensions: exts,
+    };
     if (o.withSct === false) return makeCert(opts);
     // Draft with a placeholder SCT list, to learn the pre-certificate TBS; then the real SCT over it.
     const sctExt = (list: Uint8Array) => ext('1.3.6.1.4.1.11129.2.4.2', new asn1js.OctetString({ valueHex: ab(list) }).toBER(false));
@@ -176,7 +221,16 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
     new DataView(ts.buffer).setBigUint64(0, BigInt(at.getTime()));
     const issuerKeyHash = await sha256(await spkiOf(interKeys.publicKey));
     const u16 = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
-    const signed = concatBytes(Uint8Array.of(0, 0), ts, Uint8Array.of(0, 1), issuerKeyHash, Uint8Array.of(tbs.length >> 16, (tbs.length >> 8) & 0xff, tbs.length & 0xff), tbs, u16(sctExts.length), sctExts);
+    const signed = concatBytes(
+      Uint8Array.of(0, 0),
+      ts,
+      Uint8Array.of(0, 1),
+      issuerKeyHash,
+      Uint8Array.of(tbs.length >> 16, (tbs.length >> 8) & 0xff, tbs.length & 0xff),
+      tbs,
+      u16(sctExts.length),
+      sctExts,
+    );
     const sig = await ecSign(ctKeys.privateKey, signed);
     const sct = concatBytes(Uint8Array.of(0), ctLogId, ts, u16(sctExts.length), sctExts, Uint8Array.of(4, 3), u16(sig.length), sig);
     const list = concatBytes(u16(sct.length + 2), u16(sct.length), sct);
@@ -188,7 +242,10 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
     const tst = new pkijs.TSTInfo({
       version: 1,
       policy: '1.2.3.4',
-      messageImprint: new pkijs.MessageImprint({ hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '2.16.840.1.101.3.4.2.1' }), hashedMessage: new asn1js.OctetString({ valueHex: ab(await sha256(signature)) }) }),
+      messageImprint: new pkijs.MessageImprint({
+        hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '2.16.840.1.101.3.4.2.1' }),
+        hashedMessage: new asn1js.OctetString({ valueHex: ab(await sha256(signature)) }),
+      }),
       serialNumber: new asn1js.Integer({ value: serial++ }),
       genTime: at,
     });
@@ -214,10 +271,18 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
     const eContent = berEContent
       ? new pkijs.EncapsulatedContentInfo({ eContentType: '1.2.840.113549.1.9.16.1.4', eContent: new asn1js.OctetString({ valueHex: ab(tstDer) }) }).toSchema()
       : new asn1js.Sequence({
-          value: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.9.16.1.4' }), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.OctetString({ valueHex: ab(tstDer) })] })],
+          value: [
+            new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.9.16.1.4' }),
+            new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.OctetString({ valueHex: ab(tstDer) })] }),
+          ],
         });
     const sd = new asn1js.Sequence({
-      value: [new asn1js.Integer({ value: 3 }), new asn1js.Set({ value: [new pkijs.AlgorithmIdentifier({ algorithmId: '2.16.840.1.101.3.4.2.1' }).toSchema()] }), eContent, new asn1js.Set({ value: [si.toSchema()] })],
+      value: [
+        new asn1js.Integer({ value: 3 }),
+        new asn1js.Set({ value: [new pkijs.AlgorithmIdentifier({ algorithmId: '2.16.840.1.101.3.4.2.1' }).toSchema()] }),
+        eContent,
+        new asn1js.Set({ value: [si.toSchema()] }),
+      ],
     });
     const token = new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.2', content: sd });
     const resp = new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.Integer({ value: 0 })] }), token.toSchema()] });
@@ -233,7 +298,10 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
     const hashes = await auditPath(idx, leaves);
     const origin = v === 'v1' ? 'rekor.test - 1234567890' : v2Host;
     const note = `${origin}\n${leaves.length}\n${b64(root)}\n`;
-    const noteSig = v === 'v1' ? await ecSign(rekorKeys.privateKey, utf8Encode(note)) : new Uint8Array(await crypto.subtle.sign('Ed25519', v2Keys.privateKey, ab(utf8Encode(note))));
+    const noteSig =
+      v === 'v1'
+        ? await ecSign(rekorKeys.privateKey, utf8Encode(note))
+        : new Uint8Array(await crypto.subtle.sign('Ed25519', v2Keys.privateKey, ab(utf8Encode(note))));
     const logId = v === 'v1' ? rekorLogId : v2LogId;
     const name = v === 'v1' ? 'rekor.test' : v2Host;
     const checkpoint = `${note}\n\u2014 ${name} ${b64(concatBytes(logId.subarray(0, 4), noteSig))}\n`;
@@ -243,7 +311,13 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
       logId: { keyId: b64(logId) },
       kindVersion: { kind, version },
       integratedTime: v === 'v1' ? String(Math.floor(at.getTime() / 1000)) : '0',
-      inclusionProof: { logIndex: String(idx), rootHash: b64(root), treeSize: String(leaves.length), hashes: hashes.map(b64), checkpoint: { envelope: checkpoint } },
+      inclusionProof: {
+        logIndex: String(idx),
+        rootHash: b64(root),
+        treeSize: String(leaves.length),
+        hashes: hashes.map(b64),
+        checkpoint: { envelope: checkpoint },
+      },
       canonicalizedBody: b64(body),
     };
     if (v === 'v1') {
@@ -262,7 +336,9 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
       const leafDer = o.keyMode ? undefined : await issueLeaf(o.leaf ?? {}, at);
       const spki = await spkiOf(signingKeys.publicKey);
       const verifierPem = leafDer ? encodePem('CERTIFICATE', leafDer) : encodePem('PUBLIC KEY', spki);
-      const v2Verifier = leafDer ? { x509Certificate: { rawBytes: b64(leafDer) }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' } : { publicKey: { rawBytes: b64(spki) }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' };
+      const v2Verifier = leafDer
+        ? { x509Certificate: { rawBytes: b64(leafDer) }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' }
+        : { publicKey: { rawBytes: b64(spki) }, keyDetails: 'PKIX_ECDSA_P256_SHA_256' };
       let content: Record<string, unknown>;
       let sig: Uint8Array;
       let body: unknown;
@@ -273,10 +349,21 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
         content = { messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: b64(digest) }, signature: b64(sig) } };
         if (o.rekor === 'v1') {
           kv = ['hashedrekord', '0.0.1'];
-          body = { apiVersion: '0.0.1', kind: 'hashedrekord', spec: { data: { hash: { algorithm: 'sha256', value: toHex(digest) } }, signature: { content: b64(sig), publicKey: { content: b64(utf8Encode(verifierPem)) } } } };
+          body = {
+            apiVersion: '0.0.1',
+            kind: 'hashedrekord',
+            spec: {
+              data: { hash: { algorithm: 'sha256', value: toHex(digest) } },
+              signature: { content: b64(sig), publicKey: { content: b64(utf8Encode(verifierPem)) } },
+            },
+          };
         } else {
           kv = ['hashedrekord', '0.0.2'];
-          body = { apiVersion: '0.0.2', kind: 'hashedrekord', spec: { hashedRekordV002: { data: { algorithm: 'SHA2_256', digest: b64(digest) }, signature: { content: b64(sig), verifier: v2Verifier } } } };
+          body = {
+            apiVersion: '0.0.2',
+            kind: 'hashedrekord',
+            spec: { hashedRekordV002: { data: { algorithm: 'SHA2_256', digest: b64(digest) }, signature: { content: b64(sig), verifier: v2Verifier } } },
+          };
         }
       } else {
         const statement = o.statement!;
@@ -290,23 +377,56 @@ export async function createInstance(): Promise<Instance & { keyPem: () => Promi
           body = {
             apiVersion: '0.0.2',
             kind: 'intoto',
-            spec: { content: { envelope: { payloadType: type, signatures: [{ sig: b64(utf8Encode(b64(sig))), publicKey: b64(utf8Encode(verifierPem)) }] }, payloadHash: { algorithm: 'sha256', value: toHex(await sha256(statement)) }, hash: { algorithm: 'sha256', value: '00' } } },
+            spec: {
+              content: {
+                envelope: { payloadType: type, signatures: [{ sig: b64(utf8Encode(b64(sig))), publicKey: b64(utf8Encode(verifierPem)) }] },
+                payloadHash: { algorithm: 'sha256', value: toHex(await sha256(statement)) },
+                hash: { algorithm: 'sha256', value: '00' },
+              },
+            },
           };
         } else if (o.rekor === 'v1') {
           kv = ['dsse', '0.0.1'];
-          body = { apiVersion: '0.0.1', kind: 'dsse', spec: { envelopeHash: { algorithm: 'sha256', value: '00' }, payloadHash: { algorithm: 'sha256', value: toHex(await sha256(statement)) }, signatures: [{ signature: b64(sig), verifier: b64(utf8Encode(verifierPem)) }] } };
+          body = {
+            apiVersion: '0.0.1',
+            kind: 'dsse',
+            spec: {
+              envelopeHash: { algorithm: 'sha256', value: '00' },
+              payloadHash: { algorithm: 'sha256', value: toHex(await sha256(statement)) },
+              signatures: [{ signature: b64(sig), verifier: b64(utf8Encode(verifierPem)) }],
+            },
+          };
         } else if (o.kind === 'dsse') {
           kv = ['dsse', '0.0.2'];
-          body = { apiVersion: '0.0.2', kind: 'dsse', spec: { dsseV002: { payloadHash: { algorithm: 'SHA2_256', digest: b64(await sha256(statement)) }, signatures: [{ content: b64(sig), verifier: v2Verifier }] } } };
+          body = {
+            apiVersion: '0.0.2',
+            kind: 'dsse',
+            spec: {
+              dsseV002: {
+                payloadHash: { algorithm: 'SHA2_256', digest: b64(await sha256(statement)) },
+                signatures: [{ content: b64(sig), verifier: v2Verifier }],
+              },
+            },
+          };
         } else {
           kv = ['hashedrekord', '0.0.2'];
-          body = { apiVersion: '0.0.2', kind: 'hashedrekord', spec: { hashedRekordV002: { data: { algorithm: 'SHA2_256', digest: b64(await sha256(paeBytes)) }, signature: { content: b64(sig), verifier: v2Verifier } } } };
+          body = {
+            apiVersion: '0.0.2',
+            kind: 'hashedrekord',
+            spec: {
+              hashedRekordV002: {
+                data: { algorithm: 'SHA2_256', digest: b64(await sha256(paeBytes)) },
+                signature: { content: b64(sig), verifier: v2Verifier },
+              },
+            },
+          };
         }
       }
       const entry = await logEntry(utf8Encode(JSON.stringify(body)), o.rekor, kv[0], kv[1], at);
       const vm: Record<string, unknown> = leafDer ? { certificate: { rawBytes: b64(leafDer) } } : { publicKey: { hint: toHex(await sha256(spki)) } };
       vm.tlogEntries = [entry];
-      if (o.tsa) vm.timestampVerificationData = { rfc3161Timestamps: [{ signedTimestamp: b64(await timestamp(sig, new Date(at.getTime() + 1000), o.tsa === 'ber')) }] };
+      if (o.tsa)
+        vm.timestampVerificationData = { rfc3161Timestamps: [{ signedTimestamp: b64(await timestamp(sig, new Date(at.getTime() + 1000), o.tsa === 'ber')) }] };
       return JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: vm, ...content });
     },
   };

@@ -14,5 +14,7 @@ export async function mth(leaves: Uint8Array[]): Promise<Uint8Array> {
 export async function auditPath(m: number, leaves: Uint8Array[]): Promise<Uint8Array[]> {
   if (leaves.length === 1) return [];
   const k = split(leaves.length);
-  return m < k ? [...(await auditPath(m, leaves.slice(0, k))), await mth(leaves.slice(k))] : [...(await auditPath(m - k, leaves.slice(k))), await mth(leaves.slice(0, k))];
+  return m < k
+    ? [...(await auditPath(m, leaves.slice(0, k))), await mth(leaves.slice(k))]
+    : [...(await auditPath(m - k, leaves.slice(k))), await mth(leaves.slice(0, k))];
 }

@@ -21,7 +21,10 @@ export async function ecdsaLog(host: string, curve: 'P-256' | 'P-384' = 'P-256')
     validFor: { start: new Date('2020-01-01T00:00:00Z') },
     logId: await sha256(spki), // Rekor v1 / CT: SHA-256 of the SPKI
   };
-  return { log, sign: async (d) => p1363ToDer(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, k.privateKey, d as Uint8Array<ArrayBuffer>))) };
+  return {
+    log,
+    sign: async (d) => p1363ToDer(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, k.privateKey, d as Uint8Array<ArrayBuffer>))),
+  };
 }
 
 export async function ed25519Log(host: string): Promise<TestLog> {

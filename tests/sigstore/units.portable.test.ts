@@ -129,7 +129,9 @@ describe('signed entry timestamps', () => {
   test('canonical JSON payload with the global log index', () => {
     const e = entryOf('v0.3.1-sigstore');
     const text = new TextDecoder().decode(setPayload(e));
-    expect(text).toMatch(/^\{"body":"eyJ[A-Za-z0-9+/=]+","integratedTime":1746234602,"logID":"c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d","logIndex":206342049\}$/);
+    expect(text).toMatch(
+      /^\{"body":"eyJ[A-Za-z0-9+/=]+","integratedTime":1746234602,"logID":"c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d","logIndex":206342049\}$/,
+    );
   });
   test('verifies with the production Rekor key, fails for the shard index or a log not yet valid', async () => {
     const trust = embeddedTrustRoot();
@@ -169,7 +171,8 @@ describe('SCTs', () => {
 });
 
 describe('RFC 3161 timestamps', () => {
-  const token = () => fromBase64(JSON.parse(golden('v1.1.0-sigstore').bundle).verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp, 't');
+  const token = () =>
+    fromBase64(JSON.parse(golden('v1.1.0-sigstore').bundle).verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp, 't');
   const sig = () => {
     const c = bundleOf('v1.1.0-sigstore').content;
     if (c.kind !== 'dsse') throw new Error('fixture');
@@ -218,7 +221,11 @@ describe('signing certificate chain', () => {
 });
 
 describe('identity policy', () => {
-  const who = { sans: ['https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1'], issuer: 'https://token.actions.githubusercontent.com', claims: { sourceRepositoryURI: 'https://github.com/org/repo', sourceRepositoryRef: 'refs/tags/v1' } };
+  const who = {
+    sans: ['https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1'],
+    issuer: 'https://token.actions.githubusercontent.com',
+    claims: { sourceRepositoryURI: 'https://github.com/org/repo', sourceRepositoryRef: 'refs/tags/v1' },
+  };
   const base = { method: 'sigstore' as const, issuer: who.issuer };
   test('exact identity and issuer, anchored regexp, claims', () => {
     expect(matchIdentity({ ...base, identity: who.sans[0] }, who)).toBe(who.sans[0]);
@@ -226,10 +233,16 @@ describe('identity policy', () => {
     expect(matchIdentity({ ...base, identityRegexp: 'x|https://github\\.com/org/repo/.*' }, who)).toBe(who.sans[0]);
     expect(() => matchIdentity({ ...base, identityRegexp: 'github\\.com/org/repo' }, who)).toThrow(expect.objectContaining({ code: 'IDENTITY_MISMATCH' }));
     expect(() => matchIdentity({ ...base, identity: who.sans[0]!.toUpperCase() }, who)).toThrow(expect.objectContaining({ code: 'IDENTITY_MISMATCH' }));
-    expect(() => matchIdentity({ ...base, identity: who.sans[0], issuer: who.issuer + '/' }, who)).toThrow(expect.objectContaining({ code: 'ISSUER_MISMATCH' }));
+    expect(() => matchIdentity({ ...base, identity: who.sans[0], issuer: who.issuer + '/' }, who)).toThrow(
+      expect.objectContaining({ code: 'ISSUER_MISMATCH' }),
+    );
     expect(matchIdentity({ ...base, identity: who.sans[0], claims: { sourceRepositoryRef: 'refs/tags/v1' } }, who)).toBe(who.sans[0]);
-    expect(() => matchIdentity({ ...base, identity: who.sans[0], claims: { sourceRepositoryRef: 'refs/heads/main' } }, who)).toThrow(expect.objectContaining({ code: 'CLAIM_MISMATCH' }));
-    expect(() => matchIdentity({ ...base, identity: who.sans[0], claims: { buildTrigger: 'push' } }, who)).toThrow(expect.objectContaining({ code: 'CLAIM_MISMATCH' }));
+    expect(() => matchIdentity({ ...base, identity: who.sans[0], claims: { sourceRepositoryRef: 'refs/heads/main' } }, who)).toThrow(
+      expect.objectContaining({ code: 'CLAIM_MISMATCH' }),
+    );
+    expect(() => matchIdentity({ ...base, identity: who.sans[0], claims: { buildTrigger: 'push' } }, who)).toThrow(
+      expect.objectContaining({ code: 'CLAIM_MISMATCH' }),
+    );
   });
   test('policies that would accept anyone are refused', () => {
     expect(() => checkPolicyShape({ ...base })).toThrow(expect.objectContaining({ code: 'INPUT_MISSING' }));
@@ -262,12 +275,19 @@ describe('trust roots', () => {
     expect(parseTrustRoot({ mediaType: 'application/vnd.dev.sigstore.clienttrustconfig.v0.1+json', trusted_root: root }, 't').cas).toHaveLength(2);
   });
   test('raw PKCS#1 RSA log keys are wrapped into SPKI', async () => {
-    const k = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: Uint8Array.of(1, 0, 1), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const k = (await crypto.subtle.generateKey(
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: Uint8Array.of(1, 0, 1), hash: 'SHA-256' },
+      true,
+      ['sign', 'verify'],
+    )) as CryptoKeyPair;
     const spki = new Uint8Array(await crypto.subtle.exportKey('spki', k.publicKey));
     const pkcs1 = spki.subarray(spki.length - 270); // 2048-bit RSAPublicKey is the trailing 270 bytes of its SPKI
     expect(toHex(rsaPkcs1ToSpki(pkcs1))).toBe(toHex(spki));
     const r = productionRootJson();
-    r.ctlogs.push({ ...r.ctlogs[1], publicKey: { rawBytes: btoa(String.fromCharCode(...pkcs1)), keyDetails: 'PKCS1_RSA_PKCS1V5', validFor: { start: '2024-01-01T00:00:00Z' } } });
+    r.ctlogs.push({
+      ...r.ctlogs[1],
+      publicKey: { rawBytes: btoa(String.fromCharCode(...pkcs1)), keyDetails: 'PKCS1_RSA_PKCS1V5', validFor: { start: '2024-01-01T00:00:00Z' } },
+    });
     const t = parseTrustRoot(r, 't');
     expect(t.ctlogs[2]!.key.algorithm).toEqual({ kind: 'rsa', bits: 2048 });
     const data = utf8Encode('note');
@@ -283,9 +303,13 @@ describe('log body consistency', () => {
     await checkBody(entryOf('v1.0.0-sigstore'), b, { kind: 'certificate', der: leaf.der });
     await expect(checkBody(entryOf('v0.3.1-sigstore'), b, { kind: 'certificate', der: leaf.der })).rejects.toEqual(code('TLOG_BODY_MISMATCH'));
     // Same entry, another certificate.
-    await expect(checkBody(entryOf('v1.0.0-sigstore'), b, { kind: 'certificate', der: leafOf('v0.3.1-sigstore').der })).rejects.toEqual(code('TLOG_BODY_MISMATCH'));
+    await expect(checkBody(entryOf('v1.0.0-sigstore'), b, { kind: 'certificate', der: leafOf('v0.3.1-sigstore').der })).rejects.toEqual(
+      code('TLOG_BODY_MISMATCH'),
+    );
     // Declared kind differs from the body.
-    await expect(checkBody({ ...entryOf('v1.0.0-sigstore'), kind: 'hashedrekord' }, b, { kind: 'certificate', der: leaf.der })).rejects.toEqual(code('TLOG_BODY_MISMATCH'));
+    await expect(checkBody({ ...entryOf('v1.0.0-sigstore'), kind: 'hashedrekord' }, b, { kind: 'certificate', der: leaf.der })).rejects.toEqual(
+      code('TLOG_BODY_MISMATCH'),
+    );
   });
 });
 
@@ -319,7 +343,10 @@ describe('signature primitives', () => {
     const edSig = new Uint8Array(await crypto.subtle.sign('Ed25519', ed.privateKey, data));
     expect(await verifyBytes(edKey, { name: 'Ed25519' }, edSig, data)).toBe(true);
     expect(await verifyBytes(edKey, { name: 'Ed25519' }, edSig, utf8Encode('other'))).toBe(false);
-    const pss = (await crypto.subtle.generateKey({ name: 'RSA-PSS', modulusLength: 2048, publicExponent: Uint8Array.of(1, 0, 1), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const pss = (await crypto.subtle.generateKey({ name: 'RSA-PSS', modulusLength: 2048, publicExponent: Uint8Array.of(1, 0, 1), hash: 'SHA-256' }, true, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair;
     const pssKey = parseSpki(new Uint8Array(await crypto.subtle.exportKey('spki', pss.publicKey)));
     const pssSig = new Uint8Array(await crypto.subtle.sign({ name: 'RSA-PSS', saltLength: 32 }, pss.privateKey, data));
     expect(await verifyBytes(pssKey, { name: 'RSA-PSS', hash: 'SHA-256', saltLength: 32 }, pssSig, data)).toBe(true);

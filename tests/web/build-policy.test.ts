@@ -40,7 +40,11 @@ describe('buildPolicy', () => {
       [{ method: '' }, 'signing method'],
     ];
     for (const [f, name] of cases) {
-      expect(refusal(f)).toEqual({ code: 'INPUT_MISSING', message: expect.stringContaining(`Missing ${name}`), headline: 'The verification settings are incomplete' });
+      expect(refusal(f)).toEqual({
+        code: 'INPUT_MISSING',
+        message: expect.stringContaining(`Missing ${name}`),
+        headline: 'The verification settings are incomplete',
+      });
     }
   });
   it('invalid fields are POLICY_INVALID (or the PEM code), “not valid”', () => {

@@ -6,7 +6,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyModel } from '../../core/verify/verify-model.js';
-import { droppedFiles, BrowserFileSource, MAX_PICKED_FILES, pickedFromEntries, pickedFromHandle, pickedFromInput, type PickedFile } from '../../browser/file-source.js';
+import {
+  droppedFiles,
+  BrowserFileSource,
+  MAX_PICKED_FILES,
+  pickedFromEntries,
+  pickedFromHandle,
+  pickedFromInput,
+  type PickedFile,
+} from '../../browser/file-source.js';
 import { prepareFiles } from '../../web/model-input.js';
 
 const FIX = join(import.meta.dirname, '../fixtures/model-transparency/scripts/tests');
@@ -51,14 +59,20 @@ describe('BrowserFileSource', () => {
 
   it('refuses unusable paths from drops', () => {
     for (const bad of ['m/../x', 'm//x', 'm/./x'])
-      expect(() => BrowserFileSource.fromPicked([{ path: bad, file: new Blob([]) }, { path: 'm/ok', file: new Blob([]) }])).toThrow(
-        expect.objectContaining({ code: 'PATH_UNSAFE' }),
-      );
+      expect(() =>
+        BrowserFileSource.fromPicked([
+          { path: bad, file: new Blob([]) },
+          { path: 'm/ok', file: new Blob([]) },
+        ]),
+      ).toThrow(expect.objectContaining({ code: 'PATH_UNSAFE' }));
   });
 
   it('streams byte ranges of big files', async () => {
     const big = new Uint8Array((9 << 20) + 5).map((_, i) => (i * 13) & 0xff);
-    const src = BrowserFileSource.fromPicked([{ path: 'm/big.bin', file: new Blob([big]) }, { path: 'm/x', file: new Blob([]) }]);
+    const src = BrowserFileSource.fromPicked([
+      { path: 'm/big.bin', file: new Blob([big]) },
+      { path: 'm/x', file: new Blob([]) },
+    ]);
     const got = new Uint8Array(await new Response(src.open('big.bin', { start: 1, end: (9 << 20) + 3 })).arrayBuffer());
     expect(got.byteLength).toBe((9 << 20) + 2);
     expect(Buffer.from(got).equals(big.subarray(1, (9 << 20) + 3))).toBe(true);
@@ -95,7 +109,15 @@ describe('prepareFiles + verifyModel over picked folders', () => {
   });
 
   it('says so when there is no signature at all', async () => {
-    await expect(prepareFiles([{ path: 'm/a', file: new Blob(['a']) }, { path: 'm/b', file: new Blob(['b']) }], undefined)).rejects.toMatchObject({ code: 'INPUT_MISSING' });
+    await expect(
+      prepareFiles(
+        [
+          { path: 'm/a', file: new Blob(['a']) },
+          { path: 'm/b', file: new Blob(['b']) },
+        ],
+        undefined,
+      ),
+    ).rejects.toMatchObject({ code: 'INPUT_MISSING' });
   });
 });
 
@@ -145,7 +167,13 @@ function handleOf(name: string, node: Tree): Parameters<typeof pickedFromHandle>
     async *values() {
       for (const [n, child] of Object.entries(node)) {
         if (child === 'list-fails') {
-          yield { name: n, kind: 'directory' as const, async *values() { throw new DOMException('The folder could not be read', 'NotReadableError'); } } as never;
+          yield {
+            name: n,
+            kind: 'directory' as const,
+            async *values() {
+              throw new DOMException('The folder could not be read', 'NotReadableError');
+            },
+          } as never;
         } else if (child === 'weird') yield { name: n, kind: 'symlink' } as never;
         else if (child === 'unreadable') yield { name: n, kind: 'file', getFile: async () => Promise.reject(new DOMException('gone', 'NotFoundError')) };
         else if (child instanceof Blob) yield { name: n, kind: 'file', getFile: async () => new File([child], n) };
@@ -191,10 +219,21 @@ describe('browser folder readers: big folders, no silent skips', () => {
   }, 120_000);
 
   it('names a folder whose entries cannot be read, a file that cannot be read and an entry of another kind', async () => {
-    await expect(pickedFromEntries([entryOf('m', '/m', { a: new Blob(['a']), sub: 'list-fails' })])).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'm/sub', message: expect.stringMatching(/NotReadableError/) });
-    await expect(pickedFromEntries([entryOf('m', '/m', { a: new Blob(['a']), 'b.bin': 'unreadable' })])).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'm/b.bin' });
+    await expect(pickedFromEntries([entryOf('m', '/m', { a: new Blob(['a']), sub: 'list-fails' })])).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      resource: 'm/sub',
+      message: expect.stringMatching(/NotReadableError/),
+    });
+    await expect(pickedFromEntries([entryOf('m', '/m', { a: new Blob(['a']), 'b.bin': 'unreadable' })])).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      resource: 'm/b.bin',
+    });
     await expect(pickedFromEntries([entryOf('m', '/m', { odd: 'weird' })])).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'm/odd' });
-    await expect(pickedFromHandle(handleOf('m', { a: new Blob(['a']), 'b.bin': 'unreadable' }))).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'm/b.bin', message: expect.stringMatching(/NotFoundError/) });
+    await expect(pickedFromHandle(handleOf('m', { a: new Blob(['a']), 'b.bin': 'unreadable' }))).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      resource: 'm/b.bin',
+      message: expect.stringMatching(/NotFoundError/),
+    });
     await expect(pickedFromHandle(handleOf('m', { x: { sub: 'list-fails' } }))).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'm/x/sub' });
     await expect(pickedFromHandle(handleOf('m', { link: 'weird' }))).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'm/link' });
   });
@@ -205,7 +244,10 @@ describe('browser folder readers: big folders, no silent skips', () => {
     expect(await pickedFromEntries([entryOf('m', '/m', wide(1000))], { maxFiles: 1000 })).toMatchObject({ folders: [expect.any(Array)] });
     // A directory reader that repeats its batch forever (a browser bug, or a hostile shim) stops at the cap.
     const endless = {
-      name: 'loop', fullPath: '/loop', isFile: false, isDirectory: true,
+      name: 'loop',
+      fullPath: '/loop',
+      isFile: false,
+      isDirectory: true,
       createReader: () => ({ readEntries: (ok: (b: FileSystemEntry[]) => void) => queueMicrotask(() => ok([entryOf('x', '/loop/x', new Blob(['x']))])) }),
     } as unknown as FileSystemEntry;
     await expect(pickedFromEntries([endless], { maxFiles: 10_000 })).rejects.toMatchObject({ code: 'MODEL_TOO_LARGE' });
@@ -222,7 +264,10 @@ describe('browser folder readers: big folders, no silent skips', () => {
     const got = await droppedFiles(dt([folder, noEntry, text]));
     expect(got.folders.map((x) => x.map((p) => p.path))).toEqual([['m/a']]);
     expect(got.loose.map((p) => p.path)).toEqual(['model.sig']);
-    await expect(droppedFiles(dt([folder, { kind: 'file', webkitGetAsEntry: () => null, getAsFile: () => null }]))).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'dropped item 2' });
+    await expect(droppedFiles(dt([folder, { kind: 'file', webkitGetAsEntry: () => null, getAsFile: () => null }]))).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      resource: 'dropped item 2',
+    });
     // A plain file list (no items API) still works.
     expect((await droppedFiles({ items: [], files: [f] } as unknown as DataTransfer)).loose.map((p) => p.path)).toEqual(['model.sig']);
   });

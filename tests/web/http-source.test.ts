@@ -181,10 +181,13 @@ describe('HttpSource and fetchBytes against hostile servers', () => {
     h = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`;
   });
 
-  afterAll(() => new Promise<void>((r) => {
-    hostile.closeAllConnections();
-    hostile.close(() => r());
-  }));
+  afterAll(
+    () =>
+      new Promise<void>((r) => {
+        hostile.closeAllConnections();
+        hostile.close(() => r());
+      }),
+  );
 
   it('refuses an endless chunked body at the cap with bounded memory, and hangs up', async () => {
     const cap = 64 << 20; // the default cap
@@ -193,7 +196,10 @@ describe('HttpSource and fetchBytes against hostile servers', () => {
     let peak = before;
     const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
     try {
-      await expect(fetchBytes(`${h}/endless`, 'signature')).rejects.toMatchObject({ code: 'BUNDLE_TOO_LARGE', message: expect.stringMatching(/more than 67108864 bytes/) });
+      await expect(fetchBytes(`${h}/endless`, 'signature')).rejects.toMatchObject({
+        code: 'BUNDLE_TOO_LARGE',
+        message: expect.stringMatching(/more than 67108864 bytes/),
+      });
     } finally {
       clearInterval(t);
     }
@@ -221,14 +227,25 @@ describe('HttpSource and fetchBytes against hostile servers', () => {
   });
 
   it('refuses a declared Content-Length over the cap before reading the body', async () => {
-    await expect(fetchBytes(`${h}/declared-huge`, 'signature')).rejects.toMatchObject({ code: 'BUNDLE_TOO_LARGE', message: expect.stringMatching(/99999999999 bytes/) });
+    await expect(fetchBytes(`${h}/declared-huge`, 'signature')).rejects.toMatchObject({
+      code: 'BUNDLE_TOO_LARGE',
+      message: expect.stringMatching(/99999999999 bytes/),
+    });
     for (let i = 0; i < 200 && !stats.closed; i++) await new Promise((r) => setTimeout(r, 10));
     expect(stats.closed).toBe(true);
   });
 
   it('never reports a failure to read as a missing file or signature', async () => {
-    await expect(new HttpSource(`${h}/forbidden/`).stat('a.bin')).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'a.bin', message: expect.stringMatching(/HTTP 403/) });
-    await expect(new HttpSource(`${h}/broken/`).stat('a.bin')).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'a.bin', message: expect.stringMatching(/HTTP 503/) });
+    await expect(new HttpSource(`${h}/forbidden/`).stat('a.bin')).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      resource: 'a.bin',
+      message: expect.stringMatching(/HTTP 403/),
+    });
+    await expect(new HttpSource(`${h}/broken/`).stat('a.bin')).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      resource: 'a.bin',
+      message: expect.stringMatching(/HTTP 503/),
+    });
     await expect(fetchBytes(`${h}/forbidden/model.sig`, 'signature')).rejects.toMatchObject({ code: 'IO_ERROR' });
     await expect(fetchBytes(`${h}/broken/model.sig`, 'signature')).rejects.toMatchObject({ code: 'IO_ERROR' });
     await expect(fetchBytes(`${h}/gone/model.sig`, 'signature')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });

@@ -27,7 +27,11 @@ describe('proxiedFetch', () => {
   it('routes OIDC discovery and the token exchange through the relay, keeping method, headers and body', async () => {
     const { f, calls } = recorder((url) =>
       upstreamOf(url).endsWith('/openid-configuration')
-        ? { authorization_endpoint: 'https://oauth2.sigstore.dev/auth/auth', token_endpoint: 'https://oauth2.sigstore.dev/auth/token', device_authorization_endpoint: 'https://oauth2.sigstore.dev/auth/device/code' }
+        ? {
+            authorization_endpoint: 'https://oauth2.sigstore.dev/auth/auth',
+            token_endpoint: 'https://oauth2.sigstore.dev/auth/token',
+            device_authorization_endpoint: 'https://oauth2.sigstore.dev/auth/device/code',
+          }
         : { id_token: 'header.payload.sig' },
     );
     const pf = proxiedFetch(INFO, f);
@@ -57,7 +61,10 @@ describe('proxiedFetch', () => {
     ];
     for (const u of direct) await pf(u, { method: 'POST', body: '{}' });
     await pf('https://log2025-1.rekor.sigstore.dev/api/v2/log/entries', { method: 'POST', body: '{"x":1}' });
-    expect(calls.map((c) => c.url)).toEqual([...direct, `${BASE}/api/v1/proxy?url=${encodeURIComponent('https://log2025-1.rekor.sigstore.dev/api/v2/log/entries')}`]);
+    expect(calls.map((c) => c.url)).toEqual([
+      ...direct,
+      `${BASE}/api/v1/proxy?url=${encodeURIComponent('https://log2025-1.rekor.sigstore.dev/api/v2/log/entries')}`,
+    ]);
     expect(calls.at(-1)!.init.body).toBe('{"x":1}');
   });
 });
@@ -69,8 +76,23 @@ describe('detectProxy', () => {
       new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': type } });
 
   it("reads the Worker's allow-list and makes the relay path absolute on this origin", async () => {
-    const info = await detectProxy(serve(200, { proxy: '/api/v1/proxy', allow: [{ origin: 'https://oauth2.sigstore.dev', paths: ['/auth/token'] }, { origin: 'https://x.test', paths: null }] }), BASE);
-    expect(info).toEqual({ proxy: `${BASE}/api/v1/proxy`, allow: [{ origin: 'https://oauth2.sigstore.dev', paths: ['/auth/token'] }, { origin: 'https://x.test', paths: null }] });
+    const info = await detectProxy(
+      serve(200, {
+        proxy: '/api/v1/proxy',
+        allow: [
+          { origin: 'https://oauth2.sigstore.dev', paths: ['/auth/token'] },
+          { origin: 'https://x.test', paths: null },
+        ],
+      }),
+      BASE,
+    );
+    expect(info).toEqual({
+      proxy: `${BASE}/api/v1/proxy`,
+      allow: [
+        { origin: 'https://oauth2.sigstore.dev', paths: ['/auth/token'] },
+        { origin: 'https://x.test', paths: null },
+      ],
+    });
     expect(relays(info, ['https://oauth2.sigstore.dev/auth', undefined])).toBe(true);
     expect(relays(info, ['https://rekor.sigstore.dev', 'not a url'])).toBe(false);
     expect(relays(null, ['https://oauth2.sigstore.dev/auth'])).toBe(false);

@@ -18,7 +18,7 @@ async function expectError(r: Response, status: number, code: string, head = fal
   expect(r.status).toBe(status);
   expect(r.headers.get('x-error-code')).toBe(code);
   if (head) return expect((await r.arrayBuffer()).byteLength).toBe(0);
-  const body = await r.json() as { error: { code: string; message: string } };
+  const body = (await r.json()) as { error: { code: string; message: string } };
   expect(body.error.code).toBe(code);
   expect(body.error.message.length).toBeGreaterThan(0);
 }
@@ -30,13 +30,17 @@ function randomBytes(n: number): Uint8Array {
 }
 
 /** Publishes files, signs them from R2 with core/sign (as a release pipeline would) and publishes model.sig. */
-async function signedModel(model: string, files: Record<string, Uint8Array>, opts: { shardSize?: number; hashType?: HashAlgorithm } = {}): Promise<GeneratedKey> {
+async function signedModel(
+  model: string,
+  files: Record<string, Uint8Array>,
+  opts: { shardSize?: number; hashType?: HashAlgorithm } = {},
+): Promise<GeneratedKey> {
   const key = await generateSigningKey('P-256');
   await publish(model, files, { method: 'key', publicKey: key.publicKeyPem });
   const signed = await signModel(new R2Source(env.MODELS, model, r2Layout(model)), keySigner(key.signingKey), { ...opts, ignorePaths: ['model.sig'] });
   const r = await putObject(model, 'model.sig', signed.bundle);
   expect(r.status).toBe(201);
-  expect((await r.json() as any).signature.verified).toBe(true);
+  expect(((await r.json()) as any).signature.verified).toBe(true);
   return key;
 }
 
@@ -107,7 +111,7 @@ describe('a golden key-signed model behind the gate', () => {
 
   it('reports the model state at the edge with core verifyModel', async () => {
     await api(`/api/v1/models/${M}/files/extra.bin`, { method: 'DELETE', admin: true });
-    const s = await (await api(`/api/v1/models/${M}`)).json() as any;
+    const s = (await (await api(`/api/v1/models/${M}`)).json()) as any;
     expect(s.errors).toEqual([]);
     expect(s.verified).toBe(true);
     expect(s.signer.method).toBe('key');
@@ -125,7 +129,7 @@ describe('a golden key-signed model behind the gate', () => {
     await expectError(await get(M, 'signme-2', { headers: { range: 'bytes=0-1' } }), 403, 'HASH_MISMATCH');
     // The other file is untouched and still served; the model's state names the bad file.
     expect((await get(M, 'signme-1')).status).toBe(200);
-    const s = await (await api(`/api/v1/models/${M}`)).json() as any;
+    const s = (await (await api(`/api/v1/models/${M}`)).json()) as any;
     expect(s.verified).toBe(false);
     expect(s.errors[0]).toMatchObject({ code: 'HASH_MISMATCH', resource: 'signme-2' });
   });
@@ -236,7 +240,7 @@ describe('BLAKE2b and BLAKE3 signatures are checked at the edge (static wasm)', 
     const r = await get(M, 'weights.bin');
     expect(r.status).toBe(200);
     expect(new Uint8Array(await r.arrayBuffer())).toEqual(data);
-    const state = await (await api(`/api/v1/models/${M}`)).json() as any;
+    const state = (await (await api(`/api/v1/models/${M}`)).json()) as any;
     expect(state.verified).toBe(true);
     expect(state.serialization.hashType).toBe(hashType);
     data[0] = data[0]! ^ 1;

@@ -8,7 +8,11 @@ export const BASE = 'http://edge.test';
 const DIR = '../fixtures/model-transparency/scripts/tests';
 
 const files = import.meta.glob('../fixtures/model-transparency/scripts/tests/*/*', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-const keys = import.meta.glob('../fixtures/model-transparency/scripts/tests/keys/certificate/*.pem', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const keys = import.meta.glob('../fixtures/model-transparency/scripts/tests/keys/certificate/*.pem', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
 
 export const PUBLIC_KEY = keys[`${DIR}/keys/certificate/signing-key-pub.pem`]!;
 export const CA_CERT = keys[`${DIR}/keys/certificate/ca-cert.pem`]!;
@@ -45,7 +49,11 @@ export function direct(path: string, init: RequestInit & { admin?: boolean } = {
 }
 
 export async function putObject(model: string, path: string, body: string | Uint8Array): Promise<Response> {
-  const r = await api(`/api/v1/models/${model}/files/${path}`, { method: 'PUT', body: (typeof body === 'string' ? utf8Encode(body) : body) as BodyInit, admin: true });
+  const r = await api(`/api/v1/models/${model}/files/${path}`, {
+    method: 'PUT',
+    body: (typeof body === 'string' ? utf8Encode(body) : body) as BodyInit,
+    admin: true,
+  });
   return r;
 }
 

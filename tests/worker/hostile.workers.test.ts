@@ -33,12 +33,43 @@ interface Case {
 }
 
 const TRAVERSAL = [
-  '..%2f..%2fsecret', '%2e%2e/%2e%2e/x', '..%5c..%5cx', 'a/%2e%2e/%2e%2e/b', '%00', 'a%00b', '%zz', '%c0%af', '%ff%fe',
-  '.', './a', 'a//b', 'a/./b', 'a/', '/abs', '\\\\server\\share', 'C:%5cwin', 'x'.repeat(5000), '%2fetc%2fpasswd', 'a\tb', '%7f',
+  '..%2f..%2fsecret',
+  '%2e%2e/%2e%2e/x',
+  '..%5c..%5cx',
+  'a/%2e%2e/%2e%2e/b',
+  '%00',
+  'a%00b',
+  '%zz',
+  '%c0%af',
+  '%ff%fe',
+  '.',
+  './a',
+  'a//b',
+  'a/./b',
+  'a/',
+  '/abs',
+  '\\\\server\\share',
+  'C:%5cwin',
+  'x'.repeat(5000),
+  '%2fetc%2fpasswd',
+  'a\tb',
+  '%7f',
 ];
 const NAMES = ['..', '.hidden', '%2e%2e', 'a%2fb', '-x', 'x'.repeat(200), '%00', '%zz', 'ünï', 'a b', M];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND'];
-const TOKENS = [undefined, '', 'Bearer', 'Bearer ', 'Bearer wrong', 'Basic dGVzdDp0ZXN0', `Bearer ${'x'.repeat(5000)}`, 'bearer test-admin-token', 'Bearer test-admin-token2', 'Bearer test-admin-tokeN', 'Bearer  test-admin-token'];
+const TOKENS = [
+  undefined,
+  '',
+  'Bearer',
+  'Bearer ',
+  'Bearer wrong',
+  'Basic dGVzdDp0ZXN0',
+  `Bearer ${'x'.repeat(5000)}`,
+  'bearer test-admin-token',
+  'Bearer test-admin-token2',
+  'Bearer test-admin-tokeN',
+  'Bearer  test-admin-token',
+];
 
 function mutateBundle(): string {
   const b = new TextEncoder().encode(sig);
@@ -49,14 +80,28 @@ function mutateBundle(): string {
 
 function badJson(): string {
   return pick([
-    '', '{', '{"bundle":', 'null', '[]', '"str"', '1e999', '{"bundle": {}, "policy": []}', '{"__proto__": {"polluted": 1}}',
-    '['.repeat(100_000) + ']'.repeat(100_000), '{"a":'.repeat(5000) + '1' + '}'.repeat(5000), '\u0000\u0001', '\ufeff{}',
+    '',
+    '{',
+    '{"bundle":',
+    'null',
+    '[]',
+    '"str"',
+    '1e999',
+    '{"bundle": {}, "policy": []}',
+    '{"__proto__": {"polluted": 1}}',
+    '['.repeat(100_000) + ']'.repeat(100_000),
+    '{"a":'.repeat(5000) + '1' + '}'.repeat(5000),
+    '\u0000\u0001',
+    '\ufeff{}',
     JSON.stringify({ bundle: sig, policy: { method: 'key', publicKey: 'x'.repeat(300_000) } }),
     JSON.stringify({ bundle: sig, policy: { method: 'certificate', certificateChain: Array(100).fill('pem') } }),
     JSON.stringify({ bundle: sig, policy: { method: 'sigstore', identityRegexp: '(a+)+$', issuer: 'i' } }),
     JSON.stringify({ bundle: mutateBundle(), policy: KEY_POLICY }),
     JSON.stringify({ bundle: { ...JSON.parse(sig), dsseEnvelope: { payload: 123 } }, policy: KEY_POLICY }),
-    JSON.stringify({ bundle: { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { publicKey: { hint: 7 } } }, policy: KEY_POLICY }),
+    JSON.stringify({
+      bundle: { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { publicKey: { hint: 7 } } },
+      policy: KEY_POLICY,
+    }),
   ]);
 }
 
@@ -76,11 +121,19 @@ function makeCase(i: number): Case {
     }
     case 4: {
       const n = pick(NAMES);
-      return { what: 'hostile model name', path: pick([`/api/v1/models/${n}`, `/models/${n}/signme-1`, `/api/v1/models/${n}/policy`]), init: { method: 'GET' } };
+      return {
+        what: 'hostile model name',
+        path: pick([`/api/v1/models/${n}`, `/models/${n}/signme-1`, `/api/v1/models/${n}/policy`]),
+        init: { method: 'GET' },
+      };
     }
     case 5: {
       const m = pick(METHODS.filter((x) => x !== 'GET' && x !== 'HEAD' && x !== 'OPTIONS'));
-      return { what: `wrong method ${m}`, path: pick([`/models/${M}/signme-1`, '/api/v1/models', `/api/v1/models/${M}`]), init: { method: m, ...(m === 'TRACE' ? {} : { body: 'x' }) } };
+      return {
+        what: `wrong method ${m}`,
+        path: pick([`/models/${M}/signme-1`, '/api/v1/models', `/api/v1/models/${M}`]),
+        init: { method: m, ...(m === 'TRACE' ? {} : { body: 'x' }) },
+      };
     }
     case 6: {
       const m = pick(['GET', 'PATCH', 'DELETE']);
@@ -92,17 +145,40 @@ function makeCase(i: number): Case {
       return {
         what: `bad token '${String(token).slice(0, 30)}'`,
         path: pick([`/api/v1/models/${M}/files/${path}`, `/api/v1/models/${M}/policy`]),
-        init: { method: pick(['PUT', 'DELETE']), body: JSON.stringify({ method: 'key', publicKey: 'attacker' }), headers: token === undefined ? {} : { authorization: token } },
+        init: {
+          method: pick(['PUT', 'DELETE']),
+          body: JSON.stringify({ method: 'key', publicKey: 'attacker' }),
+          headers: token === undefined ? {} : { authorization: token },
+        },
         forbiddenKey: path === 'new-file' ? `m/${M}/new-file` : undefined,
       };
     }
     case 8: {
-      const range = pick(['bytes=', 'bytes=-', 'bytes=5-2', 'bytes=99999999999999999999-', 'bytes=0-0,2-3', 'items=0-1', 'bytes=-0', 'bytes=abc', '\u0001', 'bytes=9007199254740993-']);
-      return { what: `garbage range '${range}'`, path: `/models/${M}/${pick(['signme-1', 'signme-2', 'ignore-me'])}`, init: { headers: { range: range.replace(/[^\x20-\x7e]/g, '') } } };
+      const range = pick([
+        'bytes=',
+        'bytes=-',
+        'bytes=5-2',
+        'bytes=99999999999999999999-',
+        'bytes=0-0,2-3',
+        'items=0-1',
+        'bytes=-0',
+        'bytes=abc',
+        '\u0001',
+        'bytes=9007199254740993-',
+      ]);
+      return {
+        what: `garbage range '${range}'`,
+        path: `/models/${M}/${pick(['signme-1', 'signme-2', 'ignore-me'])}`,
+        init: { headers: { range: range.replace(/[^\x20-\x7e]/g, '') } },
+      };
     }
     default: {
       const body = pick([mutateBundle(), randBytes(200), '', '{}', sig.slice(0, 100)]);
-      return { what: 'garbage signature or policy from the admin', path: pick([`/api/v1/models/${M}-scratch/files/model.sig`, `/api/v1/models/${M}-scratch/policy`]), init: { method: 'PUT', body, admin: true } };
+      return {
+        what: 'garbage signature or policy from the admin',
+        path: pick([`/api/v1/models/${M}-scratch/files/model.sig`, `/api/v1/models/${M}-scratch/policy`]),
+        init: { method: 'PUT', body, admin: true },
+      };
     }
   }
 }
@@ -117,10 +193,22 @@ it('1,000 hostile requests: zero 5xx, typed errors, nothing stored without the t
   const huge = new Uint8Array(17 * 1024 * 1024);
   cases.push(
     { what: 'huge verify body', path: '/api/v1/verify', init: { method: 'POST', body: huge } },
-    { what: 'huge verify body, streamed without length', path: '/api/v1/verify', init: { method: 'POST', body: new Blob([huge]).stream(), duplex: 'half' } as RequestInit },
+    {
+      what: 'huge verify body, streamed without length',
+      path: '/api/v1/verify',
+      init: { method: 'POST', body: new Blob([huge]).stream(), duplex: 'half' } as RequestInit,
+    },
     { what: 'huge policy', path: `/api/v1/models/${M}-scratch/policy`, init: { method: 'PUT', body: huge, admin: true } },
-    { what: 'huge signature', path: `/api/v1/models/${M}-scratch/files/model.sig`, init: { method: 'PUT', body: new Uint8Array(65 * 1024 * 1024), admin: true } },
-    { what: 'object without a length', path: `/api/v1/models/${M}-scratch/files/x.bin`, init: { method: 'PUT', body: new Blob([new Uint8Array(10)]).stream(), duplex: 'half', admin: true } as RequestInit },
+    {
+      what: 'huge signature',
+      path: `/api/v1/models/${M}-scratch/files/model.sig`,
+      init: { method: 'PUT', body: new Uint8Array(65 * 1024 * 1024), admin: true },
+    },
+    {
+      what: 'object without a length',
+      path: `/api/v1/models/${M}-scratch/files/x.bin`,
+      init: { method: 'PUT', body: new Blob([new Uint8Array(10)]).stream(), duplex: 'half', admin: true } as RequestInit,
+    },
     { what: 'verify with a text content type', path: '/api/v1/verify', init: { method: 'POST', body: 'hello', headers: { 'content-type': 'text/plain' } } },
     { what: 'unknown API route', path: '/api/v2/verify', init: {} },
     { what: 'unknown API route', path: '/api/v1/models/a/b/c', init: {} },
@@ -171,7 +259,10 @@ it('1,000 hostile requests: zero 5xx, typed errors, nothing stored without the t
     const prefix = [`m/${M}/`, `m/${M}-scratch/`].find((x) => k.startsWith(x));
     expect(prefix, k).toBeDefined();
     const p = k.slice(prefix!.length);
-    expect(p.split('/').every((s) => s !== '' && s !== '.' && s !== '..' && !/[\u0000-\u001f\\]/.test(s)), k).toBe(true);
+    expect(
+      p.split('/').every((s) => s !== '' && s !== '.' && s !== '..' && !/[\u0000-\u001f\\]/.test(s)),
+      k,
+    ).toBe(true);
   }
   // Unauthenticated writes changed nothing: no new object, the signed objects and the policy are intact.
   expect(all).not.toContain(`m/${M}/new-file`);

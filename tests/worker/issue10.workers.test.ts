@@ -124,7 +124,9 @@ describe('a file signed in 130,000 shards', () => {
     const head = await get(M, PATH, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe(String(SHARDS));
-    console.log(`130k shards: bundle ${(bundle.byteLength / 2 ** 20).toFixed(1)} MiB; sign ${timings.sign} ms, publish signature ${timings.publishSignature} ms, first GET ${timings.firstGet} ms, second GET ${timings.secondGet} ms`);
+    console.log(
+      `130k shards: bundle ${(bundle.byteLength / 2 ** 20).toFixed(1)} MiB; sign ${timings.sign} ms, publish signature ${timings.publishSignature} ms, first GET ${timings.firstGet} ms, second GET ${timings.secondGet} ms`,
+    );
   }, 300_000);
 
   it('keeps its verdict (over 25 MiB) in KV as checked chunks, and the gate uses it', async () => {
@@ -204,18 +206,34 @@ describe('R2 failures and short listings are typed', () => {
 
   it('a listing truncated without a cursor, or with a repeating cursor, is an IO_ERROR, not a shorter model', async () => {
     const noCursor = new R2Source(bucket({ list: async () => ({ objects: [], truncated: true, delimitedPrefixes: [] }) }), 'r2fail');
-    await expect((async () => { for await (const _ of noCursor.list()) void _; })()).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'r2fail' });
+    await expect(
+      (async () => {
+        for await (const _ of noCursor.list()) void _;
+      })(),
+    ).rejects.toMatchObject({ code: 'IO_ERROR', resource: 'r2fail' });
     const loop = new R2Source(bucket({ list: async () => ({ objects: [], truncated: true, cursor: 'same', delimitedPrefixes: [] }) }), 'r2fail');
-    await expect((async () => { for await (const _ of loop.list()) void _; })()).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/repeated/) });
+    await expect(
+      (async () => {
+        for await (const _ of loop.list()) void _;
+      })(),
+    ).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/repeated/) });
     const broken = new R2Source(bucket({ list: async () => Promise.reject(new Error('R2 internal error')) }), 'r2fail');
-    await expect((async () => { for await (const _ of broken.list()) void _; })()).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(
+      (async () => {
+        for await (const _ of broken.list()) void _;
+      })(),
+    ).rejects.toMatchObject({ code: 'IO_ERROR' });
   });
 
   it('a gate whose R2 reads fail answers 403 IO_ERROR naming the file, never 500', async () => {
     const fails = async () => Promise.reject(new Error('We encountered an internal error. Please try again.'));
     for (const over of [{ head: fails }, { get: fails }, { list: fails }] as const) {
       const broken = { ...env, MODELS: bucket(over) } as unknown as Env;
-      for (const [path, method] of [['signme-1', 'GET'], ['signme-1', 'HEAD'], ['model.sig', 'GET']] as const) {
+      for (const [path, method] of [
+        ['signme-1', 'GET'],
+        ['signme-1', 'HEAD'],
+        ['model.sig', 'GET'],
+      ] as const) {
         const r = await worker.fetch(new Request(`${BASE}/models/r2fail/${path}`, { method }), broken);
         expect(r.status, `${Object.keys(over)[0]} ${method} ${path}`).toBeLessThan(500);
         if (r.status !== 200) expect(r.headers.get('x-error-code')).toMatch(/^(IO_ERROR|MODEL_CHANGED)$/);

@@ -36,7 +36,11 @@ describe('PUT policy: invalid policies are 400 and not stored', () => {
     ['a PEM block that is not a key', { method: 'key', publicKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' }, 'KEY_MALFORMED'],
     ['an empty chain', { method: 'certificate', certificateChain: [] }, 'INPUT_MISSING'],
     ['a key in the chain', { method: 'certificate', certificateChain: [PUBLIC_KEY] }, 'CERT_MALFORMED'],
-    ['a certificate block that is not a certificate', { method: 'certificate', certificateChain: ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'] }, 'CERT_MALFORMED'],
+    [
+      'a certificate block that is not a certificate',
+      { method: 'certificate', certificateChain: ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'] },
+      'CERT_MALFORMED',
+    ],
     ['core’s `anchors` instead of certificateChain', { method: 'certificate', anchors: [CA_CERT] }, 'POLICY_INVALID'],
     ['no issuer', { method: 'sigstore', identity: IDENTITY }, 'INPUT_MISSING'],
     ['no identity', { method: 'sigstore', issuer: ISSUER }, 'INPUT_MISSING'],
@@ -84,7 +88,12 @@ describe('PUT policy: valid policies are stored normalised', () => {
     const c = await put('chain-text', { method: 'certificate', certificateChain: CA_CERT });
     expect(c.status).toBe(200);
     expect(c.json.policy).toEqual({ method: 'certificate', certificateChain: [CA_CERT] });
-    const s = await put('with-claims', { method: 'sigstore', identity: IDENTITY, issuer: ISSUER, claims: { sourceRepositoryRef: 'refs/tags/v1', buildTrigger: 'push' } });
+    const s = await put('with-claims', {
+      method: 'sigstore',
+      identity: IDENTITY,
+      issuer: ISSUER,
+      claims: { sourceRepositoryRef: 'refs/tags/v1', buildTrigger: 'push' },
+    });
     expect(s.status).toBe(200);
     expect(Object.keys(s.json.policy.claims)).toEqual(['buildTrigger', 'sourceRepositoryRef']);
   });

@@ -84,7 +84,11 @@ describe('signing proxy: relaying', () => {
   });
 
   it('passes OAuth 4xx answers through (the device poller needs authorization_pending)', async () => {
-    const res = await proxy(`${PRIVATE}/auth/token?status=400`, { method: 'POST', body: 'grant_type=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await proxy(`${PRIVATE}/auth/token?status=400`, {
+      method: 'POST',
+      body: 'grant_type=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as Echo).body).toBe('grant_type=x');
   });
@@ -105,7 +109,11 @@ describe('signing proxy: relaying', () => {
   });
 
   it('follows a redirect within the allow-list (307 keeps method and body)', async () => {
-    const res = await proxy(`${PRIVATE}/a?status=307&redirect=${encodeURIComponent(`${PRIVATE}/b`)}`, { method: 'POST', body: 'kept', headers: { 'content-type': 'text/plain' } });
+    const res = await proxy(`${PRIVATE}/a?status=307&redirect=${encodeURIComponent(`${PRIVATE}/b`)}`, {
+      method: 'POST',
+      body: 'kept',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.status).toBe(200);
     const echo = (await res.json()) as Echo;
     expect([echo.method, echo.url, echo.body]).toEqual(['POST', `${PRIVATE}/b`, 'kept']);
@@ -129,7 +137,10 @@ describe('signing proxy: refusals', () => {
 
   it('refuses a redirect to an origin off the allow-list (never follows it)', async () => {
     for (const status of [301, 302, 303, 307, 308]) {
-      const res = await proxy(`${PRIVATE}/r?status=${status}&redirect=${encodeURIComponent('https://evil.example/steal')}`, { method: 'POST', body: 'code=secret' });
+      const res = await proxy(`${PRIVATE}/r?status=${status}&redirect=${encodeURIComponent('https://evil.example/steal')}`, {
+        method: 'POST',
+        body: 'code=secret',
+      });
       await refused(res, 502, 'UPSTREAM_REDIRECT');
     }
     await refused(await proxy(`${PRIVATE}/r?redirect=${encodeURIComponent('http://127.0.0.1/')}`), 502, 'UPSTREAM_REDIRECT');
@@ -187,7 +198,11 @@ describe('signing proxy: refusals', () => {
     await refused(await proxy(TOKEN, { method: 'POST', body: 'a=b', headers: { origin: 'https://evil.example' } }), 403, 'PROXY_FORBIDDEN');
     await refused(await proxy(TOKEN, { method: 'POST', body: 'a=b', headers: { 'sec-fetch-site': 'cross-site' } }), 403, 'PROXY_FORBIDDEN');
     await refused(await proxy(TOKEN, { method: 'POST', body: 'a=b', headers: { 'sec-fetch-site': 'same-site' } }), 403, 'PROXY_FORBIDDEN');
-    const same = await proxy(TOKEN, { method: 'POST', body: 'a=b', headers: { origin: BASE, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' } });
+    const same = await proxy(TOKEN, {
+      method: 'POST',
+      body: 'a=b',
+      headers: { origin: BASE, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(same.status).toBe(200);
     await same.arrayBuffer();
     const pre = await proxy(TOKEN, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });

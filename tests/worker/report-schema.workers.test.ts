@@ -65,7 +65,10 @@ describe('GET /api/v1/models/<model>: the v1 report', () => {
     expect((await putPolicy('schema-sigstore', { ...SIGSTORE_POLICY, identity: 'someone@example.com' })).status).toBe(200);
     const key = (await state('schema-key')).report;
     const id = (await state('schema-sigstore')).report;
-    for (const [r, code] of [[key, 'KEY_MISMATCH'], [id, 'IDENTITY_MISMATCH']] as const) {
+    for (const [r, code] of [
+      [key, 'KEY_MISMATCH'],
+      [id, 'IDENTITY_MISMATCH'],
+    ] as const) {
       expectReport(r);
       expect(r.verified).toBe(false);
       expect(r.errors[0].code).toBe(code);
@@ -109,7 +112,11 @@ describe("POST /api/v1/verify: a signature verdict, with the report's signer and
   });
 
   it('failures carry schema-valid errors', async () => {
-    for (const [bundle, policy] of [[{ hello: 'world' }, KEY_POLICY], [golden('v1.1.0-sigstore')['model.sig'], KEY_POLICY], [golden('v1.1.0-sigstore')['model.sig'], { ...SIGSTORE_POLICY, identity: 'someone@example.com' }]] as const) {
+    for (const [bundle, policy] of [
+      [{ hello: 'world' }, KEY_POLICY],
+      [golden('v1.1.0-sigstore')['model.sig'], KEY_POLICY],
+      [golden('v1.1.0-sigstore')['model.sig'], { ...SIGSTORE_POLICY, identity: 'someone@example.com' }],
+    ] as const) {
       const j = await verify(bundle, policy);
       expect(j.verified).toBe(false);
       expect(j.errors.length).toBeGreaterThan(0);

@@ -10,7 +10,11 @@ const CASES: [string, unknown][] = [
 const SIGSTORE_CASES = VERSIONS.map((v) => `${v}-sigstore`);
 
 async function verify(body: unknown): Promise<{ status: number; json: any }> {
-  const r = await api('/api/v1/verify', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const r = await api('/api/v1/verify', {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
   return { status: r.status, json: await r.json() };
 }
 
@@ -70,7 +74,11 @@ describe('POST /api/v1/verify: tampered bundles are 200 {verified: false}', () =
 
   const tampered: [string, unknown, string][] = [
     ['payload digest changed', { ...b, dsseEnvelope: { ...b.dsseEnvelope, payload: btoa(payload.replace('bc9a717d', 'bc9a717e')) } }, 'SIGNATURE_INVALID'],
-    ['signature bytes changed', { ...b, dsseEnvelope: { ...b.dsseEnvelope, signatures: [{ sig: btoa(atob(b.dsseEnvelope.signatures[0].sig).slice(0, -1) + 'A'), keyid: '' }] } }, 'SIGNATURE_INVALID'],
+    [
+      'signature bytes changed',
+      { ...b, dsseEnvelope: { ...b.dsseEnvelope, signatures: [{ sig: btoa(atob(b.dsseEnvelope.signatures[0].sig).slice(0, -1) + 'A'), keyid: '' }] } },
+      'SIGNATURE_INVALID',
+    ],
     ['key hint of another key', { ...b, verificationMaterial: { ...b.verificationMaterial, publicKey: { hint: '00'.repeat(32) } } }, 'KEY_MISMATCH'],
     ['payload type changed', { ...b, dsseEnvelope: { ...b.dsseEnvelope, payloadType: 'text/plain' } }, 'DSSE_PAYLOAD_TYPE'],
     ['media type changed', { ...b, mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1' }, 'BUNDLE_MEDIA_TYPE'],
@@ -120,7 +128,7 @@ describe('POST /api/v1/verify: malformed requests are 400, oversize 413', () => 
   it('a body over the limit is 413', async () => {
     const r = await api('/api/v1/verify', { method: 'POST', body: new Uint8Array(17 * 1024 * 1024) });
     expect(r.status).toBe(413);
-    expect((await r.json() as any).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(((await r.json()) as any).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
 

@@ -31,7 +31,10 @@ import './mv-edge-models.js'; // published models and their edge verdict, only w
 type Phase = 'idle' | 'running' | 'done';
 type Page = 'verify' | 'sign';
 const pageFromHash = (): Page => (/^#\/?sign\b/.test(location.hash) ? 'sign' : 'verify');
-const TITLES: Record<Page, string> = { verify: 'model-verify — check a signed ML model in your browser', sign: 'model-verify — sign an ML model in your browser' };
+const TITLES: Record<Page, string> = {
+  verify: 'model-verify — check a signed ML model in your browser',
+  sign: 'model-verify — sign an ML model in your browser',
+};
 const STAGE_TEXT = { signature: 'Checking the signature…', hashing: 'Hashing the model files…', compare: 'Comparing digests…' } as const;
 
 @customElement('mv-app')
@@ -284,9 +287,11 @@ export class MvApp extends LitElement {
           model-verify
         </h1>
         <p class="tagline">
-          ${this.page === 'sign'
-            ? 'Sign an ML model so anyone can check it is exactly what you published. Hashing and signing run in this tab: your files never leave your computer.'
-            : 'Check that an ML model is exactly what its signer published. Everything runs in this tab: your files never leave your computer.'}
+          ${
+            this.page === 'sign'
+              ? 'Sign an ML model so anyone can check it is exactly what you published. Hashing and signing run in this tab: your files never leave your computer.'
+              : 'Check that an ML model is exactly what its signer published. Everything runs in this tab: your files never leave your computer.'
+          }
         </p>
         <nav class="pages" aria-label="Pages">
           <a href="#verify" aria-current=${this.page === 'verify' ? 'page' : nothing}>Verify</a>
@@ -431,7 +436,6 @@ export class MvApp extends LitElement {
     `;
   }
 
-
   private renderReport(r: VerificationReport) {
     const ok = r.verified;
     const n = r.resources.filter((x) => x.status === 'ok').length;
@@ -442,9 +446,11 @@ export class MvApp extends LitElement {
           <div>
             <p class="headline">${ok ? html`Verified — signed by <strong>${signerLabel(r)}</strong>` : html`Not verified — ${failureHeadline(r)}`}</p>
             <p class="sub">
-              ${ok
-                ? html`All ${n} file${n === 1 ? '' : 's'} of <strong>${r.model.name}</strong> match the signature · ${formatBytes(r.bytesHashed)} hashed in ${(r.millis / 1000).toFixed(2)} s`
-                : (r.errors[0]?.message ?? '')}
+              ${
+                ok
+                  ? html`All ${n} file${n === 1 ? '' : 's'} of <strong>${r.model.name}</strong> match the signature · ${formatBytes(r.bytesHashed)} hashed in ${(r.millis / 1000).toFixed(2)} s`
+                  : (r.errors[0]?.message ?? '')
+              }
             </p>
           </div>
         </div>

@@ -161,7 +161,14 @@ export class MvEdgeModels extends LitElement {
     const current = this.view(name);
     if (!current || current.running) return;
     const ctrl = new AbortController();
-    this.patch(name, { running: true, controller: ctrl, stage: 'Fetching the signature and the policy…', progress: undefined, browser: undefined, refusal: undefined });
+    this.patch(name, {
+      running: true,
+      controller: ctrl,
+      stage: 'Fetching the signature and the policy…',
+      progress: undefined,
+      browser: undefined,
+      refusal: undefined,
+    });
     const origin = location.origin;
     let report: VerificationReport;
     let source: HttpSource | undefined;
@@ -216,25 +223,31 @@ export class MvEdgeModels extends LitElement {
         <h3 id=${id}>Model <code>${m.name}</code></h3>
         <div class="pair">${this.edgeVerdict(m)} ${this.browserVerdict(m)}</div>
         <div class="actions">
-          ${m.running
-            ? html`<button type="button" class="secondary" @click=${() => this.cancel(m.name)} aria-describedby=${id}>Cancel</button>`
-            : html`<button type="button" class="${m.browser ? 'secondary' : 'primary'}" @click=${() => this.verifyHere(m.name, true)} aria-describedby=${id}>
+          ${
+            m.running
+              ? html`<button type="button" class="secondary" @click=${() => this.cancel(m.name)} aria-describedby=${id}>Cancel</button>`
+              : html`<button type="button" class="${m.browser ? 'secondary' : 'primary'}" @click=${() => this.verifyHere(m.name, true)} aria-describedby=${id}>
                 ${m.browser ? 'Verify again in this browser' : 'Verify in this browser'}
-              </button>`}
+              </button>`
+          }
           <a class="download small" href="/models/${encodeURIComponent(m.name)}/model.sig" download>Signature (model.sig)</a>
         </div>
-        ${files
-          ? html`<details class="files">
+        ${
+          files
+            ? html`<details class="files">
               <summary>Files checked at the edge (${m.edge!.resources.filter((r) => r.status === 'ok').length} of ${files} match)</summary>
               ${fileTable(m.edge!)}
             </details>`
-          : nothing}
-        ${m.browser?.resources.length
-          ? html`<details class="files">
+            : nothing
+        }
+        ${
+          m.browser?.resources.length
+            ? html`<details class="files">
               <summary>Files checked in this browser (${m.browser.resources.filter((r) => r.status === 'ok').length} of ${m.browser.resources.length} match)</summary>
               ${fileTable(m.browser)}
             </details>`
-          : nothing}
+            : nothing
+        }
       </article>
     `;
   }
@@ -275,7 +288,13 @@ export class MvEdgeModels extends LitElement {
     }
     const g = m.refusal;
     if (g) {
-      return verdictBox('browser', 'fail', 'In this browser', html`Failed in this browser — the gate refused <strong>${g.resource}</strong> (${g.code})`, g.message);
+      return verdictBox(
+        'browser',
+        'fail',
+        'In this browser',
+        html`Failed in this browser — the gate refused <strong>${g.resource}</strong> (${g.code})`,
+        g.message,
+      );
     }
     return verdictBox('browser', 'fail', 'In this browser', html`Failed in this browser — ${failureHeadline(r)}`, r.errors[0]?.message ?? '');
   }
@@ -340,7 +359,9 @@ async function gateRefusal(name: string, r: VerificationReport): Promise<ModelVi
   const e = r.errors[0];
   if (r.verified || e?.code !== 'IO_ERROR' || !e.resource) return undefined;
   try {
-    const res = await fetch(`/models/${encodeURIComponent(name)}/${e.resource.split('/').map(encodeURIComponent).join('/')}`, { headers: { range: 'bytes=0-0' } });
+    const res = await fetch(`/models/${encodeURIComponent(name)}/${e.resource.split('/').map(encodeURIComponent).join('/')}`, {
+      headers: { range: 'bytes=0-0' },
+    });
     if (res.status !== 403) return undefined;
     const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
     const code = typeof body.error?.code === 'string' ? body.error.code : res.headers.get('x-error-code');

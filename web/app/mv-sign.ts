@@ -11,14 +11,43 @@ import type { HashAlgorithm } from '../../core/manifest/index.js';
 import type { Curve } from '../../core/crypto/index.js';
 import { generateSigningKey, type GeneratedKey } from '../../core/sign/index.js';
 import type { Fetch } from '../../core/sign/index.js';
-import { authorizationRequest, discover, exchangeCode, pollDeviceToken, startDeviceFlow, type AuthorizationRequest, type DeviceAuthorization, type OidcEndpoints } from '../../core/sign/index.js';
+import {
+  authorizationRequest,
+  discover,
+  exchangeCode,
+  pollDeviceToken,
+  startDeviceFlow,
+  type AuthorizationRequest,
+  type DeviceAuthorization,
+  type OidcEndpoints,
+} from '../../core/sign/index.js';
 import type { TokenClaims } from '../../core/sign/index.js';
 import { readPrivateKey } from '../../core/sign/index.js';
 import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../../browser/file-source.js';
-import { download, instanceFromConfig, parseShardSize, PUBLIC_INSTANCE, SIGNATURE_NAME, signPicked, tokenClaims, type KeylessInstance, type Signed, type SignWith } from '../sign-run.js';
+import {
+  download,
+  instanceFromConfig,
+  parseShardSize,
+  PUBLIC_INSTANCE,
+  SIGNATURE_NAME,
+  signPicked,
+  tokenClaims,
+  type KeylessInstance,
+  type Signed,
+  type SignWith,
+} from '../sign-run.js';
 import { detectProxy, proxiedFetch, relays, type ProxyInfo } from '../proxy-fetch.js';
 import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';
-import { failureHeadline, formatBytes, parseIgnorePaths, reportFromError, runVerification, signerLabel, type LiveProgress, type VerificationReport } from '../verify-run.js';
+import {
+  failureHeadline,
+  formatBytes,
+  parseIgnorePaths,
+  reportFromError,
+  runVerification,
+  signerLabel,
+  type LiveProgress,
+  type VerificationReport,
+} from '../verify-run.js';
 import { appStyles } from './styles.js';
 
 type Method = 'key' | 'generate' | 'keyless';
@@ -292,7 +321,8 @@ export class MvSign extends LitElement {
     if (this.method === 'key') {
       if (!this.keyPem.trim()) throw new ModelVerifyError('KEY_MALFORMED', 'Paste the private key (PEM) or load it from a file');
       const key = await readPrivateKey(this.keyPem, this.keyPassword ? { password: this.keyPassword } : {});
-      if (this.certificatePem.trim()) return { kind: 'certificate', key, certificatePem: this.certificatePem, chainPems: this.chainPem.trim() ? [this.chainPem] : [] };
+      if (this.certificatePem.trim())
+        return { kind: 'certificate', key, certificatePem: this.certificatePem, chainPems: this.chainPem.trim() ? [this.chainPem] : [] };
       return { kind: 'key', key };
     }
     if (this.method === 'generate') {
@@ -322,7 +352,9 @@ export class MvSign extends LitElement {
         ignorePaths: parseIgnorePaths(this.ignoreText),
         signatureInside: this.signatureInside,
         signal: ctrl.signal,
-        onStage: (s) => (this.stage = s === 'hashing' ? 'Hashing the model files…' : this.method === 'keyless' ? 'Getting a certificate and logging the signature…' : 'Signing…'),
+        onStage: (s) =>
+          (this.stage =
+            s === 'hashing' ? 'Hashing the model files…' : this.method === 'keyless' ? 'Getting a certificate and logging the signature…' : 'Signing…'),
         onProgress: (p) => (this.progress = p),
       });
       if (this.controller === ctrl) this.signed = signed;
@@ -462,12 +494,14 @@ export class MvSign extends LitElement {
             <input id="certificate-chain" type="file" accept=".pem,.crt,.cer" multiple @change=${async (e: Event) => (this.chainPem = await textOf(e))} />
           </div>
         </div>
-        ${this.certificatePem
-          ? html`<div class="actions">
+        ${
+          this.certificatePem
+            ? html`<div class="actions">
               <span class="small">The bundle carries the certificate${this.chainPem ? ' and its chain' : ''} instead of a key hint.</span>
               <button type="button" class="secondary" @click=${() => ((this.certificatePem = ''), (this.chainPem = ''))}>Remove certificate</button>
             </div>`
-          : nothing}
+            : nothing
+        }
       </details>
     `;
   }
@@ -486,8 +520,9 @@ export class MvSign extends LitElement {
         </div>
         <button type="button" class="secondary" @click=${this.onGenerate}>${g ? 'Generate another key pair' : 'Generate key pair'}</button>
       </div>
-      ${g
-        ? html`<p class="note" role="status">
+      ${
+        g
+          ? html`<p class="note" role="status">
               A new ${g.signingKey.curve} key pair exists in this tab only. Save the private key now: it is offered once and is gone when you leave the page.
               Give the public key to whoever verifies your models.
             </p>
@@ -497,7 +532,8 @@ export class MvSign extends LitElement {
               </button>
               <button type="button" class="secondary" @click=${() => download(g.publicKeyPem, 'signing-key-pub.pem', 'application/x-pem-file')}>Download public key</button>
             </div>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 
@@ -508,13 +544,15 @@ export class MvSign extends LitElement {
         <label><input type="radio" name="instance" .checked=${this.instanceKind === 'public'} @change=${() => ((this.instanceKind = 'public'), (this.instance = PUBLIC_INSTANCE), (this.instanceNote = ''))} /> Public-good Sigstore</label>
         <label><input type="radio" name="instance" .checked=${this.instanceKind === 'private'} @change=${() => (this.instanceKind = 'private')} /> A private instance</label>
       </div>
-      ${this.instanceKind === 'private'
-        ? html`<div class="field">
+      ${
+        this.instanceKind === 'private'
+          ? html`<div class="field">
             <label for="trust-config">Client trust configuration (<code>ClientTrustConfig</code> JSON: service URLs and trusted root)</label>
             <input id="trust-config" type="file" accept=".json" @change=${this.onTrustConfig} />
             ${this.instanceNote ? html`<span class="small" id="instance-note">${this.instanceNote}</span>` : nothing}
           </div>`
-        : nothing}
+          : nothing
+      }
       <div class="tabs" role="radiogroup" aria-label="Identity">
         ${(['oob', 'device', 'paste'] as const).map(
           (m) => html`<label
@@ -525,11 +563,13 @@ export class MvSign extends LitElement {
       </div>
       ${this.renderRelayNote()}
       ${this.tokenMode === 'oob' ? this.renderOob() : this.tokenMode === 'device' ? this.renderDevice() : this.renderPaste()}
-      ${c
-        ? html`<p class="signed-in" role="status" id="identity-status">
+      ${
+        c
+          ? html`<p class="signed-in" role="status" id="identity-status">
             Identity: <strong>${c.email ?? c.sub}</strong> from <code>${c.iss}</code> (${this.signInNote}${c.exp ? `, valid until ${new Date(c.exp * 1000).toLocaleTimeString()}` : ''})
           </p>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 
@@ -551,15 +591,17 @@ export class MvSign extends LitElement {
         <button type="button" class="secondary" @click=${this.startSignIn}>${a ? 'Start again' : 'Start sign-in'}</button>
         ${a ? html`<a id="signin-link" href=${a.req.url} target="_blank" rel="noopener noreferrer">Open the sign-in page</a>` : nothing}
       </div>
-      ${a
-        ? html`<div class="inline">
+      ${
+        a
+          ? html`<div class="inline">
             <div class="field">
               <label for="auth-code">Code shown after you sign in</label>
               <input id="auth-code" type="text" autocomplete="off" spellcheck="false" .value=${this.authCode} @input=${(e: Event) => (this.authCode = (e.target as HTMLInputElement).value)} />
             </div>
             <button type="button" class="secondary" ?disabled=${!this.authCode.trim()} @click=${this.useCode}>Use code</button>
           </div>`
-        : nothing}
+          : nothing
+      }
       ${this.proxy ? nothing : html`<p class="muted small">If the browser blocks the issuer's sign-in requests (CORS), paste an identity token instead.</p>`}
     `;
   }
@@ -570,12 +612,14 @@ export class MvSign extends LitElement {
       <div class="actions">
         <button type="button" class="secondary" @click=${this.startDevice}>${d ? 'Start again' : 'Start device sign-in'}</button>
       </div>
-      ${d
-        ? html`<p role="status">
+      ${
+        d
+          ? html`<p role="status">
             Open <a href=${d.verificationUriComplete ?? d.verificationUri} target="_blank" rel="noopener noreferrer">${d.verificationUri}</a> and enter
             <span class="user-code" id="user-code">${d.userCode}</span> — waiting for you to approve…
           </p>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 
@@ -587,7 +631,6 @@ export class MvSign extends LitElement {
       </div>
     `;
   }
-
 
   private renderError(r: VerificationReport) {
     const e = r.errors[0];
@@ -603,7 +646,11 @@ export class MvSign extends LitElement {
   }
 
   private renderSigned(s: Signed) {
-    const who = s.signer.identity ? html`<strong>${s.signer.identity}</strong> (${s.signer.issuer})` : s.signer.certificate ? html`this key's certificate` : html`this key`;
+    const who = s.signer.identity
+      ? html`<strong>${s.signer.identity}</strong> (${s.signer.issuer})`
+      : s.signer.certificate
+        ? html`this key's certificate`
+        : html`this key`;
     const r = this.report;
     return html`
       <section class="result" aria-label="Signing result">
@@ -617,13 +664,16 @@ export class MvSign extends LitElement {
         <div class="actions">
           <button type="button" class="primary" id="download-sig" @click=${() => download(s.bundle, SIGNATURE_NAME, 'application/json')}>Download ${SIGNATURE_NAME}</button>
           <button type="button" class="secondary" id="verify-now" ?disabled=${this.verifying} @click=${this.verifyNow}>Verify it now</button>
-          ${s.signer.publicKeyPem && !s.signer.certificate && this.method === 'key'
-            ? html`<button type="button" class="secondary" @click=${() => download(s.signer.publicKeyPem!, 'signing-key-pub.pem', 'application/x-pem-file')}>Download public key</button>`
-            : nothing}
+          ${
+            s.signer.publicKeyPem && !s.signer.certificate && this.method === 'key'
+              ? html`<button type="button" class="secondary" @click=${() => download(s.signer.publicKeyPem!, 'signing-key-pub.pem', 'application/x-pem-file')}>Download public key</button>`
+              : nothing
+          }
           ${this.verifying ? html`<span role="status" class="small">Verifying…</span>` : nothing}
         </div>
-        ${r
-          ? html`<div id="sign-verdict" class="verdict ${r.verified ? 'ok' : 'fail'}" data-verdict=${r.verified ? 'verified' : 'failed'} role="status" tabindex="-1">
+        ${
+          r
+            ? html`<div id="sign-verdict" class="verdict ${r.verified ? 'ok' : 'fail'}" data-verdict=${r.verified ? 'verified' : 'failed'} role="status" tabindex="-1">
                 <span class="icon" aria-hidden="true">${r.verified ? '✓' : '✗'}</span>
                 <div>
                   <p class="headline">${r.verified ? html`Verified — signed by <strong>${signerLabel(r)}</strong>` : html`Not verified — ${failureHeadline(r)}`}</p>
@@ -633,7 +683,8 @@ export class MvSign extends LitElement {
               ${messages(r.verified ? { ...r, errors: [] } : { ...r, errors: r.errors.slice(1) })}
               <div class="panels">${signerPanel(r)}</div>
               ${r.resources.length ? fileTable(r) : nothing}`
-          : nothing}
+            : nothing
+        }
       </section>
     `;
   }

@@ -12,7 +12,16 @@ import { HttpSource, fetchBytes } from '../../core/sources/index.js';
 import { pickedFromInput } from '../../browser/file-source.js';
 import { prepareFiles } from '../model-input.js';
 import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
-import { buildPolicy, parseIgnorePaths, reportFromError, runVerification, shortReason, signerLabel, type Policy, type VerificationReport } from '../verify-run.js';
+import {
+  buildPolicy,
+  parseIgnorePaths,
+  reportFromError,
+  runVerification,
+  shortReason,
+  signerLabel,
+  type Policy,
+  type VerificationReport,
+} from '../verify-run.js';
 
 export interface VerifyProgressDetail {
   bytesDone: number;
@@ -26,7 +35,21 @@ export interface VerifyResultDetail {
 type Status = 'idle' | 'verifying' | 'verified' | 'failed';
 
 /** Attributes that, when changed on an `auto` element, start a new verification. */
-const INPUTS = ['src', 'signature', 'method', 'identity', 'issuer', 'identityRegexp', 'publicKey', 'certificateChain', 'files', 'policy', 'trustedRoot', 'ignorePaths', 'ignoreUnsigned'];
+const INPUTS = [
+  'src',
+  'signature',
+  'method',
+  'identity',
+  'issuer',
+  'identityRegexp',
+  'publicKey',
+  'certificateChain',
+  'files',
+  'policy',
+  'trustedRoot',
+  'ignorePaths',
+  'ignoreUnsigned',
+];
 
 /**
  * Verifies an ML model signed with OpenSSF Model Signing and shows the outcome as a badge.
@@ -212,7 +235,10 @@ export class ModelVerifyElement extends LitElement {
       if (this.files?.length) {
         // Without a signature URL the signature must be among the files (model.sig).
         const sig = this.signature
-          ? new File([(await fetchBytes(this.resolveUrl(this.signature), 'signature', { signal })) as Uint8Array<ArrayBuffer>], this.signature.split('/').pop() || 'model.sig')
+          ? new File(
+              [(await fetchBytes(this.resolveUrl(this.signature), 'signature', { signal })) as Uint8Array<ArrayBuffer>],
+              this.signature.split('/').pop() || 'model.sig',
+            )
           : undefined;
         const prep = await prepareFiles(pickedFromInput(this.files), sig, ignorePaths);
         source = prep.source;
@@ -254,7 +280,8 @@ export class ModelVerifyElement extends LitElement {
   }
 
   private async policyFromAttributes(signal: AbortSignal): Promise<Policy> {
-    const pem = async (url: string, what: string) => (url ? new TextDecoder().decode(await fetchBytes(this.resolveUrl(url), what, { signal, maxBytes: 1 << 20 })) : '');
+    const pem = async (url: string, what: string) =>
+      url ? new TextDecoder().decode(await fetchBytes(this.resolveUrl(url), what, { signal, maxBytes: 1 << 20 })) : '';
     return buildPolicy({
       method: this.method,
       identity: this.identity,
@@ -318,12 +345,14 @@ export class ModelVerifyElement extends LitElement {
         <span part="icon" aria-hidden="true">${icon}</span><span part="label">${text}</span>
       </button>
       <span class="sr" role="status">${this.status === 'verifying' ? '' : text}</span>
-      ${r && this.expanded
-        ? html`<div part="details" id="details">
+      ${
+        r && this.expanded
+          ? html`<div part="details" id="details">
             ${messages(r)} ${signerPanel(r)} ${r.resources.length ? fileTable(r) : nothing}
             <p class="muted">${r.model.name ? html`Model <strong>${r.model.name}</strong> · ` : nothing}${r.bytesHashed} bytes hashed in ${(r.millis / 1000).toFixed(2)} s</p>
           </div>`
-        : nothing}
+          : nothing
+      }
     `;
   }
 }

@@ -65,7 +65,12 @@ function row(label: string, value: unknown): TemplateResult | typeof nothing {
 function localTime(iso: string | undefined): string | undefined {
   if (!iso) return undefined;
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`;
+  return Number.isNaN(d.getTime())
+    ? iso
+    : `${d
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')}`;
 }
 
 const METHOD_TEXT = { key: 'Public key', certificate: 'X.509 certificate', sigstore: 'Sigstore (keyless)' } as const;
@@ -84,26 +89,36 @@ export function signerPanel(report: VerificationReport): TemplateResult | typeof
       <h3>Signer</h3>
       <dl>
         ${row('Method', METHOD_TEXT[s.method])}
-        ${s.method === 'sigstore'
-          ? html`${row('Identity', s.identity)} ${row('Issuer', s.issuer)} ${s.claims ? Object.entries(s.claims).map(([k, v]) => row(k, v)) : nothing}`
-          : nothing}
-        ${s.method === 'key'
-          ? html`${row('Public key hash', html`<code>${s.keyHint}</code>`)}
+        ${
+          s.method === 'sigstore'
+            ? html`${row('Identity', s.identity)} ${row('Issuer', s.issuer)} ${s.claims ? Object.entries(s.claims).map(([k, v]) => row(k, v)) : nothing}`
+            : nothing
+        }
+        ${
+          s.method === 'key'
+            ? html`${row('Public key hash', html`<code>${s.keyHint}</code>`)}
             ${s.legacyKeyMaterial ? row('Key hint', 'none in the signature (older signer): the key you gave was used') : nothing}`
-          : nothing}
+            : nothing
+        }
         ${c ? row('Certificate subject', c.subject) : nothing} ${c ? row('Certificate issuer', c.issuer) : nothing}
         ${c ? row('Certificate valid', `${localTime(c.notBefore)} → ${localTime(c.notAfter)}`) : nothing}
         ${c ? row('Certificate SHA-256', html`<code class="wrap">${c.sha256Fingerprint}</code>`) : nothing}
-        ${log
-          ? row(
-              'Transparency log',
-              html`entry ${search ? html`<a href="${search}" target="_blank" rel="noopener noreferrer">${log.logIndex}</a>` : log.logIndex}
+        ${
+          log
+            ? row(
+                'Transparency log',
+                html`entry ${search ? html`<a href="${search}" target="_blank" rel="noopener noreferrer">${log.logIndex}</a>` : log.logIndex}
               ${log.url && !search ? html` in ${log.url}` : nothing} ${log.integratedTime ? html` · logged ${localTime(log.integratedTime)}` : nothing}`,
-            )
-          : nothing}
-        ${s.method === 'sigstore'
-          ? s.timestamps.map((t) => row(t.source === 'rfc3161' ? 'Timestamp authority' : 'Log time', `${t.authority ? `${t.authority} · ` : ''}${localTime(t.time)}`))
-          : nothing}
+              )
+            : nothing
+        }
+        ${
+          s.method === 'sigstore'
+            ? s.timestamps.map((t) =>
+                row(t.source === 'rfc3161' ? 'Timestamp authority' : 'Log time', `${t.authority ? `${t.authority} · ` : ''}${localTime(t.time)}`),
+              )
+            : nothing
+        }
         ${report.trustRoot ? row('Trust root', `${report.trustRoot.source}${report.trustRoot.date ? ` (${report.trustRoot.date})` : ''}`) : nothing}
       </dl>
     </section>
@@ -113,16 +128,20 @@ export function signerPanel(report: VerificationReport): TemplateResult | typeof
 /** Errors (after the headline) and warnings, as plain sentences. */
 export function messages(report: VerificationReport): TemplateResult {
   return html`
-    ${report.errors.length
-      ? html`<ul part="errors" class="errors" aria-label="Problems">
+    ${
+      report.errors.length
+        ? html`<ul part="errors" class="errors" aria-label="Problems">
           ${report.errors.map((e) => html`<li><span aria-hidden="true">✗ </span>${e.message}${e.resource ? html` <span class="muted">(${e.resource})</span>` : nothing}</li>`)}
         </ul>`
-      : nothing}
-    ${report.warnings.length
-      ? html`<ul part="warnings" class="warnings" aria-label="Warnings">
+        : nothing
+    }
+    ${
+      report.warnings.length
+        ? html`<ul part="warnings" class="warnings" aria-label="Warnings">
           ${report.warnings.map((w) => html`<li><span aria-hidden="true">! </span>${w}</li>`)}
         </ul>`
-      : nothing}
+        : nothing
+    }
   `;
 }
 
@@ -223,13 +242,15 @@ export function progressPanel(stage: string, p: LiveProgress | undefined): Templ
     <section class="progress" aria-label="Progress">
       <p role="status">${stage}${p ? html` ${pct}%` : nothing}</p>
       <progress max=${p?.bytesTotal || 1} .value=${p?.bytesDone ?? 0} aria-label="Bytes hashed"></progress>
-      ${p
-        ? html`<p class="small">
-            ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} · ${p.resourcesDone} of ${p.resourcesTotal} files${p.rate > 0 ? html` · ${formatRate(p.rate)}` : nothing}${p.eta !== undefined
-              ? html` · about ${formatDuration(p.eta)} left`
-              : nothing}
+      ${
+        p
+          ? html`<p class="small">
+            ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} · ${p.resourcesDone} of ${p.resourcesTotal} files${p.rate > 0 ? html` · ${formatRate(p.rate)}` : nothing}${
+              p.eta !== undefined ? html` · about ${formatDuration(p.eta)} left` : nothing
+            }
           </p>`
-        : nothing}
+          : nothing
+      }
     </section>
   `;
 }

@@ -96,7 +96,9 @@ async function putSignature(req: Request, env: Env, model: string): Promise<Resp
       path: SIGNATURE_PATH,
       size: o?.size ?? bytes.byteLength,
       etag: o?.etag,
-      signature: verdict ? { verified: verdict.verified, signer: verdict.signer, errors: verdict.errors } : { verified: false, errors: [{ code: 'NO_POLICY', message: 'No policy is set for this model yet' }] },
+      signature: verdict
+        ? { verified: verdict.verified, signer: verdict.signer, errors: verdict.errors }
+        : { verified: false, errors: [{ code: 'NO_POLICY', message: 'No policy is set for this model yet' }] },
     },
     201,
   );

@@ -18,7 +18,13 @@ export async function modelState(env: Env, model: string): Promise<Response> {
     if (any.objects.length === 0) throw new HttpError(404, 'NOT_FOUND', `No model named '${model}'`);
   }
   const base = { model, policy: policy?.policy ?? null, signaturePresent: !!bundle, gate: `${env.BASE_PATH ?? ''}/models/${model}/` };
-  if (!bundle) return json({ ...base, verified: false, errors: [{ code: 'NO_SIGNATURE', message: `Model '${model}' has no signature (${SIGNATURE_PATH})` }], resources: [] });
+  if (!bundle)
+    return json({
+      ...base,
+      verified: false,
+      errors: [{ code: 'NO_SIGNATURE', message: `Model '${model}' has no signature (${SIGNATURE_PATH})` }],
+      resources: [],
+    });
   if (!policy) return json({ ...base, verified: false, errors: [{ code: 'NO_POLICY', message: `Model '${model}' has no policy` }], resources: [] });
   const root = trustedRoot(env);
   const report = await verifyModel(new R2Source(env.MODELS, model, r2Layout(model)), bundle, corePolicy(policy.policy), {

@@ -11,7 +11,14 @@ import type { SigningKey } from '../private-key.js';
 import { postJson, type Fetch } from './http.js';
 
 /** Returns the certificate chain (DER, leaf first) with the SCT embedded in the leaf. */
-export async function requestCertificate(f: Fetch, fulcioUrl: string, token: string, subject: string, key: SigningKey, signal?: AbortSignal): Promise<Uint8Array[]> {
+export async function requestCertificate(
+  f: Fetch,
+  fulcioUrl: string,
+  token: string,
+  subject: string,
+  key: SigningKey,
+  signal?: AbortSignal,
+): Promise<Uint8Array[]> {
   const proof = await ecdsaSign(key, utf8Encode(subject));
   const res = await postJson(
     f,
@@ -25,12 +32,18 @@ export async function requestCertificate(f: Fetch, fulcioUrl: string, token: str
   );
   const holder = isObject(res) ? res.signedCertificateEmbeddedSct : undefined;
   if (!isObject(holder)) {
-    if (isObject(res) && res.signedCertificateDetachedSct) fail('SIGN_FAILED', 'Fulcio returned a detached SCT; only certificates with an embedded SCT can go into a bundle');
+    if (isObject(res) && res.signedCertificateDetachedSct)
+      fail('SIGN_FAILED', 'Fulcio returned a detached SCT; only certificates with an embedded SCT can go into a bundle');
     fail('SIGN_FAILED', 'Fulcio returned no certificate');
   }
   const chain = isObject(holder.chain) ? holder.chain.certificates : undefined;
-  if (!Array.isArray(chain) || chain.length === 0 || !chain.every((c) => typeof c === 'string')) fail('SIGN_FAILED', 'Fulcio returned an empty certificate chain');
-  const ders = (chain as string[]).flatMap((pem) => decodePemAll(pem, 'CERT_MALFORMED').filter((b) => b.label === 'CERTIFICATE').map((b) => b.der));
+  if (!Array.isArray(chain) || chain.length === 0 || !chain.every((c) => typeof c === 'string'))
+    fail('SIGN_FAILED', 'Fulcio returned an empty certificate chain');
+  const ders = (chain as string[]).flatMap((pem) =>
+    decodePemAll(pem, 'CERT_MALFORMED')
+      .filter((b) => b.label === 'CERTIFICATE')
+      .map((b) => b.der),
+  );
   if (ders.length === 0) fail('SIGN_FAILED', 'Fulcio returned no PEM certificates');
   return ders;
 }

@@ -3,4 +3,14 @@ export { keylessSigner, type KeylessOptions, type KeylessSigner } from './signer
 export { servicesFromConfig, PUBLIC_GOOD, STAGING, type SigningServices } from './services.js';
 export { readToken, type TokenClaims } from './token.js';
 export type { Fetch } from './http.js';
-export { discover, authorizationRequest, exchangeCode, startDeviceFlow, pollDeviceToken, OOB_REDIRECT, type OidcEndpoints, type AuthorizationRequest, type DeviceAuthorization } from './oauth.js';
+export {
+  discover,
+  authorizationRequest,
+  exchangeCode,
+  startDeviceFlow,
+  pollDeviceToken,
+  OOB_REDIRECT,
+  type OidcEndpoints,
+  type AuthorizationRequest,
+  type DeviceAuthorization,
+} from './oauth.js';

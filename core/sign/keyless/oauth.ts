@@ -91,12 +91,26 @@ const form = (p: Record<string, string>): RequestInit => ({
 });
 
 /** Exchanges the code the user brought back (redirect or pasted) for an ID token. `state` is checked when given. */
-export async function exchangeCode(f: Fetch, ep: OidcEndpoints, req: AuthorizationRequest, code: string, returnedState?: string, clientId = 'sigstore'): Promise<string> {
+export async function exchangeCode(
+  f: Fetch,
+  ep: OidcEndpoints,
+  req: AuthorizationRequest,
+  code: string,
+  returnedState?: string,
+  clientId = 'sigstore',
+): Promise<string> {
   if (returnedState !== undefined && returnedState !== req.state) fail('SIGN_FAILED', 'OIDC sign-in: the state does not match this request (possible CSRF)');
   const { status, body } = await getJson(
     f,
     ep.token,
-    form({ grant_type: 'authorization_code', code: code.trim(), redirect_uri: req.redirectUri, code_verifier: req.verifier, client_id: clientId, client_secret: '' }),
+    form({
+      grant_type: 'authorization_code',
+      code: code.trim(),
+      redirect_uri: req.redirectUri,
+      code_verifier: req.verifier,
+      client_id: clientId,
+      client_secret: '',
+    }),
     'OIDC token exchange',
   );
   if (status !== 200) fail('SIGN_FAILED', `OIDC token exchange failed: ${String(body.error_description ?? body.error ?? status)}`);

@@ -33,7 +33,8 @@ export async function uploadDsse(f: Fetch, rekorUrl: string, envelope: EnvelopeJ
   const v = isObject(e.verification) ? e.verification : {};
   const proof = isObject(v.inclusionProof) ? v.inclusionProof : undefined;
   if (typeof v.signedEntryTimestamp !== 'string') fail('SIGN_FAILED', 'Rekor returned no signed entry timestamp');
-  if (!proof || !isObject(proof) || typeof proof.checkpoint !== 'string' || !Array.isArray(proof.hashes)) fail('SIGN_FAILED', 'Rekor returned no inclusion proof');
+  if (!proof || !isObject(proof) || typeof proof.checkpoint !== 'string' || !Array.isArray(proof.hashes))
+    fail('SIGN_FAILED', 'Rekor returned no inclusion proof');
   return {
     logIndex: num(e.logIndex, 'logIndex'),
     logId: { keyId: hexToB64(e.logID, 'logID') },
@@ -63,6 +64,7 @@ export async function uploadDsseV2(f: Fetch, rekorUrl: string, envelope: Envelop
   if (!isObject(res) || typeof res.canonicalizedBody !== 'string' || !isObject(res.inclusionProof) || !isObject(res.kindVersion)) {
     fail('SIGN_FAILED', 'Rekor v2 returned no transparency log entry with an inclusion proof');
   }
-  if (res.kindVersion.kind !== 'dsse' || res.kindVersion.version !== '0.0.2') fail('SIGN_FAILED', 'Rekor v2 logged the envelope under an unexpected entry type');
+  if (res.kindVersion.kind !== 'dsse' || res.kindVersion.version !== '0.0.2')
+    fail('SIGN_FAILED', 'Rekor v2 logged the envelope under an unexpected entry type');
   return res;
 }

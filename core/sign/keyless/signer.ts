@@ -60,7 +60,10 @@ export async function keylessSigner(o: KeylessOptions): Promise<KeylessSigner> {
     sign: (data) => ecdsaSign(key, data),
     async verificationMaterial(envelope, signal) {
       const s = signal ?? o.signal;
-      const entry = o.services.rekorVersion === 2 ? await uploadDsseV2(f, o.services.rekor, envelope, leaf.der, s) : await uploadDsse(f, o.services.rekor, envelope, leafPem, s);
+      const entry =
+        o.services.rekorVersion === 2
+          ? await uploadDsseV2(f, o.services.rekor, envelope, leaf.der, s)
+          : await uploadDsse(f, o.services.rekor, envelope, leafPem, s);
       const material: Record<string, unknown> = { certificate: { rawBytes: toBase64(leaf.der) }, tlogEntries: [entry] };
       if (tsa) {
         const sig = fromBase64(envelope.signatures[0]!.sig, 'signature');

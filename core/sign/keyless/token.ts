@@ -16,9 +16,14 @@ export interface TokenClaims {
 export function readToken(token: string, now = new Date()): TokenClaims {
   const parts = token.trim().split('.');
   if (parts.length !== 3) fail('POLICY_INVALID', 'The identity token is not a JWT (expected three dot-separated parts)');
-  const claims = parseJson(utf8Decode(fromBase64(parts[1], 'identity token payload', 'POLICY_INVALID'), 'identity token payload', 'POLICY_INVALID'), 'identity token payload', 'POLICY_INVALID');
+  const claims = parseJson(
+    utf8Decode(fromBase64(parts[1], 'identity token payload', 'POLICY_INVALID'), 'identity token payload', 'POLICY_INVALID'),
+    'identity token payload',
+    'POLICY_INVALID',
+  );
   if (!isObject(claims) || typeof claims.iss !== 'string' || typeof claims.sub !== 'string') fail('POLICY_INVALID', 'The identity token has no iss/sub claims');
-  if (typeof claims.exp === 'number' && claims.exp * 1000 < now.getTime()) fail('POLICY_INVALID', `The identity token expired at ${new Date(claims.exp * 1000).toISOString()}`);
+  if (typeof claims.exp === 'number' && claims.exp * 1000 < now.getTime())
+    fail('POLICY_INVALID', `The identity token expired at ${new Date(claims.exp * 1000).toISOString()}`);
   return {
     iss: claims.iss,
     sub: claims.sub,

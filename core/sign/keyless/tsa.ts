@@ -13,7 +13,10 @@ export async function requestTimestamp(f: Fetch, tsaUrl: string, signature: Uint
   nonce[0] = (nonce[0]! % 0x7f) + 1; // positive and minimal as a DER INTEGER, so a TSA echoes the same bytes
   const req = new pkijs.TimeStampReq({
     version: 1,
-    messageImprint: new pkijs.MessageImprint({ hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SHA256 }), hashedMessage: new asn1js.OctetString({ valueHex: ab(await sha256(signature)) }) }),
+    messageImprint: new pkijs.MessageImprint({
+      hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SHA256 }),
+      hashedMessage: new asn1js.OctetString({ valueHex: ab(await sha256(signature)) }),
+    }),
     nonce: new asn1js.Integer({ valueHex: ab(nonce) }),
     certReq: true,
   });
@@ -41,7 +44,8 @@ export async function requestTimestamp(f: Fetch, tsaUrl: string, signature: Uint
     fail('SIGN_FAILED', 'The timestamp authority sent a token without a readable TSTInfo');
   }
   const same = (a: ArrayBuffer | Uint8Array, b: ArrayBuffer | Uint8Array) => equalBytes(new Uint8Array(a), new Uint8Array(b));
-  if (!same(tst.messageImprint.hashedMessage.valueBlock.valueHexView, await sha256(signature))) fail('SIGN_FAILED', 'The timestamp covers different data than the signature');
+  if (!same(tst.messageImprint.hashedMessage.valueBlock.valueHexView, await sha256(signature)))
+    fail('SIGN_FAILED', 'The timestamp covers different data than the signature');
   if (!tst.nonce || !same(tst.nonce.valueBlock.valueHexView, nonce)) fail('SIGN_FAILED', 'The timestamp does not echo our nonce');
   return der;
 }

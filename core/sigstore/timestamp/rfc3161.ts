@@ -129,7 +129,9 @@ export function parseTimestamp(bytes: Uint8Array): ParsedTimestamp {
 function signerMatches(si: pkijs.SignerInfo, leaf: Certificate): boolean {
   const sid = si.sid as unknown;
   if (sid instanceof pkijs.IssuerAndSerialNumber) {
-    return equalBytes(der(sid.issuer), der(leaf.cert.issuer)) && equalBytes(sid.serialNumber.valueBlock.valueHexView, leaf.cert.serialNumber.valueBlock.valueHexView);
+    return (
+      equalBytes(der(sid.issuer), der(leaf.cert.issuer)) && equalBytes(sid.serialNumber.valueBlock.valueHexView, leaf.cert.serialNumber.valueBlock.valueHexView)
+    );
   }
   // [0] SubjectKeyIdentifier
   const raw = (sid as { valueBlock?: { valueHexView?: Uint8Array } })?.valueBlock?.valueHexView;
@@ -146,7 +148,9 @@ function attribute(si: pkijs.SignerInfo, oid: string): asn1js.AsnType | undefine
 async function verifyWithAuthority(ts: ParsedTimestamp, tsa: Authority): Promise<void> {
   const leaf = tsa.certs[0]!;
   const anchors = tsa.certs.length > 1 ? tsa.certs.slice(1) : [leaf];
-  await buildChain(leaf, tsa.certs.slice(1, -1), anchors.slice(-1), { time: ts.genTime }).catch((e) => bad(`The timestamp authority's certificate chain is not valid at ${ts.genTime.toISOString()}: ${(e as Error).message}`));
+  await buildChain(leaf, tsa.certs.slice(1, -1), anchors.slice(-1), { time: ts.genTime }).catch((e) =>
+    bad(`The timestamp authority's certificate chain is not valid at ${ts.genTime.toISOString()}: ${(e as Error).message}`),
+  );
   const eku = extKeyUsage(leaf);
   if (eku && !eku.includes(OID_TIME_STAMPING)) bad('The timestamp authority certificate is not allowed to issue timestamps (EKU timeStamping)');
 

@@ -100,7 +100,8 @@ export async function checkBody(entry: TlogEntry, bundle: Bundle, signer: Signer
       // Rekor v2 logs a DSSE envelope as a hashedrekord over its PAE.
       const h = obj(obj(spec.hashedRekordV002, 'hashedRekordV002').data, 'data');
       const hash = V2_HASH[String(h.algorithm)];
-      if (!hash || !equalBytes(b64(h.digest, 'digest'), await digest(hash, pae(env.payloadType, env.payload)))) bad('The log entry records a different DSSE envelope');
+      if (!hash || !equalBytes(b64(h.digest, 'digest'), await digest(hash, pae(env.payloadType, env.payload))))
+        bad('The log entry records a different DSSE envelope');
       const s = obj(obj(spec.hashedRekordV002, 'hashedRekordV002').signature, 'signature');
       if (!equalBytes(b64(s.content, 'signature'), sig)) bad('The log entry records a different DSSE signature');
       if (!matchesV2Verifier(s.verifier, signer)) bad('The log entry records a different signing certificate or key');
@@ -122,7 +123,8 @@ export async function checkBody(entry: TlogEntry, bundle: Bundle, signer: Signer
   if (kv === 'hashedrekord/0.0.2') {
     const v = obj(spec.hashedRekordV002, 'hashedRekordV002');
     const h = obj(v.data, 'data');
-    if (!ms.digest || !V2_HASH[String(h.algorithm)] || !equalBytes(b64(h.digest, 'digest'), ms.digest.digest)) bad('The log entry records a different artifact digest');
+    if (!ms.digest || !V2_HASH[String(h.algorithm)] || !equalBytes(b64(h.digest, 'digest'), ms.digest.digest))
+      bad('The log entry records a different artifact digest');
     const s = obj(v.signature, 'signature');
     if (!equalBytes(b64(s.content, 'signature'), ms.signature)) bad('The log entry records a different signature');
     if (!matchesV2Verifier(s.verifier, signer)) bad('The log entry records a different signing certificate or key');

@@ -11,7 +11,11 @@ import { FIXTURES, SIGSTORE_IDENTITY, SIGSTORE_ISSUER } from './goldens.js';
 let sigstore: Promise<boolean> | undefined;
 
 export function sigstoreAvailable(): Promise<boolean> {
-  sigstore ??= verifySignature(readFileSync(join(FIXTURES, 'v1.0.1-sigstore/model.sig')), { method: 'sigstore', identity: SIGSTORE_IDENTITY, issuer: SIGSTORE_ISSUER })
+  sigstore ??= verifySignature(readFileSync(join(FIXTURES, 'v1.0.1-sigstore/model.sig')), {
+    method: 'sigstore',
+    identity: SIGSTORE_IDENTITY,
+    issuer: SIGSTORE_ISSUER,
+  })
     .then(() => true)
     .catch((e) => !(isModelVerifyError(e) && e.code === 'UNSUPPORTED'));
   return sigstore;

@@ -48,7 +48,12 @@ export class TestFulcio {
     const claims = JSON.parse(utf8Decode(fromBase64(parts[1]!, 'jwt'), 'jwt')) as Record<string, unknown>;
     const issuer = this.issuers.find((i) => i.url === claims.iss);
     if (!issuer) throw new HttpError(401, `untrusted issuer ${String(claims.iss)}`);
-    const ok = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, issuer.keys.publicKey, ab(fromBase64(parts[2]!, 'sig')), ab(utf8Encode(`${parts[0]}.${parts[1]}`)));
+    const ok = await crypto.subtle.verify(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      issuer.keys.publicKey,
+      ab(fromBase64(parts[2]!, 'sig')),
+      ab(utf8Encode(`${parts[0]}.${parts[1]}`)),
+    );
     if (!ok) throw new HttpError(401, 'bad token signature');
     if (claims.aud !== 'sigstore') throw new HttpError(401, 'wrong audience');
     if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) throw new HttpError(401, 'token expired');
@@ -75,7 +80,10 @@ export class TestFulcio {
 
   private async issue(key: CryptoKey, claims: Record<string, unknown>): Promise<Uint8Array> {
     const iss = String(claims.iss);
-    const san = typeof claims.email === 'string' ? new pkijs.GeneralName({ type: 1, value: claims.email }) : new pkijs.GeneralName({ type: 6, value: String(claims.sub) });
+    const san =
+      typeof claims.email === 'string'
+        ? new pkijs.GeneralName({ type: 1, value: claims.email })
+        : new pkijs.GeneralName({ type: 6, value: String(claims.sub) });
     const exts = [
       ext('2.5.29.15', keyUsage(0x80, 7), true),
       ext('2.5.29.37', eku('1.3.6.1.5.5.7.3.3')),
@@ -84,7 +92,14 @@ export class TestFulcio {
       ext(FULCIO + '8', utf8String(iss)),
     ];
     const now = Date.now();
-    const spec = { issuerCn: this.intermediate.cn, issuerKey: this.intermediate.keys.privateKey, publicKey: key, notBefore: new Date(now - 60_000), notAfter: new Date(now + 600_000), serial: nextSerial() };
+    const spec = {
+      issuerCn: this.intermediate.cn,
+      issuerKey: this.intermediate.keys.privateKey,
+      publicKey: key,
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(now + 600_000),
+      serial: nextSerial(),
+    };
     const sctExt = (list: Uint8Array) => ext('1.3.6.1.4.1.11129.2.4.2', new asn1js.OctetString({ valueHex: ab(list) }).toBER(false));
     // Draft with a placeholder SCT list to obtain the precertificate TBS, then the real SCT over it.
     const draft = await certificate({ ...spec, extensions: [...exts, sctExt(Uint8Array.of(0, 0))] });
@@ -93,7 +108,15 @@ export class TestFulcio {
     new DataView(ts.buffer).setBigUint64(0, BigInt(now));
     const u16 = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
     const issuerKeyHash = await sha256(await spki(this.intermediate.keys.publicKey));
-    const signed = concatBytes(Uint8Array.of(0, 0), ts, Uint8Array.of(0, 1), issuerKeyHash, Uint8Array.of(tbs.length >> 16, (tbs.length >> 8) & 0xff, tbs.length & 0xff), tbs, u16(0));
+    const signed = concatBytes(
+      Uint8Array.of(0, 0),
+      ts,
+      Uint8Array.of(0, 1),
+      issuerKeyHash,
+      Uint8Array.of(tbs.length >> 16, (tbs.length >> 8) & 0xff, tbs.length & 0xff),
+      tbs,
+      u16(0),
+    );
     const sig = await sign(this.ct.privateKey, signed);
     const logId = await sha256(this.ctSpki);
     const sct = concatBytes(Uint8Array.of(0), logId, ts, u16(0), Uint8Array.of(4, 3), u16(sig.length), sig);

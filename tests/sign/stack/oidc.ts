@@ -23,15 +23,22 @@ export class OidcIssuer {
   private n = 0;
 
   discovery(): Record<string, string> {
-    return { issuer: this.url, authorization_endpoint: `${this.url}/auth`, token_endpoint: `${this.url}/token`, device_authorization_endpoint: `${this.url}/device/code` };
+    return {
+      issuer: this.url,
+      authorization_endpoint: `${this.url}/auth`,
+      token_endpoint: `${this.url}/token`,
+      device_authorization_endpoint: `${this.url}/device/code`,
+    };
   }
 
   /** The user opens the authorization URL and signs in: returns what the redirect (or the OOB page) carries. */
   approve(authorizationUrl: string): { code: string; state: string } {
     const q = new URL(authorizationUrl).searchParams;
-    if (q.get('client_id') !== 'sigstore' || q.get('code_challenge_method') !== 'S256' || q.get('response_type') !== 'code') throw new Error('bad authorization request');
+    if (q.get('client_id') !== 'sigstore' || q.get('code_challenge_method') !== 'S256' || q.get('response_type') !== 'code')
+      throw new Error('bad authorization request');
     const redirect = q.get('redirect_uri') ?? '';
-    if (redirect !== 'urn:ietf:wg:oauth:2.0:oob' && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(redirect)) throw new Error('redirect not allowed for a public client');
+    if (redirect !== 'urn:ietf:wg:oauth:2.0:oob' && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(redirect))
+      throw new Error('redirect not allowed for a public client');
     const code = `code-${++this.n}`;
     this.codes.set(code, { challenge: q.get('code_challenge') ?? '', redirectUri: redirect, nonce: q.get('nonce') ?? '' });
     return { code, state: q.get('state') ?? '' };
@@ -75,7 +82,16 @@ export class OidcIssuer {
   async mint(claims: Record<string, unknown> = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: 'ES256', typ: 'JWT', kid: 'test' };
-    const body = { iss: this.url, aud: 'sigstore', sub: 'signer@example.com', email: 'signer@example.com', email_verified: true, iat: now, exp: now + 600, ...claims };
+    const body = {
+      iss: this.url,
+      aud: 'sigstore',
+      sub: 'signer@example.com',
+      email: 'signer@example.com',
+      email_verified: true,
+      iat: now,
+      exp: now + 600,
+      ...claims,
+    };
     const input = `${b64url(utf8Encode(JSON.stringify(header)))}.${b64url(utf8Encode(JSON.stringify(body)))}`;
     // JWS ES256 signatures are raw r||s (P1363), which is what WebCrypto produces.
     const sig = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, this.keys.privateKey, ab(utf8Encode(input))));

@@ -20,7 +20,9 @@ export async function sign(k: CryptoKey, data: Uint8Array): Promise<Uint8Array> 
 }
 
 export function dn(cn: string): pkijs.RelativeDistinguishedNames {
-  return new pkijs.RelativeDistinguishedNames({ typesAndValues: [new pkijs.AttributeTypeAndValue({ type: '2.5.4.3', value: new asn1js.Utf8String({ value: cn }) })] });
+  return new pkijs.RelativeDistinguishedNames({
+    typesAndValues: [new pkijs.AttributeTypeAndValue({ type: '2.5.4.3', value: new asn1js.Utf8String({ value: cn }) })],
+  });
 }
 
 export const ext = (extnID: string, value: ArrayBuffer | Uint8Array, critical = false) =>

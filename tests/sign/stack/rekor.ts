@@ -24,7 +24,9 @@ async function mth(leaves: Uint8Array[]): Promise<Uint8Array> {
 async function path(m: number, leaves: Uint8Array[]): Promise<Uint8Array[]> {
   if (leaves.length === 1) return [];
   const k = split(leaves.length);
-  return m < k ? [...(await path(m, leaves.slice(0, k))), await mth(leaves.slice(k))] : [...(await path(m - k, leaves.slice(k))), await mth(leaves.slice(0, k))];
+  return m < k
+    ? [...(await path(m, leaves.slice(0, k))), await mth(leaves.slice(k))]
+    : [...(await path(m - k, leaves.slice(k))), await mth(leaves.slice(0, k))];
 }
 
 export class TestRekor {
@@ -55,7 +57,13 @@ export class TestRekor {
     const env = JSON.parse(envText) as { payload: string; payloadType: string; signatures: { sig: string }[] };
     const certPem = utf8Decode(fromBase64(verifierB64, 'verifier'), 'verifier');
     const cert = parseCertificate(decodePem(certPem, ['CERTIFICATE'], 'verifier', 'CERT_MALFORMED').der);
-    const key = await crypto.subtle.importKey('spki', ab(new Uint8Array(cert.cert.subjectPublicKeyInfo.toSchema().toBER(false))), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    const key = await crypto.subtle.importKey(
+      'spki',
+      ab(new Uint8Array(cert.cert.subjectPublicKeyInfo.toSchema().toBER(false))),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['verify'],
+    );
     const payload = fromBase64(env.payload, 'payload');
     const sig = fromBase64(env.signatures[0]!.sig, 'sig');
     const ok = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, ab(derToP1363(sig, 32)), ab(pae(env.payloadType, payload)));
@@ -119,12 +127,25 @@ export class TestRekorV2 {
   }
 
   async createEntry(req: unknown): Promise<unknown> {
-    const r = (req as { dsseRequestV002?: { envelope?: { payload: string; payloadType: string; signatures: { sig: string }[] }; verifiers?: { x509Certificate?: { rawBytes?: string }; keyDetails?: string }[] } }).dsseRequestV002;
+    const r = (
+      req as {
+        dsseRequestV002?: {
+          envelope?: { payload: string; payloadType: string; signatures: { sig: string }[] };
+          verifiers?: { x509Certificate?: { rawBytes?: string }; keyDetails?: string }[];
+        };
+      }
+    ).dsseRequestV002;
     const env = r?.envelope;
     const verifier = r?.verifiers?.[0];
     if (!env || !verifier?.x509Certificate?.rawBytes) throw new HttpError(400, 'missing envelope or verifier');
     const cert = parseCertificate(fromBase64(verifier.x509Certificate.rawBytes, 'verifier'));
-    const key = await crypto.subtle.importKey('spki', ab(new Uint8Array(cert.cert.subjectPublicKeyInfo.toSchema().toBER(false))), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    const key = await crypto.subtle.importKey(
+      'spki',
+      ab(new Uint8Array(cert.cert.subjectPublicKeyInfo.toSchema().toBER(false))),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['verify'],
+    );
     const payload = fromBase64(env.payload, 'payload');
     const sig = fromBase64(env.signatures[0]!.sig, 'sig');
     if (!(await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, ab(derToP1363(sig, 32)), ab(pae(env.payloadType, payload))))) {
@@ -133,7 +154,12 @@ export class TestRekorV2 {
     const body = {
       apiVersion: '0.0.2',
       kind: 'dsse',
-      spec: { dsseV002: { payloadHash: { algorithm: 'SHA2_256', digest: toBase64(await sha256(payload)) }, signatures: [{ content: env.signatures[0]!.sig, verifier }] } },
+      spec: {
+        dsseV002: {
+          payloadHash: { algorithm: 'SHA2_256', digest: toBase64(await sha256(payload)) },
+          signatures: [{ content: env.signatures[0]!.sig, verifier }],
+        },
+      },
     };
     const bodyBytes = utf8Encode(canonicalJson(body));
     const index = this.leaves.length;

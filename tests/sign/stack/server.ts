@@ -11,17 +11,23 @@ export async function serveStack(): Promise<{ stack: Stack; server: Server; clos
   const cors = { 'access-control-allow-origin': '*' };
   const server = createServer((req, res) => {
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST, HEAD', 'access-control-allow-headers': 'accept, content-type, x-requested-with' });
+      res.writeHead(204, {
+        ...cors,
+        'access-control-allow-methods': 'GET, POST, HEAD',
+        'access-control-allow-headers': 'accept, content-type, x-requested-with',
+      });
       res.end();
       return;
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      void stack.handle(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, req.headers['content-type'] ?? '', new Uint8Array(Buffer.concat(chunks))).then((r) => {
-        res.writeHead(r.status, { ...cors, 'content-type': r.type });
-        res.end(Buffer.from(r.body));
-      });
+      void stack
+        .handle(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname, req.headers['content-type'] ?? '', new Uint8Array(Buffer.concat(chunks)))
+        .then((r) => {
+          res.writeHead(r.status, { ...cors, 'content-type': r.type });
+          res.end(Buffer.from(r.body));
+        });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

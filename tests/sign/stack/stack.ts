@@ -40,14 +40,43 @@ export async function createStack(base = 'http://sigstore.test'): Promise<Stack>
   const trustedRoot = {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
     tlogs: [
-      { baseUrl: `${base}/rekor`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(rekor.spki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: START }, logId: { keyId: b64(rekor.logId) } },
-      { baseUrl: `https://${rekorV2.hostname}`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(rekorV2.spki), keyDetails: 'PKIX_ED25519', validFor: START }, logId: { keyId: b64(rekorV2.logId) } },
+      {
+        baseUrl: `${base}/rekor`,
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(rekor.spki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: START },
+        logId: { keyId: b64(rekor.logId) },
+      },
+      {
+        baseUrl: `https://${rekorV2.hostname}`,
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(rekorV2.spki), keyDetails: 'PKIX_ED25519', validFor: START },
+        logId: { keyId: b64(rekorV2.logId) },
+      },
     ],
     certificateAuthorities: [
-      { subject: { organization: 'test', commonName: 'test-fulcio' }, uri: `${base}/fulcio`, certChain: { certificates: [{ rawBytes: b64(fulcio.intermediate.der) }, { rawBytes: b64(fulcio.root.der) }] }, validFor: START },
+      {
+        subject: { organization: 'test', commonName: 'test-fulcio' },
+        uri: `${base}/fulcio`,
+        certChain: { certificates: [{ rawBytes: b64(fulcio.intermediate.der) }, { rawBytes: b64(fulcio.root.der) }] },
+        validFor: START,
+      },
     ],
-    ctlogs: [{ baseUrl: `${base}/ct`, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(fulcio.ctSpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: START }, logId: { keyId: b64(new Uint8Array(await crypto.subtle.digest('SHA-256', fulcio.ctSpki.slice().buffer))) } }],
-    timestampAuthorities: [{ subject: { organization: 'test', commonName: 'test-tsa' }, uri: `${base}/tsa`, certChain: { certificates: [{ rawBytes: b64(tsa.leaf) }, { rawBytes: b64(tsa.root.der) }] }, validFor: START }],
+    ctlogs: [
+      {
+        baseUrl: `${base}/ct`,
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(fulcio.ctSpki), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: START },
+        logId: { keyId: b64(new Uint8Array(await crypto.subtle.digest('SHA-256', fulcio.ctSpki.slice().buffer))) },
+      },
+    ],
+    timestampAuthorities: [
+      {
+        subject: { organization: 'test', commonName: 'test-tsa' },
+        uri: `${base}/tsa`,
+        certChain: { certificates: [{ rawBytes: b64(tsa.leaf) }, { rawBytes: b64(tsa.root.der) }] },
+        validFor: START,
+      },
+    ],
   };
   const svc = (url: string) => ({ url, majorApiVersion: 1, validFor: START, operator: 'test' });
   const signingConfig = {
@@ -83,7 +112,11 @@ export async function createStack(base = 'http://sigstore.test'): Promise<Stack>
       throw new HttpError(404, `no route ${path}`);
     } catch (e) {
       const status = e instanceof HttpError ? e.status : 500;
-      return { status, type: 'application/json', body: new TextEncoder().encode(JSON.stringify({ code: status, error: (e as Error).message, message: (e as Error).message })) };
+      return {
+        status,
+        type: 'application/json',
+        body: new TextEncoder().encode(JSON.stringify({ code: status, error: (e as Error).message, message: (e as Error).message })),
+      };
     }
   }
 
