@@ -218,20 +218,21 @@ import { NodeSource, NodeHashPool, NodeCryptoBackend } from 'model-verify/node';
 import { BrowserFileSource, BrowserHashPool, pickedFromInput } from 'model-verify/browser';
 import { ModelVerifyElement, defineModelVerify, type VerifyResultDetail } from 'model-verify/element/class';
 
-/** Narrowing by signer.method: written against fields each method has, so it compiles whether SignerSummary is
- *  one interface with a method union or a union discriminated by method. */
+/** Narrowing by signer.method: SignerSummary is a union discriminated by method, each variant with only its fields. */
 export function who(report: VerificationReport): string {
   const s: SignerSummary | undefined = report.signer;
   if (!s) return 'no signer';
   switch (s.method) {
     case 'key':
+      // @ts-expect-error a key signer carries no identity: the union is discriminated, not one loose interface
+      void s.identity;
       return \`key \${s.keyHint ?? '(no hint)'}\`;
     case 'certificate':
       return \`certificate \${s.certificate?.subject ?? ''}\`;
     case 'sigstore':
       return \`\${s.identity ?? ''} via \${s.issuer ?? ''}\`;
     default: {
-      const unreachable: never = s.method; // a fourth method must be handled here
+      const unreachable: never = s; // a fourth method must be handled here
       return unreachable;
     }
   }
