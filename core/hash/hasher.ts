@@ -11,20 +11,47 @@ export interface Hasher {
 
 export type HasherFactory = () => Promise<Hasher> | Hasher;
 
-function wrap(p: Promise<{ init(): unknown; update(d: Uint8Array): unknown; digest(f: 'binary'): Uint8Array }>): Promise<Hasher> {
-  return p.then((h) => {
+interface WasmHasher {
+  init(): unknown;
+  update(d: Uint8Array): unknown;
+  digest(f: 'binary'): Uint8Array;
+}
+
+// hash-wasm instantiates a fresh WebAssembly instance (with its own memory) per create call: ~0.2 ms each, and a
+// model of 100k small files would allocate 100k instances. Finished hashers are kept and re-initialised instead;
+// a hasher abandoned mid-stream (error, abort) is simply never returned. The pool is small: it only needs to
+// cover the backend's concurrency.
+const IDLE_MAX = 16;
+function pooled(load: () => Promise<WasmHasher>): HasherFactory {
+  const idle: WasmHasher[] = [];
+  return async () => {
+    const h = idle.pop() ?? (await load());
     h.init();
-    return { update: (c: Uint8Array) => void h.update(c), digest: () => h.digest('binary') };
-  });
+    let open = true;
+    return {
+      update: (c: Uint8Array) => {
+        if (!open) throw new Error('Hasher used after digest');
+        h.update(c);
+      },
+      digest: () => {
+        if (!open) throw new Error('Hasher used after digest');
+        open = false;
+        const d = h.digest('binary');
+        if (idle.length < IDLE_MAX) idle.push(h);
+        return d;
+      },
+    };
+  };
 }
 
 // hash-wasm (~45 kB, mostly embedded wasm) is imported on first use: Node and workerd register their own hashers
 // and the browser hashes in its worker pool, so a bundle should not make every page download it up front.
 const hashWasm = () => import('./wasm-hashers.js');
+
 const defaults: Record<HashAlgorithm, HasherFactory> = {
-  sha256: () => wrap(hashWasm().then((m) => m.createSHA256())),
-  blake2b: () => wrap(hashWasm().then((m) => m.createBLAKE2b(512))),
-  blake3: () => wrap(hashWasm().then((m) => m.createBLAKE3())),
+  sha256: pooled(() => hashWasm().then((m) => m.createSHA256())),
+  blake2b: pooled(() => hashWasm().then((m) => m.createBLAKE2b(512))),
+  blake3: pooled(() => hashWasm().then((m) => m.createBLAKE3())),
 };
 
 const registry = new Map<HashAlgorithm, HasherFactory>();
