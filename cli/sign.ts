@@ -163,7 +163,7 @@ export async function runSign(
   method: 'key' | 'certificate' | 'sigstore',
   modelPath: string,
   o: SignCliOptions,
-): Promise<{ rootDigest: string; files: number }> {
+): Promise<{ rootDigest: string; files: number; warnings: string[] }> {
   const [{ NodeSource }, { NodeHashPool }, { modelRelative }, { buildModelPayload, signPayload }, { keySigner, certificateSigner }] = await Promise.all([
     import('../node/source.js'),
     import('../node/hash-pool.js'),
@@ -212,7 +212,7 @@ export async function runSign(
   signer ??= await keylessFromOptions(o);
   const bundle = await signPayload(built.payload, signer);
   await writeAtomically(o.signature, bundle);
-  return { rootDigest: built.manifest.rootDigest, files: new Set(built.manifest.resources.map((r) => r.path)).size };
+  return { rootDigest: built.manifest.rootDigest, files: new Set(built.manifest.resources.map((r) => r.path)).size, warnings: built.warnings };
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -263,6 +263,7 @@ export function registerSign(program: Command): void {
     cmd.action(async (model: string, o: SignCliOptions) => {
       try {
         const r = await runSign(method, model, o);
+        if (!o.quiet) for (const w of r.warnings) process.stderr.write(`WARNING: ${sanitize(w)}\n`);
         if (!o.quiet) process.stdout.write(`Signing succeeded: ${sanitize(o.signature)} (${r.files} files, root sha256:${r.rootDigest})\n`);
       } catch (e) {
         report(e);

@@ -55,6 +55,8 @@ export interface Signed {
   ignorePaths: string[];
   /** The paths this signing left out on request (model.sig, the user's list), for display. */
   leftOut: string[];
+  /** What the person should know about this signature (e.g. empty files a shard signature cannot cover). */
+  warnings: string[];
   rootDigest: string;
   files: number;
   /** The policy the new signature satisfies (for verifying it on the spot). */
@@ -112,6 +114,7 @@ export async function signPicked(r: SignRequest): Promise<Signed> {
     source,
     ignorePaths: built.ignorePaths,
     leftOut: ignorePaths,
+    warnings: built.warnings,
     rootDigest: built.manifest.rootDigest,
     files: built.manifest.resources.length,
   };

@@ -42,6 +42,8 @@ export interface SignResult {
   manifest: ComputedManifest;
   /** Ignore paths recorded in the statement. */
   ignorePaths: string[];
+  /** Things a person should know about the signature made (e.g. files it cannot cover). */
+  warnings: string[];
 }
 
 function checkOptions(o: SignOptions): { hashType: HashAlgorithm; shardSize?: number } {
@@ -57,7 +59,7 @@ function checkOptions(o: SignOptions): { hashType: HashAlgorithm; shardSize?: nu
 export async function buildModelPayload(
   source: ModelSource,
   o: SignOptions = {},
-): Promise<{ payload: Uint8Array; manifest: ComputedManifest; ignorePaths: string[] }> {
+): Promise<{ payload: Uint8Array; manifest: ComputedManifest; ignorePaths: string[]; warnings: string[] }> {
   const { hashType, shardSize } = checkOptions(o);
   const ignore = new IgnoreSet([...(o.ignoreGitPaths === false ? [] : GIT_PATHS), ...(o.ignorePaths ?? [])]);
   const serialization = shardSize === undefined ? { method: 'files' as const, hashType } : { method: 'shards' as const, hashType, shardSize };
@@ -80,7 +82,21 @@ export async function buildModelPayload(
     ignorePaths,
     resources: manifest.resources,
   });
-  return { payload, manifest, ignorePaths };
+  return { payload, manifest, ignorePaths, warnings: shardWarnings(serialization.method, manifest.emptyFiles) };
+}
+
+/**
+ * The shard format has no shard for an empty file, so a shard signature cannot cover one, and our verifier
+ * reports an uncovered empty file as unsigned (README: where we deliberately differ). Say so at signing time
+ * rather than let the first verification fail.
+ */
+function shardWarnings(method: 'files' | 'shards', emptyFiles: readonly string[]): string[] {
+  if (method !== 'shards' || emptyFiles.length === 0) return [];
+  const shown = emptyFiles.slice(0, 5).join(', ') + (emptyFiles.length > 5 ? `, … (${emptyFiles.length} in all)` : '');
+  return [
+    `${emptyFiles.length === 1 ? '1 empty file is' : `${emptyFiles.length} empty files are`} not covered by this shard signature (the format has no shard for an empty file): ${shown}. ` +
+      'Verification reports them as unsigned unless they are ignored (--ignore-unsigned-files or --ignore-paths); sign by files to cover them.',
+  ];
 }
 
 /** Signs a statement payload into a bundle and checks it with our own verifier. */

@@ -22,6 +22,8 @@ export interface ComputedManifest {
   rootDigest: string;
   totalBytes: number;
   singleFile: boolean;
+  /** Files of size 0 that the walk found (in shard mode they have no shard, so no resource covers them). */
+  emptyFiles: string[];
 }
 
 export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
@@ -46,5 +48,7 @@ export async function computeManifest(source: ModelSource, opts: ComputeOptions)
       }),
     ),
   );
-  return { resources, rootDigest: await rootDigest(resources), totalBytes: plan.totalBytes, singleFile: plan.singleFile };
+  const emptyFiles: string[] = [];
+  for (const [path, size] of plan.fileSizes) if (size === 0) emptyFiles.push(path);
+  return { resources, rootDigest: await rootDigest(resources), totalBytes: plan.totalBytes, singleFile: plan.singleFile, emptyFiles: emptyFiles.sort() };
 }
