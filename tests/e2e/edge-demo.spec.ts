@@ -120,3 +120,27 @@ test('served without our Worker (vite preview), the section is absent and the pa
   await expect(page.locator('mv-edge-models')).toHaveAttribute('data-state', 'absent');
   await expect(page.getByRole('heading', { name: 'Models published on this site' })).toHaveCount(0);
 });
+
+test('revisits work: with the service worker installed, reloading and a new visit render the app', async ({ page }) => {
+  // Served by the Worker's static assets, `/index.html` redirects to `/`: a cached redirect served for a
+  // navigation makes Chromium refuse the page ("This site can't be reached") on every later visit.
+  await page.goto(`${base}/`);
+  await expect(page.getByRole('heading', { name: 'Models published on this site' })).toBeVisible();
+  await page.waitForFunction(async () => !!(await navigator.serviceWorker.ready).active);
+  await page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000 }).catch(() => undefined);
+  for (const visit of ['reload', 'goto', 'goto index.html'] as const) {
+    const res = visit === 'reload' ? await page.reload() : await page.goto(`${base}/${visit === 'goto' ? '' : 'index.html'}`);
+    expect(res?.ok(), `${visit}: ${res?.status()}`).toBe(true);
+    await expect(page.getByRole('heading', { name: 'Models published on this site' }), visit).toBeVisible();
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller), `${visit}: served under the service worker`).toBe(true);
+  }
+});
+
+test('the service worker never answers a download navigation with the app page', async ({ page }) => {
+  await page.goto(`${base}/`);
+  await page.waitForFunction(async () => !!(await navigator.serviceWorker.ready).active);
+  const res = await page.goto(`${base}/models/demo/${TAMPERED}`);
+  expect(res?.status()).toBe(200);
+  expect(await res!.headerValue('content-type')).not.toMatch(/html/);
+  expect(await page.evaluate(() => document.querySelector('mv-app'))).toBeNull();
+});
