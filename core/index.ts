@@ -19,6 +19,16 @@ export { compileIdentityRegexp } from './policy/regexp.js';
 export { verifyModel, verifySignature, type VerifyOptions, type SignatureOptions, type SignatureResult } from './verify/verify-model.js';
 export { computeManifest, type ComputedManifest, type ComputeOptions } from './verify/compute.js';
 export {
+  inspectSignature,
+  type InspectOptions,
+  type SignatureInspection,
+  type ClaimedSigner,
+  type ClaimedKeySigner,
+  type ClaimedCertificateSigner,
+  type ClaimedSigstoreSigner,
+} from './verify/inspect.js';
+export { bundleMethod } from './bundle/method.js';
+export {
   REPORT_MEDIA_TYPE,
   type VerificationReport,
   type SignerSummary,

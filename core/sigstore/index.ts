@@ -4,10 +4,10 @@ import type { Policy } from '../policy/types.js';
 import type { SigstoreSignerSummary } from '../verify/report.js';
 import { EMBEDDED_ROOT_DATE, EMBEDDED_ROOT_SOURCE, EMBEDDED_TRUSTED_ROOT } from './embedded-root.generated.js';
 import { parseTrustRoot, TrustRoot } from './trust-root.js';
-import { verifySigstoreBundle } from './verify-bundle.js';
+import { inspectSigstoreBundle, verifySigstoreBundle, type SigstoreClaims } from './verify-bundle.js';
 
 export { TrustRoot, parseTrustRoot, within } from './trust-root.js';
-export { verifySigstoreBundle, type SignerPolicy, type BundleVerification, type SigstoreKeyEvidence } from './verify-bundle.js';
+export { verifySigstoreBundle, type SigstoreClaims, type SignerPolicy, type BundleVerification, type SigstoreKeyEvidence } from './verify-bundle.js';
 export type { Artifact } from './signature.js';
 
 export interface SigstoreOptions {
@@ -45,5 +45,18 @@ export async function verifySigstoreSignature(bundle: Bundle, policy: Extract<Po
   const { signer, warnings } = await verifySigstoreBundle(bundle, { kind: 'identity', policy }, trust);
   const trustRoot = trust.date ? { source: trust.source, date: trust.date } : { source: trust.source };
   return { signer, warnings, trustRoot };
+}
+/**
+ * The claimed signer of a keyless bundle after every check but the identity policy (core/verify/inspect.ts).
+ * Not a verification: the result says who the certificate names, not that anyone required them.
+ */
+export async function inspectSigstoreSignature(
+  bundle: Bundle,
+  opts: SigstoreOptions,
+): Promise<{ claims: SigstoreClaims; trustRoot: { source: string; date?: string } }> {
+  const trust = resolveTrustRoot(opts.trustedRoot);
+  opts.signal?.throwIfAborted();
+  const claims = await inspectSigstoreBundle(bundle, trust);
+  return { claims, trustRoot: trust.date ? { source: trust.source, date: trust.date } : { source: trust.source } };
 }
 export { EMBEDDED_ROOT_DATE } from './embedded-root.generated.js';

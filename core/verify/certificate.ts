@@ -2,14 +2,16 @@
  * Certificate signatures: the signing certificate chained to trust anchors the verifier gives (X.509 via pkijs).
  * Its own module so that key verification never loads it: core/verify/verify-model.ts imports it on use.
  */
-import type { Bundle } from '../bundle/types.js';
+import type { Bundle, DsseEnvelope } from '../bundle/types.js';
+import { wrongMethodMessage } from '../bundle/method.js';
 import { fail } from '../errors.js';
 import { CURVE_HASH } from '../crypto/keys.js';
 import { decodePemAll } from '../crypto/pem.js';
 import { buildChain } from '../x509/chain.js';
-import { certPublicKey, extKeyUsage, keyUsage, OID, parseCertificate, summarize, type Certificate } from '../x509/certificate.js';
+import { certPublicKey, extKeyUsage, keyUsage, OID, parseCertificate, summarize, validity, type Certificate, type CertSummary } from '../x509/certificate.js';
+import { fulcioIdentity } from '../x509/fulcio.js';
 import { dsseEnvelope, requireV03, verifyDsse } from './envelope.js';
-import type { CertificateSignerSummary } from './report.js';
+import type { CertificateSignerSummary, PaeEncoding } from './report.js';
 
 export function certificatesFromPem(texts: readonly string[]): Certificate[] {
   const out: Certificate[] = [];
@@ -21,6 +23,33 @@ export function certificatesFromPem(texts: readonly string[]): Certificate[] {
   return out;
 }
 
+/** The bundle's certificate chain (leaf first), or the method the bundle needs instead. */
+function chainMaterial(bundle: Bundle): Uint8Array[] {
+  // Not bundleMethod() === 'certificate': a chain with log entries (a v0.1/v0.2 keyless layout) has always been
+  // accepted here, checked against the anchors the verifier gives, as the reference does.
+  if (bundle.material.kind !== 'x509CertificateChain') {
+    fail('BUNDLE_MATERIAL', `This signature was not made with an X.509 certificate chain. ${wrongMethodMessage(bundle)}`);
+  }
+  return bundle.material.certificates;
+}
+
+/** The signing certificate may sign (KeyUsage digitalSignature or EKU codeSigning); warns when KeyUsage is absent. */
+function checkUsage(leaf: Certificate, warnings: string[]): void {
+  const ku = keyUsage(leaf);
+  const eku = extKeyUsage(leaf);
+  if (!ku) warnings.push('The signing certificate has no KeyUsage extension');
+  if (!(ku?.digitalSignature || eku?.includes(OID.codeSigning))) {
+    fail('CERT_USAGE', 'Signing certificate cannot be used for signing (needs KeyUsage digitalSignature or ExtendedKeyUsage codeSigning)');
+  }
+}
+
+/** The DSSE signature against the leaf's key (v0.2.0 certificate signatures hashed with SHA-256 whatever the curve). */
+async function leafSignature(leaf: Certificate, env: DsseEnvelope): Promise<PaeEncoding> {
+  const key = certPublicKey(leaf);
+  if (key.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Only elliptic curve keys are supported');
+  return verifyDsse(key, CURVE_HASH[key.algorithm.curve], 'SHA-256', env);
+}
+
 export async function verifyCertificateSignature(
   bundle: Bundle,
   anchorPems: readonly string[],
@@ -28,30 +57,41 @@ export async function verifyCertificateSignature(
 ): Promise<{ signer: CertificateSignerSummary; warnings: string[] }> {
   requireV03(bundle);
   const env = dsseEnvelope(bundle);
-  if (bundle.material.kind === 'publicKey') {
-    fail('BUNDLE_MATERIAL', 'This signature was made with a bare public key, not a certificate: verify it with the key method');
-  }
-  if (bundle.material.kind !== 'x509CertificateChain') {
-    fail('BUNDLE_MATERIAL', 'This is a Sigstore (keyless) signature: verify it with the sigstore method');
-  }
+  const certs = chainMaterial(bundle);
   const anchors = certificatesFromPem(anchorPems);
   if (anchors.length === 0) fail('POLICY_INVALID', 'Certificate verification needs at least one trust anchor certificate (--certificate-chain)');
-  const [leafDer, ...rest] = bundle.material.certificates;
+  const [leafDer, ...rest] = certs;
   const leaf = parseCertificate(leafDer!, 'The signing certificate');
   const intermediates = rest.map((d, i) => parseCertificate(d, `Chain certificate ${i + 1}`));
   const chain = await buildChain(leaf, intermediates, anchors, { time });
 
   const warnings: string[] = [];
-  const ku = keyUsage(leaf);
-  const eku = extKeyUsage(leaf);
-  if (!ku) warnings.push('The signing certificate has no KeyUsage extension');
-  if (!(ku?.digitalSignature || eku?.includes(OID.codeSigning))) {
-    fail('CERT_USAGE', 'Signing certificate cannot be used for signing (needs KeyUsage digitalSignature or ExtendedKeyUsage codeSigning)');
-  }
-  const key = certPublicKey(leaf);
-  if (key.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Only elliptic curve keys are supported');
-  // v0.2.0 certificate signatures hashed with SHA-256 whatever the curve.
-  const used = await verifyDsse(key, CURVE_HASH[key.algorithm.curve], 'SHA-256', env);
+  checkUsage(leaf, warnings);
+  const used = await leafSignature(leaf, env);
   const summaries = await Promise.all(chain.map(summarize));
   return { signer: { method: 'certificate', certificate: summaries[0]!, chain: summaries, pae: used }, warnings };
+}
+
+/**
+ * For inspectSignature: the leaf's usage and time validity and the envelope signature against the leaf's key —
+ * everything that needs no trust anchor. The chain is summarised as the bundle ships it, not verified: anyone
+ * can make a certificate with any subject, so none of this says who signed until a CA you trust is given.
+ */
+export async function inspectCertificateSignature(
+  bundle: Bundle,
+  time: Date,
+): Promise<{ leaf: CertSummary; sans: string[]; chain: CertSummary[]; pae: PaeEncoding; warnings: string[] }> {
+  requireV03(bundle);
+  const env = dsseEnvelope(bundle);
+  const certs = chainMaterial(bundle);
+  const parsed = certs.map((d, i) => parseCertificate(d, i === 0 ? 'The signing certificate' : `Chain certificate ${i}`));
+  const leaf = parsed[0]!;
+  const warnings: string[] = [];
+  checkUsage(leaf, warnings);
+  const { notBefore, notAfter } = validity(leaf);
+  if (time < notBefore) fail('CERT_NOT_YET_VALID', `The signing certificate is not yet valid at ${time.toISOString()} (valid from ${notBefore.toISOString()})`);
+  if (time > notAfter) fail('CERT_EXPIRED', `The signing certificate expired at ${notAfter.toISOString()} (checked at ${time.toISOString()})`);
+  const pae = await leafSignature(leaf, env);
+  const chain = await Promise.all(parsed.map(summarize));
+  return { leaf: chain[0]!, sans: fulcioIdentity(leaf).sans, chain, pae, warnings };
 }

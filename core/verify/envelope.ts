@@ -5,6 +5,7 @@
 import { compatPae, pae } from '../bundle/dsse.js';
 import { IN_TOTO_PAYLOAD_TYPE, MEDIA_TYPE_V03, type Bundle, type DsseEnvelope } from '../bundle/types.js';
 import { fail } from '../errors.js';
+import { wrongMethodMessage } from '../bundle/method.js';
 import { CURVE_HASH, keyHint, publicKeyFromPem, verifyEcdsa, type HashName, type PublicKeyInfo } from '../crypto/keys.js';
 import type { KeySignerSummary } from './report.js';
 
@@ -34,9 +35,7 @@ export async function verifyDsse(key: PublicKeyInfo, hash: HashName, compatHash:
 export async function verifyKeySignature(bundle: Bundle, publicKeyPem: string): Promise<{ signer: KeySignerSummary; warnings: string[] }> {
   requireV03(bundle);
   const env = dsseEnvelope(bundle);
-  if (bundle.material.kind !== 'publicKey') {
-    fail('BUNDLE_MATERIAL', 'This signature was made with a certificate, not a bare public key: verify it with the certificate method');
-  }
+  if (bundle.material.kind !== 'publicKey') fail('BUNDLE_MATERIAL', `This signature was not made with a bare public key. ${wrongMethodMessage(bundle)}`);
   const key = publicKeyFromPem(publicKeyPem);
   if (key.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Only elliptic curve keys are supported');
   const hint = await keyHint(key.spki);

@@ -4,3 +4,13 @@ export { REPORT_MEDIA_TYPE, type VerificationReport, type SignerSummary, type Re
 export { verifyModel, verifySignature } from './verify-model.js';
 export { dsseEnvelope } from './envelope.js';
 export { certificatesFromPem } from './certificate.js';
+export {
+  inspectSignature,
+  type InspectOptions,
+  type SignatureInspection,
+  type ClaimedSigner,
+  type ClaimedKeySigner,
+  type ClaimedCertificateSigner,
+  type ClaimedSigstoreSigner,
+} from './inspect.js';
+export { bundleMethod } from '../bundle/method.js';

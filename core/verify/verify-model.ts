@@ -5,7 +5,7 @@
  */
 import { parseBundle } from '../bundle/reader.js';
 import { statementToManifest } from '../bundle/statement.js';
-import { IN_TOTO_PAYLOAD_TYPE } from '../bundle/types.js';
+import { IN_TOTO_PAYLOAD_TYPE, type Bundle } from '../bundle/types.js';
 import { fail, toModelVerifyError } from '../errors.js';
 import { compareManifests, type ActualResource } from '../manifest/compare.js';
 import type { Manifest } from '../manifest/types.js';
@@ -50,6 +50,22 @@ export interface SignatureResult {
   trustRoot?: { source: string; date?: string };
 }
 
+/**
+ * The manifest a bundle's statement signs. Read only after its signature checked out (by verifySignature, or by
+ * inspectSignature's policy-free checks): before that the statement is the claim of anyone who can write a file.
+ */
+export async function signedManifest(bundle: Bundle): Promise<Manifest> {
+  const env = dsseEnvelope(bundle);
+  if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    fail('DSSE_PAYLOAD_TYPE', `Expected DSSE payload ${IN_TOTO_PAYLOAD_TYPE}, but got ${clip(env.payloadType)}`);
+  }
+  const manifest = await statementToManifest(env.payload);
+  if (manifest.resources.length === 0) {
+    fail('MANIFEST_EMPTY', 'The signature covers no files: an empty manifest proves nothing about a model');
+  }
+  return manifest;
+}
+
 /** Checks a bundle's signature against a policy and returns the signed manifest (no model bytes needed). */
 export async function verifySignature(bundleBytes: Uint8Array | string, policy: Policy, opts: SignatureOptions = {}): Promise<SignatureResult> {
   const bundle = parseBundle(bundleBytes);
@@ -79,14 +95,7 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
     default:
       fail('POLICY_INVALID', `Unknown verification method '${describeValue((policy as { method?: unknown })?.method)}'`);
   }
-  const env = dsseEnvelope(bundle);
-  if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    fail('DSSE_PAYLOAD_TYPE', `Expected DSSE payload ${IN_TOTO_PAYLOAD_TYPE}, but got ${clip(env.payloadType)}`);
-  }
-  const manifest = await statementToManifest(env.payload);
-  if (manifest.resources.length === 0) {
-    fail('MANIFEST_EMPTY', 'The signature covers no files: an empty manifest proves nothing about a model');
-  }
+  const manifest = await signedManifest(bundle);
   return trustRoot ? { signer, manifest, warnings, trustRoot } : { signer, manifest, warnings };
 }
 
