@@ -44,6 +44,19 @@ export async function peekManifest(bundle: Uint8Array): Promise<Manifest | null>
   }
 }
 
+/** The signature inside a model folder: a top-level `model.sig`, or its only top-level signature-named file. */
+function signaturePath(source: BrowserFileSource): string | undefined {
+  const candidates = source.paths.filter((p) => !p.includes('/') && looksLikeSignature(p));
+  return candidates.includes('model.sig') ? 'model.sig' : candidates.length === 1 ? candidates[0] : undefined;
+}
+
+/** The signature prepareFiles would use from inside the picked folder, if there is one (to read it early). */
+export function signatureInside(picked: readonly PickedFile[]): { file: Blob; name: string } | undefined {
+  const source = BrowserFileSource.fromPicked(picked);
+  const chosen = signaturePath(source);
+  return chosen ? { file: source.file(chosen)!, name: `${chosen} (inside ${source.name})` } : undefined;
+}
+
 /**
  * `picked`: the model's files; `signature`: a separately picked signature, if any. Without one, a top-level
  * `model.sig` (or other signature-named file) inside the folder is used and left out of the model, as the CLI
@@ -60,8 +73,7 @@ export async function prepareFiles(picked: readonly PickedFile[], signature: Fil
     const inside = source.paths.filter((p) => p !== '.' && p.slice(p.lastIndexOf('/') + 1) === signature.name && source.file(p)!.size === signature.size);
     for (const p of inside) if (sameBytes(await bytesOf(source.file(p)!), bundle)) source = source.without([p]);
   } else {
-    const candidates = source.paths.filter((p) => !p.includes('/') && looksLikeSignature(p));
-    const chosen = candidates.includes('model.sig') ? 'model.sig' : candidates.length === 1 ? candidates[0] : undefined;
+    const chosen = signaturePath(source);
     if (!chosen) fail('INPUT_MISSING', 'No signature: pick the model.sig file too, or include it in the model folder');
     bundle = await bytesOf(source.file(chosen)!);
     signatureName = `${chosen} (inside ${source.name})`;

@@ -88,6 +88,12 @@ test.describe('verify app', () => {
     await expect(progress).toContainText('Hashing the model files', { timeout: 30_000 });
     await expect(progress).toContainText(/of 2.0 GiB · \d of 2 files · [\d.]+ MB\/s · about .+ left/, { timeout: 30_000 });
     await expect(page.getByRole('progressbar', { name: 'Bytes hashed' })).toBeVisible();
+    await expect(progress).toContainText(/Now hashing signme-\d/);
+    // The panel stays at the top of the viewport wherever the page is scrolled.
+    await page.setViewportSize({ width: 1000, height: 420 });
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await expect.poll(async () => (await progress.boundingBox())?.y).toBeLessThanOrEqual(1);
+    await expect(progress).toBeInViewport();
     await page.getByRole('button', { name: 'Cancel' }).click();
     const verdict = page.locator('#verdict');
     await expect(verdict).toHaveAttribute('data-verdict', 'failed');
@@ -101,7 +107,8 @@ test.describe('verify app', () => {
     await expect(page.getByText('unsigned files')).toBeVisible();
     await page.getByLabel(/Model base URL/).fill(`${STATIC_URL}/fixtures/v1.0.1-certificate/`);
     await page.getByLabel('Signature URL').fill(`${STATIC_URL}/fixtures/v1.0.1-certificate/model.sig`);
-    await page.getByLabel('Certificate chain').check();
+    await page.getByLabel('Signature URL').press('Tab');
+    await expect(page.locator('#detected-method')).toContainText('Signed with a certificate'); // read from the fetched signature
     await page.locator('#certificate-chain-file').setInputFiles(CA_CERT);
     await expect(page.locator('#certificate-chain')).toHaveValue(/BEGIN CERTIFICATE/);
     await page.getByRole('button', { name: 'Verify model' }).click();
@@ -113,10 +120,29 @@ test.describe('verify app', () => {
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'failed');
     await expect(page.locator('#verdict')).toContainText('File signme-1 was modified');
 
+    // An unreachable or CORS-refusing server is a note at the signature URL naming the headers to send, not a verdict.
     await page.getByLabel('Signature URL').fill('http://127.0.0.1:9/model.sig');
     await page.getByRole('button', { name: 'Verify model' }).click();
-    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'failed');
-    await expect(page.locator('#verdict')).toContainText('does not allow cross-origin requests (CORS)');
+    const note = page.locator('#signature-url-note');
+    await expect(note).toHaveAttribute('role', 'alert');
+    await expect(note).toContainText('Access-Control-Allow-Origin');
+    await expect(note).toContainText('Access-Control-Expose-Headers: Content-Length, Content-Range');
+    await expect(page.getByLabel('Signature URL')).toHaveAttribute('aria-describedby', /signature-url-note/);
+    await expect(page.locator('#verdict')).toHaveCount(0);
+  });
+
+  test('by URL, the signature defaults to model.sig in the model folder and its method is read from it', async ({ page }) => {
+    await page.goto('/');
+    await page.getByLabel('From a URL').check();
+    const base = `${STATIC_URL}/fixtures/v1.0.1-certificate/`;
+    await page.getByLabel(/Model base URL/).fill(base);
+    await page.getByLabel(/Model base URL/).press('Tab');
+    await expect(page.getByLabel('Signature URL')).toHaveAttribute('placeholder', `${base}model.sig`);
+    await expect(page.locator('#detected-method')).toContainText('Signed with a certificate');
+    await page.locator('#certificate-chain-file').setInputFiles(CA_CERT);
+    await expect(page.locator('#certificate-chain')).toHaveValue(/BEGIN CERTIFICATE/);
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
   });
 
   test('a dropped file and its model.sig verify as a single-file model', async ({ page }) => {
@@ -160,22 +186,68 @@ test.describe('verify app', () => {
     const verdict = page.locator('#verdict');
     await expect(verdict).toHaveAttribute('data-verdict', 'failed');
     await expect(verdict).toContainText('Signed by someone else');
+    // A missing issuer is a note at its field, not a red verdict.
     await page.getByLabel('OIDC issuer').fill('');
     await page.getByRole('button', { name: 'Verify model' }).click();
-    await expect(verdict).toContainText('The verification settings are incomplete');
-    await expect(verdict).toContainText('OIDC issuer');
+    await expect(page.locator('#issuer-note')).toContainText('issuer');
+    await expect(page.getByLabel('OIDC issuer')).toHaveAttribute('aria-describedby', 'issuer-note');
+    await expect(page.getByLabel('OIDC issuer')).toBeFocused();
+    await expect(verdict).toHaveCount(0);
   });
 
-  test('the wrong key is reported as a wrong key, not a crash', async ({ page }) => {
+  test('a certificate signature asks for a CA even when a key was chosen first (no wrong-method verdict)', async ({ page }) => {
     const g = GOLDENS.find((x) => x.name === 'v1.1.0-certificate')!;
     await page.goto('/');
     await page.getByLabel('Public key', { exact: true }).check();
     await page.locator('#public-key-file').setInputFiles(PUBLIC_KEY);
     await expect(page.locator('#public-key')).toHaveValue(/BEGIN PUBLIC KEY/);
     await page.locator('#model-folder').setInputFiles(join(FIXTURES, g.name));
+    await expect(page.locator('#detected-method')).toContainText('Signed with a certificate');
+    await expect(page.locator('#public-key')).toHaveCount(0);
     await page.getByRole('button', { name: 'Verify model' }).click();
-    const verdict = page.locator('#verdict');
-    await expect(verdict).toHaveAttribute('data-verdict', 'failed');
-    await expect(verdict).toContainText('different verification method');
+    const note = page.locator('#certificate-chain-note');
+    await expect(note).toContainText('CA certificate');
+    await expect(page.locator('#certificate-chain')).toHaveAttribute('aria-describedby', 'certificate-chain-note');
+    await expect(page.locator('#verdict')).toHaveCount(0);
+    await page.locator('#certificate-chain-file').setInputFiles(CA_CERT);
+    await expect(note).toHaveCount(0);
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
+  });
+
+  for (const g of GOLDENS) {
+    test(`${g.name}: the method is read from the signature as soon as the folder is chosen`, async ({ page }) => {
+      await page.goto('/');
+      await page.locator('#model-folder').setInputFiles(join(FIXTURES, g.name));
+      const words = { sigstore: 'Signed with a Sigstore identity', key: 'Signed with a key', certificate: 'Signed with a certificate' }[g.method];
+      await expect(page.locator('#detected-method')).toContainText(words);
+      await expect(page.getByRole('radiogroup', { name: 'Signature method' })).toHaveCount(0);
+      const asks = { sigstore: '#identity', key: '#public-key', certificate: '#certificate-chain' }[g.method];
+      await expect(page.locator(asks)).toBeVisible();
+    });
+  }
+
+  test('setup problems are notes at their fields: no model, unreadable key, not a signature', async ({ page }) => {
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#model-folder-note')).toContainText('Choose the model folder');
+    await expect(page.locator('#model-folder')).toHaveAttribute('aria-describedby', 'model-folder-note');
+    await expect(page.locator('#verdict')).toHaveCount(0);
+
+    const g = GOLDENS.find((x) => x.name === 'v1.1.0-elliptic-key')!;
+    await page.locator('#model-folder').setInputFiles(join(FIXTURES, g.name));
+    await expect(page.locator('#model-folder-note')).toHaveCount(0);
+    await expect(page.locator('#detected-method')).toContainText('Signed with a key');
+    await page.locator('#public-key').fill('-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----');
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    const keyNote = page.locator('#public-key-note');
+    await expect(keyNote).toHaveAttribute('role', 'alert');
+    await expect(keyNote).not.toBeEmpty();
+    await expect(page.locator('#public-key')).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.locator('#verdict')).toHaveCount(0);
+
+    await page.locator('#signature-file').setInputFiles({ name: 'model.sig', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await expect(page.locator('#signature-file-note')).toContainText('not a model signature');
+    await expect(page.locator('#detected-method')).toHaveCount(0);
   });
 });

@@ -6,11 +6,12 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
-import { ModelVerifyError, type ErrorCode } from '../../core/index.js';
+import { ModelVerifyError, isModelVerifyError, type ErrorCode } from '../../core/index.js';
 import { HttpSource, fetchBytes } from '../../core/sources/index.js';
 import type { ModelSource } from '../../core/serialize/index.js';
 import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../../browser/file-source.js';
-import { looksLikeSignature, prepareFiles } from '../model-input.js';
+import { looksLikeSignature, prepareFiles, signatureInside } from '../model-input.js';
+import { METHOD_WORDS, trySignatureInfo, type SignatureInfo } from '../signature-info.js';
 import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';
 import {
   buildPolicy,
@@ -29,6 +30,52 @@ import { appStyles } from './styles.js';
 import './mv-edge-models.js'; // published models and their edge verdict, only when served by our Worker
 
 type Phase = 'idle' | 'running' | 'done';
+/** The inputs a setup note can stand beside (each is the id of the input it describes). */
+type NoteField =
+  | 'model-folder'
+  | 'signature-file'
+  | 'model-url'
+  | 'signature-url'
+  | 'identity'
+  | 'issuer'
+  | 'public-key'
+  | 'certificate-chain'
+  | 'trusted-root';
+
+/** A problem with what was given (missing, unreadable, unreachable): shown at its field, never as a verdict. */
+class SetupProblem extends Error {
+  override readonly name = 'SetupProblem';
+  constructor(
+    readonly field: NoteField,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `<base>/model.sig` for a folder URL, the sibling model.sig for a file URL; '' without a base. */
+export function defaultSignatureUrl(base: string): string {
+  const b = base.trim();
+  if (!b) return '';
+  try {
+    const u = new URL(b);
+    if (u.pathname.endsWith('/')) return new URL('model.sig', u).href;
+    return /\.[^/.]+$/.test(u.pathname) ? new URL('model.sig', u).href : `${u.href}/model.sig`;
+  } catch {
+    return '';
+  }
+}
+
+/** What a server must send for this page to read it (the browser hides the reason of a CORS refusal). */
+function corsNote(what: string, url: string): string {
+  let origin = url;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    // not a URL: named as typed
+  }
+  return `Could not download the ${what} from ${origin}: the server is unreachable, or does not let this page read it. It must send the header Access-Control-Allow-Origin: ${location.origin} (or *); for a model in shards also Access-Control-Allow-Headers: Range and Access-Control-Expose-Headers: Content-Length, Content-Range.`;
+}
 type Page = 'verify' | 'sign';
 const pageFromHash = (): Page => (/^#\/?sign\b/.test(location.hash) ? 'sign' : 'verify');
 const TITLES: Record<Page, string> = {
@@ -63,6 +110,11 @@ export class MvApp extends LitElement {
   @state() private dragging = false;
   @state() private copied = '';
   @state() private page: Page = pageFromHash();
+  /** What the chosen signature says about itself (its method), read as soon as it is chosen. */
+  @state() private signatureInfo: SignatureInfo | undefined;
+  /** Setup problems, each shown next to its field. */
+  @state() private notes: Partial<Record<NoteField, string>> = {};
+  private signatureToken = 0;
 
   /** One Sign page for the app's lifetime, so its inputs survive switching pages (keys stay in its memory). */
   @state() private signPage: MvSign | undefined;
@@ -116,6 +168,76 @@ export class MvApp extends LitElement {
     this.picked = files;
     this.pickedLabel = label;
     this.report = undefined;
+    this.clearNote('model-folder');
+    void this.readChosenSignature();
+  }
+
+  private setNote(field: NoteField, text: string): void {
+    this.notes = { ...this.notes, [field]: text };
+  }
+
+  private clearNote(field: NoteField): void {
+    if (!(field in this.notes)) return;
+    const { [field]: _, ...rest } = this.notes;
+    this.notes = rest;
+  }
+
+  /**
+   * Reads the signature as soon as one is chosen — the picked file, or the one inside the folder — and takes its
+   * method from it, so the policy part asks only for what that method needs.
+   */
+  private async readChosenSignature(): Promise<void> {
+    const inside = this.signatureFile ? undefined : signatureInside(this.picked);
+    const blob = this.signatureFile ?? inside?.file;
+    const from = this.signatureFile?.name ?? inside?.name ?? '';
+    await this.takeSignature(blob ? async () => new Uint8Array(await blob.arrayBuffer()) : undefined, from, 'signature-file');
+  }
+
+  /** URL mode: fetches the signature (the typed URL or `<base>/model.sig`) to read its method. */
+  private async readUrlSignature(): Promise<void> {
+    const url = this.effectiveSignatureUrl();
+    if (!url) return void (await this.takeSignature(undefined, '', 'signature-url'));
+    await this.takeSignature(
+      async () => {
+        try {
+          return await fetchBytes(url, 'signature');
+        } catch (e) {
+          throw new SetupProblem('signature-url', corsOrMessage(e, 'signature', url));
+        }
+      },
+      url,
+      'signature-url',
+    );
+  }
+
+  private async takeSignature(read: (() => Promise<Uint8Array>) | undefined, from: string, field: NoteField): Promise<void> {
+    const token = ++this.signatureToken;
+    this.clearNote(field);
+    if (!read) {
+      this.signatureInfo = undefined;
+      return;
+    }
+    let result: ReturnType<typeof trySignatureInfo>;
+    try {
+      result = trySignatureInfo(await read(), from);
+    } catch (e) {
+      if (token !== this.signatureToken) return;
+      this.signatureInfo = undefined;
+      this.setNote(field, e instanceof SetupProblem ? e.message : `The signature could not be read: ${(e as Error)?.message ?? e}`);
+      return;
+    }
+    if (token !== this.signatureToken) return;
+    if ('error' in result) {
+      this.signatureInfo = undefined;
+      this.setNote(field, `${from} is not a model signature this page can read (${result.error.message}). Choose the model.sig file.`);
+      return;
+    }
+    this.signatureInfo = result.info;
+    this.method = result.info.method;
+  }
+
+  private effectiveSignatureUrl(): string {
+    return this.signatureUrl.trim() || defaultSignatureUrl(this.modelUrl);
   }
 
   private summarize(files: readonly PickedFile[]): string {
@@ -139,7 +261,7 @@ export class MvApp extends LitElement {
     const sig = all.length > 1 ? all.find((p) => looksLikeSignature(p.path)) : undefined;
     if (sig) this.signatureFile = sig.file as File;
     const model = all.filter((p) => p !== sig);
-    this.setPicked(model, this.summarize(model));
+    this.setPicked(model, this.summarize(model)); // reads the signature too
   }
 
   private async onOpenFolder(): Promise<void> {
@@ -157,6 +279,7 @@ export class MvApp extends LitElement {
   private onSignatureInput(e: Event): void {
     this.signatureFile = (e.target as HTMLInputElement).files?.[0];
     this.report = undefined;
+    void this.readChosenSignature();
   }
 
   private async readTextInput(e: Event): Promise<string> {
@@ -182,6 +305,7 @@ export class MvApp extends LitElement {
       if (sigs.length === 1 && (folders.length > 0 || others.length > 0 || this.picked.length > 0)) this.signatureFile = sigs[0]!.file as File;
       const model = folders[0] ?? (others.length > 0 ? others : sigs.length === 1 && this.picked.length > 0 ? undefined : loose);
       if (model?.length) this.setPicked(model, this.summarize(model));
+      else void this.readChosenSignature();
       this.mode = 'files';
     } catch (err) {
       this.report = reportFromError(err);
@@ -190,48 +314,62 @@ export class MvApp extends LitElement {
 
   // ---- running ------------------------------------------------------------------------------------
 
+  /** The policy fields the detected (or chosen) method needs, each missing one noted at its field. */
+  private missingPolicyFields(): Partial<Record<NoteField, string>> {
+    const missing: Partial<Record<NoteField, string>> = {};
+    if (this.method === 'sigstore') {
+      if (!this.identity.trim() && !this.identityRegexp.trim()) missing.identity = 'Give who must have signed it: their email or URI (or a pattern below).';
+      if (!this.issuer.trim()) missing.issuer = 'Give the service that vouched for that identity (its issuer URL).';
+    } else if (this.method === 'key' && !this.publicKey.trim()) {
+      missing['public-key'] = "Give the signer's public key (paste it or load the .pem file).";
+    } else if (this.method === 'certificate' && !this.certificateChain.trim()) {
+      missing['certificate-chain'] = 'Give the CA certificate(s) you trust (paste them or load the .pem file).';
+    }
+    return missing;
+  }
+
+  /** The field a policy error from core's parsePolicy is about, by the field name it quotes. */
+  private policyField(message: string): NoteField {
+    if (this.method === 'key') return 'public-key';
+    if (this.method === 'certificate') return 'certificate-chain';
+    return /issuer/i.test(message) ? 'issuer' : 'identity';
+  }
+
   private async onSubmit(e: Event): Promise<void> {
     e.preventDefault();
     if (this.phase === 'running') return;
+    this.notes = {};
+    this.report = undefined;
+    let setup: { policy: Policy; ignorePaths: string[]; source: ModelSource; bundle: Uint8Array; trustedRoot: unknown } | undefined;
     const ctrl = new AbortController();
+    try {
+      setup = await this.prepareRun(ctrl.signal);
+    } catch (err) {
+      if (err instanceof SetupProblem) {
+        this.setNote(err.field, err.message);
+        await this.updateComplete;
+        (this.renderRoot.querySelector(`#${err.field}`) as HTMLElement | null)?.focus();
+        return;
+      }
+      this.report = reportFromError(err);
+      this.phase = 'done';
+      return;
+    }
     this.controller = ctrl;
     this.phase = 'running';
-    this.report = undefined;
     this.progress = undefined;
     this.stage = 'Preparing…';
     this.times = new Map();
     const seen = new Map<string, number>();
+    const { source } = setup;
     let report: VerificationReport;
-    let source: ModelSource | undefined;
     try {
-      const policy = buildPolicy({
-        method: this.method,
-        identity: this.identity,
-        identityRegexp: this.identityRegexp,
-        issuer: this.issuer,
-        publicKey: this.publicKey,
-        certificateChain: this.certificateChain,
-      });
-      const ignorePaths = parseIgnorePaths(this.ignoreText);
-      let bundle: Uint8Array;
-      if (this.mode === 'files') {
-        if (this.picked.length === 0) throw reportError('MODEL_EMPTY', 'Choose the model folder (or its files) first');
-        const prep = await prepareFiles(this.picked, this.signatureFile, ignorePaths);
-        source = prep.source;
-        bundle = prep.bundle;
-      } else {
-        if (!this.modelUrl.trim()) throw reportError('MODEL_NOT_FOUND', 'Give the model URL');
-        if (!this.signatureUrl.trim()) throw reportError('INPUT_MISSING', 'Give the signature URL');
-        source = new HttpSource(this.modelUrl.trim());
-        bundle = await fetchBytes(this.signatureUrl.trim(), 'signature', { signal: ctrl.signal });
-      }
-      const trustedRoot = this.trustedRootFile && this.method === 'sigstore' ? parseTrustedRoot(await this.trustedRootFile.text()) : undefined;
       report = await runVerification({
         source,
-        bundle,
-        policy,
-        ...(trustedRoot !== undefined ? { trustedRoot } : {}),
-        ignorePaths,
+        bundle: setup.bundle,
+        policy: setup.policy,
+        ...(setup.trustedRoot !== undefined ? { trustedRoot: setup.trustedRoot } : {}),
+        ignorePaths: setup.ignorePaths,
         ignoreUnsigned: this.ignoreUnsigned,
         signal: ctrl.signal,
         onStage: (s) => (this.stage = STAGE_TEXT[s]),
@@ -245,13 +383,87 @@ export class MvApp extends LitElement {
         },
       });
     } catch (err) {
-      report = reportFromError(err, source?.name ?? '', source?.listable ?? true);
+      report = reportFromError(err, source.name, source.listable);
     }
-    if (this.controller === ctrl) {
-      this.controller = undefined;
-      this.report = report;
-      this.phase = 'done';
+    if (this.controller !== ctrl) return;
+    this.controller = undefined;
+    this.phase = 'done';
+    const note = this.setupNoteFor(report);
+    if (note) this.setNote(note.field, note.text);
+    else this.report = report;
+  }
+
+  /** Everything verification needs, or the SetupProblem that says which field to fix. */
+  private async prepareRun(signal: AbortSignal) {
+    const missing = this.missingPolicyFields();
+    if (this.mode === 'files' && this.picked.length === 0) missing['model-folder'] = 'Choose the model folder (or its files) first.';
+    if (this.mode === 'url' && !this.modelUrl.trim()) missing['model-url'] = 'Give the address of the model folder (or file).';
+    const first = Object.keys(missing)[0] as NoteField | undefined;
+    if (first) {
+      this.notes = { ...missing };
+      throw new SetupProblem(first, missing[first]!);
     }
+    let policy: Policy;
+    try {
+      policy = buildPolicy({
+        method: this.method,
+        identity: this.identity,
+        identityRegexp: this.identityRegexp,
+        issuer: this.issuer,
+        publicKey: this.publicKey,
+        certificateChain: this.certificateChain,
+      });
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err);
+      throw new SetupProblem(this.policyField(message), message);
+    }
+    const ignorePaths = parseIgnorePaths(this.ignoreText);
+    let source: ModelSource;
+    let bundle: Uint8Array;
+    let sigField: NoteField;
+    if (this.mode === 'files') {
+      sigField = 'signature-file';
+      let prep: Awaited<ReturnType<typeof prepareFiles>>;
+      try {
+        prep = await prepareFiles(this.picked, this.signatureFile, ignorePaths);
+      } catch (err) {
+        if (isModelVerifyError(err) && err.code === 'INPUT_MISSING') throw new SetupProblem('signature-file', err.message);
+        throw err;
+      }
+      source = prep.source;
+      bundle = prep.bundle;
+    } else {
+      sigField = 'signature-url';
+      const url = this.effectiveSignatureUrl();
+      source = new HttpSource(this.modelUrl.trim());
+      try {
+        bundle = await fetchBytes(url, 'signature', { signal });
+      } catch (err) {
+        throw new SetupProblem('signature-url', corsOrMessage(err, 'signature', url));
+      }
+    }
+    const read = trySignatureInfo(bundle, '');
+    if ('error' in read) throw new SetupProblem(sigField, `This is not a model signature this page can read: ${read.error.message}`);
+    let trustedRoot: unknown;
+    if (this.trustedRootFile && this.method === 'sigstore') {
+      try {
+        trustedRoot = parseTrustedRoot(await this.trustedRootFile.text());
+      } catch (err) {
+        throw new SetupProblem('trusted-root', (err as Error).message);
+      }
+    }
+    return { policy, ignorePaths, source, bundle, trustedRoot };
+  }
+
+  /** A finished run that failed on a setup problem (an unreadable key, a server that refuses CORS) is a note, not a verdict. */
+  private setupNoteFor(r: VerificationReport): { field: NoteField; text: string } | undefined {
+    const e = r.errors[0];
+    if (r.verified || !e || r.resources.some((x) => x.status === 'ok')) return undefined;
+    if (e.code === 'KEY_MALFORMED' || e.code === 'KEY_UNSUPPORTED') return { field: 'public-key', text: e.message };
+    if (e.code === 'TRUST_ROOT_INVALID') return { field: 'trusted-root', text: e.message };
+    if (this.mode === 'url' && e.code === 'IO_ERROR' && /cross-origin|CORS/.test(e.message))
+      return { field: 'model-url', text: corsNote('model files', this.modelUrl.trim()) };
+    return undefined;
   }
 
   private cancel(): void {
@@ -311,25 +523,33 @@ export class MvApp extends LitElement {
   private renderVerify(running: boolean) {
     return html`
       <mv-edge-models></mv-edge-models>
-      <form @submit=${this.onSubmit} aria-describedby="privacy">
+      ${running ? progressPanel(this.stage, this.progress) : nothing}
+      <form @submit=${this.onSubmit} aria-describedby="privacy" novalidate>
         <fieldset ?disabled=${running}>
           <legend>1. Model</legend>
           <div class="tabs" role="radiogroup" aria-label="Where the model is">
-            <label><input type="radio" name="mode" value="files" .checked=${this.mode === 'files'} @change=${() => (this.mode = 'files')} /> Files on this computer</label>
-            <label><input type="radio" name="mode" value="url" .checked=${this.mode === 'url'} @change=${() => (this.mode = 'url')} /> From a URL</label>
+            <label><input type="radio" name="mode" value="files" .checked=${this.mode === 'files'} @change=${() => this.setMode('files')} /> Files on this computer</label>
+            <label><input type="radio" name="mode" value="url" .checked=${this.mode === 'url'} @change=${() => this.setMode('url')} /> From a URL</label>
           </div>
           ${this.mode === 'files' ? this.renderFileInputs() : this.renderUrlInputs()}
         </fieldset>
         <fieldset ?disabled=${running}>
           <legend>2. Who must have signed it</legend>
-          <div class="tabs" role="radiogroup" aria-label="Signature method">
-            ${(['sigstore', 'key', 'certificate'] as const).map(
-              (m) => html`<label
-                ><input type="radio" name="method" value=${m} .checked=${this.method === m} @change=${() => (this.method = m)} />
-                ${{ sigstore: 'Sigstore identity', key: 'Public key', certificate: 'Certificate chain' }[m]}</label
-              >`,
-            )}
-          </div>
+          ${
+            this.signatureInfo
+              ? html`<p class="detected" id="detected-method" role="status">
+                  <span aria-hidden="true">✓ </span><strong>${METHOD_WORDS[this.signatureInfo.method]}</strong>
+                  <span class="muted small">— read from ${this.signatureInfo.from}; only what this method needs is asked below.</span>
+                </p>`
+              : html`<div class="tabs" role="radiogroup" aria-label="Signature method">
+                  ${(['sigstore', 'key', 'certificate'] as const).map(
+                    (m) => html`<label
+                      ><input type="radio" name="method" value=${m} .checked=${this.method === m} @change=${() => (this.method = m)} />
+                      ${{ sigstore: 'Sigstore identity', key: 'Public key', certificate: 'Certificate chain' }[m]}</label
+                    >`,
+                  )}
+                </div>`
+          }
           ${this.renderPolicyInputs()}
         </fieldset>
         <details class="options">
@@ -349,8 +569,26 @@ export class MvApp extends LitElement {
         </div>
         <p id="privacy" class="muted small">Model bytes are read locally; only signature URLs and model URLs you type are fetched.</p>
       </form>
-      ${running ? progressPanel(this.stage, this.progress) : nothing} ${this.report ? this.renderReport(this.report) : nothing}
+      ${this.report ? this.renderReport(this.report) : nothing}
     `;
+  }
+
+  private setMode(mode: 'files' | 'url'): void {
+    this.mode = mode;
+    this.notes = {};
+    void (mode === 'files' ? this.readChosenSignature() : this.readUrlSignature());
+  }
+
+  /** The setup note beside a field (announced politely), or nothing. */
+  private note(field: NoteField) {
+    const text = this.notes[field];
+    return text ? html`<p id="${field}-note" class="field-note" role="alert" aria-live="polite">${text}</p>` : nothing;
+  }
+
+  /** aria-describedby for a field: its setup note when it has one. */
+  private describedBy(field: NoteField, ...more: string[]): string | typeof nothing {
+    const ids = [...(this.notes[field] ? [`${field}-note`] : []), ...more];
+    return ids.length ? ids.join(' ') : nothing;
   }
 
   private renderFileInputs() {
@@ -367,7 +605,15 @@ export class MvApp extends LitElement {
         <div class="pickers">
           <div class="field">
             <label for="model-folder">Model folder</label>
-            <input id="model-folder" type="file" webkitdirectory multiple @change=${this.onFolderInput} />
+            <input
+              id="model-folder"
+              type="file"
+              webkitdirectory
+              multiple
+              aria-describedby=${this.describedBy('model-folder')}
+              aria-invalid=${this.notes['model-folder'] ? 'true' : nothing}
+              @change=${this.onFolderInput}
+            />
           </div>
           <div class="field">
             <label for="model-files">…or model file(s)</label>
@@ -376,10 +622,18 @@ export class MvApp extends LitElement {
           ${openFolder ? html`<button type="button" class="secondary" @click=${this.onOpenFolder}>Open folder…</button>` : nothing}
         </div>
         <p class="selection" aria-live="polite">${this.pickedLabel ? html`Model: <strong>${this.pickedLabel}</strong>` : html`<span class="muted">No model chosen yet.</span>`}</p>
+        ${this.note('model-folder')}
         <div class="field">
           <label for="signature-file">Signature (<code>model.sig</code>) — optional when it is inside the folder</label>
-          <input id="signature-file" type="file" accept=".sig,.json,.sigstore,.bundle" @change=${this.onSignatureInput} />
-          ${this.signatureFile ? html`<span class="small">Using <strong>${this.signatureFile.name}</strong></span>` : nothing}
+          <input
+            id="signature-file"
+            type="file"
+            accept=".sig,.json,.sigstore,.bundle"
+            aria-describedby=${this.describedBy('signature-file')}
+            aria-invalid=${this.notes['signature-file'] ? 'true' : nothing}
+            @change=${this.onSignatureInput}
+          />
+          ${this.signatureFile ? html`<span class="small">Using <strong>${this.signatureFile.name}</strong></span>` : nothing} ${this.note('signature-file')}
         </div>
       </div>
     `;
@@ -389,11 +643,39 @@ export class MvApp extends LitElement {
     return html`
       <div class="field">
         <label for="model-url">Model base URL (a folder, e.g. <code>https://huggingface.co/org/model/resolve/main/</code>, or one file)</label>
-        <input id="model-url" type="url" inputmode="url" placeholder="https://…/" .value=${this.modelUrl} @input=${(e: Event) => (this.modelUrl = (e.target as HTMLInputElement).value)} />
+        <input
+          id="model-url"
+          type="url"
+          inputmode="url"
+          placeholder="https://…/"
+          aria-describedby=${this.describedBy('model-url')}
+          aria-invalid=${this.notes['model-url'] ? 'true' : nothing}
+          .value=${this.modelUrl}
+          @input=${(e: Event) => {
+            this.modelUrl = (e.target as HTMLInputElement).value;
+            this.clearNote('model-url');
+          }}
+          @change=${() => !this.signatureUrl.trim() && this.readUrlSignature()}
+        />
+        ${this.note('model-url')}
       </div>
       <div class="field">
         <label for="signature-url">Signature URL</label>
-        <input id="signature-url" type="url" placeholder="https://…/model.sig" .value=${this.signatureUrl} @input=${(e: Event) => (this.signatureUrl = (e.target as HTMLInputElement).value)} />
+        <input
+          id="signature-url"
+          type="url"
+          placeholder=${defaultSignatureUrl(this.modelUrl) || 'https://…/model.sig'}
+          aria-describedby=${this.describedBy('signature-url', 'signature-url-hint')}
+          aria-invalid=${this.notes['signature-url'] ? 'true' : nothing}
+          .value=${this.signatureUrl}
+          @input=${(e: Event) => {
+            this.signatureUrl = (e.target as HTMLInputElement).value;
+            this.clearNote('signature-url');
+          }}
+          @change=${this.readUrlSignature}
+        />
+        <span id="signature-url-hint" class="small muted">Left empty: <code>model.sig</code> in the model folder.</span>
+        ${this.note('signature-url')}
       </div>
       <p class="note">
         Remote verification downloads exactly the files the signature lists. A web server cannot list a folder, so extra unsigned files
@@ -403,12 +685,29 @@ export class MvApp extends LitElement {
   }
 
   private renderPolicyInputs() {
-    const text = (id: string, label: string, value: string, set: (v: string) => void, placeholder = '') => html`
-      <div class="field">
-        <label for=${id}>${label}</label>
-        <input id=${id} type="text" placeholder=${placeholder} .value=${value} @input=${(e: Event) => set((e.target as HTMLInputElement).value)} autocomplete="off" spellcheck="false" />
-      </div>
-    `;
+    const text = (id: string, label: string, value: string, set: (v: string) => void, placeholder = '') => {
+      const field = id === 'identity-regexp' ? 'identity' : (id as NoteField);
+      return html`
+        <div class="field">
+          <label for=${id}>${label}</label>
+          <input
+            id=${id}
+            type="text"
+            placeholder=${placeholder}
+            aria-describedby=${id === field ? this.describedBy(field) : nothing}
+            aria-invalid=${id === field && this.notes[field] ? 'true' : nothing}
+            .value=${value}
+            @input=${(e: Event) => {
+              set((e.target as HTMLInputElement).value);
+              this.clearNote(field);
+            }}
+            autocomplete="off"
+            spellcheck="false"
+          />
+          ${id === field ? this.note(field) : nothing}
+        </div>
+      `;
+    };
     if (this.method === 'sigstore') {
       return html`
         ${text('identity', 'Signer identity (email or URI)', this.identity, (v) => (this.identity = v), 'someone@example.com')}
@@ -416,18 +715,43 @@ export class MvApp extends LitElement {
         ${text('issuer', 'OIDC issuer', this.issuer, (v) => (this.issuer = v), 'https://accounts.google.com')}
         <div class="field">
           <label for="trusted-root">Trusted root (<code>trusted_root.json</code>) — only for a private Sigstore; the public-good root is built in</label>
-          <input id="trusted-root" type="file" accept=".json" @change=${(e: Event) => (this.trustedRootFile = (e.target as HTMLInputElement).files?.[0])} />
+          <input
+            id="trusted-root"
+            type="file"
+            accept=".json"
+            aria-describedby=${this.describedBy('trusted-root')}
+            aria-invalid=${this.notes['trusted-root'] ? 'true' : nothing}
+            @change=${(e: Event) => {
+              this.trustedRootFile = (e.target as HTMLInputElement).files?.[0];
+              this.clearNote('trusted-root');
+            }}
+          />
+          ${this.note('trusted-root')}
         </div>
       `;
     }
     const isKey = this.method === 'key';
     const id = isKey ? 'public-key' : 'certificate-chain';
     const value = isKey ? this.publicKey : this.certificateChain;
-    const set = (v: string) => (isKey ? (this.publicKey = v) : (this.certificateChain = v));
+    const set = (v: string) => {
+      if (isKey) this.publicKey = v;
+      else this.certificateChain = v;
+      this.clearNote(id);
+    };
     return html`
       <div class="field">
         <label for=${id}>${isKey ? "Signer's public key (PEM)" : 'Trusted CA certificate(s) (PEM)'}</label>
-        <textarea id=${id} rows="5" spellcheck="false" placeholder="-----BEGIN ${isKey ? 'PUBLIC KEY' : 'CERTIFICATE'}-----" .value=${value} @input=${(e: Event) => set((e.target as HTMLTextAreaElement).value)}></textarea>
+        <textarea
+          id=${id}
+          rows="5"
+          spellcheck="false"
+          placeholder="-----BEGIN ${isKey ? 'PUBLIC KEY' : 'CERTIFICATE'}-----"
+          aria-describedby=${this.describedBy(id)}
+          aria-invalid=${this.notes[id] ? 'true' : nothing}
+          .value=${value}
+          @input=${(e: Event) => set((e.target as HTMLTextAreaElement).value)}
+        ></textarea>
+        ${this.note(id)}
       </div>
       <div class="field">
         <label for="${id}-file">…or load it from a file</label>
@@ -468,6 +792,12 @@ export class MvApp extends LitElement {
       </section>
     `;
   }
+}
+
+/** A download failure in plain words: the CORS headers to send when the browser hid the reason. */
+function corsOrMessage(e: unknown, what: string, url: string): string {
+  const message = (e as Error)?.message ?? String(e);
+  return /cross-origin|CORS/.test(message) ? corsNote(what, url) : message;
 }
 
 function reportError(code: ErrorCode, message: string): ModelVerifyError {

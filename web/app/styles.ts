@@ -145,7 +145,31 @@ export const appStyles = css`
     font-size: 0.85rem;
   }
   .progress {
-    margin-top: 1.25rem;
+    /* In view for the whole run, wherever the page is scrolled. */
+    position: sticky;
+    top: 0;
+    z-index: 2;
+    margin: 0 0 1rem;
+    padding: 0.6rem 0.9rem;
+    background: var(--mv-surface, #ffffff);
+    border: 1px solid #d8dce3;
+    border-radius: 10px;
+    box-shadow: 0 2px 8px rgb(0 0 0 / 0.08);
+  }
+  .field-note {
+    margin: 0.15rem 0 0;
+    padding: 0.35rem 0.6rem;
+    border-left: 3px solid #b45309;
+    background: #fffbeb;
+    color: #78350f;
+    font-size: 0.9rem;
+    border-radius: 0 6px 6px 0;
+  }
+  [aria-invalid='true'] {
+    border-color: #b45309;
+  }
+  .detected {
+    margin: 0;
   }
   .progress progress {
     width: 100%;

@@ -248,7 +248,8 @@ export function progressPanel(stage: string, p: LiveProgress | undefined): Templ
             ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} · ${p.resourcesDone} of ${p.resourcesTotal} files${p.rate > 0 ? html` · ${formatRate(p.rate)}` : nothing}${
               p.eta !== undefined ? html` · about ${formatDuration(p.eta)} left` : nothing
             }
-          </p>`
+          </p>
+          ${p.resource && p.resourcesDone < p.resourcesTotal ? html`<p class="small current">Now hashing <code>${p.resource}</code></p>` : nothing}`
           : nothing
       }
     </section>
