@@ -6,7 +6,8 @@
 //   Sigstore: bench/sigstore.mjs (bundle crypto check) when present.
 // Sizes (MiB unless noted) via env or flags: --small, BENCH_FILES=8 BENCH_FILE_MB=256 BENCH_BIG_MB=2048
 // BENCH_BROWSER_FILE_MB=128 BENCH_BROWSER_BIG_MB=1024 BENCH_WORKERD_MB=256 BENCH_RSS_GB=8 (0 skips)
-// BENCH_REPS=3 BENCH_DIR=<data dir, default $TMPDIR/model-verify-bench> BENCH_ONLY=node,chromium,workerd,rss,sigstore
+// BENCH_SMALL_FILES=100000 BENCH_SMALL_DIRS=1000 (many-small-files case, issue 17; tree under bench/tmp)
+// BENCH_REPS=3 BENCH_DIR=<data dir, default $TMPDIR/model-verify-bench> BENCH_ONLY=node,small,chromium,workerd,rss,sigstore
 // Results: a table on stdout and bench/results.json. Data files are kept in BENCH_DIR for the next run.
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -29,14 +30,16 @@ const cfg = {
   browserBigMb: num('BENCH_BROWSER_BIG_MB', 1024, 128),
   workerdMb: num('BENCH_WORKERD_MB', 256, 64),
   rssGb: num('BENCH_RSS_GB', 8, 1),
+  smallFiles: num('BENCH_SMALL_FILES', 100000, 20000),
+  smallDirs: num('BENCH_SMALL_DIRS', 1000, 200),
   reps: num('BENCH_REPS', 3, 3),
   dir: process.env.BENCH_DIR ?? path.join(tmpdir(), 'model-verify-bench'),
-  only: (process.env.BENCH_ONLY ?? 'node,chromium,workerd,rss,sigstore').split(','),
+  only: (process.env.BENCH_ONLY ?? 'node,small,chromium,workerd,rss,sigstore').split(','),
 };
 const MiB = 1 << 20;
 const work = path.join(cfg.dir, 'work');
 mkdirSync(work, { recursive: true });
-const results = { date: new Date().toISOString(), config: cfg, machine: {}, node: {}, chromium: {}, workerd: {}, rss: {}, sigstore: {} };
+const results = { date: new Date().toISOString(), config: cfg, machine: {}, node: {}, smallFiles: {}, chromium: {}, workerd: {}, rss: {}, sigstore: {} };
 const table = [];
 const row = (runtime, what, mbps, ratio, note = '') => table.push({ runtime, what, 'MB/s': mbps === null ? '' : mbps.toFixed(0), ratio: ratio ?? '', note });
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
@@ -244,6 +247,89 @@ if (cfg.only.includes('node')) {
   results.node.singleSpeedVsOpenssl = results.node.single.opensslMs && median(results.node.single.opensslMs) / median(results.node.single.cliMs);
 }
 
+// ---------- many small files (issue 17) ----------
+// A model of BENCH_SMALL_FILES files of 0.2–1.2 kB in BENCH_SMALL_DIRS directories, built once under bench/tmp
+// (gitignored: the tree is metadata-bound, so it lives on the repository's disk, not in a tmpfs $TMPDIR). Signed
+// with our own CLI (`sign key`), then whole-process `verify key` and `sign key`, best of BENCH_REPS, against
+// `find -print0 | xargs -0 -P$(nproc) sha256sum` in the same run; peak RSS from /usr/bin/time.
+if (cfg.only.includes('small')) {
+  const base = path.join(root, 'bench/tmp', `small-${cfg.smallFiles}x${cfg.smallDirs}`);
+  const dir = path.join(base, 'model');
+  const done = path.join(base, '.complete');
+  if (!existsSync(done)) {
+    log(`small files: building ${cfg.smallFiles} files in ${cfg.smallDirs} directories`);
+    execFileSync('rm', ['-rf', base]);
+    const block = randomFillSync(Buffer.allocUnsafe(1 << 16));
+    for (let i = 0; i < cfg.smallFiles; i++) {
+      const d = path.join(dir, `d${String(i % cfg.smallDirs).padStart(4, '0')}`);
+      if (i < cfg.smallDirs) mkdirSync(d, { recursive: true });
+      // Deterministic sizes 200..1200 and contents (offset into one random block, stamped with the index).
+      const size = 200 + ((i * 7919) % 1001);
+      const buf = Buffer.from(block.subarray((i * 131) % (block.length - size), ((i * 131) % (block.length - size)) + size));
+      buf.writeUInt32LE(i, 0);
+      writeFileSync(path.join(d, `f${String(i).padStart(6, '0')}.bin`), buf);
+    }
+    writeFileSync(done, '');
+  }
+  const keyDir = path.join(base, 'keys');
+  mkdirSync(keyDir, { recursive: true });
+  const priv = path.join(keyDir, 'key.pem');
+  const pub = path.join(keyDir, 'key.pub');
+  if (!existsSync(pub)) {
+    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', priv]);
+    execFileSync('openssl', ['ec', '-in', priv, '-pubout', '-out', pub], { stdio: 'ignore' });
+  }
+  const sig = path.join(keyDir, 'model.sig');
+  const sig2 = path.join(keyDir, 'model2.sig');
+  const cli = path.join(root, 'bin/model-verify.js');
+  const timed = (argv0, args, opts = {}) => {
+    const t0 = performance.now();
+    const r = spawnSync(TIME ?? argv0, TIME ? ['-f', TIME_FMT, argv0, ...args] : args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`${argv0} ${args.slice(0, 3).join(' ')} failed (${r.status}): ${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`);
+    return { ms, ...cpuOf(r.stderr), stdout: r.stdout };
+  };
+  const signArgs = (out) => [cli, 'sign', 'key', '--private-key', priv, '--signature', out, '-q', dir];
+  const verifyArgs = [cli, 'verify', 'key', '--signature', sig, '--public-key', pub, '--no-progress', dir];
+  const nproc = Number(results.machine.cpus) || 1;
+  const baseline = () => timed('sh', ['-c', `find "$0" -type f -print0 | xargs -0 -P${nproc} sha256sum > /dev/null`, dir]);
+  log('small files: warm-up (page and dentry cache), signing');
+  baseline();
+  timed(process.execPath, signArgs(sig));
+  const best = (f) => {
+    const rs = Array.from({ length: cfg.reps }, f);
+    return { ...rs.reduce((a, b) => (b.ms < a.ms ? b : a)), allMs: rs.map((r) => r.ms), maxRssKb: Math.max(...rs.map((r) => r.rssKb || 0)) };
+  };
+  const b = best(baseline);
+  const v = best(() => {
+    const r = timed(process.execPath, verifyArgs);
+    if (!/Verification succeeded/.test(r.stdout)) throw new Error(`small files: verification failed: ${r.stdout}`);
+    return r;
+  });
+  const s = best(() => timed(process.execPath, signArgs(sig2)));
+  const entry = (r) => ({ bestMs: r.ms, allMs: r.allMs, cpuS: r.cpuS, maxRssMB: r.maxRssKb / 1024, ratioToBaseline: r.ms / b.ms });
+  results.smallFiles = {
+    files: cfg.smallFiles,
+    dirs: cfg.smallDirs,
+    baseline: { cmd: `find | xargs -0 -P${nproc} sha256sum`, bestMs: b.ms, allMs: b.allMs, cpuS: b.cpuS },
+    verify: entry(v),
+    sign: entry(s),
+  };
+  for (const [what, r] of [
+    ['verify', v],
+    ['sign', s],
+  ]) {
+    row(
+      'node',
+      `${cfg.smallFiles} small files / ${cfg.smallDirs} dirs: CLI ${what} (whole process)`,
+      null,
+      `${(r.ms / b.ms).toFixed(2)}× baseline`,
+      `best of ${cfg.reps}: ${r.ms.toFixed(0)} ms, peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MB, CPU ${r.cpuS.toFixed(2)} s`,
+    );
+  }
+  row('node', `  find | xargs -0 -P${nproc} sha256sum`, null, '1.00', `best of ${cfg.reps}: ${b.ms.toFixed(0)} ms, CPU ${b.cpuS.toFixed(2)} s`);
+}
+
 // ---------- Chromium ----------
 if (cfg.only.includes('chromium')) {
   log('chromium: building the page');
@@ -446,7 +532,19 @@ if (cfg.only.includes('sigstore') && existsSync(path.join(root, 'bench/sigstore.
 }
 
 results.machine.loadavgEnd = loadavg();
-writeFileSync(path.join(root, 'bench/results.json'), JSON.stringify({ ...results, table }, null, 2) + '\n');
+// A partial run (BENCH_ONLY) keeps the sections it did not measure from the previous results.json.
+const resultsFile = path.join(root, 'bench/results.json');
+const sectionOf = { node: 'node', small: 'smallFiles', chromium: 'chromium', workerd: 'workerd', rss: 'rss', sigstore: 'sigstore' };
+if (existsSync(resultsFile)) {
+  let prev = {};
+  try {
+    prev = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  } catch {
+    // unreadable: write this run's sections only
+  }
+  for (const [part, key] of Object.entries(sectionOf)) if (!cfg.only.includes(part) && prev[key] !== undefined) results[key] = prev[key];
+}
+writeFileSync(resultsFile, JSON.stringify({ ...results, table }, null, 2) + '\n');
 console.table(table);
 console.log(
   `load average at start ${results.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')}, at end ${results.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')} (${results.machine.cpus} cores)`,
