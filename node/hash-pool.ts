@@ -46,12 +46,16 @@ function defaultWorkerUrl(): URL {
 }
 
 interface Task {
+  /** The job named in crash messages: a batch's first. */
   job: HashJob;
-  resolve(d: Uint8Array): void;
+  /** A file batch's jobs, in the order of its digests (streamed tasks: just `job`). */
+  jobs: readonly HashJob[];
+  /** Every digest of the task, concatenated in the order of `jobs`. */
+  resolve(digests: Uint8Array): void;
   reject(e: unknown): void;
   onBytes(n: number): void;
-  /** The worker waits on hold[0] (see NodePoolOptions.afterRead). */
-  held?: () => void;
+  /** The worker waits on hold[0] after reading file `index` of the batch (see NodePoolOptions.afterRead). */
+  held?: (index: number) => void;
 }
 
 class Slot {
@@ -67,9 +71,13 @@ class Slot {
       const t = this.task;
       if (!t || m.t === 'ready') return;
       if (m.t === 'progress') t.onBytes(m.n);
-      else if (m.t === 'held') t.held?.();
-      else if (m.t === 'done') (this.task = null), t.resolve(m.digest);
-      else if (m.t === 'error') (this.task = null), t.reject(new ModelVerifyError(m.code, m.message, { resource: t.job.id }));
+      else if (m.t === 'held') t.held?.(m.index);
+      else if (m.t === 'done') (this.task = null), t.resolve(m.digests);
+      else if (m.t === 'error') {
+        this.task = null;
+        const job = t.jobs[m.index] ?? t.job;
+        t.reject(new ModelVerifyError(m.code, m.message, { resource: job.id }));
+      }
     });
     worker.on('error', (e) => onCrash(this, e));
     worker.once('exit', (code) => onCrash(this, new Error(`exited with code ${code}`)));
@@ -78,6 +86,15 @@ class Slot {
     this.worker.postMessage(m, transfer);
   }
 }
+
+/**
+ * File jobs per worker message: small files go many to a message (a round trip per 1 kB file cost more than
+ * its hashing: 100k files spent most of their time waiting on messages), up to BATCH_FILES files or BATCH_BYTES
+ * bytes, so a batch stays a few milliseconds of work and the lanes still finish together. A job as large as
+ * BATCH_BYTES is a batch of its own. The batch's arrays are the only per-batch allocation.
+ */
+const BATCH_FILES = 256;
+const BATCH_BYTES = 1 << 20;
 
 export class NodeHashPool implements HashBackend {
   readonly name = 'node:worker_threads';
@@ -152,30 +169,18 @@ export class NodeHashPool implements HashBackend {
     let next = 0;
     const lane = async (slot: Slot) => {
       while (!stop.signal.aborted && next < queue.length) {
-        const id = next++;
-        const job = queue[id]!;
-        // File jobs: the listed file's path and identity (statted now if the job was not planned from a listing).
-        const target = files ? await files.target(job.path).catch((e: unknown) => rethrowFor(job, e)) : null;
-        const digest = await new Promise<Uint8Array>((resolve, reject) => {
-          const task: Task = { job, resolve, reject, onBytes: (n) => tracker.bytes(n, job.id) };
-          slot.task = task;
-          if (slot.exited) reject(new ModelVerifyError('INTERNAL', 'A hash worker is no longer running', { resource: job.id }));
-          else if (target) {
-            const hold = this.afterRead ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-            const hook = this.afterRead;
-            if (hold && hook) {
-              // Release the worker whatever the hook does (a failing hook must not leave it waiting forever).
-              const release = () => void (Atomics.store(hold, 0, 1), Atomics.notify(hold, 0));
-              task.held = () =>
-                void Promise.resolve()
-                  .then(() => hook(job))
-                  .then(release, release);
-            }
-            slot.post({ t: 'file', job: id, target, start: job.start, end: job.end, alg: job.hash, chunk: this.chunkSize, ...(hold ? { hold } : {}) });
-          } else streamJob(slot, id, job, source, budget, stop.signal).catch(reject);
-        });
-        tracker.done(job.id);
-        out.set(job.id, digest);
+        if (files) await this.fileBatch(slot, files, queue, next, (n) => (next = n), tracker, out);
+        else {
+          const id = next++;
+          const job = queue[id]!;
+          const digest = await new Promise<Uint8Array>((resolve, reject) => {
+            slot.task = { job, jobs: [job], resolve, reject, onBytes: (n) => tracker.bytes(n, job.id) };
+            if (slot.exited) reject(new ModelVerifyError('INTERNAL', 'A hash worker is no longer running', { resource: job.id }));
+            else streamJob(slot, id, job, source, budget, stop.signal).catch(reject);
+          });
+          tracker.done(job.id);
+          out.set(job.id, digest);
+        }
       }
     };
     await Promise.all(slots.map((s) => lane(s).catch(ff.fail)));
@@ -187,6 +192,76 @@ export class NodeHashPool implements HashBackend {
     }
     for (const s of slots) s.worker.unref();
     return out;
+  }
+
+  /**
+   * Takes the next batch of file jobs from `queue` (at `at`; `take` moves the shared cursor before any await, so
+   * lanes never share a job), sends it to `slot`'s worker and records its digests. Each file is sent with its
+   * listed path and identity (statted now if the job was not planned from a listing).
+   */
+  private async fileBatch(
+    slot: Slot,
+    files: NodeSource,
+    queue: readonly HashJob[],
+    at: number,
+    take: (next: number) => void,
+    tracker: ProgressTracker,
+    out: Map<string, Uint8Array>,
+  ): Promise<void> {
+    const first = queue[at]!;
+    let end = at + 1;
+    let bytes = first.end - first.start;
+    while (end < queue.length && end - at < BATCH_FILES) {
+      const j = queue[end]!;
+      if (j.hash !== first.hash || bytes + (j.end - j.start) > BATCH_BYTES) break;
+      bytes += j.end - j.start;
+      end++;
+    }
+    take(end);
+    const jobs = queue.slice(at, end);
+    const n = jobs.length;
+    const names: string[] = new Array(n);
+    const paths: string[] = new Array(n);
+    const ids = new BigUint64Array(3 * n);
+    const nums = new Float64Array(3 * n);
+    for (let k = 0; k < n; k++) {
+      const job = jobs[k]!;
+      const t = files.listed(job.path) ?? (await files.target(job.path).catch((e: unknown) => rethrowFor(job, e)));
+      names[k] = t.name;
+      paths[k] = t.file;
+      ids[3 * k] = t.expect.dev;
+      ids[3 * k + 1] = t.expect.ino;
+      ids[3 * k + 2] = t.expect.mtimeNs;
+      nums[3 * k] = t.expect.size;
+      nums[3 * k + 1] = job.start;
+      nums[3 * k + 2] = job.end;
+    }
+    let reported = 0;
+    const digests = await new Promise<Uint8Array>((resolve, reject) => {
+      const task: Task = { job: first, jobs, resolve, reject, onBytes: (b) => ((reported += b), tracker.bytes(b, first.id)) };
+      slot.task = task;
+      if (slot.exited) return reject(new ModelVerifyError('INTERNAL', 'A hash worker is no longer running', { resource: first.id }));
+      const hold = this.afterRead ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+      const hook = this.afterRead;
+      if (hold && hook) {
+        // Release the worker whatever the hook does (a failing hook must not leave it waiting forever).
+        const release = () => void (Atomics.store(hold, 0, 1), Atomics.notify(hold, 0));
+        task.held = (k) =>
+          void Promise.resolve()
+            .then(() => hook(jobs[k] ?? first))
+            .then(release, release);
+      }
+      slot.post({ t: 'files', job: at, names, files: paths, ids, nums, alg: first.hash, chunk: this.chunkSize, ...(hold ? { hold } : {}) });
+    });
+    if (digests.length % n !== 0) throw new ModelVerifyError('INTERNAL', 'A hash worker returned a malformed batch', { resource: first.id });
+    // Views into the one buffer the worker transferred: no allocation per digest beyond the view itself.
+    const width = digests.length / n;
+    if (bytes > reported) tracker.bytes(bytes - reported, jobs[n - 1]!.id);
+    for (let k = 0; k < n; k++) {
+      const job = jobs[k]!;
+      out.set(job.id, digests.subarray(k * width, (k + 1) * width));
+      tracker.done(job.id);
+    }
   }
 }
 

@@ -1,14 +1,14 @@
 /**
  * worker_threads entry of the hash pool: node:crypto (OpenSSL, SHA-NI) for sha256 and blake2b512,
  * hash-wasm for blake3 (OpenSSL has none). File jobs read their own bytes synchronously (this thread has
- * nothing else to do) into one small buffer; streamed jobs hash what the main thread posts.
+ * nothing else to do) into one reused buffer, many small files per message; streamed jobs hash what the main thread posts.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ModelVerifyError } from '../core/index.js';
 import type { HashAlgorithm } from '../core/manifest/index.js';
-import { checkRange, checkUnchangedSync, openCheckedSync } from './checked-open.js';
+import { checkRange, checkUnchangedSync, openCheckedSync, type FileTarget } from './checked-open.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
 
 interface Digester {
@@ -31,55 +31,87 @@ const port = parentPort!;
 const PROGRESS_EVERY = 4 << 20;
 const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
 
+/** One read buffer per worker, reused by every file (a small file is then one read into memory already mapped). */
+let readBuf = Buffer.allocUnsafe(0);
+
 /**
- * One open per job, checked (checked-open.ts): the fd must be the listed regular file; bytes come from that fd
+ * One open per file, checked (checked-open.ts): the fd must be the listed regular file; bytes come from that fd
  * only; after the last read one fstat checks size and mtime, so a file that grew, shrank or was rewritten while
- * it was hashed is MODEL_CHANGED. Per job: open, fstat, reads, fstat, close — nothing extra per chunk.
+ * it was hashed is MODEL_CHANGED. Per file: open, fstat, reads (one for a file up to `chunk` bytes), fstat,
+ * close — nothing extra per chunk, and nothing skipped for small files.
  */
-async function hashFile(m: Extract<ToWorker, { t: 'file' }>): Promise<Uint8Array> {
-  const h = await digester(m.alg);
-  const t = m.target;
-  checkRange(t, m.start, m.end);
+function hashFile(h: Digester, t: FileTarget, start: number, end: number, chunk: number, job: number, onHeld?: () => void): number {
+  checkRange(t, start, end);
   const fd = openCheckedSync(t);
   try {
-    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(m.chunk, m.end - m.start)));
-    let pos = m.start;
+    const size = Math.max(1, Math.min(chunk, end - start));
+    if (readBuf.length < size) readBuf = Buffer.allocUnsafe(Math.max(size, Math.min(chunk, 64 << 10)));
+    let pos = start;
     let pending = 0;
-    while (pos < m.end) {
+    while (pos < end) {
       let n: number;
       try {
-        n = readSync(fd, buf, 0, Math.min(buf.length, m.end - pos), pos);
+        n = readSync(fd, readBuf, 0, Math.min(chunk, readBuf.length, end - pos), pos);
       } catch (e) {
         throw new ModelVerifyError('IO_ERROR', `Cannot read '${t.name}': ${(e as Error).message}`);
       }
       if (n === 0) throw new ModelVerifyError('MODEL_CHANGED', `'${t.name}' changed size while it was being verified`);
-      h.update(buf.subarray(0, n));
+      h.update(readBuf.subarray(0, n));
       pos += n;
       pending += n;
       if (pending >= PROGRESS_EVERY) {
-        post({ t: 'progress', job: m.job, n: pending });
+        post({ t: 'progress', job, n: pending });
         pending = 0;
       }
     }
-    if (pending > 0) post({ t: 'progress', job: m.job, n: pending });
-    if (m.hold) {
-      post({ t: 'held', job: m.job });
-      Atomics.wait(m.hold, 0, 0);
-    }
+    onHeld?.();
     checkUnchangedSync(fd, t);
+    return pending;
   } finally {
     closeSync(fd);
   }
-  return h.digest();
+}
+
+/** A file batch: digests concatenated in order; a failure names the file's index. */
+async function hashBatch(m: Extract<ToWorker, { t: 'files' }>, failed: { index: number }): Promise<Uint8Array> {
+  const n = m.names.length;
+  let out: Uint8Array | undefined;
+  let width = 0;
+  for (let k = 0; k < n; k++) {
+    failed.index = k;
+    const h = await digester(m.alg);
+    const t: FileTarget = {
+      name: m.names[k]!,
+      file: m.files[k]!,
+      expect: { dev: m.ids[3 * k]!, ino: m.ids[3 * k + 1]!, mtimeNs: m.ids[3 * k + 2]!, size: m.nums[3 * k]! },
+    };
+    const hold = m.hold;
+    const onHeld = hold
+      ? () => {
+          post({ t: 'held', job: m.job, index: k });
+          Atomics.wait(hold, 0, 0);
+          Atomics.store(hold, 0, 0);
+        }
+      : undefined;
+    hashFile(h, t, m.nums[3 * k + 1]!, m.nums[3 * k + 2]!, m.chunk, m.job, onHeld);
+    const d = h.digest();
+    if (!out) {
+      width = d.length;
+      out = new Uint8Array(width * n);
+    }
+    out.set(d, k * width);
+  }
+  return out ?? new Uint8Array(0);
 }
 
 const streamed = new Map<number, Promise<Digester>>();
 
 async function onMessage(m: ToWorker): Promise<void> {
+  const failed = { index: 0 };
   try {
-    if (m.t === 'file') {
-      const digest = await hashFile(m);
-      post({ t: 'done', job: m.job, digest }, [digest.buffer as ArrayBuffer]);
+    if (m.t === 'files') {
+      const digests = await hashBatch(m, failed);
+      post({ t: 'done', job: m.job, digests }, [digests.buffer as ArrayBuffer]);
     } else if (m.t === 'begin') {
       streamed.set(m.job, digester(m.alg));
     } else if (m.t === 'chunk') {
@@ -88,12 +120,12 @@ async function onMessage(m: ToWorker): Promise<void> {
     } else if (m.t === 'end') {
       const h = await streamed.get(m.job)!;
       streamed.delete(m.job);
-      const digest = h.digest();
-      post({ t: 'done', job: m.job, digest }, [digest.buffer as ArrayBuffer]);
+      const digests = h.digest();
+      post({ t: 'done', job: m.job, digests }, [digests.buffer as ArrayBuffer]);
     }
   } catch (e) {
     const code = e instanceof ModelVerifyError && (e.code === 'MODEL_CHANGED' || e.code === 'IO_ERROR') ? e.code : 'INTERNAL';
-    post({ t: 'error', job: m.job, code, message: (e as Error)?.message ?? String(e) });
+    post({ t: 'error', job: m.job, index: failed.index, code, message: (e as Error)?.message ?? String(e) });
   }
 }
 

@@ -7,8 +7,8 @@
  * (a symlink allowed to a file: its resolved target's); reads open that path once without following links and
  * check it is still that file (checked-open.ts).
  */
-import { lstat, opendir, realpath, stat } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { lstatSync, type BigIntStats, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { ModelVerifyError } from '../core/index.js';
 import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/index.js';
@@ -23,6 +23,16 @@ const message = (e: unknown) => (e as Error)?.message ?? String(e);
 
 /** What one directory entry is: a directory to descend into (with its identity), or an entry to report. */
 type Classified = { dir: BigIntStats } | { entry: ModelEntry };
+
+/**
+ * The walk lstats synchronously, yielding to the event loop every WALK_SLICE entries. Measured on the 2-core
+ * machine, 100k warm entries: lstatSync 0.48 s; fs/promises lstat 1.4 s with 16 in flight, 1.9 s with 4 (the
+ * main thread's promise and thread-pool bookkeeping per call costs more than the syscall, so concurrency does not
+ * pay); one awaited lstat at a time was seconds more. Slices keep a huge directory from blocking an embedder's
+ * event loop (abort, progress) for longer than a few milliseconds.
+ */
+const WALK_SLICE = 512;
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 export class NodeSource implements ModelSource {
   readonly listable = true;
@@ -87,23 +97,31 @@ export class NodeSource implements ModelSource {
     opts.signal?.throwIfAborted();
     const shown = relDir || '.';
     const abs = relDir ? this.resolve(relDir) : this.root;
-    const names: { name: string; isDir: boolean }[] = [];
+    let dirents: Dirent[];
     try {
-      const dir = await opendir(abs);
-      for await (const d of dir) names.push({ name: d.name, isDir: d.isDirectory() });
+      // One scandir call per directory (opendir's iterator costs a thread-pool round trip per 32 entries).
+      dirents = await readdir(abs, { withFileTypes: true });
     } catch (e) {
       throw new ModelVerifyError('IO_ERROR', `Cannot read directory '${shown}': ${message(e)}`, { resource: shown, cause: e });
     }
-    // opendir follows symlinks: a directory swapped for a link while it was read would list another tree.
+    // readdir follows symlinks: a directory swapped for a link while it was read would list another tree.
     const after = await lstat(abs, { bigint: true }).catch(() => null);
     if (!after?.isDirectory() || after.dev !== before.dev || after.ino !== before.ino) {
       throw new ModelVerifyError('MODEL_CHANGED', `Directory '${shown}' changed while the model was being listed`, { resource: shown });
     }
-    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const { name, isDir } of names) {
+    const names = dirents.map((d) => d.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const isDir = new Set<string>();
+    for (const d of dirents) if (d.isDirectory()) isDir.add(d.name);
+    dirents = [];
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0 && i % WALK_SLICE === 0) {
+        await nextTurn();
+        opts.signal?.throwIfAborted();
+      }
+      const name = names[i]!;
       const rel = relDir ? `${relDir}/${name}` : name;
       // Ignored subtrees (and ignored entries we could not stat) are never touched, as in the reference.
-      if (isDir && opts.prune?.(rel)) continue;
+      if (isDir.has(name) && opts.prune?.(rel)) continue;
       const c = await this.classify(rel, 'walk', opts.prune);
       if (c === null) continue;
       if ('dir' in c) {
@@ -125,7 +143,7 @@ export class NodeSource implements ModelSource {
     this.targets.delete(rel); // whatever it was before, only what we find now may be read
     let ls: BigIntStats;
     try {
-      ls = await lstat(abs, { bigint: true });
+      ls = lstatSync(abs, { bigint: true }); // see WALK_SLICE
     } catch (e) {
       if (mode === 'walk' && prune?.(rel)) return null;
       if (mode === 'stat' && (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR')) return null;
@@ -202,6 +220,11 @@ export class NodeSource implements ModelSource {
     }
     const c = await this.classify(rel, 'stat');
     return c && 'entry' in c ? c.entry : null;
+  }
+
+  /** The file listed (or statted) at `rel`, if any: the hash pool's synchronous lookup per job. */
+  listed(rel: string): FileTarget | undefined {
+    return this.targets.get(rel);
   }
 
   /**
