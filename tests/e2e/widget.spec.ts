@@ -105,6 +105,11 @@ test.describe('<model-verify> element', () => {
     const verified = element(page, 'v1.1.0-certificate');
     await verified.locator('[part="badge"]').click();
     await expect(verified.locator('[part="signer"]')).toContainText('X.509 certificate');
+    // On success, what every HTTP model cannot do is an informational note, not a warning; sizes use units.
+    await expect(verified.locator('[part="note"]')).toContainText('cannot list its files');
+    await expect(verified.locator('[part="warnings"]')).toHaveCount(0);
+    await expect(verified.locator('[part="details"]')).toContainText(/\d+(\.\d+)? (B|KiB) hashed in/);
+    await expect(verified.locator('[part="details"]')).not.toContainText('bytes hashed');
     if (takeShots) {
       mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: join(SHOTS, 'widget.png'), fullPage: true });
@@ -124,6 +129,24 @@ test.describe('<model-verify> element', () => {
     expect(t.result?.verified).toBe(false);
     expect(t.result?.report.errors[0]).toMatchObject({ code: 'HASH_MISMATCH', resource: 'signme-1' });
     await expect(label(page, 'tampered-v1.1.0-sigstore')).toHaveText('failed · signme-1 modified');
+  });
+
+  test('the badge shows a progress bar while verifying', async ({ page }) => {
+    // Hold one file back so the run stays in progress long enough to look at.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/fixtures/v1.1.0-elliptic-key/signme-2', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${STATIC_URL}/pages/widget.html`);
+    const el = element(page, 'v1.1.0-elliptic-key');
+    await expect(el).toHaveAttribute('status', 'verifying');
+    await expect(el.getByRole('progressbar', { name: 'Bytes hashed' })).toBeVisible();
+    await expect(label(page, 'v1.1.0-elliptic-key')).toHaveText(/^verifying \d+%$/);
+    release();
+    await expect(el).toHaveAttribute('status', 'verified');
+    await expect(el.getByRole('progressbar')).toHaveCount(0);
   });
 
   test('still verifies (pure-JS hashing on the page) when a CSP blocks WebAssembly and workers', async ({ page }) => {

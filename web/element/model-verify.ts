@@ -14,6 +14,7 @@ import { prepareFiles } from '../model-input.js';
 import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
 import {
   buildPolicy,
+  formatBytes,
   parseIgnorePaths,
   reportFromError,
   runVerification,
@@ -69,6 +70,8 @@ const INPUTS = [
  * @csspart files - The per-file table inside the details.
  * @csspart errors - The list of problems inside the details.
  * @csspart warnings - The list of warnings inside the details.
+ * @csspart note - An informational note inside the details (e.g. that a model over HTTP cannot list its files).
+ * @csspart progress - The progress bar inside the badge while verifying.
  *
  * @cssprop [--model-verify-font=inherit] - Font of the badge and details.
  * @cssprop [--model-verify-radius=999px] - Corner radius of the badge.
@@ -138,6 +141,12 @@ export class ModelVerifyElement extends LitElement {
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
+      }
+      [part='progress'] {
+        width: 4em;
+        height: 0.5em;
+        accent-color: var(--c);
+        flex: none;
       }
       [part='details'] {
         margin-top: 0.5em;
@@ -343,13 +352,14 @@ export class ModelVerifyElement extends LitElement {
     return html`
       <button part="badge" type="button" aria-expanded=${r ? String(this.expanded) : nothing} aria-controls=${r ? 'details' : nothing} @click=${this.onBadgeClick} title=${r ? 'Show details' : 'Verify'}>
         <span part="icon" aria-hidden="true">${icon}</span><span part="label">${text}</span>
+        ${this.status === 'verifying' ? html`<progress part="progress" max="100" .value=${this.percent} aria-label="Bytes hashed"></progress>` : nothing}
       </button>
       <span class="sr" role="status">${this.status === 'verifying' ? '' : text}</span>
       ${
         r && this.expanded
           ? html`<div part="details" id="details">
             ${messages(r)} ${signerPanel(r)} ${r.resources.length ? fileTable(r) : nothing}
-            <p class="muted">${r.model.name ? html`Model <strong>${r.model.name}</strong> · ` : nothing}${r.bytesHashed} bytes hashed in ${(r.millis / 1000).toFixed(2)} s</p>
+            <p class="muted">${r.model.name ? html`Model <strong>${r.model.name}</strong> · ` : nothing}${formatBytes(r.bytesHashed)} hashed in ${(r.millis / 1000).toFixed(2)} s</p>
           </div>`
           : nothing
       }

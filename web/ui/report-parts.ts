@@ -17,7 +17,8 @@ const STATUS_TEXT: Record<ResourceResult['status'], [symbol: string, text: strin
 
 function digestCell(d: string | undefined, algorithm: string): TemplateResult {
   if (!d) return html`<span class="muted">—</span>`;
-  return html`<code class="digest" title="${algorithm}:${d}">${d.slice(0, 16)}…</code>`;
+  // The whole digest is in the cell (selectable, copyable, read out); the cell shows its start until focused.
+  return html`<code class="digest" tabindex="0" title="${algorithm}:${d}" aria-label="${algorithm} ${d}">${d}</code>`;
 }
 
 /** Per-file status table. `times` are measured seconds per resource when the UI saw them. */
@@ -56,13 +57,15 @@ export function fileTable(report: VerificationReport, times?: ReadonlyMap<string
   </div>`;
 }
 
-function row(label: string, value: unknown): TemplateResult | typeof nothing {
+/** One `<dt>/<dd>` pair of a details list; nothing for an empty value. */
+export function row(label: string, value: unknown): TemplateResult | typeof nothing {
   if (value === undefined || value === null || value === '') return nothing;
   return html`<dt>${label}</dt>
     <dd>${value}</dd>`;
 }
 
-function localTime(iso: string | undefined): string | undefined {
+/** An ISO time as `YYYY-MM-DD hh:mm:ss UTC` (as typed when unparsable). */
+export function localTime(iso: string | undefined): string | undefined {
   if (!iso) return undefined;
   const d = new Date(iso);
   return Number.isNaN(d.getTime())
@@ -127,6 +130,8 @@ export function signerPanel(report: VerificationReport): TemplateResult | typeof
 
 /** Errors (after the headline) and warnings, as plain sentences. */
 export function messages(report: VerificationReport): TemplateResult {
+  const notes = report.warnings.filter((w) => isSourceNote(report, w));
+  const warnings = report.warnings.filter((w) => !isSourceNote(report, w));
   return html`
     ${
       report.errors.length
@@ -136,13 +141,23 @@ export function messages(report: VerificationReport): TemplateResult {
         : nothing
     }
     ${
-      report.warnings.length
+      warnings.length
         ? html`<ul part="warnings" class="warnings" aria-label="Warnings">
-          ${report.warnings.map((w) => html`<li><span aria-hidden="true">! </span>${w}</li>`)}
+          ${warnings.map((w) => html`<li><span aria-hidden="true">! </span>${w}</li>`)}
         </ul>`
         : nothing
     }
+    ${notes.map((n) => html`<p part="note" class="info"><span aria-hidden="true">ⓘ </span>${n}</p>`)}
   `;
+}
+
+/**
+ * Warnings that describe what any source of this kind cannot do (an HTTP model cannot list its files) rather
+ * than anything wrong with this model: shown as information, not as a warning. Matched on core's sentence, and
+ * only when the report says the source is not listable.
+ */
+function isSourceNote(report: VerificationReport, w: string): boolean {
+  return !report.model.listable && /cannot list its files/.test(w);
 }
 
 export const reportStyles = css`
@@ -203,6 +218,20 @@ export const reportStyles = css`
   code.wrap {
     word-break: break-all;
   }
+  code.digest {
+    display: inline-block;
+    max-width: 16ch;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+    vertical-align: bottom;
+  }
+  code.digest:focus,
+  code.digest:hover {
+    max-width: none;
+    white-space: normal;
+    word-break: break-all;
+  }
   .signer dl {
     display: grid;
     grid-template-columns: max-content 1fr;
@@ -232,6 +261,10 @@ export const reportStyles = css`
   }
   ul.warnings li {
     color: var(--mv-warn, #92400e);
+  }
+  p.info {
+    margin: 0.5em 0;
+    color: var(--mv-muted, #5b6270);
   }
 `;
 
