@@ -3,7 +3,7 @@
  * Read with core's bundle reader only (no signature check): the page uses it to ask for the right inputs,
  * never as a verdict.
  */
-import { parseBundle, toModelVerifyError, type ModelVerifyError } from '../core/index.js';
+import { bundleMethod, parseBundle, toModelVerifyError, type ModelVerifyError } from '../core/index.js';
 import type { Policy } from '../core/policy/index.js';
 
 export type SignatureMethod = Policy['method'];
@@ -23,17 +23,12 @@ export const METHOD_WORDS: Record<SignatureMethod, string> = {
   certificate: 'Signed with a certificate',
 };
 
-/**
- * The method a bundle needs: a bare key hint → key; one leaf certificate (bundle v0.3) → Sigstore; a certificate
- * chain → Sigstore when the bundle carries transparency-log entries (older Sigstore bundles), otherwise a
- * certificate signed by the user's own CA.
- */
+/** The method a bundle needs (core's bundleMethod: from its verification material alone, no X.509 parsing). */
 export function readSignatureInfo(bytes: Uint8Array, from: string): SignatureInfo {
   const b = parseBundle(bytes);
-  const m = b.material;
-  if (m.kind === 'publicKey') return { method: 'key', from, ...(m.hint ? { keyHint: m.hint } : {}) };
-  if (m.kind === 'certificate') return { method: 'sigstore', from };
-  return { method: b.tlogEntries.length > 0 ? 'sigstore' : 'certificate', from };
+  const method = bundleMethod(b);
+  const hint = b.material.kind === 'publicKey' ? b.material.hint : null;
+  return { method, from, ...(hint ? { keyHint: hint } : {}) };
 }
 
 /** readSignatureInfo, or the typed error that says why the file is not a usable signature. */

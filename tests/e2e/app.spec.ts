@@ -10,6 +10,12 @@ const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 /** Screenshots for the README are rewritten only on request, so `npm test` leaves the tree clean. */
 const takeShots = process.env.SCREENSHOTS === '1';
 
+/** Verify, once the chosen signature has been read (its "Who signed this?" panel moves the button down). */
+async function clickVerify(page: Page): Promise<void> {
+  await expect(page.locator('fieldset[aria-busy="true"]')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Verify model' }).click();
+}
+
 async function fillPolicy(page: Page, g: Golden): Promise<void> {
   if (g.method === 'sigstore') {
     await page.getByLabel('Sigstore identity').check();
@@ -35,7 +41,7 @@ async function verifyFolder(page: Page, g: Golden, folder: string): Promise<void
   await fillPolicy(page, g);
   await page.locator('#model-folder').setInputFiles(folder);
   await expect(page.getByText(/Model: /)).toContainText(g.name);
-  await page.getByRole('button', { name: 'Verify model' }).click();
+  await clickVerify(page);
 }
 
 test.describe('verify app', () => {
@@ -107,22 +113,23 @@ test.describe('verify app', () => {
     await expect(page.getByText('unsigned files')).toBeVisible();
     await page.getByLabel(/Model base URL/).fill(`${STATIC_URL}/fixtures/v1.0.1-certificate/`);
     await page.getByLabel('Signature URL').fill(`${STATIC_URL}/fixtures/v1.0.1-certificate/model.sig`);
-    await page.getByLabel('Signature URL').press('Tab');
     await expect(page.locator('#detected-method')).toContainText('Signed with a certificate'); // read from the fetched signature
     await page.locator('#certificate-chain-file').setInputFiles(CA_CERT);
     await expect(page.locator('#certificate-chain')).toHaveValue(/BEGIN CERTIFICATE/);
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
-    await expect(page.locator('ul.warnings')).toContainText('cannot list its files');
+    // What every HTTP model cannot do is information, not a warning, on success.
+    await expect(page.locator('p.info')).toContainText('cannot list its files');
+    await expect(page.locator('ul.warnings')).toHaveCount(0);
 
     await page.getByLabel(/Model base URL/).fill(`${STATIC_URL}/tampered/v1.0.1-certificate/`);
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'failed');
     await expect(page.locator('#verdict')).toContainText('File signme-1 was modified');
 
     // An unreachable or CORS-refusing server is a note at the signature URL naming the headers to send, not a verdict.
     await page.getByLabel('Signature URL').fill('http://127.0.0.1:9/model.sig');
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     const note = page.locator('#signature-url-note');
     await expect(note).toHaveAttribute('role', 'alert');
     await expect(note).toContainText('Access-Control-Allow-Origin');
@@ -136,12 +143,11 @@ test.describe('verify app', () => {
     await page.getByLabel('From a URL').check();
     const base = `${STATIC_URL}/fixtures/v1.0.1-certificate/`;
     await page.getByLabel(/Model base URL/).fill(base);
-    await page.getByLabel(/Model base URL/).press('Tab');
     await expect(page.getByLabel('Signature URL')).toHaveAttribute('placeholder', `${base}model.sig`);
     await expect(page.locator('#detected-method')).toContainText('Signed with a certificate');
     await page.locator('#certificate-chain-file').setInputFiles(CA_CERT);
     await expect(page.locator('#certificate-chain')).toHaveValue(/BEGIN CERTIFICATE/);
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
   });
 
@@ -158,9 +164,35 @@ test.describe('verify app', () => {
     }, files);
     await expect(page.getByText(/Model: /)).toContainText('1 file');
     await expect(page.getByText('Using model.sig')).toBeVisible();
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
     await expect(page.locator('tr[data-file="."]')).toHaveAttribute('data-status', 'ok');
+  });
+
+  test('page structure: a skip link to <main>, full digests in focusable cells, dark mode from the system setting', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByRole('main')).toBeVisible();
+    await expect(page.getByRole('banner')).toBeVisible();
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to the form' });
+    await expect(skip).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('main')).toBeFocused();
+
+    const g = GOLDENS.find((x) => x.name === 'v1.1.0-elliptic-key')!;
+    await verifyFolder(page, g, join(FIXTURES, g.name));
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
+    const digest = page.locator('tr[data-file="signme-1"] code.digest').first();
+    await expect(digest).toHaveAttribute('tabindex', '0');
+    await expect(digest).toHaveText(/^[0-9a-f]{64}$/);
+    await digest.focus();
+    await expect(digest).toBeFocused();
+
+    const background = () => page.locator('mv-app').evaluate((el) => getComputedStyle(el).backgroundColor);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await background()).toBe('rgb(17, 19, 24)');
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await background()).not.toBe('rgb(17, 19, 24)');
   });
 
   test('keeps working offline once loaded (service worker)', async ({ page, context }) => {
@@ -172,7 +204,7 @@ test.describe('verify app', () => {
     const g = GOLDENS.find((x) => x.name === 'v1.1.0-certificate')!;
     await fillPolicy(page, g);
     await page.locator('#model-folder').setInputFiles(join(FIXTURES, g.name));
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
   });
 
@@ -182,13 +214,13 @@ test.describe('verify app', () => {
     await verifyFolder(page, { ...g, ignoreMe: true }, join(FIXTURES, g.name));
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
     await page.getByLabel('Signer identity (email or URI)').fill('mallory@example.com');
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     const verdict = page.locator('#verdict');
     await expect(verdict).toHaveAttribute('data-verdict', 'failed');
     await expect(verdict).toContainText('Signed by someone else');
     // A missing issuer is a note at its field, not a red verdict.
     await page.getByLabel('OIDC issuer').fill('');
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     await expect(page.locator('#issuer-note')).toContainText('issuer');
     await expect(page.getByLabel('OIDC issuer')).toHaveAttribute('aria-describedby', 'issuer-note');
     await expect(page.getByLabel('OIDC issuer')).toBeFocused();
@@ -204,14 +236,14 @@ test.describe('verify app', () => {
     await page.locator('#model-folder').setInputFiles(join(FIXTURES, g.name));
     await expect(page.locator('#detected-method')).toContainText('Signed with a certificate');
     await expect(page.locator('#public-key')).toHaveCount(0);
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     const note = page.locator('#certificate-chain-note');
     await expect(note).toContainText('CA certificate');
     await expect(page.locator('#certificate-chain')).toHaveAttribute('aria-describedby', 'certificate-chain-note');
     await expect(page.locator('#verdict')).toHaveCount(0);
     await page.locator('#certificate-chain-file').setInputFiles(CA_CERT);
     await expect(note).toHaveCount(0);
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
   });
 
@@ -224,12 +256,49 @@ test.describe('verify app', () => {
       await expect(page.getByRole('radiogroup', { name: 'Signature method' })).toHaveCount(0);
       const asks = { sigstore: '#identity', key: '#public-key', certificate: '#certificate-chain' }[g.method];
       await expect(page.locator(asks)).toBeVisible();
+      if (g.method === 'sigstore' && !(await sigstoreAvailable())) return;
+      const claimed = page.getByRole('region', { name: 'Who signed this?' });
+      await expect(claimed).toContainText('claimed — not yet required by you');
+      if (g.method === 'sigstore') {
+        await expect(claimed).toContainText(SIGSTORE_IDENTITY);
+        await expect(claimed).toContainText(SIGSTORE_ISSUER);
+        await expect(claimed.getByRole('link')).toHaveAttribute('href', /^https:\/\/search\.sigstore\.dev\/\?logIndex=\d+$/);
+      } else if (g.method === 'key') {
+        await expect(claimed).toContainText(g.name.startsWith('v1.1') ? /Key fingerprint \(SHA-256\)\s*[0-9a-f]{64}/ : 'none recorded');
+      } else {
+        await expect(claimed).toContainText('Certificate subject');
+      }
+      await expect(claimed.getByRole('button', { name: 'Require this signer' })).toHaveCount(g.method === 'sigstore' ? 1 : 0);
     });
   }
 
+  test('"Require this signer" fills the identity and issuer the signature claims, and the model then verifies', async ({ page }) => {
+    test.skip(!(await sigstoreAvailable()), 'core/sigstore answers UNSUPPORTED in this build');
+    const g = GOLDENS.find((x) => x.name === 'v1.1.0-sigstore')!;
+    await page.goto('/');
+    await page.locator('#model-folder').setInputFiles(join(FIXTURES, g.name));
+    await expect(page.locator('#detected-method')).toContainText('Signed with a Sigstore identity');
+    // An empty identity is a note at the field, not a red verdict.
+    await clickVerify(page);
+    await expect(page.locator('#identity-note')).toBeVisible();
+    await expect(page.locator('#verdict')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Require this signer' }).click();
+    await expect(page.getByLabel('Signer identity (email or URI)')).toHaveValue(SIGSTORE_IDENTITY);
+    await expect(page.getByLabel('OIDC issuer')).toHaveValue(SIGSTORE_ISSUER);
+    await expect(page.locator('#identity-note')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Require this signer' })).toBeDisabled();
+    if (g.ignoreMe) {
+      await page.getByText('Options').click();
+      await page.getByLabel(/Ignore these paths/).fill('ignore-me');
+    }
+    await clickVerify(page);
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified', { timeout: 30_000 });
+    await expect(page.locator('#verdict')).toContainText(SIGSTORE_IDENTITY);
+  });
+
   test('setup problems are notes at their fields: no model, unreadable key, not a signature', async ({ page }) => {
     await page.goto('/');
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     await expect(page.locator('#model-folder-note')).toContainText('Choose the model folder');
     await expect(page.locator('#model-folder')).toHaveAttribute('aria-describedby', 'model-folder-note');
     await expect(page.locator('#verdict')).toHaveCount(0);
@@ -239,7 +308,7 @@ test.describe('verify app', () => {
     await expect(page.locator('#model-folder-note')).toHaveCount(0);
     await expect(page.locator('#detected-method')).toContainText('Signed with a key');
     await page.locator('#public-key').fill('-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----');
-    await page.getByRole('button', { name: 'Verify model' }).click();
+    await clickVerify(page);
     const keyNote = page.locator('#public-key-note');
     await expect(keyNote).toHaveAttribute('role', 'alert');
     await expect(keyNote).not.toBeEmpty();

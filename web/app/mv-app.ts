@@ -6,13 +6,13 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
-import { ModelVerifyError, isModelVerifyError, type ErrorCode } from '../../core/index.js';
+import { ModelVerifyError, inspectSignature, isModelVerifyError, type ErrorCode, type SignatureInspection } from '../../core/index.js';
 import { HttpSource, fetchBytes } from '../../core/sources/index.js';
 import type { ModelSource } from '../../core/serialize/index.js';
 import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../../browser/file-source.js';
 import { looksLikeSignature, prepareFiles, signatureInside } from '../model-input.js';
 import { METHOD_WORDS, trySignatureInfo, type SignatureInfo } from '../signature-info.js';
-import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';
+import { fileTable, localTime, messages, progressPanel, reportStyles, row, signerPanel } from '../ui/report-parts.js';
 import {
   buildPolicy,
   failureHeadline,
@@ -112,6 +112,12 @@ export class MvApp extends LitElement {
   @state() private page: Page = pageFromHash();
   /** What the chosen signature says about itself (its method), read as soon as it is chosen. */
   @state() private signatureInfo: SignatureInfo | undefined;
+  /** Who the chosen signature claims as its signer (core's inspectSignature: every check that needs no policy). */
+  @state() private inspection: SignatureInspection | undefined;
+  /** Why inspecting the chosen signature failed (its own checks, before any policy), or ''. */
+  @state() private inspectError = '';
+  /** The chosen signature is being read (the policy part is aria-busy until then). */
+  @state() private readingSignature = false;
   /** Setup problems, each shown next to its field. */
   @state() private notes: Partial<Record<NoteField, string>> = {};
   private signatureToken = 0;
@@ -154,6 +160,7 @@ export class MvApp extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    clearTimeout(this.urlTimer);
     removeEventListener('hashchange', this.onHash);
   }
 
@@ -213,13 +220,27 @@ export class MvApp extends LitElement {
   private async takeSignature(read: (() => Promise<Uint8Array>) | undefined, from: string, field: NoteField): Promise<void> {
     const token = ++this.signatureToken;
     this.clearNote(field);
+    this.inspection = undefined;
+    this.inspectError = '';
     if (!read) {
       this.signatureInfo = undefined;
+      this.readingSignature = false;
       return;
     }
-    let result: ReturnType<typeof trySignatureInfo>;
+    this.readingSignature = true;
     try {
-      result = trySignatureInfo(await read(), from);
+      await this.readSignature(read, from, field, token);
+    } finally {
+      if (token === this.signatureToken) this.readingSignature = false;
+    }
+  }
+
+  private async readSignature(read: () => Promise<Uint8Array>, from: string, field: NoteField, token: number): Promise<void> {
+    let result: ReturnType<typeof trySignatureInfo>;
+    let bytes: Uint8Array;
+    try {
+      bytes = await read();
+      result = trySignatureInfo(bytes, from);
     } catch (e) {
       if (token !== this.signatureToken) return;
       this.signatureInfo = undefined;
@@ -234,6 +255,41 @@ export class MvApp extends LitElement {
     }
     this.signatureInfo = result.info;
     this.method = result.info.method;
+    await this.inspect(bytes, token);
+  }
+
+  /** Runs core's inspectSignature on the chosen signature to show who claims to have signed it. */
+  private async inspect(bytes: Uint8Array, token: number): Promise<void> {
+    try {
+      const trustedRoot = this.trustedRootFile && this.method === 'sigstore' ? parseTrustedRoot(await this.trustedRootFile.text()) : undefined;
+      const inspection = await inspectSignature(bytes, trustedRoot !== undefined ? { trustedRoot } : {});
+      if (token === this.signatureToken) this.inspection = inspection;
+    } catch (e) {
+      if (token === this.signatureToken) this.inspectError = (e as Error)?.message ?? String(e);
+    }
+  }
+
+  /** "Require this signer": the claimed identity and issuer become the policy (the user still runs Verify). */
+  private requireClaimedSigner(): void {
+    const s = this.inspection?.signer;
+    if (s?.method !== 'sigstore') return;
+    this.identity = s.identity;
+    this.identityRegexp = '';
+    this.issuer = s.issuer;
+    this.clearNote('identity');
+    this.clearNote('issuer');
+  }
+
+  private urlTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Reads the URL's signature once typing pauses (not on blur: a note appearing as the user clicks Verify would
+   * move the button away from the click). The policy part is busy from the first keystroke.
+   */
+  private scheduleUrlSignature(): void {
+    clearTimeout(this.urlTimer);
+    this.readingSignature = true;
+    this.urlTimer = setTimeout(() => void this.readUrlSignature(), 400);
   }
 
   private effectiveSignatureUrl(): string {
@@ -493,6 +549,7 @@ export class MvApp extends LitElement {
   override render() {
     const running = this.phase === 'running';
     return html`
+      <a class="skip" href="#main" @click=${this.skipToMain}>Skip to the ${this.page === 'sign' ? 'Sign page' : 'form'}</a>
       <header>
         <h1>
           <svg class="logo" viewBox="0 0 16 16" aria-hidden="true"><path fill="#15803d" d="M8 0 1 3v5c0 4 3 7 7 8 4-1 7-4 7-8V3z" /><path fill="#fff" d="m6.6 10.9-2.8-2.8 1.1-1.1 1.7 1.7 4-4 1.1 1.1z" /></svg>
@@ -510,8 +567,14 @@ export class MvApp extends LitElement {
           <a href="#sign" aria-current=${this.page === 'sign' ? 'page' : nothing}>Sign</a>
         </nav>
       </header>
-      ${this.page === 'sign' ? this.renderSign() : this.renderVerify(running)}
+      <main id="main" tabindex="-1">${this.page === 'sign' ? this.renderSign() : this.renderVerify(running)}</main>
     `;
+  }
+
+  /** The skip link's target is in this shadow root, where a fragment link cannot reach: focus it instead. */
+  private skipToMain(e: Event): void {
+    e.preventDefault();
+    (this.renderRoot.querySelector('#main') as HTMLElement | null)?.focus();
   }
 
   private renderSign() {
@@ -533,14 +596,15 @@ export class MvApp extends LitElement {
           </div>
           ${this.mode === 'files' ? this.renderFileInputs() : this.renderUrlInputs()}
         </fieldset>
-        <fieldset ?disabled=${running}>
+        <fieldset ?disabled=${running} aria-busy=${this.readingSignature ? 'true' : 'false'}>
           <legend>2. Who must have signed it</legend>
           ${
             this.signatureInfo
               ? html`<p class="detected" id="detected-method" role="status">
                   <span aria-hidden="true">✓ </span><strong>${METHOD_WORDS[this.signatureInfo.method]}</strong>
                   <span class="muted small">— read from ${this.signatureInfo.from}; only what this method needs is asked below.</span>
-                </p>`
+                </p>
+                ${this.renderClaimedSigner()}`
               : html`<div class="tabs" role="radiogroup" aria-label="Signature method">
                   ${(['sigstore', 'key', 'certificate'] as const).map(
                     (m) => html`<label
@@ -589,6 +653,66 @@ export class MvApp extends LitElement {
   private describedBy(field: NoteField, ...more: string[]): string | typeof nothing {
     const ids = [...(this.notes[field] ? [`${field}-note`] : []), ...more];
     return ids.length ? ids.join(' ') : nothing;
+  }
+
+  /** "Who signed this?": the signer the signature claims, plainly not yet anything the user required. */
+  private renderClaimedSigner() {
+    if (this.inspectError) {
+      return html`<section class="claimed" aria-label="Who signed this?">
+        <h3>Who signed this?</h3>
+        <p class="field-note">This signature does not check out on its own: ${this.inspectError}</p>
+      </section>`;
+    }
+    const i = this.inspection;
+    if (!i) return this.signatureInfo ? html`<p class="muted small" role="status">Reading who signed it…</p>` : nothing;
+    const s = i.signer;
+    const log = s.method === 'sigstore' ? s.log : undefined;
+    const publicGood = log && (!log.url || /^https:\/\/rekor\.sigstore\.dev\/?$/.test(log.url));
+    const required = s.method === 'sigstore' && this.identity.trim() === s.identity && this.issuer.trim() === s.issuer && !this.identityRegexp.trim();
+    return html`<section class="claimed" aria-label="Who signed this?">
+      <h3>Who signed this? <span class="tag">claimed — not yet required by you</span></h3>
+      <dl>
+        ${
+          s.method === 'sigstore'
+            ? html`${row('Identity', s.identity)} ${row('Issuer', s.issuer)} ${Object.entries(s.claims).map(([k, v]) => row(k, v))}
+              ${
+                log
+                  ? row(
+                      'Transparency log',
+                      html`entry
+                      ${publicGood ? html`<a href="https://search.sigstore.dev/?logIndex=${encodeURIComponent(log.logIndex)}" target="_blank" rel="noopener noreferrer">${log.logIndex}</a>` : log.logIndex}
+                      ${log.integratedTime ? html` · logged ${localTime(log.integratedTime)}` : nothing}`,
+                    )
+                  : nothing
+              }
+              ${s.timestamps.filter((t) => t.source === 'rfc3161').map((t) => row('Timestamp authority', `${t.authority ? `${t.authority} · ` : ''}${localTime(t.time)}`))}`
+            : nothing
+        }
+        ${s.method === 'key' ? row('Key fingerprint (SHA-256)', s.keyHint ? html`<code class="wrap">${s.keyHint}</code>` : 'none recorded (an older signer)') : nothing}
+        ${
+          s.method === 'certificate'
+            ? html`${row('Certificate subject', s.certificate.subject)} ${s.sans.length ? row('Names in the certificate', s.sans.join(', ')) : nothing}
+              ${row('Issued by', s.certificate.issuer)} ${row('Valid', `${localTime(s.certificate.notBefore)} → ${localTime(s.certificate.notAfter)}`)}`
+            : nothing
+        }
+      </dl>
+      ${
+        s.method === 'sigstore'
+          ? html`<div class="actions">
+              <button type="button" class="secondary" @click=${this.requireClaimedSigner} ?disabled=${required}>Require this signer</button>
+              <span class="small muted" role="status"
+                >${required ? 'Required: Verify checks the model was signed by exactly this identity and issuer.' : 'Fills in the identity and issuer below; only you can decide that this is who you expect.'}</span
+              >
+            </div>`
+          : html`<p class="small muted">
+              ${
+                s.method === 'key'
+                  ? "Anyone can write a fingerprint here: give the signer's public key you got from them, and Verify checks it signed the model."
+                  : 'Anyone can make a certificate with this subject: give the CA certificate you trust, and Verify checks it issued this one.'
+              }
+            </p>`
+      }
+    </section>`;
   }
 
   private renderFileInputs() {
@@ -654,8 +778,8 @@ export class MvApp extends LitElement {
           @input=${(e: Event) => {
             this.modelUrl = (e.target as HTMLInputElement).value;
             this.clearNote('model-url');
+            if (!this.signatureUrl.trim()) this.scheduleUrlSignature();
           }}
-          @change=${() => !this.signatureUrl.trim() && this.readUrlSignature()}
         />
         ${this.note('model-url')}
       </div>
@@ -671,8 +795,8 @@ export class MvApp extends LitElement {
           @input=${(e: Event) => {
             this.signatureUrl = (e.target as HTMLInputElement).value;
             this.clearNote('signature-url');
+            this.scheduleUrlSignature();
           }}
-          @change=${this.readUrlSignature}
         />
         <span id="signature-url-hint" class="small muted">Left empty: <code>model.sig</code> in the model folder.</span>
         ${this.note('signature-url')}

@@ -171,6 +171,40 @@ export const appStyles = css`
   .detected {
     margin: 0;
   }
+  .claimed {
+    border: 1px dashed #9aa3b2;
+    border-radius: 8px;
+    padding: 0.6rem 0.9rem;
+    display: grid;
+    gap: 0.5rem;
+  }
+  .claimed h3 {
+    margin: 0;
+    font-size: 1rem;
+  }
+  .claimed .tag {
+    font-size: 0.8rem;
+    font-weight: 600;
+    color: #5b6270;
+    background: #f3f5f8;
+    border-radius: 999px;
+    padding: 0.1rem 0.55rem;
+    margin-left: 0.4rem;
+  }
+  .claimed dl {
+    display: grid;
+    grid-template-columns: max-content 1fr;
+    gap: 0.2rem 1em;
+    margin: 0;
+  }
+  .claimed dt {
+    font-weight: 600;
+    color: #5b6270;
+  }
+  .claimed dd {
+    margin: 0;
+    word-break: break-word;
+  }
   .progress progress {
     width: 100%;
     height: 1rem;
@@ -271,5 +305,87 @@ export const appStyles = css`
     background: white;
     border-color: #d8dce3;
     border-bottom: 3px solid #1d4ed8;
+  }
+
+  .skip {
+    position: absolute;
+    left: 0.5rem;
+    top: -3rem;
+    padding: 0.4rem 0.8rem;
+    background: #1d4ed8;
+    color: #fff;
+    border-radius: 6px;
+    z-index: 10;
+  }
+  .skip:focus {
+    top: 0.5rem;
+  }
+  main:focus {
+    outline: none;
+  }
+  /* Dark mode follows the system setting; status never depends on colour alone (symbols and words). */
+  @media (prefers-color-scheme: dark) {
+    :host {
+      color-scheme: dark;
+      color: #e5e7eb;
+      background: #111318;
+      --mv-surface: #111318;
+      --mv-muted: #a3aab8;
+      --mv-line: #394150;
+      --mv-head: #1c2029;
+      --mv-ok: #4ade80;
+      --mv-fail: #f87171;
+      --mv-fail-bg: #2a1215;
+      --mv-warn: #fbbf24;
+    }
+    .tagline,
+    .verdict .sub {
+      color: #b8bfcc;
+    }
+    fieldset,
+    .panels,
+    .progress,
+    nav.pages {
+      border-color: #394150;
+    }
+    input[type='text'],
+    input[type='url'],
+    textarea {
+      background: #1a1d24;
+      color: inherit;
+      border-color: #5b6475;
+    }
+    .note,
+    details.json pre,
+    .claimed .tag {
+      background: #1c2029;
+      color: #d1d5db;
+    }
+    .claimed dt {
+      color: #a3aab8;
+    }
+    .field-note {
+      background: #2b2110;
+      color: #fcd34d;
+    }
+    button.secondary {
+      background: transparent;
+      color: #93b4ff;
+      border-color: #93b4ff;
+    }
+    nav.pages a {
+      color: #93b4ff;
+    }
+    .verdict.ok {
+      background: #0f2a1a;
+      border-color: #22c55e;
+    }
+    .verdict.fail {
+      background: #2a1215;
+      border-color: #ef4444;
+    }
+    a {
+      color: #93b4ff;
+    }
   }
 `;
