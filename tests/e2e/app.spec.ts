@@ -138,6 +138,22 @@ test.describe('verify app', () => {
     await expect(page.locator('#verdict')).toHaveCount(0);
   });
 
+  test('by URL, model files from a server that refuses cross-origin reads are a note at the model URL, not a verdict', async ({ page }) => {
+    await page.goto('/');
+    await page.getByLabel('From a URL').check();
+    await page.getByLabel('Signature URL').fill(`${STATIC_URL}/fixtures/v1.0.1-certificate/model.sig`);
+    await page.getByLabel(/Model base URL/).fill('http://127.0.0.1:9/v1.0.1-certificate/');
+    await expect(page.locator('#detected-method')).toContainText('Signed with a certificate');
+    await page.locator('#certificate-chain-file').setInputFiles(CA_CERT);
+    await expect(page.locator('#certificate-chain')).toHaveValue(/BEGIN CERTIFICATE/);
+    await clickVerify(page);
+    const note = page.locator('#model-url-note');
+    await expect(note).toContainText('Access-Control-Allow-Origin');
+    await expect(note).toContainText('Access-Control-Allow-Headers: Range');
+    await expect(page.getByLabel(/Model base URL/)).toHaveAttribute('aria-describedby', 'model-url-note');
+    await expect(page.locator('#verdict')).toHaveCount(0);
+  });
+
   test('by URL, the signature defaults to model.sig in the model folder and its method is read from it', async ({ page }) => {
     await page.goto('/');
     await page.getByLabel('From a URL').check();
