@@ -190,7 +190,7 @@ test.describe('verify app', () => {
     await expect(page.getByRole('main')).toBeVisible();
     await expect(page.getByRole('banner')).toBeVisible();
     await page.keyboard.press('Tab');
-    const skip = page.getByRole('link', { name: 'Skip to the form' });
+    const skip = page.getByRole('link', { name: 'Skip to the content' });
     await expect(skip).toBeFocused();
     await page.keyboard.press('Enter');
     await expect(page.getByRole('main')).toBeFocused();

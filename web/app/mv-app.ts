@@ -202,6 +202,7 @@ export class MvApp extends LitElement {
 
   /** URL mode: fetches the signature (the typed URL or `<base>/model.sig`) to read its method. */
   private async readUrlSignature(): Promise<void> {
+    if (this.mode !== 'url') return;
     const url = this.effectiveSignatureUrl();
     if (!url) return void (await this.takeSignature(undefined, '', 'signature-url'));
     await this.takeSignature(
@@ -265,7 +266,12 @@ export class MvApp extends LitElement {
       const inspection = await inspectSignature(bytes, trustedRoot !== undefined ? { trustedRoot } : {});
       if (token === this.signatureToken) this.inspection = inspection;
     } catch (e) {
-      if (token === this.signatureToken) this.inspectError = (e as Error)?.message ?? String(e);
+      if (token !== this.signatureToken) return;
+      // A build without Sigstore cannot inspect a keyless signature: that is no finding about the signature.
+      this.inspectError =
+        isModelVerifyError(e) && e.code === 'UNSUPPORTED'
+          ? `Who signed it cannot be shown in this build (${e.message}).`
+          : `This signature does not check out on its own: ${(e as Error)?.message ?? String(e)}`;
     }
   }
 
@@ -549,7 +555,7 @@ export class MvApp extends LitElement {
   override render() {
     const running = this.phase === 'running';
     return html`
-      <a class="skip" href="#main" @click=${this.skipToMain}>Skip to the ${this.page === 'sign' ? 'Sign page' : 'form'}</a>
+      <a class="skip" href="#main" @click=${this.skipToMain}>Skip to the content</a>
       <header>
         <h1>
           <svg class="logo" viewBox="0 0 16 16" aria-hidden="true"><path fill="#15803d" d="M8 0 1 3v5c0 4 3 7 7 8 4-1 7-4 7-8V3z" /><path fill="#fff" d="m6.6 10.9-2.8-2.8 1.1-1.1 1.7 1.7 4-4 1.1 1.1z" /></svg>
@@ -638,6 +644,7 @@ export class MvApp extends LitElement {
   }
 
   private setMode(mode: 'files' | 'url'): void {
+    clearTimeout(this.urlTimer);
     this.mode = mode;
     this.notes = {};
     void (mode === 'files' ? this.readChosenSignature() : this.readUrlSignature());
@@ -660,7 +667,7 @@ export class MvApp extends LitElement {
     if (this.inspectError) {
       return html`<section class="claimed" aria-label="Who signed this?">
         <h3>Who signed this?</h3>
-        <p class="field-note">This signature does not check out on its own: ${this.inspectError}</p>
+        <p class="field-note">${this.inspectError}</p>
       </section>`;
     }
     const i = this.inspection;
