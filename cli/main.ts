@@ -5,15 +5,19 @@
 import { Command, Option } from 'commander';
 import { MAX_BUNDLE_BYTES } from '../core/bundle/index.js';
 import path from 'node:path';
-import { toModelVerifyError } from '../core/index.js';
+import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
+import { bundleMethod, methodAdvice, parseBundle } from '../core/bundle/index.js';
+import { statSync } from 'node:fs';
 import type { Progress } from '../core/hash/index.js';
 import { parsePolicy, type ParsePolicyOptions } from '../core/policy/index.js';
 import type { Policy } from '../core/policy/index.js';
 import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/index.js';
 import { readBytes, readText } from './read-input.js';
 import { renderFailure, renderSuccess } from './render.js';
-import { sanitize, terminalJson } from './sanitize.js';
+import { sanitize, shellWord, terminalJson } from './sanitize.js';
 import { registerSign } from './sign.js';
+import { addExamples } from './help.js';
+import type { InspectCliOptions } from './inspect.js';
 import { registerVerifyBundle } from './verify-bundle.js';
 
 // package.json is the one place the version is written; esbuild inlines just this field into the CLI bundle.
@@ -27,12 +31,9 @@ export function normalizeArgv(argv: string[]): string[] {
     const name = eq === -1 ? a : a.slice(0, eq);
     return name.replace(/_/g, '-') + (eq === -1 ? '' : a.slice(eq));
   });
-  // `verify MODEL` / `sign MODEL` default to the sigstore PKI, as in the reference.
-  for (const cmd of ['verify', 'sign']) {
-    const i = out.indexOf(cmd);
-    if (i === 0 && out[1] !== undefined && !['key', 'certificate', 'sigstore', 'help', '-h', '--help'].includes(out[1])) {
-      out.splice(1, 0, 'sigstore');
-    }
+  // `sign MODEL` defaults to the sigstore PKI, as in the reference. (`verify MODEL` infers it: see inferMethod.)
+  if (out[0] === 'sign' && out[1] !== undefined && !['key', 'certificate', 'sigstore', 'help', '-h', '--help'].includes(out[1])) {
+    out.splice(1, 0, 'sigstore');
   }
   return out;
 }
@@ -62,7 +63,8 @@ async function progressBar(enabled: boolean): Promise<{ onProgress?: (p: Progres
 }
 
 interface VerifyCliOptions {
-  signature: string;
+  /** Absent: MODEL/model.sig when that file exists (resolveSignature). */
+  signature?: string;
   publicKey?: string;
   certificateChain?: string[];
   identity?: string;
@@ -77,6 +79,7 @@ interface VerifyCliOptions {
   allowSymlinks?: boolean;
   json?: boolean;
   progress: boolean;
+  logFingerprints?: boolean;
 }
 
 /** How core's policy fields are given on this command line, so its messages name the flags to use. */
@@ -100,13 +103,87 @@ async function buildPolicy(method: Policy['method'], o: VerifyCliOptions): Promi
     const chain = o.certificateChain ?? [];
     input = { method, anchors: chain.length ? await Promise.all(chain.map((c) => readText(c, 'certificate chain'))) : undefined };
   } else {
+    requireIdentityFlags(o);
     input = { method, issuer: o.identityProvider, identity: o.identity, identityRegexp: o.identityRegexp };
   }
   return parsePolicy(input, { names: FLAG_NAMES });
 }
 
+const given = (v: string | undefined) => v !== undefined && v.trim() !== '';
+
+/**
+ * A keyless signature is checked against the signer you expect: without one, say every flag that can name it and
+ * how to find out who signed (core's own message names one missing flag at a time and no way to look).
+ */
+function requireIdentityFlags(o: VerifyCliOptions): void {
+  const missing: string[] = [];
+  if (!given(o.identity) && !given(o.identityRegexp)) missing.push("option '--identity' or option '--identity-regexp'");
+  if (!given(o.identityProvider)) missing.push("option '--identity-provider'");
+  if (missing.length === 0) return;
+  throw new ModelVerifyError(
+    'INPUT_MISSING',
+    `Missing ${missing.join(' and ')}: a Sigstore signature is verified against the signer you expect. ` +
+      'Pass --identity IDENTITY (exact, e.g. an e-mail address or a workflow URI) or --identity-regexp PATTERN, and --identity-provider URL (the OIDC issuer). ' +
+      `To see who signed it: model-verify inspect ${shellWord(o.signature ?? 'model.sig')}`,
+  );
+}
+
+/** Flags that only one method takes, by method: `verify MODEL` infers the method from them. */
+const METHOD_FLAGS: Record<Policy['method'], [keyof VerifyCliOptions, string][]> = {
+  key: [['publicKey', '--public-key']],
+  certificate: [
+    ['certificateChain', '--certificate-chain'],
+    ['logFingerprints', '--log-fingerprints'],
+  ],
+  sigstore: [
+    ['identity', '--identity'],
+    ['identityRegexp', '--identity-regexp'],
+    ['identityProvider', '--identity-provider'],
+    ['trustedRoot', '--trusted-root'],
+    ['trustConfig', '--trust-config'],
+    ['useStaging', '--use-staging'],
+  ],
+};
+
+/**
+ * `verify MODEL` without a method: the flags decide (--public-key → key, --certificate-chain → certificate,
+ * identity or trust-root flags → sigstore); without any, the signature itself does (see runVerify: a keyless one
+ * is sigstore, as the reference's default). Flags of two methods are refused rather than guessed between. The
+ * method only picks which policy the flags build: verification still needs that policy in full.
+ */
+export function methodFromFlags(o: VerifyCliOptions): Policy['method'] | undefined {
+  const set = (k: keyof VerifyCliOptions) => o[k] !== undefined && o[k] !== false;
+  const used = (Object.keys(METHOD_FLAGS) as Policy['method'][])
+    .map((m) => ({ m, flags: METHOD_FLAGS[m].filter(([k]) => set(k)).map(([, f]) => f) }))
+    .filter((x) => x.flags.length > 0);
+  if (used.length > 1) {
+    throw new ModelVerifyError(
+      'POLICY_INVALID',
+      `Flags of different methods given: ${used.map((u) => `${u.flags.join(', ')} (${u.m})`).join(' and ')}. Give the flags of one method, or name it: verify key|certificate|sigstore`,
+    );
+  }
+  return used[0]?.m;
+}
+
+/** `--signature`, or MODEL/model.sig when that file exists (the signer's default place for it). */
+function resolveSignature(modelPath: string, o: VerifyCliOptions): string {
+  if (o.signature !== undefined) return o.signature;
+  const inModel = path.join(modelPath, 'model.sig');
+  try {
+    if (statSync(modelPath).isDirectory() && statSync(inModel).isFile()) return inModel;
+  } catch {
+    /* no such file: the error below */
+  }
+  throw new ModelVerifyError('INPUT_MISSING', `Missing option '--signature': there is no ${shellWord(inModel)}; pass the signature file with --signature PATH`);
+}
+
 /** Shared by `verify <pki>` and `verify-model`: returns the report (never throws for verification failures). */
-export async function runVerify(method: Policy['method'], modelPath: string, o: VerifyCliOptions, showProgress: boolean): Promise<VerificationReport> {
+export async function runVerify(
+  requested: Policy['method'] | 'infer',
+  modelPath: string,
+  o: VerifyCliOptions,
+  showProgress: boolean,
+): Promise<VerificationReport> {
   const [{ NodeSource }, { NodeHashPool }, { verifyModel }, { modelRelative }] = await Promise.all([
     import('../node/source.js'),
     import('../node/hash-pool.js'),
@@ -127,12 +204,35 @@ export async function runVerify(method: Policy['method'], modelPath: string, o: 
     bytesHashed: 0,
     millis: Date.now() - started,
   });
-  let source, policy, bundle, trustedRoot: unknown;
+  let source, policy, bundle: Uint8Array | undefined, trustedRoot: unknown;
+  let method: Policy['method'] = requested === 'infer' ? 'sigstore' : requested;
+  let signature: string;
   const warnings: string[] = [];
   try {
+    signature = resolveSignature(modelPath, o);
+    o = { ...o, signature };
     source = await NodeSource.open(modelPath);
-    policy = await buildPolicy(method, o);
-    bundle = await readBytes(o.signature, 'signature', MAX_BUNDLE_BYTES);
+    let fromBundle = false;
+    if (requested === 'infer') {
+      const byFlags = methodFromFlags(o);
+      if (byFlags) method = byFlags;
+      else {
+        // No flag names the method: the signature does, so the error says which flags it needs.
+        bundle = await readBytes(signature, 'signature', MAX_BUNDLE_BYTES);
+        method = bundleMethod(parseBundle(bundle));
+        fromBundle = true;
+      }
+    }
+    try {
+      policy = await buildPolicy(method, o);
+    } catch (e) {
+      // Nothing given and the bundle is not keyless: say what it was made with next to the flag it needs.
+      const err = toModelVerifyError(e);
+      if (fromBundle && method !== 'sigstore' && err.code === 'INPUT_MISSING')
+        throw new ModelVerifyError(err.code, `${err.message}. ${methodAdvice(method)}`, { cause: e });
+      throw e;
+    }
+    bundle ??= await readBytes(signature, 'signature', MAX_BUNDLE_BYTES);
     if (method === 'sigstore') {
       const { loadTrustedRoot } = await import('./trust.js');
       trustedRoot = await loadTrustedRoot(o);
@@ -141,10 +241,10 @@ export async function runVerify(method: Policy['method'], modelPath: string, o: 
     return failReport(e);
   }
   const ignorePaths: string[] = [];
-  for (const p of [...(o.ignorePaths ?? []), o.signature]) {
+  for (const p of [...(o.ignorePaths ?? []), signature]) {
     const rel = source.isFile ? null : modelRelative(source, p);
     if (rel !== null) ignorePaths.push(rel);
-    else if (p !== o.signature && !source.isFile) warnings.push(`Ignore path '${p}' is outside the model and has no effect`);
+    else if (p !== signature && !source.isFile) warnings.push(`Ignore path '${p}' is outside the model and has no effect`);
   }
   const bar = await progressBar(showProgress);
   const report = await verifyModel(source, bundle, policy, {
@@ -187,41 +287,75 @@ export function buildProgram(): Command {
     .description('Verify (and sign) OpenSSF Model Signing signatures')
     .version(VERSION)
     .showHelpAfterError()
+    // Before any command is added (they inherit it): a command's options are parsed by that command only, so
+    // `verify`'s own flags (verify MODEL) can never swallow those given to `verify key|certificate|sigstore`.
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  const verify = program.command('verify').description('verify a model against its signature (PKI: key, certificate or sigstore)');
-  for (const method of ['key', 'certificate', 'sigstore'] as const) {
-    const cmd = verify.command(method).argument('<model>', 'model directory or single file').requiredOption('--signature <path>', 'the signature (model.sig)');
-    if (method === 'key') cmd.description('verify a signature made with an EC private key').option('--public-key <pem>', "the signer's public key (PEM)");
-    if (method === 'certificate') {
+  const SIGNATURE_HELP = 'the signature (default: MODEL/model.sig when it exists)';
+  const methodOptions: Record<Policy['method'], (cmd: Command) => Command> = {
+    key: (cmd) => cmd.option('--public-key <pem>', "the signer's public key (PEM)"),
+    certificate: (cmd) =>
       cmd
-        .description('verify a signature made with an X.509 certificate')
         .option('--certificate-chain <pem>', 'trusted CA certificate(s) (PEM; repeatable)', collect)
-        .option('--log-fingerprints', 'print certificate fingerprints', false);
-    }
-    if (method === 'sigstore') {
+        .option('--log-fingerprints', 'print certificate fingerprints', false),
+    sigstore: (cmd) =>
       cmd
-        .description('verify a keyless Sigstore signature')
-        .option('--identity <id>', 'expected signer identity (exact SAN)')
-        .option('--identity-provider <url>', 'expected OIDC issuer')
-        .option('--identity-regexp <re>', 'anchored regular expression the identity must match')
+        .option('--identity <id>', 'expected signer identity, exact (e-mail address, URI or username)')
+        .option('--identity-provider <url>', 'expected OIDC issuer that vouched for the identity')
+        .option('--identity-regexp <re>', 'anchored regular expression the identity must match (instead of or with --identity)')
         .option('--trusted-root <file>', 'a Sigstore trusted_root.json (private instances)')
         .option('--trust-config <file>', 'a Sigstore ClientTrustConfig JSON')
-        .option('--use-staging', 'use the Sigstore staging trust root', false);
+        .option('--use-staging', 'use the Sigstore staging trust root', false),
+  };
+  const verifyAction = (method: Policy['method'] | 'infer') => async (model: string, o: VerifyCliOptions) => {
+    const report = await runVerify(method, model, o, o.progress && !o.json);
+    if (o.logFingerprints && report.signer && report.signer.method !== 'key') {
+      for (const c of report.signer.chain) process.stderr.write(`${sanitize(c.subject)}: ${c.sha256Fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase()}\n`);
     }
+    emit(report, o.json);
+  };
+  const verifyOptions = (cmd: Command) =>
     addCommon(cmd)
       .option('--ignore-unsigned-files', 'allow files that the signature does not cover', false)
       .option('--json', 'print the full verification report as JSON', false)
-      .option('--no-progress', 'no progress bar')
-      .action(async (model: string, o: VerifyCliOptions) => {
-        const report = await runVerify(method, model, o, o.progress && !o.json);
-        if ((o as { logFingerprints?: boolean }).logFingerprints && report.signer && report.signer.method !== 'key') {
-          for (const c of report.signer.chain)
-            process.stderr.write(`${sanitize(c.subject)}: ${c.sha256Fingerprint.replace(/(..)(?!$)/g, '$1:').toUpperCase()}\n`);
-        }
-        emit(report, o.json);
-      });
+      .option('--no-progress', 'no progress bar');
+
+  // `verify MODEL` takes every method's flags and infers the method (methodFromFlags); `verify key|certificate|
+  // sigstore MODEL` name it. Positional options (above) keep the subcommands' flags away from `verify` itself.
+  const verify = program
+    .command('verify')
+    .description('verify a model against its signature (method inferred from the flags, or from the signature when none are given)')
+    .argument('<model>', 'model directory or single file')
+    .option('--signature <path>', SIGNATURE_HELP);
+  for (const m of ['key', 'certificate', 'sigstore'] as const) methodOptions[m](verify);
+  verifyOptions(verify).action(verifyAction('infer'));
+  const DESCRIPTIONS: Record<Policy['method'], string> = {
+    key: 'verify a signature made with an EC private key',
+    certificate: 'verify a signature made with an X.509 certificate',
+    sigstore: 'verify a keyless Sigstore signature',
+  };
+  for (const method of ['key', 'certificate', 'sigstore'] as const) {
+    const cmd = verify
+      .command(method)
+      .description(DESCRIPTIONS[method])
+      .argument('<model>', 'model directory or single file')
+      .option('--signature <path>', SIGNATURE_HELP);
+    verifyOptions(methodOptions[method](cmd)).action(verifyAction(method));
   }
+
+  program
+    .command('inspect')
+    .description('show who claims to have signed (checked as far as possible without a policy) and how to verify it')
+    .argument('<signature>', 'the signature file (or a model directory holding model.sig)')
+    .option('--trusted-root <file>', 'a Sigstore trusted_root.json (private instances)')
+    .option('--trust-config <file>', 'a Sigstore ClientTrustConfig JSON')
+    .option('--use-staging', 'use the Sigstore staging trust root', false)
+    .option('--json', 'print the inspection as JSON', false)
+    .action(async (sig: string, o: InspectCliOptions) => {
+      const { runInspect } = await import('./inspect.js');
+      await runInspect(sig, o);
+    });
 
   addCommon(program.command('digest').description("print the model's root digest (files, sha256), like the reference").argument('<model>')).action(
     async (model: string, o: { ignorePaths?: string[]; ignoreGitPaths: boolean; allowSymlinks: boolean }) => {
@@ -261,6 +395,7 @@ export function buildProgram(): Command {
 
   registerSign(program); // `sign key|certificate|sigstore` and the `sign-model` adapter (cli/sign.ts)
   registerVerifyBundle(program); // Sigstore conformance `verify-bundle` (cli/verify-bundle.ts)
+  addExamples(program); // last: every command above gets its examples (cli/help.ts)
 
   return program;
 }

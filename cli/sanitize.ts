@@ -31,3 +31,11 @@ export function sanitizeLines(lines: readonly string[]): string {
 export function terminalJson(value: unknown, indent = 2): string {
   return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, (c) => `\\u${hex(c, 4)}`);
 }
+
+/**
+ * One POSIX shell word, for commands we suggest the user copy: single-quoted unless plainly safe. Pass the result
+ * through sanitize() too (as the renderers do): quoting does not neutralise terminal controls.
+ */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
