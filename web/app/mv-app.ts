@@ -12,7 +12,7 @@ import type { ModelSource } from '../../core/serialize/index.js';
 import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../../browser/file-source.js';
 import { looksLikeSignature, prepareFiles, signatureInside } from '../model-input.js';
 import { METHOD_WORDS, trySignatureInfo, type SignatureInfo } from '../signature-info.js';
-import { fileTable, localTime, messages, progressPanel, reportStyles, row, signerPanel } from '../ui/report-parts.js';
+import { claimLabel, fileTable, localTime, messages, progressPanel, reportStyles, row, signerPanel } from '../ui/report-parts.js';
 import {
   buildPolicy,
   failureHeadline,
@@ -681,7 +681,7 @@ export class MvApp extends LitElement {
       <dl>
         ${
           s.method === 'sigstore'
-            ? html`${row('Identity', s.identity)} ${row('Issuer', s.issuer)} ${Object.entries(s.claims).map(([k, v]) => row(k, v))}
+            ? html`${row('Identity', s.identity)} ${row('Issuer', s.issuer)} ${Object.entries(s.claims).map(([k, v]) => row(claimLabel(k), v))}
               ${
                 log
                   ? row(

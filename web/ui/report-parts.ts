@@ -76,6 +76,34 @@ export function localTime(iso: string | undefined): string | undefined {
         .replace(/\.\d+Z$/, ' UTC')}`;
 }
 
+/** Fulcio claim names (core/x509/fulcio.ts) in plain words; the name itself stays visible for unknown ones. */
+const CLAIM_LABELS: Record<string, string> = {
+  sourceRepositoryURI: 'Source repository',
+  sourceRepositoryRef: 'Source branch or tag',
+  sourceRepositoryDigest: 'Source commit',
+  sourceRepositoryIdentifier: 'Source repository ID',
+  sourceRepositoryOwnerURI: 'Repository owner',
+  sourceRepositoryOwnerIdentifier: 'Repository owner ID',
+  sourceRepositoryVisibilityAtSigning: 'Repository visibility when signed',
+  buildSignerURI: 'Build workflow',
+  buildSignerDigest: 'Build workflow commit',
+  buildConfigURI: 'Build configuration',
+  buildConfigDigest: 'Build configuration commit',
+  buildTrigger: 'Triggered by',
+  runInvocationURI: 'Build run',
+  runnerEnvironment: 'Runner',
+  githubWorkflowTrigger: 'Workflow trigger',
+  githubWorkflowSha: 'Workflow commit',
+  githubWorkflowName: 'Workflow name',
+  githubWorkflowRepository: 'Workflow repository',
+  githubWorkflowRef: 'Workflow ref',
+};
+
+/** A certificate claim's label for people. */
+export function claimLabel(name: string): string {
+  return CLAIM_LABELS[name] ?? name;
+}
+
 const METHOD_TEXT = { key: 'Public key', certificate: 'X.509 certificate', sigstore: 'Sigstore (keyless)' } as const;
 
 /** Who signed, with what, and which evidence backs the signing time. */
@@ -94,7 +122,7 @@ export function signerPanel(report: VerificationReport): TemplateResult | typeof
         ${row('Method', METHOD_TEXT[s.method])}
         ${
           s.method === 'sigstore'
-            ? html`${row('Identity', s.identity)} ${row('Issuer', s.issuer)} ${s.claims ? Object.entries(s.claims).map(([k, v]) => row(k, v)) : nothing}`
+            ? html`${row('Identity', s.identity)} ${row('Issuer', s.issuer)} ${s.claims ? Object.entries(s.claims).map(([k, v]) => row(claimLabel(k), v)) : nothing}`
             : nothing
         }
         ${
