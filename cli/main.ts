@@ -341,7 +341,16 @@ export function buildProgram(): Command {
       .description(DESCRIPTIONS[method])
       .argument('<model>', 'model directory or single file')
       .option('--signature <path>', SIGNATURE_HELP);
-    verifyOptions(methodOptions[method](cmd)).action(verifyAction(method));
+    verifyOptions(methodOptions[method](cmd)).action(async (model: string, o: VerifyCliOptions) => {
+      // `verify --signature S key MODEL`: the flag was parsed by `verify` (positional options), not by `key`, and
+      // would silently be replaced by the default. Refuse it rather than verify another signature than the one named.
+      const misplaced = verify.options.map((opt) => opt.attributeName()).filter((k) => verify.getOptionValueSource(k) === 'cli');
+      if (misplaced.length) {
+        const flags = verify.options.filter((opt) => misplaced.includes(opt.attributeName())).map((opt) => opt.long);
+        throw new ModelVerifyError('POLICY_INVALID', `Put ${flags.join(', ')} after 'verify ${method}': options before the method are not read`);
+      }
+      await verifyAction(method)(model, o);
+    });
   }
 
   program

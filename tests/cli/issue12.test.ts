@@ -52,6 +52,13 @@ describe('verify MODEL infers the method from the flags', () => {
     expect(r.code).toBe(0);
   });
 
+  it('a flag before the method name is refused, never silently replaced by the default signature', () => {
+    const r = mv(['verify', '--signature', './v1.1.0-certificate/model.sig', 'key', ...PUB, './v1.1.0-elliptic-key']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("Put --signature after 'verify key'");
+  });
+
   it('flags of two methods are refused, naming both', () => {
     const r = mv(['verify', ...PUB, '--identity', IDENTITY, './v1.1.0-elliptic-key']);
     expect(r.code).toBe(1);
