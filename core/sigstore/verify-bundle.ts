@@ -52,12 +52,15 @@ interface Evidence {
   timestamps: TimeSummary[];
 }
 
-/** The bundle's log entries, parsed; checked before anything else, as a keyless signature without one is not one. */
-function logEntries(bundle: Bundle): TlogEntry[] {
+/**
+ * The bundle's log entries, parsed; checked before anything else, as a keyless signature without one is not one.
+ * `advise`: the caller expected a keyless signature, so name the method an unlogged bundle needs instead.
+ */
+function logEntries(bundle: Bundle, advise: boolean): TlogEntry[] {
   const rawEntries = bundle.tlogEntries;
   if (rawEntries.length === 0) {
     // Keyless signatures are always logged: without an entry this is most likely a key or certificate signature.
-    const need = bundleMethod(bundle);
+    const need = advise ? bundleMethod(bundle) : 'sigstore';
     fail(
       'TLOG_MISSING',
       need === 'sigstore'
@@ -123,11 +126,11 @@ export async function verifySigstoreBundle(
 export async function verifySigstoreBundle(bundle: Bundle, who: SignerPolicy, trust: TrustRoot, artifact?: Artifact): Promise<BundleVerification>;
 export async function verifySigstoreBundle(bundle: Bundle, who: SignerPolicy, trust: TrustRoot, artifact?: Artifact): Promise<BundleVerification> {
   if (who.kind === 'key') {
-    const { log, timestamps } = await verifyEvidence(bundle, logEntries(bundle), { kind: 'key', key: who.key }, trust, artifact);
+    const { log, timestamps } = await verifyEvidence(bundle, logEntries(bundle, false), { kind: 'key', key: who.key }, trust, artifact);
     return { signer: { method: 'sigstore', log, timestamps }, warnings: [] };
   }
   checkPolicyShape(who.policy); // refuse "accept anyone" before any work
-  const entries = logEntries(bundle);
+  const entries = logEntries(bundle, true);
   const leaf = leafOf(bundle);
   const { chain, log, timestamps } = await verifyEvidence(bundle, entries, { kind: 'certificate', leaf }, trust, artifact);
 
@@ -163,7 +166,7 @@ export interface SigstoreClaims {
  * is not a SigstoreSignerSummary and never enters a VerificationReport.
  */
 export async function inspectSigstoreBundle(bundle: Bundle, trust: TrustRoot): Promise<SigstoreClaims> {
-  const entries = logEntries(bundle);
+  const entries = logEntries(bundle, true);
   const leaf = leafOf(bundle);
   const { chain, log, timestamps } = await verifyEvidence(bundle, entries, { kind: 'certificate', leaf }, trust);
   const summaries = await Promise.all(chain.map(summarize));

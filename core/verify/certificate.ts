@@ -84,6 +84,7 @@ export async function inspectCertificateSignature(
   requireV03(bundle);
   const env = dsseEnvelope(bundle);
   const certs = chainMaterial(bundle);
+  // At most 16 certificates: the bundle reader refuses longer chains before any is parsed.
   const parsed = certs.map((d, i) => parseCertificate(d, i === 0 ? 'The signing certificate' : `Chain certificate ${i}`));
   const leaf = parsed[0]!;
   const warnings: string[] = [];

@@ -8,6 +8,7 @@
 import { bundleMethod } from '../bundle/method.js';
 import { parseBundle } from '../bundle/reader.js';
 import { fail } from '../errors.js';
+import { clip } from '../util/json.js';
 import type { Method } from '../policy/types.js';
 import type { CertSummary } from '../x509/certificate.js';
 import { dsseEnvelope, requireV03 } from './envelope.js';
@@ -27,7 +28,7 @@ export interface ClaimedKeySigner {
   method: 'key';
   /**
    * The key hint the signer recorded (lowercase hex SHA-256 of the public key, as `keyHint()` computes it), or null
-   * for pre-1.1 signers, which record none. A claim: any key can be named here.
+   * for pre-1.1 signers, which record none. A claim: any key can be named here. Clipped (with …) past 128 characters.
    */
   keyHint: string | null;
 }
@@ -95,6 +96,8 @@ export interface SignatureInspection {
   trustRoot?: { source: string; date?: string };
 }
 
+const MAX_HINT_CHARS = 128;
+
 const NOT_A_VERIFICATION = 'Whether this signer is one you trust: inspection checks no policy. Verify the model with one to accept it.';
 const MODEL_NOT_CHECKED = 'The model files: inspection reads only the signature.';
 
@@ -117,7 +120,9 @@ export async function inspectSignature(bundleBytes: Uint8Array | string, options
       requireV03(bundle);
       dsseEnvelope(bundle);
       const m = bundle.material;
-      signer = { method, keyHint: m.kind === 'publicKey' ? m.hint : null };
+      // The hint is the bundle's text, unchecked: bounded here so a hostile one cannot flood a page or terminal.
+      const hint = m.kind === 'publicKey' ? m.hint : null;
+      signer = { method, keyHint: hint === null ? null : clip(hint, MAX_HINT_CHARS) };
       checked = ['Bundle structure and media type'];
       notChecked = [
         "The signature: it can only be checked with the signer's public key (key method, --public-key)",

@@ -61,6 +61,17 @@ describe('inspectSignature: key and certificate goldens', () => {
     expect(await code(inspectSignature(JSON.stringify(j)))).toBe('SIGNATURE_INVALID');
   });
 
+  it('hostile bundle text is bounded: a huge key hint is clipped, a certificate flood is refused by the bundle reader', async () => {
+    const key = JSON.parse(readFileSync(sigPath(KEY_CERT_GOLDENS.find((x) => x.name === 'v1.1.0-elliptic-key')!), 'utf8'));
+    key.verificationMaterial.publicKey.hint = 'a'.repeat(100_000);
+    const r = await inspectSignature(JSON.stringify(key));
+    expect(r.signer.method === 'key' && r.signer.keyHint).toBe(`${'a'.repeat(128)}…`);
+    const cert = JSON.parse(readFileSync(sigPath(KEY_CERT_GOLDENS.find((x) => x.name === 'v1.1.0-certificate')!), 'utf8'));
+    const list = cert.verificationMaterial.x509CertificateChain.certificates;
+    cert.verificationMaterial.x509CertificateChain.certificates = Array.from({ length: 40 }, () => list[0]);
+    expect(await code(inspectSignature(JSON.stringify(cert)))).toBe('BUNDLE_MALFORMED');
+  });
+
   it('an expired certificate signature is refused (no CA could make it verify)', async () => {
     const bytes = readFileSync(sigPath(KEY_CERT_GOLDENS.find((x) => x.name === 'v1.1.0-certificate')!));
     expect(await code(inspectSignature(bytes, { time: new Date('2040-01-01T00:00:00Z') }))).toBe('CERT_EXPIRED');
