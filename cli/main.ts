@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import type { Progress } from '../core/hash/index.js';
 import { parsePolicy, type ParsePolicyOptions } from '../core/policy/index.js';
 import type { Policy } from '../core/policy/index.js';
-import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/index.js';
+import { failedReport, type VerificationReport } from '../core/verify/index.js';
 import { readBytes, readText } from './read-input.js';
 import { renderFailure, renderSuccess } from './render.js';
 import { sanitize, shellWord, terminalJson } from './sanitize.js';
@@ -194,16 +194,7 @@ export async function runVerify(
   // Worker threads start while the signature is read and checked (they never keep the process alive).
   const backend = new NodeHashPool();
   backend.warm();
-  const failReport = (e: unknown): VerificationReport => ({
-    mediaType: REPORT_MEDIA_TYPE,
-    verified: false,
-    errors: [toModelVerifyError(e).toJSON()],
-    warnings: [],
-    model: { name: path.basename(modelPath), listable: true },
-    resources: [],
-    bytesHashed: 0,
-    millis: Date.now() - started,
-  });
+  const failReport = (e: unknown): VerificationReport => failedReport(e, { name: path.basename(modelPath), listable: true }, Date.now() - started);
   let source, policy, bundle: Uint8Array | undefined, trustedRoot: unknown;
   let method: Policy['method'] = requested === 'infer' ? 'sigstore' : requested;
   let signature: string;

@@ -4,13 +4,12 @@
  */
 import type { ErrorCode } from '../core/index.js';
 import { formatBytes } from '../core/util/index.js';
-import { toModelVerifyError } from '../core/index.js';
 import type { HashBackend, Progress } from '../core/hash/index.js';
 import { parsePolicy, type ParsePolicyOptions } from '../core/policy/index.js';
 import type { Policy } from '../core/policy/index.js';
 import type { ModelSource } from '../core/serialize/index.js';
 import { verifyModel } from '../core/verify/index.js';
-import { REPORT_MEDIA_TYPE, type VerificationReport } from '../core/verify/index.js';
+import { failedReport, type VerificationReport } from '../core/verify/index.js';
 import { browserHashBackend } from '../browser/serial-backend.js';
 
 export type { VerificationReport, Policy };
@@ -222,15 +221,5 @@ export function formatDuration(seconds: number): string {
 
 /** A failed report for errors raised before verifyModel could run (bad inputs, unreachable URLs). */
 export function reportFromError(e: unknown, modelName = '', listable = true): VerificationReport {
-  const err = toModelVerifyError(e);
-  return {
-    mediaType: REPORT_MEDIA_TYPE,
-    verified: false,
-    errors: [err.toJSON()],
-    warnings: [],
-    model: { name: modelName, listable },
-    resources: [],
-    bytesHashed: 0,
-    millis: 0,
-  };
+  return failedReport(e, { name: modelName, listable });
 }

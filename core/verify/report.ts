@@ -3,7 +3,7 @@
  * `verify-result` event). It is a public, versioned format described by report.schema.json at the repository
  * root; a change that removes or retypes a field is a new mediaType version.
  */
-import type { ErrorCode } from '../errors.js';
+import { toModelVerifyError, type ErrorCode } from '../errors.js';
 import type { ResourceResult } from '../manifest/compare.js';
 import type { CertSummary } from '../x509/certificate.js';
 
@@ -87,4 +87,14 @@ export interface VerificationReport {
   millis: number;
   hashBackend?: string;
   trustRoot?: { source: string; date?: string };
+}
+
+/** A report with nothing established yet (not verified, no errors): where verifyModel starts. */
+export function emptyReport(model: VerificationReport['model']): VerificationReport {
+  return { mediaType: REPORT_MEDIA_TYPE, verified: false, errors: [], warnings: [], model, resources: [], bytesHashed: 0, millis: 0 };
+}
+
+/** The report of a run that failed before it could verify anything (shells: bad inputs, a source that would not open). */
+export function failedReport(e: unknown, model: VerificationReport['model'], millis = 0): VerificationReport {
+  return { ...emptyReport(model), errors: [toModelVerifyError(e).toJSON()], millis };
 }

@@ -19,7 +19,7 @@ import type { ModelSource } from '../serialize/source.js';
 import { toHex } from '../util/bytes.js';
 import { clip, describeValue } from '../util/json.js';
 import { dsseEnvelope, verifyKeySignature } from './envelope.js';
-import { REPORT_MEDIA_TYPE, type SignerSummary, type VerificationReport } from './report.js';
+import { emptyReport, type SignerSummary, type VerificationReport } from './report.js';
 
 export interface SignatureOptions {
   /** Time at which certificates must be valid (default: now). */
@@ -106,16 +106,7 @@ export async function verifyModel(
   opts: VerifyOptions = {},
 ): Promise<VerificationReport> {
   const t0 = Date.now();
-  const report: VerificationReport = {
-    mediaType: REPORT_MEDIA_TYPE,
-    verified: false,
-    errors: [],
-    warnings: [],
-    model: { name: source.name, listable: source.listable },
-    resources: [],
-    bytesHashed: 0,
-    millis: 0,
-  };
+  const report = emptyReport({ name: source.name, listable: source.listable });
   try {
     opts.onStage?.('signature');
     const sig = await verifySignature(bundleBytes, policy, opts);
