@@ -37,7 +37,7 @@ import {
   type SignWith,
 } from '../sign-run.js';
 import { detectProxy, proxiedFetch, relays, type ProxyInfo } from '../proxy-fetch.js';
-import { fileTable, messages, progressPanel, reportStyles, signerPanel } from '../ui/report-parts.js';
+import { fileTable, messages, progressPanel, reportStyles, signerPanel, warningList } from '../ui/report-parts.js';
 import {
   failureHeadline,
   formatBytes,
@@ -661,13 +661,7 @@ export class MvSign extends LitElement {
             <p class="sub">Root digest <code class="digest">${s.rootDigest}</code>${s.leftOut.length ? html` · left out: ${s.leftOut.join(', ')}` : nothing}</p>
           </div>
         </div>
-        ${
-          s.warnings.length
-            ? html`<ul class="warnings" id="sign-warnings" aria-label="Warnings">
-                ${s.warnings.map((w) => html`<li><span aria-hidden="true">! </span>${w}</li>`)}
-              </ul>`
-            : nothing
-        }
+        ${warningList(s.warnings, 'sign-warnings')}
         <div class="actions">
           <button type="button" class="primary" id="download-sig" @click=${() => download(s.bundle, SIGNATURE_NAME, 'application/json')}>Download ${SIGNATURE_NAME}</button>
           <button type="button" class="secondary" id="verify-now" ?disabled=${this.verifying} @click=${this.verifyNow}>Verify it now</button>

@@ -156,6 +156,15 @@ export function signerPanel(report: VerificationReport): TemplateResult | typeof
   `;
 }
 
+/** Warnings as a list (nothing when there are none); `id` lets a page point at its own list. */
+export function warningList(warnings: readonly string[], id?: string): TemplateResult | typeof nothing {
+  return warnings.length
+    ? html`<ul part="warnings" class="warnings" id=${id ?? nothing} aria-label="Warnings">
+        ${warnings.map((w) => html`<li><span aria-hidden="true">! </span>${w}</li>`)}
+      </ul>`
+    : nothing;
+}
+
 /** Errors (after the headline) and warnings, as plain sentences. */
 export function messages(report: VerificationReport): TemplateResult {
   const notes = report.warnings.filter((w) => isSourceNote(report, w));
@@ -168,13 +177,7 @@ export function messages(report: VerificationReport): TemplateResult {
         </ul>`
         : nothing
     }
-    ${
-      warnings.length
-        ? html`<ul part="warnings" class="warnings" aria-label="Warnings">
-          ${warnings.map((w) => html`<li><span aria-hidden="true">! </span>${w}</li>`)}
-        </ul>`
-        : nothing
-    }
+    ${warningList(warnings)}
     ${notes.map((n) => html`<p part="note" class="info"><span aria-hidden="true">ⓘ </span>${n}</p>`)}
   `;
 }
