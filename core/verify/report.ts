@@ -38,6 +38,8 @@ export interface KeySignerSummary {
   method: 'key';
   /** SHA-256 (hex) of the supplied key's PEM: the hint OMS signers record in the bundle. */
   keyHint: string;
+  /** The name the policy gave this key (Policy keyName), when it gave one. */
+  keyName?: string;
   /** True when the signature has no key hint (pre-1.1 signers): the supplied key was used unconditionally. */
   legacyKeyMaterial: boolean;
   pae: PaeEncoding;
@@ -86,7 +88,28 @@ export interface VerificationReport {
   bytesHashed: number;
   millis: number;
   hashBackend?: string;
-  trustRoot?: { source: string; date?: string };
+  trustRoot?: TrustRootInfo;
+}
+
+/** Which Sigstore trust root a keyless verification used, and how current it is. */
+export interface TrustRootInfo {
+  /** For people: "Sigstore public-good production (…)", a file name, a TUF repository. */
+  source: string;
+  /** Newest validity start in the root (YYYY-MM-DD): the date its trust material is current as of. */
+  date?: string;
+  /**
+   * How it was obtained: `tuf` refreshed from the repository in this run, `cache` TUF metadata cached by an
+   * earlier run (no network used), `embedded` the snapshot built in, `file` given by the user.
+   */
+  origin?: 'tuf' | 'cache' | 'embedded' | 'file';
+  /** The TUF repository it came from (tuf, cache, embedded). */
+  repository?: string;
+  /** Version of the TUF root metadata that vouched for it. */
+  tufRootVersion?: number;
+  /** When TUF metadata for it was last fetched and verified from the repository (RFC 3339), when known. */
+  checkedAt?: string;
+  /** When the TUF metadata vouching for it expires (the earliest of timestamp, snapshot, targets; RFC 3339). */
+  expires?: string;
 }
 
 /** A report with nothing established yet (not verified, no errors): where verifyModel starts. */

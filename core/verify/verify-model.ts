@@ -19,7 +19,7 @@ import type { ModelSource } from '../serialize/source.js';
 import { toHex } from '../util/bytes.js';
 import { clip, describeValue } from '../util/json.js';
 import { dsseEnvelope, verifyKeySignature } from './envelope.js';
-import { emptyReport, type SignerSummary, type VerificationReport } from './report.js';
+import { emptyReport, type SignerSummary, type TrustRootInfo, type VerificationReport } from './report.js';
 
 export interface SignatureOptions {
   /** Time at which certificates must be valid (default: now). */
@@ -47,7 +47,7 @@ export interface SignatureResult {
   signer: SignerSummary;
   manifest: Manifest;
   warnings: string[];
-  trustRoot?: { source: string; date?: string };
+  trustRoot?: TrustRootInfo;
 }
 
 /**
@@ -77,6 +77,7 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
   switch (policy?.method) {
     case 'key':
       ({ signer, warnings } = await verifyKeySignature(bundle, policy.publicKey));
+      if (policy.keyName && signer.method === 'key') signer.keyName = policy.keyName;
       break;
     case 'certificate':
       {

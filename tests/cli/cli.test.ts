@@ -96,6 +96,8 @@ describe('model-verify verify (reference flags, CWD = scripts/tests)', () => {
     expect(report.verified).toBe(true);
     expect(report.resources.map((x: { name: string; status: string }) => `${x.name}:${x.status}`)).toEqual(['signme-1:ok', 'signme-2:ok']);
     expect(report.signer.keyHint).toBe('e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e');
+    // The key file's name labels the key (policy keyName): people see which key, not only its hash.
+    expect(report.signer.keyName).toBe('signing-key-pub.pem');
   });
 
   it('bad inputs end in a typed error and exit 1, never a stack trace', () => {

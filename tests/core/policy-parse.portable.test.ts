@@ -97,6 +97,25 @@ describe('key policies', () => {
   test('missing says what to give', () => {
     expect(refusal({ method: 'key' })?.message).toBe("Missing publicKey: a key policy needs the signer's public key (PEM)");
   });
+  test('keyName is a label: trimmed, blank dropped, bounded, plain text only', () => {
+    expect(parsePolicy({ method: 'key', publicKey: PUBLIC_KEY, keyName: ' Acme release key ' })).toEqual({
+      method: 'key',
+      publicKey: PUBLIC_KEY,
+      keyName: 'Acme release key',
+    });
+    expect(parsePolicy({ method: 'key', publicKey: PUBLIC_KEY, keyName: '  ' })).toEqual({ method: 'key', publicKey: PUBLIC_KEY });
+    expect(codeOf({ method: 'key', publicKey: PUBLIC_KEY, keyName: 'x'.repeat(POLICY_LIMITS.keyNameChars + 1) })).toBe('POLICY_INVALID');
+    expect(codeOf({ method: 'key', publicKey: PUBLIC_KEY, keyName: 'evil\u001b[31m' })).toBe('POLICY_INVALID');
+    expect(codeOf({ method: 'key', publicKey: PUBLIC_KEY, keyName: 7 })).toBe('POLICY_INVALID');
+    // Only key policies name a key.
+    expect(codeOf({ method: 'sigstore', issuer: ISSUER, identity: IDENTITY, keyName: 'k' })).toBe('POLICY_INVALID');
+  });
+  test('the report carries the key name next to the fingerprint; verification is unchanged', async () => {
+    const named = await verifySignature(KEY_SIG, { method: 'key', publicKey: PUBLIC_KEY, keyName: 'Reference test key' });
+    const plain = await verifySignature(KEY_SIG, { method: 'key', publicKey: PUBLIC_KEY });
+    expect(named.signer).toEqual({ ...plain.signer, keyName: 'Reference test key' });
+    expect(plain.signer).not.toHaveProperty('keyName');
+  });
 });
 
 describe('certificate policies', () => {

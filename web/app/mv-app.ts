@@ -100,6 +100,8 @@ export class MvApp extends LitElement {
   @state() private issuer = '';
   @state() private trustedRootFile: File | undefined;
   @state() private publicKey = '';
+  /** The key file's name, shown instead of the fingerprint (cleared when the key is typed or pasted). */
+  @state() private publicKeyName = '';
   @state() private certificateChain = '';
   @state() private ignoreText = '';
   @state() private ignoreUnsigned = false;
@@ -473,6 +475,7 @@ export class MvApp extends LitElement {
         identityRegexp: this.identityRegexp,
         issuer: this.issuer,
         publicKey: this.publicKey,
+        keyName: this.publicKeyName,
         certificateChain: this.certificateChain,
       });
     } catch (err) {
@@ -864,9 +867,11 @@ export class MvApp extends LitElement {
     const isKey = this.method === 'key';
     const id = isKey ? 'public-key' : 'certificate-chain';
     const value = isKey ? this.publicKey : this.certificateChain;
-    const set = (v: string) => {
-      if (isKey) this.publicKey = v;
-      else this.certificateChain = v;
+    const set = (v: string, fileName = '') => {
+      if (isKey) {
+        this.publicKey = v;
+        this.publicKeyName = fileName;
+      } else this.certificateChain = v;
       this.clearNote(id);
     };
     return html`
@@ -886,7 +891,7 @@ export class MvApp extends LitElement {
       </div>
       <div class="field">
         <label for="${id}-file">…or load it from a file</label>
-        <input id="${id}-file" type="file" accept=".pem,.crt,.cer,.pub,.txt" @change=${async (e: Event) => set(await this.readTextInput(e))} />
+        <input id="${id}-file" type="file" accept=".pem,.crt,.cer,.pub,.txt" @change=${async (e: Event) => set(await this.readTextInput(e), (e.target as HTMLInputElement).files?.[0]?.name ?? '')} />
       </div>
     `;
   }

@@ -386,6 +386,7 @@ async function publicPolicy(name: string, signal: AbortSignal) {
     identityRegexp: str('identityRegexp'),
     issuer: str('issuer'),
     publicKey: str('publicKey'),
+    keyName: str('keyName'),
     certificateChain: Array.isArray(chain) ? chain.filter((c) => typeof c === 'string').join('\n') : str('certificateChain'),
     // Passed as served: parsePolicy refuses malformed claims rather than letting the browser check less than the edge.
     claims: p.claims,

@@ -44,6 +44,7 @@ const INPUTS = [
   'issuer',
   'identityRegexp',
   'publicKey',
+  'keyName',
   'certificateChain',
   'files',
   'policy',
@@ -184,6 +185,8 @@ export class ModelVerifyElement extends LitElement {
   @property({ attribute: 'identity-regexp', reflect: true }) identityRegexp = '';
   /** Key method: URL of the signer's PEM public key. */
   @property({ attribute: 'public-key', reflect: true }) publicKey = '';
+  /** Key method: a name for that key shown instead of its fingerprint ("Acme release key"); a label, never checked. */
+  @property({ attribute: 'key-name', reflect: true }) keyName = '';
   /** Certificate method: URL of the trusted CA certificate(s) in PEM. */
   @property({ attribute: 'certificate-chain', reflect: true }) certificateChain = '';
   /** Verify as soon as the element is connected (and again when its inputs change). */
@@ -297,6 +300,7 @@ export class ModelVerifyElement extends LitElement {
       identityRegexp: this.identityRegexp,
       issuer: this.issuer,
       publicKey: this.method === 'key' ? await pem(this.publicKey, 'public key') : '',
+      keyName: this.method === 'key' ? this.keyName : '',
       certificateChain: this.method === 'certificate' ? await pem(this.certificateChain, 'certificate chain') : '',
     });
   }
