@@ -3,16 +3,14 @@
  * plus the conformance adapter entry points `verify-model` / `sign-model`.
  */
 import { Command, Option } from 'commander';
-import { MAX_BUNDLE_BYTES } from '../core/bundle/index.js';
 import path from 'node:path';
 import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
 import { bundleMethod, methodAdvice, parseBundle } from '../core/bundle/index.js';
-import { statSync } from 'node:fs';
 import type { Progress } from '../core/hash/index.js';
 import { parsePolicy, type ParsePolicyOptions } from '../core/policy/index.js';
 import type { Policy } from '../core/policy/index.js';
 import { failedReport, type VerificationReport } from '../core/verify/index.js';
-import { readBytes, readText } from './read-input.js';
+import { readText } from './read-input.js';
 import { renderFailure, renderSuccess } from './render.js';
 import { sanitize, shellWord, terminalJson } from './sanitize.js';
 import { registerSign } from './sign.js';
@@ -165,18 +163,6 @@ export function methodFromFlags(o: VerifyCliOptions): Policy['method'] | undefin
   return used[0]?.m;
 }
 
-/** `--signature`, or MODEL/model.sig when that file exists (the signer's default place for it). */
-function resolveSignature(modelPath: string, o: VerifyCliOptions): string {
-  if (o.signature !== undefined) return o.signature;
-  const inModel = path.join(modelPath, 'model.sig');
-  try {
-    if (statSync(modelPath).isDirectory() && statSync(inModel).isFile()) return inModel;
-  } catch {
-    /* no such file: the error below */
-  }
-  throw new ModelVerifyError('INPUT_MISSING', `Missing option '--signature': there is no ${shellWord(inModel)}; pass the signature file with --signature PATH`);
-}
-
 /** Shared by `verify <pki>` and `verify-model`: returns the report (never throws for verification failures). */
 export async function runVerify(
   requested: Policy['method'] | 'infer',
@@ -184,32 +170,32 @@ export async function runVerify(
   o: VerifyCliOptions,
   showProgress: boolean,
 ): Promise<VerificationReport> {
-  const [{ NodeSource }, { NodeHashPool }, { verifyModel }, { modelRelative }] = await Promise.all([
-    import('../node/source.js'),
+  const [{ openModel }, { NodeHashPool }, { verifyModel }] = await Promise.all([
+    import('./model-source.js'),
     import('../node/hash-pool.js'),
     import('../core/verify/index.js'),
-    import('./paths.js'),
   ]);
   const started = Date.now();
   // Worker threads start while the signature is read and checked (they never keep the process alive).
   const backend = new NodeHashPool();
   backend.warm();
   const failReport = (e: unknown): VerificationReport => failedReport(e, { name: path.basename(modelPath), listable: true }, Date.now() - started);
-  let source, policy, bundle: Uint8Array | undefined, trustedRoot: unknown;
+  let opened, policy, bundle: Uint8Array | undefined, trustedRoot: unknown;
   let method: Policy['method'] = requested === 'infer' ? 'sigstore' : requested;
-  let signature: string;
+  let signature: import('./model-source.js').SignatureRef;
   const warnings: string[] = [];
   try {
-    signature = resolveSignature(modelPath, o);
-    o = { ...o, signature };
-    source = await NodeSource.open(modelPath);
+    // The model by its spec (local path, hf://, http(s)://: cli/model-source.ts) and its signature (default or --signature).
+    opened = await openModel(modelPath, { env: process.env });
+    signature = opened.signature(o.signature);
+    o = { ...o, signature: signature.where };
     let fromBundle = false;
     if (requested === 'infer') {
       const byFlags = methodFromFlags(o);
       if (byFlags) method = byFlags;
       else {
         // No flag names the method: the signature does, so the error says which flags it needs.
-        bundle = await readBytes(signature, 'signature', MAX_BUNDLE_BYTES);
+        bundle = await signature.read();
         method = bundleMethod(parseBundle(bundle));
         fromBundle = true;
       }
@@ -223,7 +209,7 @@ export async function runVerify(
         throw new ModelVerifyError(err.code, `${err.message}. ${methodAdvice(method)}`, { cause: e });
       throw e;
     }
-    bundle ??= await readBytes(signature, 'signature', MAX_BUNDLE_BYTES);
+    bundle ??= await signature.read();
     if (method === 'sigstore') {
       const { loadTrustedRoot } = await import('./trust.js');
       trustedRoot = await loadTrustedRoot(o);
@@ -232,13 +218,14 @@ export async function runVerify(
     return failReport(e);
   }
   const ignorePaths: string[] = [];
-  for (const p of [...(o.ignorePaths ?? []), signature]) {
-    const rel = source.isFile ? null : modelRelative(source, p);
+  if (signature.inModel !== undefined) ignorePaths.push(signature.inModel);
+  for (const p of o.ignorePaths ?? []) {
+    const rel = opened.ignorePath(p);
     if (rel !== null) ignorePaths.push(rel);
-    else if (p !== signature && !source.isFile) warnings.push(`Ignore path '${p}' is outside the model and has no effect`);
+    else if (!('isFile' in opened.source && opened.source.isFile)) warnings.push(`Ignore path '${p}' is outside the model and has no effect`);
   }
   const bar = await progressBar(showProgress);
-  const report = await verifyModel(source, bundle, policy, {
+  const report = await verifyModel(opened.source, bundle, policy, {
     ignorePaths,
     ignoreGitPaths: o.ignoreGitPaths,
     ignoreUnsigned: !!o.ignoreUnsignedFiles,
@@ -248,7 +235,8 @@ export async function runVerify(
     ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
   });
   bar.stop();
-  report.model.source = source.root;
+  report.model.source = opened.location;
+  opened.annotate?.(report);
   report.warnings.unshift(...warnings);
   return report;
 }
