@@ -172,7 +172,9 @@ export async function runSign(
     import('../core/sign/index.js'),
   ]);
   const ser = serializationOptions(o);
-  const source = await NodeSource.open(modelPath);
+  // An OCI image manifest (.json, schemaVersion 2, layers) is signed as one, by the Go port's rules (cli/oci-manifest.ts).
+  const oci = await (await import('./oci-manifest.js')).readOciManifestModel(modelPath);
+  const source = oci ? undefined : await NodeSource.open(modelPath);
   await checkWritable(o.signature);
   let signer;
   if (method === 'sigstore') {
@@ -193,9 +195,16 @@ export async function runSign(
   }
   // CWD-relative ignores and the signature itself, mapped into the model (outside → dropped, as the reference does).
   const ignorePaths: string[] = [];
-  if (!source.isFile) {
+  if (oci) {
+    signer ??= await keylessFromOptions(o);
+    const { signOciManifest } = await import('../core/oci/index.js');
+    const signed = await signOciManifest(oci.bytes, oci.name, signer, { ignorePaths: o.ignorePaths ?? [] });
+    await writeAtomically(o.signature, signed.bundle);
+    return { rootDigest: signed.rootDigest, files: signed.resources.length, warnings: [] };
+  }
+  if (!source!.isFile) {
     for (const p of [...(o.ignorePaths ?? []), o.signature]) {
-      const rel = modelRelative(source, p);
+      const rel = modelRelative(source!, p);
       if (rel === '.') throw new ModelVerifyError('PATH_UNSAFE', `'${p}' is the model directory itself and cannot be ignored`);
       if (rel !== null) ignorePaths.push(rel);
       else if (p !== o.signature && !o.quiet) process.stderr.write(`WARNING: Ignore path '${sanitize(p)}' is outside the model and has no effect\n`);
@@ -205,7 +214,7 @@ export async function runSign(
   backend.warm();
   let built;
   try {
-    built = await buildModelPayload(source, { ...ser, ignorePaths, ignoreGitPaths: o.ignoreGitPaths, allowSymlinks: !!o.allowSymlinks, backend });
+    built = await buildModelPayload(source!, { ...ser, ignorePaths, ignoreGitPaths: o.ignoreGitPaths, allowSymlinks: !!o.allowSymlinks, backend });
   } finally {
     await backend.close(); // workers still starting up would otherwise keep a failed run alive
   }

@@ -47,6 +47,17 @@ export type ErrorCode =
   | 'MODEL_CHANGED'
   | 'IO_ERROR'
   | 'SOURCE_NOT_LISTABLE'
+  // OCI images and registries (core/oci, core/sources/oci-source.ts)
+  /** An OCI image manifest that is not one we accept (shape, media type, digest syntax, layer titles, size). */
+  | 'OCI_MANIFEST_INVALID'
+  /** A registry answered with an error or something that is not the distribution API (names registry, repo, status). */
+  | 'REGISTRY_ERROR'
+  /** A registry refused us (401/403, token endpoint failed): credentials or access, a setup problem, not a verdict. */
+  | 'REGISTRY_AUTH'
+  /** A registry rate-limited us (429): try later, a setup problem, not a verdict. */
+  | 'REGISTRY_RATE_LIMITED'
+  /** A manifest or blob whose bytes do not hash to the digest it was asked for by (a lying registry). */
+  | 'BLOB_DIGEST_MISMATCH'
   // comparison (one per resource in the report)
   | 'HASH_MISMATCH'
   | 'MISSING_FILE'
