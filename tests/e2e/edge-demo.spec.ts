@@ -48,18 +48,18 @@ test('the page opens on the demo model, verified at the edge and then in this br
 
   const edge = demo.locator('[data-where="edge"]');
   await expect(edge).toHaveAttribute('data-verdict', 'verified');
-  await expect(edge).toContainText('Verified at the edge — signed by key');
+  await expect(edge).toContainText('Verified at the edge — signed by model-verify demo key (key ');
   await expect(edge).toContainText('4 of 4 files match the signature');
 
   // Nobody clicked: the browser run starts on page load.
   const here = demo.locator('[data-where="browser"]');
   await expect(here).toHaveAttribute('data-verdict', 'verified', { timeout: 60_000 });
-  await expect(here).toContainText('Verified in this browser — signed by key');
+  await expect(here).toContainText('Verified in this browser — signed by model-verify demo key (key ');
   await expect(here).toContainText('4 of 4 files match the signature');
   // The same signer both ways (the key's hash prefix).
   const signer = async (l: Locator) => (await l.locator('.headline strong').textContent())!.trim();
   expect(await signer(here)).toBe(await signer(edge));
-  expect(await signer(here)).toMatch(/^key [0-9a-f]{12}…$/);
+  expect(await signer(here)).toMatch(/^model-verify demo key \(key [0-9a-f]{12}…\)$/);
 
   // The per-file table is collapsed until asked for, and keyboard operable.
   const table = demo.locator('details.files').first();
