@@ -42,6 +42,15 @@ export {
 } from './verify/report.js';
 // Web-standard sources (package entry `model-verify`): any model reachable over fetch, or bytes in memory.
 export { HttpSource, MemorySource, type HttpSourceOptions } from './sources/index.js';
+// Verified model loading for in-browser runtimes (env.fetch, fetchFunc, bytes for InferenceSession.create).
+export {
+  createVerifiedFetch,
+  DEFAULT_MAX_FILE_BYTES,
+  type VerifiedFetch,
+  type VerifiedFetchOptions,
+  type VerifiedFetchProgress,
+  type VerifiedLookup,
+} from './fetch/index.js';
 export type { CertSummary } from './x509/certificate.js';
 export { keyHint, publicKeyFromPem } from './crypto/keys.js';
 export * from './sign/index.js';

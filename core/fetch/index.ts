@@ -1,0 +1,10 @@
+/** Entry to core/fetch/: a fetch that releases only verified model bytes. */
+export {
+  createVerifiedFetch,
+  DEFAULT_MAX_FILE_BYTES,
+  type VerifiedFetch,
+  type VerifiedFetchOptions,
+  type VerifiedFetchProgress,
+  type VerifiedLookup,
+} from './verified-fetch.js';
+export type { Piece, SignedFile } from './signed-files.js';
