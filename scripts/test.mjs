@@ -28,6 +28,7 @@ function step(name, cmd, args, extraEnv = {}) {
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 if (!step('chromium', process.execPath, ['scripts/ensure-chromium.mjs'])) process.exit(1);
+if (!step('oci registry', process.execPath, ['scripts/ensure-registry.mjs'])) process.exit(1); // tests/oci: Debian's docker-registry
 if (!step('build', 'npm', ['run', '-s', 'build'])) process.exit(1);
 // Layout rules (core ← adapters ← shells, core entered through its index files): a failure fails the run.
 step('boundaries', process.execPath, ['scripts/check-boundaries.mjs']);

@@ -85,7 +85,13 @@ export function looksLikeImageManifest(bytes: Uint8Array): boolean {
 export function parseImageManifest(bytes: Uint8Array): ImageManifest {
   if (bytes.byteLength > MAX_MANIFEST_BYTES) bad(`${bytes.byteLength} bytes is more than the ${MAX_MANIFEST_BYTES} a manifest may have`);
   const text = utf8Decode(bytes, 'The OCI manifest', 'OCI_MANIFEST_INVALID');
-  const v = parseJson(text, 'The OCI manifest', 'OCI_MANIFEST_INVALID');
+  let v: unknown;
+  try {
+    v = parseJson(text, 'The OCI manifest', 'OCI_MANIFEST_INVALID');
+  } catch (e) {
+    // Duplicate keys come back as BUNDLE_AMBIGUOUS: for a manifest it is one more way of being invalid.
+    fail('OCI_MANIFEST_INVALID', (e as Error).message, { cause: e });
+  }
   if (!isObject(v)) bad('it is not a JSON object');
   const m: JsonObject = v;
   if (m.schemaVersion !== 2) bad(`schemaVersion must be 2, got ${describeValue(m.schemaVersion)}`);
