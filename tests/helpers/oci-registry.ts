@@ -98,7 +98,7 @@ export async function pushBlob(url: string, repo: string, bytes: Uint8Array, hea
   const put = await fetch(loc, {
     method: 'PUT',
     headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) },
-    body: bytes,
+    body: new Uint8Array(bytes),
   });
   if (put.status !== 201) throw new Error(`blob upload: HTTP ${put.status} ${await put.text()}`);
   return digest;
@@ -113,7 +113,7 @@ export async function pushManifest(
   mediaType = 'application/vnd.oci.image.manifest.v1+json',
   headers: Record<string, string> = {},
 ): Promise<string> {
-  const r = await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: 'PUT', headers: { ...headers, 'content-type': mediaType }, body: manifest });
+  const r = await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: 'PUT', headers: { ...headers, 'content-type': mediaType }, body: new Uint8Array(manifest) });
   if (r.status !== 201) throw new Error(`manifest push: HTTP ${r.status} ${await r.text()}`);
   return r.headers.get('docker-content-digest') ?? digestOf(manifest);
 }
