@@ -217,6 +217,12 @@ export async function runVerify(
   } catch (e) {
     return failReport(e);
   }
+  if (opened.kind === 'local') {
+    // An OCI image manifest file (.json, schemaVersion 2, layers) is verified as one, by its digests (cli/oci-manifest.ts).
+    const { verifyOciManifestFile } = await import('./oci-manifest.js');
+    const ociReport = await verifyOciManifestFile(modelPath, bundle, policy, o, trustedRoot).catch((e: unknown) => failReport(e));
+    if (ociReport) return ociReport;
+  }
   const ignorePaths: string[] = [];
   if (signature.inModel !== undefined) ignorePaths.push(signature.inModel);
   for (const p of o.ignorePaths ?? []) {
