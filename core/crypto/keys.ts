@@ -8,7 +8,6 @@ import * as asn1js from 'asn1js';
 import { fail } from '../errors.js';
 import { ab, sha256, toHex, utf8Encode } from '../util/bytes.js';
 import { decodePem, encodePem } from './pem.js';
-import { derToP1363 } from './ecdsa-sig.js';
 
 export type Curve = 'P-256' | 'P-384' | 'P-521';
 export type HashName = 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -97,7 +96,9 @@ function rsaModulusBits(spki: SpkiFields): number {
     const n = (m.result as unknown as { modulus: asn1js.Integer }).modulus.valueBlock.valueHexView;
     let i = 0;
     while (i < n.length && n[i] === 0) i++;
-    return (n.length - i) * 8;
+    if (i === n.length) return 0;
+    // Exact bit length (PSS's encoded-message length depends on it), not the byte count times 8.
+    return (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]!));
   } catch {
     return 0;
   }
@@ -112,47 +113,4 @@ export function publicKeyFromPem(text: string): PublicKeyInfo {
 /** Key hint used by model_signing: lowercase hex SHA-256 of the canonical SPKI PEM text. */
 export async function keyHint(spki: Uint8Array): Promise<string> {
   return toHex(await sha256(utf8Encode(encodePem('PUBLIC KEY', spki))));
-}
-
-function importParams(alg: KeyAlgorithm, hash: HashName): { import: EcKeyImportParams | RsaHashedImportParams | Algorithm } {
-  switch (alg.kind) {
-    case 'ec':
-      return { import: { name: 'ECDSA', namedCurve: alg.curve } };
-    case 'rsa':
-      return { import: { name: 'RSASSA-PKCS1-v1_5', hash } };
-    case 'ed25519':
-      return { import: { name: 'Ed25519' } };
-  }
-}
-
-/**
- * Verifies an ECDSA signature (DER) over `data` with the given hash. Returns false for a well-formed
- * signature that does not verify; throws typed errors for malformed inputs.
- */
-export async function verifyEcdsa(key: PublicKeyInfo, hash: HashName, derSig: Uint8Array, data: Uint8Array): Promise<boolean> {
-  if (key.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Only elliptic curve keys are supported');
-  const curve = key.algorithm.curve;
-  let sig: Uint8Array<ArrayBuffer>;
-  try {
-    sig = derToP1363(derSig, CURVE_SIZE[curve]);
-  } catch {
-    return false;
-  }
-  const k = await importVerifyKey(key, hash);
-  return crypto.subtle.verify({ name: 'ECDSA', hash }, k, sig, ab(data));
-}
-
-const keyCache = new WeakMap<Uint8Array, Map<string, Promise<CryptoKey>>>();
-
-export function importVerifyKey(key: PublicKeyInfo, hash: HashName): Promise<CryptoKey> {
-  let byHash = keyCache.get(key.spki);
-  if (!byHash) keyCache.set(key.spki, (byHash = new Map()));
-  let p = byHash.get(hash);
-  if (!p) {
-    p = crypto.subtle.importKey('spki', ab(key.spki), importParams(key.algorithm, hash).import, false, ['verify']).catch((e) => {
-      fail('KEY_MALFORMED', `Public key cannot be imported: ${(e as Error).message}`);
-    });
-    byHash.set(hash, p);
-  }
-  return p;
 }

@@ -1,14 +1,14 @@
 /**
- * Signers for the two offline OMS modes. A signer turns PAE bytes into a DER ECDSA signature and, once the
+ * Signers for the two offline OMS modes. A signer turns PAE bytes into the key's signature and, once the
  * envelope exists, supplies the bundle's verificationMaterial (keyless signers need the envelope for the
  * transparency log; these two do not).
  */
-import { p1363ToDer } from '../crypto/ecdsa-sig.js';
+import { checkKeyType, keyTypeName } from '../crypto/key-signature.js';
 import { keyHint } from '../crypto/keys.js';
 import { decodePemAll, encodePem } from '../crypto/pem.js';
-import { fail } from '../errors.js';
+import { fail, isModelVerifyError } from '../errors.js';
 import { certPublicKey, parseCertificate, type Certificate } from '../x509/certificate.js';
-import { ab, equalBytes, toBase64 } from '../util/bytes.js';
+import { equalBytes, toBase64 } from '../util/bytes.js';
 import type { JsonObject } from '../util/json.js';
 import type { Policy } from '../policy/types.js';
 import type { SigningKey } from './private-key.js';
@@ -21,7 +21,7 @@ export interface EnvelopeJson {
 
 export interface BundleSigner {
   readonly method: 'key' | 'certificate' | 'sigstore';
-  /** DER ECDSA-Sig-Value over `data` (the PAE). */
+  /** The signature over `data` (the PAE): DER ECDSA-Sig-Value, RSA or Ed25519ph, by key type. */
   sign(data: Uint8Array): Promise<Uint8Array>;
   /** `verificationMaterial` for the bundle (may contact services for keyless signing). */
   verificationMaterial(envelope: EnvelopeJson, signal?: AbortSignal): Promise<JsonObject>;
@@ -31,19 +31,27 @@ export interface BundleSigner {
   readonly trustedRoot?: unknown;
 }
 
-export async function ecdsaSign(key: SigningKey, data: Uint8Array): Promise<Uint8Array> {
+/** The key's signature over `data` as the bundle carries it; runtime failures are SIGN_FAILED. */
+export async function signWith(key: SigningKey, data: Uint8Array): Promise<Uint8Array> {
   try {
-    return p1363ToDer(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: key.hash }, key.key, ab(data))));
+    return await key.sign(data);
   } catch (e) {
-    fail('SIGN_FAILED', `ECDSA signing failed: ${(e as Error).message}`, { cause: e });
+    if (isModelVerifyError(e)) throw e;
+    fail('SIGN_FAILED', `Signing with the ${keyTypeName(key.algorithm)} key failed: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** ECDSA only (keyless signing: Fulcio's proof of possession and the DSSE signature). */
+export async function ecdsaSign(key: SigningKey, data: Uint8Array): Promise<Uint8Array> {
+  if (key.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Keyless signing uses an ECDSA key');
+  return signWith(key, data);
 }
 
 /** `key` mode: `publicKey.hint` = sha256 of the canonical SPKI PEM. */
 export function keySigner(key: SigningKey): BundleSigner {
   return {
     method: 'key',
-    sign: (data) => ecdsaSign(key, data),
+    sign: (data) => signWith(key, data),
     verificationMaterial: async () => ({ publicKey: { hint: await keyHint(key.spki) }, tlogEntries: [] }),
     selfCheckPolicy: () => ({ method: 'key', publicKey: encodePem('PUBLIC KEY', key.spki) }),
   };
@@ -70,14 +78,14 @@ export function certificateSigner(key: SigningKey, leafPem: string, chainPems: r
   const leaf = leaves[0]!;
   const chain = readCertificates(chainPems, 'A chain certificate').filter((c) => !equalBytes(c.der, leaf.der));
   const certKey = certPublicKey(leaf);
-  if (certKey.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Only elliptic curve keys are supported (the signing certificate has another key type)');
+  checkKeyType(certKey.algorithm);
   if (!equalBytes(certKey.spki, key.spki)) {
     fail('KEY_MISMATCH', 'The public key from the certificate does not match the public key paired with the private key');
   }
   const all = [leaf, ...chain];
   return {
     method: 'certificate',
-    sign: (data) => ecdsaSign(key, data),
+    sign: (data) => signWith(key, data),
     verificationMaterial: async () => ({
       x509CertificateChain: { certificates: all.map((c) => ({ rawBytes: toBase64(c.der) })) },
       tlogEntries: [],

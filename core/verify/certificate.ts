@@ -5,7 +5,7 @@
 import type { Bundle, DsseEnvelope } from '../bundle/types.js';
 import { wrongMethodMessage } from '../bundle/method.js';
 import { fail } from '../errors.js';
-import { CURVE_HASH } from '../crypto/keys.js';
+import { checkKeyType } from '../crypto/key-signature.js';
 import { decodePemAll } from '../crypto/pem.js';
 import { buildChain } from '../x509/chain.js';
 import { certPublicKey, extKeyUsage, keyUsage, OID, parseCertificate, summarize, validity, type Certificate, type CertSummary } from '../x509/certificate.js';
@@ -46,8 +46,8 @@ function checkUsage(leaf: Certificate, warnings: string[]): void {
 /** The DSSE signature against the leaf's key (v0.2.0 certificate signatures hashed with SHA-256 whatever the curve). */
 async function leafSignature(leaf: Certificate, env: DsseEnvelope): Promise<PaeEncoding> {
   const key = certPublicKey(leaf);
-  if (key.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Only elliptic curve keys are supported');
-  return verifyDsse(key, CURVE_HASH[key.algorithm.curve], 'SHA-256', env);
+  checkKeyType(key.algorithm);
+  return verifyDsse(key, 'SHA-256', env);
 }
 
 export async function verifyCertificateSignature(

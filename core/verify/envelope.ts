@@ -6,7 +6,8 @@ import { compatPae, pae } from '../bundle/dsse.js';
 import { IN_TOTO_PAYLOAD_TYPE, MEDIA_TYPE_V03, type Bundle, type DsseEnvelope } from '../bundle/types.js';
 import { fail } from '../errors.js';
 import { wrongMethodMessage } from '../bundle/method.js';
-import { CURVE_HASH, keyHint, publicKeyFromPem, verifyEcdsa, type HashName, type PublicKeyInfo } from '../crypto/keys.js';
+import { keyHint, publicKeyFromPem, type HashName, type PublicKeyInfo } from '../crypto/keys.js';
+import { checkKeyType, verifyWithKey } from '../crypto/key-signature.js';
 import type { KeySignerSummary } from './report.js';
 
 export function dsseEnvelope(bundle: Bundle): DsseEnvelope {
@@ -22,13 +23,14 @@ export function requireV03(bundle: Bundle): void {
 }
 
 /**
- * PAE with the in-toto type (as the reference builds it), then the v0.2.0 compat encoding as a fallback.
- * The envelope's declared payloadType is checked afterwards by the caller.
+ * PAE with the in-toto type (as the reference builds it), then the v0.2.0 compat encoding as a fallback (EC keys
+ * only: RSA and Ed25519 signatures are newer than it). `compatHash` is the ECDSA hash of that encoding; the
+ * schemes per key type are core/crypto/key-signature.ts's. The declared payloadType is checked by the caller.
  */
-export async function verifyDsse(key: PublicKeyInfo, hash: HashName, compatHash: HashName, env: DsseEnvelope): Promise<'standard' | 'compat'> {
+export async function verifyDsse(key: PublicKeyInfo, compatHash: HashName | undefined, env: DsseEnvelope): Promise<'standard' | 'compat'> {
   const sig = env.signatures[0]!.sig;
-  if (await verifyEcdsa(key, hash, sig, pae(IN_TOTO_PAYLOAD_TYPE, env.payload))) return 'standard';
-  if (await verifyEcdsa(key, compatHash, sig, compatPae(IN_TOTO_PAYLOAD_TYPE, env.payload))) return 'compat';
+  if (await verifyWithKey(key, sig, pae(IN_TOTO_PAYLOAD_TYPE, env.payload))) return 'standard';
+  if (key.algorithm.kind === 'ec' && (await verifyWithKey(key, sig, compatPae(IN_TOTO_PAYLOAD_TYPE, env.payload), compatHash))) return 'compat';
   fail('SIGNATURE_INVALID', 'The signature does not match the signed statement and the key (invalid signature)');
 }
 
@@ -37,7 +39,7 @@ export async function verifyKeySignature(bundle: Bundle, publicKeyPem: string): 
   const env = dsseEnvelope(bundle);
   if (bundle.material.kind !== 'publicKey') fail('BUNDLE_MATERIAL', `This signature was not made with a bare public key. ${wrongMethodMessage(bundle)}`);
   const key = publicKeyFromPem(publicKeyPem);
-  if (key.algorithm.kind !== 'ec') fail('KEY_UNSUPPORTED', 'Only elliptic curve keys are supported');
+  checkKeyType(key.algorithm);
   const hint = await keyHint(key.spki);
   const warnings: string[] = [];
   if (bundle.material.hint === null) {
@@ -47,7 +49,6 @@ export async function verifyKeySignature(bundle: Bundle, publicKeyPem: string): 
   } else if (bundle.material.hint !== hint) {
     fail('KEY_MISMATCH', "Key mismatch: The public key hash in the signature's verification material does not match the provided public key.");
   }
-  const h = CURVE_HASH[key.algorithm.curve];
-  const used = await verifyDsse(key, h, h, env);
+  const used = await verifyDsse(key, undefined, env);
   return { signer: { method: 'key', keyHint: hint, legacyKeyMaterial: bundle.material.hint === null, pae: used }, warnings };
 }

@@ -173,10 +173,10 @@ describe('bad inputs fail clearly and leave no model.sig behind', () => {
       text: "Unsupported key for curve 'secp256k1'",
     },
     {
-      name: 'wrong key type (RSA)',
-      args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', OWN('rsa-pkcs8.pem')],
+      name: 'RSA key below 2048 bits',
+      args: (m, sig) => ['sign', 'key', m, '--signature', sig, '--private-key', OWN('rsa1024-pkcs8.pem')],
       code: 'KEY_UNSUPPORTED',
-      text: 'Only elliptic curve keys are supported',
+      text: 'RSA keys must have 2048 to 4096 bits',
     },
     {
       name: 'a certificate given as the private key',
@@ -263,7 +263,7 @@ describe('bad inputs fail clearly and leave no model.sig behind', () => {
     const sig = path.join(m, 'model.sig');
     expect(run(['sign', 'key', m, '--signature', sig, '--private-key', K('signing-key.pem')]).code).toBe(0);
     const before = readFileSync(sig);
-    expect(run(['sign', 'key', m, '--signature', sig, '--private-key', OWN('rsa-pkcs8.pem')]).code).toBe(1);
+    expect(run(['sign', 'key', m, '--signature', sig, '--private-key', OWN('rsa1024-pkcs8.pem')]).code).toBe(1);
     expect(readFileSync(sig).equals(before)).toBe(true);
     noTempFiles(m);
   });
