@@ -230,6 +230,19 @@ export async function runVerify(
     if (rel !== null) ignorePaths.push(rel);
     else if (!('isFile' in opened.source && opened.source.isFile)) warnings.push(`Ignore path '${p}' is outside the model and has no effect`);
   }
+  // A remote that records digests (the Hub's LFS sha256) is compared with the signature before any download.
+  const { precheckRemote } = await import('./model-source.js');
+  const pre = await precheckRemote(opened, bundle, policy, trustedRoot !== undefined ? { trustedRoot } : {});
+  if (pre.failed) {
+    const r: VerificationReport = {
+      ...failReport(pre.failed.errors[0]),
+      ...pre.failed,
+      model: { name: opened.source.name, source: opened.location, listable: opened.source.listable },
+    };
+    opened.annotate?.(r);
+    if (pre.claim) r.model.remoteClaim = pre.claim;
+    return r;
+  }
   const bar = await progressBar(showProgress);
   const report = await verifyModel(opened.source, bundle, policy, {
     ignorePaths,
@@ -243,6 +256,7 @@ export async function runVerify(
   bar.stop();
   report.model.source = opened.location;
   opened.annotate?.(report);
+  if (pre.claim) report.model.remoteClaim = pre.claim;
   report.warnings.unshift(...warnings);
   return report;
 }

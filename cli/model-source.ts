@@ -13,7 +13,10 @@ import { ModelVerifyError } from '../core/index.js';
 import type { ModelSource } from '../core/serialize/index.js';
 import { fetchBytes, HttpSource } from '../core/sources/index.js';
 import type { Manifest } from '../core/manifest/index.js';
-import type { VerificationReport } from '../core/verify/index.js';
+import { verifySignature, type VerificationReport } from '../core/verify/index.js';
+import type { RemoteClaim } from '../core/index.js';
+import type { Policy } from '../core/policy/index.js';
+import { existsSync } from 'node:fs';
 import { readBytes } from './read-input.js';
 import { shellWord } from './sanitize.js';
 
@@ -24,12 +27,6 @@ export interface SignatureRef {
   /** Model-relative path when the signature lies inside the model: it is ignored, never hashed. */
   inModel?: string;
   read(): Promise<Uint8Array>;
-}
-
-/** Signed-digest vs. the remote's own recorded digests, checked before any byte is fetched (see hf-source.ts). */
-export interface RemotePrecheck {
-  /** Null when the remote records nothing comparable; the message lines otherwise. */
-  run(manifest: Manifest, report: VerificationReport): { ok: boolean; errors: { resource: string; message: string }[] } | null;
 }
 
 export interface OpenedModel {
@@ -44,8 +41,8 @@ export interface OpenedModel {
   ignorePath(p: string): string | null;
   /** Adds what this kind knows to the report (e.g. the resolved commit). */
   annotate?(report: VerificationReport): void;
-  /** The remote's own digest claim, compared before downloading (optional). */
-  precheck?: RemotePrecheck;
+  /** The remote's own digest claim about the signed files, compared before any byte is fetched (optional). */
+  precheck?(manifest: Manifest): RemoteClaim;
 }
 
 export interface OpenContext {
@@ -121,8 +118,86 @@ const httpOpener: ModelOpener = {
   },
 };
 
+/** A model-relative path as written for a remote repository: `./` and trailing `/` dropped, never climbing. */
+function repoPath(p: string): string | null {
+  const r = p.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  return r === '' || r.split('/').some((s) => s === '..' || s === '.' || s === '') ? null : r;
+}
+
+/**
+ * `hf://org/model[@revision]`: the Hub repository at the commit its revision resolves to (HF_ENDPOINT, HF_TOKEN).
+ * The signature defaults to the repository's own model.sig; `--signature` is a URL, a local file that exists, or
+ * else a path in the repository (read at the same commit).
+ */
+const hfOpener: ModelOpener = {
+  kind: 'hf',
+  matches: (s) => /^hf:\/\//i.test(s),
+  async open(spec, ctx) {
+    const { HfSource, hubPrecheck } = await import('../core/sources/index.js');
+    const endpoint = ctx.env.HF_ENDPOINT?.trim() || undefined;
+    const token = ctx.env.HF_TOKEN?.trim() || undefined;
+    const source = await HfSource.open(spec, { ...(endpoint ? { endpoint } : {}), ...(token ? { token } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const inRepo = (p: string): SignatureRef => {
+      if (!source.treeFile(p)) {
+        throw new ModelVerifyError(
+          'INPUT_MISSING',
+          `${source.pinned} has no '${p}'${p === 'model.sig' ? ': the repository holds no signature; pass --signature PATH|URL' : ' (--signature)'}`,
+        );
+      }
+      return { where: `${source.pinned}/${p}`, inModel: p, read: () => source.readFile(p, 'signature', MAX_BUNDLE_BYTES, ctx.signal) };
+    };
+    return {
+      kind: 'hf',
+      source,
+      location: source.pinned,
+      ignorePath: repoPath,
+      signature(given) {
+        if (given === undefined) return inRepo('model.sig');
+        if (isUrl(given)) return urlSignature(given);
+        if (existsSync(given)) return fileSignature(given);
+        const p = repoPath(given);
+        if (p === null) throw new ModelVerifyError('INPUT_MISSING', `--signature '${given}' is neither a file, a URL nor a path in ${source.pinned}`);
+        return inRepo(p);
+      },
+      annotate(report) {
+        report.model.revision = { requested: source.revision, commit: source.commit };
+      },
+      precheck: (manifest) => hubPrecheck(source, manifest),
+    };
+  },
+};
+
 /** Tried in order before the local fallback. Add new kinds of location here (see the file comment). */
-export const OPENERS: ModelOpener[] = [httpOpener];
+export const OPENERS: ModelOpener[] = [hfOpener, httpOpener];
+
+/**
+ * The remote's claim before any download: the signature is checked (as verifyModel will again) to read its signed
+ * manifest, and the remote's recorded digests are compared with it. A signature that does not verify yields no
+ * claim (verifyModel reports why); a mismatch is a failed report naming every differing file, with nothing fetched.
+ */
+export async function precheckRemote(
+  opened: OpenedModel,
+  bundle: Uint8Array,
+  policy: Policy,
+  opts: Parameters<typeof verifySignature>[2],
+): Promise<{ claim?: RemoteClaim; failed?: Pick<VerificationReport, 'signer' | 'errors'> }> {
+  if (!opened.precheck) return {};
+  let sig;
+  try {
+    sig = await verifySignature(bundle, policy, opts);
+  } catch {
+    return {};
+  }
+  const claim = opened.precheck(sig.manifest);
+  if (claim.status !== 'mismatch') return { claim };
+  const errors = claim.differ.map((d) => ({
+    code: 'HASH_MISMATCH' as const,
+    message: `Hash mismatch for '${d.name}' (before download, as the remote records it): Expected 'sha256:${d.signed}', the remote records 'sha256:${d.remote}'`,
+    resource: d.name,
+  }));
+  errors.unshift({ code: 'HASH_MISMATCH', message: claim.summary, resource: claim.differ[0]?.name ?? '' });
+  return { claim, failed: { signer: sig.signer, errors } };
+}
 
 /** Opens the model named by `spec` (see the file comment). */
 export async function openModel(spec: string, ctx: OpenContext): Promise<OpenedModel> {

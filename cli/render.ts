@@ -39,6 +39,7 @@ export function renderSuccess(r: VerificationReport): string {
   }
   const unsigned = r.resources.filter((x) => x.status === 'unsigned').length;
   if (unsigned) lines.push(`  ignored:   ${unsigned} unsigned file(s)`);
+  lines.push(...remoteLines(r));
   // Identities, subjects, URLs and the model name come from the bundle or the filesystem: escape controls.
   return sanitizeLines(lines);
 }
@@ -49,6 +50,16 @@ export function renderFailure(r: VerificationReport): string {
   for (const e of rest.slice(0, 50)) lines.push(`  ${e.message}`);
   if (rest.length > 50) lines.push(`  … and ${rest.length - 50} more`);
   if (first) lines.push(`  [${first.code}]`);
+  lines.push(...remoteLines(r));
   // Messages quote media types, names and values from the bundle and the model: escape controls.
   return sanitizeLines(lines);
+}
+
+/** A pinned remote's commit and its own digest claim (a claim, not the verdict above it). */
+function remoteLines(r: VerificationReport): string[] {
+  const out: string[] = [];
+  const rev = r.model.revision;
+  if (rev) out.push(`  revision:  ${rev.requested === rev.commit ? rev.commit : `${rev.requested} = commit ${rev.commit}`}`);
+  if (r.model.remoteClaim) out.push(`  hub claim: ${r.model.remoteClaim.summary}`);
+  return out;
 }

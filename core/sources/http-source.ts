@@ -118,6 +118,7 @@ export class HttpSource implements ModelSource {
       return await this.doFetch(url.href, { ...init, headers, redirect: 'follow', cache: 'no-store' });
     } catch (e) {
       if (init.signal?.aborted) throw init.signal.reason ?? e;
+      if (e instanceof ModelVerifyError) throw e; // a wrapping fetch's own typed error (hf-source.ts: 401/403/429)
       // Browsers report CORS refusals and network failures as the same opaque TypeError.
       fail('IO_ERROR', `Could not download ${url.href}: the server is unreachable or does not allow cross-origin requests (CORS)`, {
         resource: path,
@@ -254,6 +255,7 @@ export async function fetchBytes(
     res = await f(u.href, opts.signal ? { signal: opts.signal } : {});
   } catch (e) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? e;
+    if (e instanceof ModelVerifyError) throw e; // a wrapping fetch's own typed error
     fail('IO_ERROR', `Could not download the ${what} from ${u.href}: the server is unreachable or does not allow cross-origin requests (CORS)`, { cause: e });
   }
   if (!res.ok) {

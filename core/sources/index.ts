@@ -1,3 +1,13 @@
 /** Entry to core/sources/ for adapters and shells. */
 export { HttpSource, fetchBytes, type HttpSourceOptions } from './http-source.js';
 export { MemorySource } from './memory-source.js';
+export {
+  HfSource,
+  parseHfSpec,
+  nextLink,
+  HF_DEFAULT_ENDPOINT,
+  type HfSourceOptions,
+  type HfSpec,
+  type HfTreeFile,
+} from './hf-source.js';
+export { hubPrecheck } from './hf-precheck.js';

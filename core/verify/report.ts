@@ -74,13 +74,40 @@ export interface SigstoreSignerSummary {
 /** Who signed, narrowed by `method`: each method carries only the evidence it has. */
 export type SignerSummary = KeySignerSummary | CertificateSignerSummary | SigstoreSignerSummary;
 
+/**
+ * A remote's own record of the signed files (the Hub's LFS sha256 values), compared with the signature before any
+ * byte is fetched. Separate from the verdict: `verified` is only ever decided by hashing.
+ */
+export interface RemoteClaim {
+  /** Which remote made the claim ('hf' = the Hugging Face Hub's tree listing). */
+  by: string;
+  /** match: every comparable signed file is recorded with the signed digest; mismatch: some are not; unavailable: none comparable. */
+  status: 'match' | 'mismatch' | 'unavailable';
+  /** Signed files whose digest the remote records. */
+  checked: number;
+  /** Signed files the remote records no comparable digest for. */
+  unrecorded: number;
+  /** Files recorded with another digest than the signed one (at most 100 listed). */
+  differ: { name: string; signed: string; remote: string }[];
+  /** One line for people. */
+  summary: string;
+}
+
 export interface VerificationReport {
   mediaType: typeof REPORT_MEDIA_TYPE;
   verified: boolean;
   /** Empty when verified. The first entry is the main reason. */
   errors: ReportError[];
   warnings: string[];
-  model: { name: string; source?: string; listable: boolean };
+  model: {
+    name: string;
+    source?: string;
+    listable: boolean;
+    /** Remote sources pinned to a revision (hf://): the revision asked for and the commit everything was read at. */
+    revision?: { requested: string; commit: string };
+    /** What the remote itself records about the signed files, compared before download: its claim, not our verdict. */
+    remoteClaim?: RemoteClaim;
+  };
   signer?: SignerSummary;
   statement?: { subjectName: string; rootDigest: string | null; predicateType: string };
   serialization?: { method: 'files' | 'shards'; hashType: string; shardSize?: number; ignorePaths: string[] };
