@@ -17,6 +17,9 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // Sigstore trust roots never come from the network in tests (cli/trust.ts): the CLI runs --offline and reads
+          // an empty TUF cache, so it uses the embedded root unless a test gives its own (tests/tuf/*).
+          env: { MODEL_VERIFY_OFFLINE: '1', MODEL_VERIFY_TUF_CACHE: '/nonexistent/model-verify-tests/tuf' },
         },
       },
       {

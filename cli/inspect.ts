@@ -9,6 +9,7 @@ import { MAX_BUNDLE_BYTES } from '../core/bundle/index.js';
 import { toModelVerifyError } from '../core/index.js';
 import { inspectSignature, type SignatureInspection } from '../core/verify/index.js';
 import { readBytes } from './read-input.js';
+import { trustLine } from './render.js';
 import { sanitize, sanitizeLines, shellWord, terminalJson } from './sanitize.js';
 import { loadTrustedRoot, type TrustOptions } from './trust.js';
 
@@ -54,7 +55,7 @@ export function renderInspection(r: SignatureInspection, sig: string, model?: st
     lines.push(`  key hint:  ${s.keyHint ?? 'none (signed before model_signing 1.1)'}`);
     flags = '--public-key SIGNER.pub.pem';
   }
-  if (r.trustRoot) lines.push(`  trust:     ${r.trustRoot.source}${r.trustRoot.date ? ` (${r.trustRoot.date})` : ''}`);
+  if (r.trustRoot) lines.push(`  trust:     ${trustLine(r.trustRoot)}`);
   const st = r.statement;
   lines.push(
     `  statement: ${st.subjectName}: ${st.resources} ${st.serialization.method === 'shards' ? 'shards' : 'files'} (${st.serialization.hashType})${st.rootDigest ? `, root sha256:${st.rootDigest}` : ''}`,
@@ -75,7 +76,9 @@ export async function runInspect(signature: string, o: InspectCliOptions): Promi
   const { sig, model } = signaturePath(signature);
   try {
     const bytes = await readBytes(sig, 'signature', MAX_BUNDLE_BYTES);
-    const trustedRoot = await loadTrustedRoot(o);
+    const trustWarnings: string[] = [];
+    const trustedRoot = await loadTrustedRoot(o, trustWarnings);
+    if (!o.json) for (const w of trustWarnings) process.stderr.write(`WARNING: ${sanitize(w)}\n`);
     const r = await inspectSignature(bytes, trustedRoot ? { trustedRoot } : {});
     process.stdout.write(`${o.json ? terminalJson(r) : renderInspection(r, sig, model)}\n`);
     process.exitCode = 0;

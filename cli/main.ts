@@ -17,6 +17,7 @@ import { registerSign } from './sign.js';
 import { addExamples } from './help.js';
 import type { InspectCliOptions } from './inspect.js';
 import { registerVerifyBundle } from './verify-bundle.js';
+import { addTrustOptions } from './trust-options.js';
 
 // package.json is the one place the version is written; esbuild inlines just this field into the CLI bundle.
 import { version as VERSION } from '../package.json';
@@ -71,6 +72,10 @@ interface VerifyCliOptions {
   trustedRoot?: string;
   trustConfig?: string;
   useStaging?: boolean;
+  offline?: boolean;
+  tufUrl?: string;
+  tufRoot?: string;
+  trustFallback?: string;
   ignorePaths?: string[];
   ignoreGitPaths: boolean;
   ignoreUnsignedFiles?: boolean;
@@ -140,6 +145,9 @@ const METHOD_FLAGS: Record<Policy['method'], [keyof VerifyCliOptions, string][]>
     ['trustedRoot', '--trusted-root'],
     ['trustConfig', '--trust-config'],
     ['useStaging', '--use-staging'],
+    ['tufUrl', '--tuf-url'],
+    ['tufRoot', '--tuf-root'],
+    ['trustFallback', '--trust-fallback'],
   ],
 };
 
@@ -212,7 +220,7 @@ export async function runVerify(
     bundle ??= await signature.read();
     if (method === 'sigstore') {
       const { loadTrustedRoot } = await import('./trust.js');
-      trustedRoot = await loadTrustedRoot(o);
+      trustedRoot = await loadTrustedRoot(o, warnings);
     }
   } catch (e) {
     return failReport(e);
@@ -299,7 +307,7 @@ export function buildProgram(): Command {
         .option('--certificate-chain <pem>', 'trusted CA certificate(s) (PEM; repeatable)', collect)
         .option('--log-fingerprints', 'print certificate fingerprints', false),
     sigstore: (cmd) =>
-      cmd
+      addTrustOptions(cmd)
         .option('--identity <id>', 'expected signer identity, exact (e-mail address, URI or username)')
         .option('--identity-provider <url>', 'expected OIDC issuer that vouched for the identity')
         .option('--identity-regexp <re>', 'anchored regular expression the identity must match (instead of or with --identity)')
@@ -352,13 +360,14 @@ export function buildProgram(): Command {
     });
   }
 
-  program
+  const inspect = program
     .command('inspect')
     .description('show who claims to have signed (checked as far as possible without a policy) and how to verify it')
     .argument('<signature>', 'the signature file (or a model directory holding model.sig)')
     .option('--trusted-root <file>', 'a Sigstore trusted_root.json (private instances)')
     .option('--trust-config <file>', 'a Sigstore ClientTrustConfig JSON')
-    .option('--use-staging', 'use the Sigstore staging trust root', false)
+    .option('--use-staging', 'use the Sigstore staging trust root', false);
+  addTrustOptions(inspect)
     .option('--json', 'print the inspection as JSON', false)
     .action(async (sig: string, o: InspectCliOptions) => {
       const { runInspect } = await import('./inspect.js');

@@ -1,5 +1,5 @@
 /** Human-readable rendering of a VerificationReport for the terminal. */
-import type { VerificationReport } from '../core/verify/index.js';
+import type { TrustRootInfo, VerificationReport } from '../core/verify/index.js';
 import { formatBytes } from '../core/util/index.js';
 import { sanitizeLines } from './sanitize.js';
 
@@ -29,7 +29,7 @@ export function renderSuccess(r: VerificationReport): string {
       );
     for (const t of s.timestamps ?? []) lines.push(`  time:      ${t.time} (${t.source}${t.authority ? ` ${t.authority}` : ''})`);
   }
-  if (r.trustRoot) lines.push(`  trust:     ${r.trustRoot.source}${r.trustRoot.date ? ` (${r.trustRoot.date})` : ''}`);
+  if (r.trustRoot) lines.push(`  trust:     ${trustLine(r.trustRoot)}`);
   if (r.serialization) {
     const ser = r.serialization;
     const signed = r.resources.filter((x) => x.status === 'ok').length;
@@ -42,6 +42,16 @@ export function renderSuccess(r: VerificationReport): string {
   lines.push(...remoteLines(r));
   // Identities, subjects, URLs and the model name come from the bundle or the filesystem: escape controls.
   return sanitizeLines(lines);
+}
+
+/** Which trust root was used, how it was obtained and how current it is (report.trustRoot, one line). */
+export function trustLine(t: TrustRootInfo, now = Date.now()): string {
+  const how = { tuf: 'refreshed through TUF', cache: 'cached TUF metadata', embedded: 'embedded at build time', file: 'file' }[t.origin ?? 'file'];
+  const parts = [t.origin ? how : undefined, t.tufRootVersion ? `TUF root v${t.tufRootVersion}` : undefined, t.date ? `current as of ${t.date}` : undefined];
+  if (t.checkedAt) parts.push(`checked ${t.checkedAt.slice(0, 16).replace('T', ' ')} UTC`);
+  if (t.expires) parts.push(`${Date.parse(t.expires) < now ? 'metadata EXPIRED' : 'metadata expires'} ${t.expires.slice(0, 10)}`);
+  const rest = parts.filter(Boolean).join(', ');
+  return `${t.source}${rest ? ` (${rest})` : ''}`;
 }
 
 export function renderFailure(r: VerificationReport): string {

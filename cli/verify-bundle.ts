@@ -11,6 +11,7 @@ import type { Artifact } from '../core/sigstore/index.js';
 import { fromHex } from '../core/util/index.js';
 import { MAX_ARTIFACT_BYTES, MAX_SIGNATURE_BYTES, readBytes } from './read-input.js';
 import { sanitize } from './sanitize.js';
+import { addTrustOptions } from './trust-options.js';
 
 interface VerifyBundleOptions {
   staging?: boolean;
@@ -19,6 +20,10 @@ interface VerifyBundleOptions {
   certificateOidcIssuer?: string;
   key?: string;
   trustedRoot?: string;
+  offline?: boolean;
+  tufUrl?: string;
+  tufRoot?: string;
+  trustFallback?: string;
 }
 
 /** `sha256:<64 hex>` that is not an existing path is a digest; anything else is a file. */
@@ -42,8 +47,11 @@ export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOption
     // Neither given is a missing input; both given is a contradictory one.
     throw new ModelVerifyError(hasIdentity ? 'POLICY_INVALID' : 'INPUT_MISSING', 'Give either --certificate-identity with --certificate-oidc-issuer, or --key');
   }
-  const trust =
-    (await loadTrustedRoot({ useStaging: !!o.staging && !o.trustedRoot, ...(o.trustedRoot ? { trustedRoot: o.trustedRoot } : {}) })) ?? embeddedTrustRoot();
+  const trustWarnings: string[] = [];
+  const { offline, tufUrl, tufRoot, trustFallback, trustedRoot } = o;
+  const trustOptions = { offline, tufUrl, tufRoot, trustFallback, useStaging: !!o.staging && !trustedRoot, ...(trustedRoot ? { trustedRoot } : {}) };
+  const trust = (await loadTrustedRoot(trustOptions, trustWarnings)) ?? embeddedTrustRoot();
+  for (const w of trustWarnings) process.stderr.write(`WARNING: ${sanitize(w)}\n`);
   const artifact = await readArtifact(artifactArg);
   const who = o.key
     ? ({ kind: 'key', key: publicKeyFromPem(new TextDecoder().decode(await readBytes(o.key, 'public key'))) } as const)
@@ -54,7 +62,7 @@ export async function runVerifyBundle(artifactArg: string, o: VerifyBundleOption
 }
 
 export function registerVerifyBundle(program: Command): void {
-  program
+  const cmd = program
     .command('verify-bundle')
     .description('verify a Sigstore bundle for a file or sha256:<hex> digest (Sigstore conformance protocol)')
     .option('--staging', 'use the Sigstore staging trust root', false)
@@ -62,16 +70,16 @@ export function registerVerifyBundle(program: Command): void {
     .option('--certificate-identity <identity>', 'expected signer identity (exact SAN)')
     .option('--certificate-oidc-issuer <url>', 'expected OIDC issuer (exact)')
     .option('--key <pem>', 'verify with this public key instead of a certificate identity')
-    .option('--trusted-root <file>', 'a Sigstore trusted_root.json (default: embedded production root)')
-    .argument('<file-or-digest>', 'the artifact, or sha256:<64 hex> of it')
-    .action(async (artifact: string, o: VerifyBundleOptions) => {
-      try {
-        await runVerifyBundle(artifact, o);
-        process.exitCode = 0;
-      } catch (e) {
-        const err = toModelVerifyError(e);
-        process.stderr.write(`Verification failed: ${sanitize(err.message)} [${err.code}]\n`);
-        process.exitCode = 1;
-      }
-    });
+    .option('--trusted-root <file>', 'a Sigstore trusted_root.json (default: refreshed through TUF)')
+    .argument('<file-or-digest>', 'the artifact, or sha256:<64 hex> of it');
+  addTrustOptions(cmd).action(async (artifact: string, o: VerifyBundleOptions) => {
+    try {
+      await runVerifyBundle(artifact, o);
+      process.exitCode = 0;
+    } catch (e) {
+      const err = toModelVerifyError(e);
+      process.stderr.write(`Verification failed: ${sanitize(err.message)} [${err.code}]\n`);
+      process.exitCode = 1;
+    }
+  });
 }

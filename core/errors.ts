@@ -68,6 +68,10 @@ export type ErrorCode =
   | 'ISSUER_MISMATCH'
   | 'CLAIM_MISMATCH'
   | 'TRUST_ROOT_INVALID'
+  /** TUF repository metadata or a target failed verification (rollback, expired, signatures below threshold, hash or length): fail closed. */
+  | 'TUF_INVALID'
+  /** The TUF repository could not be reached or read (network, HTTP status) and no fallback was allowed. */
+  | 'TUF_UNAVAILABLE'
   | 'TLOG_INVALID'
   | 'TLOG_MISSING'
   | 'TLOG_SET_INVALID'

@@ -3,6 +3,9 @@
 export const EMBEDDED_ROOT_SOURCE = "Sigstore public-good production (embedded from @sigstore/tuf@4.0.2, TUF root v14)";
 /** Newest validity start in the snapshot: the date the embedded trust material is current as of. */
 export const EMBEDDED_ROOT_DATE = "2025-09-23";
+/** The TUF repository the snapshot comes from, and the version of the TUF root that shipped with it. */
+export const EMBEDDED_ROOT_REPOSITORY = "https://tuf-repo-cdn.sigstore.dev";
+export const EMBEDDED_ROOT_TUF_VERSION = 14;
 export const EMBEDDED_TRUSTED_ROOT: unknown = {
   "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
   "tlogs": [

@@ -8,6 +8,7 @@ import { parseSpki, type PublicKeyInfo } from '../crypto/keys.js';
 import { rsaPkcs1ToSpki, type SignatureScheme } from '../crypto/verify.js';
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
 import { fromBase64, toHex } from '../util/bytes.js';
+import type { TrustRootInfo } from '../verify/report.js';
 import { field, isObject, requireArray, requireObject, requireString, type JsonObject } from '../util/json.js';
 
 export interface Validity {
@@ -45,6 +46,14 @@ export class TrustRoot {
     /** When the material was current (the embedded root's snapshot date), if known. */
     readonly date?: string,
   ) {}
+
+  /** How the root was obtained (TUF, cache, embedded, file): set by whoever loaded it, shown in reports. */
+  provenance?: Omit<TrustRootInfo, 'source' | 'date'>;
+
+  /** The report's description of this root. */
+  info(): TrustRootInfo {
+    return { source: this.source, ...(this.date ? { date: this.date } : {}), ...this.provenance };
+  }
 
   tlogById(logId: Uint8Array): LogKey[] {
     const hex = toHex(logId);

@@ -12,7 +12,7 @@ import { clip } from '../util/json.js';
 import type { Method } from '../policy/types.js';
 import type { CertSummary } from '../x509/certificate.js';
 import { dsseEnvelope, requireV03 } from './envelope.js';
-import type { LogSummary, PaeEncoding, TimeSummary } from './report.js';
+import type { LogSummary, PaeEncoding, TimeSummary, TrustRootInfo } from './report.js';
 import { signedManifest } from './verify-model.js';
 
 export interface InspectOptions {
@@ -93,7 +93,7 @@ export interface SignatureInspection {
     resources: number;
   };
   /** The Sigstore trust root the keyless checks used. */
-  trustRoot?: { source: string; date?: string };
+  trustRoot?: TrustRootInfo;
 }
 
 const MAX_HINT_CHARS = 128;
