@@ -11,9 +11,16 @@ const mounts = {
   '/pages/': join(root, 'tests/e2e/pages'),
   '/fixtures/': join(root, 'tests/fixtures/model-transparency/scripts/tests'),
   '/tampered/': join(root, 'tests/fixtures/model-transparency/scripts/tests'),
+  // Verified model loading (tests/e2e/verified-*.spec.ts): bundles and signed models the specs write, npm files.
+  '/e2e-build/': join(root, 'test-results/e2e-build'),
+  '/verified-models/': join(root, 'test-results/verified-models'),
+  '/npm/': join(root, 'node_modules'),
 };
+/** Requests seen (method, path, range): `/__requests` returns them, `/__requests?clear` empties the list. */
+const requests = [];
 const types = {
   '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
   '.html': 'text/html; charset=utf-8',
   '.map': 'application/json',
   '.json': 'application/json',
@@ -33,6 +40,13 @@ function locate(pathname) {
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/health') return res.end('ok');
+  if (url.pathname === '/__requests') {
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(requests));
+    if (url.searchParams.has('clear')) requests.length = 0;
+    return;
+  }
+  if (requests.length < 10_000) requests.push({ method: req.method, path: url.pathname, range: req.headers.range ?? null });
   const hit = locate(url.pathname);
   let st;
   try {
@@ -49,6 +63,8 @@ const server = createServer((req, res) => {
     'access-control-allow-origin': '*',
     'access-control-expose-headers': 'content-length, content-range',
   };
+  // A verifying Service Worker built into /e2e-build/ may control pages under /pages/.
+  if (url.pathname.startsWith('/e2e-build/')) headers['service-worker-allowed'] = '/';
   let body = null;
   if (hit.tampered && /signme-1$/.test(hit.file)) {
     body = Buffer.from(readFileSync(hit.file));
