@@ -3,6 +3,7 @@
 // seeds.json ships one, for production; no pinned package ships the staging repository's root, so staging is
 // reached with --tuf-root (or a root cached by an earlier run): see docs/trust-roots.md.
 // Usage: node scripts/embed-tuf-roots.mjs [--check]   (--check fails when the committed file is stale)
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -34,12 +35,18 @@ export const SIGSTORE_PRODUCTION_TUF: KnownTufRepository = ${JSON.stringify(
 export const SIGSTORE_STAGING_TUF_URL = 'https://tuf-repo-cdn.sigstage.dev';
 `;
 const target = new URL('../core/sigstore/tuf-roots.generated.ts', import.meta.url);
+// Written as Biome formats it, so `biome format --write .` leaves the file (and --check) alone.
+const formatted = execFileSync(process.execPath, [require.resolve('@biomejs/biome/bin/biome'), 'format', '--stdin-file-path=core/sigstore/tuf-roots.generated.ts'], {
+  input: out,
+  encoding: 'utf8',
+  cwd: new URL('..', import.meta.url),
+});
 if (process.argv.includes('--check')) {
-  if (readFileSync(target, 'utf8') !== out) {
+  if (readFileSync(target, 'utf8') !== formatted) {
     console.error('core/sigstore/tuf-roots.generated.ts is stale: run node scripts/embed-tuf-roots.mjs');
     process.exit(1);
   }
 } else {
-  writeFileSync(target, out);
+  writeFileSync(target, formatted);
   console.log(`wrote ${target.pathname} (${pkg.name}@${pkg.version}, TUF root v${root.signed.version})`);
 }
