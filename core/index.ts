@@ -43,6 +43,7 @@ export {
 } from './verify/report.js';
 // Web-standard sources (package entry `model-verify`): any model reachable over fetch, or bytes in memory.
 export { HttpSource, MemorySource, type HttpSourceOptions } from './sources/index.js';
+export { OciSource, parseOciReference, formatOciReference, type OciReference, type OciSourceOptions } from './sources/index.js';
 // Hugging Face Hub repositories (hf://org/model[@revision]), pinned to the resolved commit, and the Hub's digest claim.
 export { HfSource, parseHfSpec, hubPrecheck, type HfSourceOptions, type HfSpec } from './sources/index.js';
 // Verified model loading for in-browser runtimes (env.fetch, fetchFunc, bytes for InferenceSession.create).

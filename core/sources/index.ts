@@ -11,3 +11,11 @@ export {
   type HfTreeFile,
 } from './hf-source.js';
 export { hubPrecheck } from './hf-precheck.js';
+export {
+  OciSource,
+  RegistryClient,
+  parseOciReference,
+  formatOciReference,
+  type OciReference,
+  type OciSourceOptions,
+} from './oci-source.js';
