@@ -75,7 +75,7 @@ export class HubDouble {
     const tree = new Map<string, HubFile>();
     for (const [p, v] of Object.entries(files)) {
       const data = typeof v === 'string' ? enc.encode(v) : v;
-      const lfs = opts.lfs ? opts.lfs(p) : data.byteLength >= 64 || /\.(bin|safetensors|onnx)$/.test(p);
+      const lfs = opts.lfs ? opts.lfs(p) : /\.(bin|safetensors|onnx|gguf|pt)$/.test(p) || data.byteLength >= 1 << 20;
       tree.set(p, { data, lfs });
       if (lfs) this.blobs.set(await sha256Hex(data), data);
     }
