@@ -14,7 +14,7 @@ import { externalSigningKey, readPrivateKey } from '../../core/sign/private-key.
 import { signModel } from '../../core/sign/sign-model.js';
 import { keySigner } from '../../core/sign/signers.js';
 import { MemorySource } from '../../core/sources/memory-source.js';
-import { fromBase64 } from '../../core/util/bytes.js';
+import { ab, fromBase64 } from '../../core/util/bytes.js';
 import { verifyModel } from '../../core/verify/verify-model.js';
 import rsaPem from './keys/rsa-pkcs8.pem?raw';
 import rsa1024Pem from './keys/rsa1024-pkcs8.pem?raw';
@@ -26,7 +26,7 @@ const model = () => new MemorySource('m', files());
 const decode = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 const sigOf = (b: Uint8Array) => fromBase64(decode(b).dsseEnvelope.signatures[0].sig, 'sig');
 const paeOf = (b: Uint8Array) => pae(IN_TOTO_PAYLOAD_TYPE, fromBase64(decode(b).dsseEnvelope.payload, 'payload'));
-const pemBody = (pem: string) => fromBase64(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'pem');
+const pemBody = (pem: string) => ab(fromBase64(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'pem'));
 const hex = (s: string) => new Uint8Array(s.match(/../g)!.map((h) => Number.parseInt(h, 16)));
 
 beforeAll(async () => {
