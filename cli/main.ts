@@ -79,6 +79,8 @@ interface VerifyCliOptions {
   ignorePaths?: string[];
   ignoreGitPaths: boolean;
   ignoreUnsignedFiles?: boolean;
+  /** oci://: http:// instead of https:// (local registries). */
+  plainHttp?: boolean;
   allowSymlinks?: boolean;
   json?: boolean;
   progress: boolean;
@@ -194,7 +196,7 @@ export async function runVerify(
   const warnings: string[] = [];
   try {
     // The model by its spec (local path, hf://, http(s)://: cli/model-source.ts) and its signature (default or --signature).
-    opened = await openModel(modelPath, { env: process.env });
+    opened = await openModel(modelPath, { env: process.env, ...(o.plainHttp ? { plainHttp: true } : {}) });
     signature = opened.signature(o.signature);
     o = { ...o, signature: signature.where };
     let fromBundle = false;
@@ -325,6 +327,7 @@ export function buildProgram(): Command {
   const verifyOptions = (cmd: Command) =>
     addCommon(cmd)
       .option('--ignore-unsigned-files', 'allow files that the signature does not cover', false)
+      .option('--plain-http', 'oci:// only: speak http:// to the registry (local registries; https otherwise)', false)
       .option('--json', 'print the full verification report as JSON', false)
       .option('--no-progress', 'no progress bar');
 

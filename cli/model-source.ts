@@ -49,6 +49,8 @@ export interface OpenContext {
   /** Environment (HF_ENDPOINT, HF_TOKEN); process.env in the CLI. */
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
+  /** `--plain-http`: speak http:// to an oci:// registry (local registries only). */
+  plainHttp?: boolean;
 }
 
 export interface ModelOpener {
@@ -167,8 +169,42 @@ const hfOpener: ModelOpener = {
   },
 };
 
+/**
+ * `oci://registry/repository:tag|@sha256:…` (cli/oci-manifest.ts): the image pinned to its manifest digest, listed
+ * as layers or a modelcar's files as the signature calls for; `--signature FILE|URL` is required; `--plain-http`
+ * for local registries; OCI_USERNAME/OCI_PASSWORD or OCI_TOKEN for private ones. Ignore paths are layer or file names.
+ */
+const ociOpener: ModelOpener = {
+  kind: 'oci',
+  matches: (s) => /^oci:\/\//i.test(s),
+  async open(spec, ctx) {
+    const { openOci } = await import('./oci-manifest.js');
+    let sig: SignatureRef | undefined;
+    const { source, location } = await openOci(spec, ctx, () => {
+      if (!sig) throw new ModelVerifyError('INTERNAL', 'oci:// source read before its signature was named');
+      return sig.read();
+    });
+    return {
+      kind: 'oci',
+      source,
+      location,
+      ignorePath: repoPath,
+      signature(given) {
+        if (given === undefined) {
+          throw new ModelVerifyError(
+            'INPUT_MISSING',
+            `Missing option '--signature': ${location} has no standard place for a model signature; pass --signature FILE|URL`,
+          );
+        }
+        sig = isUrl(given) ? urlSignature(given) : fileSignature(given);
+        return sig;
+      },
+    };
+  },
+};
+
 /** Tried in order before the local fallback. Add new kinds of location here (see the file comment). */
-export const OPENERS: ModelOpener[] = [hfOpener, httpOpener];
+export const OPENERS: ModelOpener[] = [hfOpener, ociOpener, httpOpener];
 
 /**
  * The remote's claim before any download: the signature is checked (as verifyModel will again) to read its signed

@@ -54,3 +54,52 @@ export async function verifyOciManifestFile(
   report.model.source = oci.location;
   return report;
 }
+
+/** Environment variables for registry credentials: a ready bearer token, or a user name and password for the token endpoint. */
+export const OCI_ENV = { username: 'OCI_USERNAME', password: 'OCI_PASSWORD', token: 'OCI_TOKEN' } as const;
+
+/**
+ * `oci://registry/repository:tag|@sha256:…` for the CLI: the image (manifest fetched, digest pinned), listed in the
+ * view its signature calls for (layers, or a modelcar's tar entries) once the signature is known. The signature
+ * must be given (`--signature FILE|URL`): a registry has no standard place for an OMS signature.
+ */
+export async function openOci(
+  spec: string,
+  ctx: { env: Record<string, string | undefined>; signal?: AbortSignal; plainHttp?: boolean },
+  readSignature: () => Promise<Uint8Array>,
+): Promise<{ source: import('../core/serialize/index.js').ModelSource; location: string }> {
+  const { OciSource } = await import('../core/sources/index.js');
+  const env = (k: string) => ctx.env[k]?.trim() || undefined;
+  const [username, password, token] = [env(OCI_ENV.username), env(OCI_ENV.password), env(OCI_ENV.token)];
+  const image = await OciSource.open(spec, {
+    ...(ctx.plainHttp ? { plainHttp: true } : {}),
+    ...(username ? { username, password: password ?? '' } : {}),
+    ...(token ? { token } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  let chosen: Promise<import('../core/sources/index.js').OciSource> | undefined;
+  const pick = () => (chosen ??= readSignature().then((b) => image.forSignature(b)));
+  const source: import('../core/serialize/index.js').ModelSource = {
+    name: image.name,
+    listable: true,
+    async *list(o) {
+      yield* (await pick()).list(o);
+    },
+    stat: async (p, signal) => (await pick()).stat(p, signal),
+    open(p, range, signal) {
+      let inner: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      return new ReadableStream<Uint8Array>({
+        async start() {
+          inner = (await pick()).open(p, range, signal).getReader();
+        },
+        async pull(c) {
+          const { done, value } = await inner!.read();
+          if (done) c.close();
+          else c.enqueue(value);
+        },
+        cancel: (r) => inner?.cancel(r),
+      });
+    },
+  };
+  return { source, location: image.location };
+}

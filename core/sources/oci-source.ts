@@ -376,6 +376,21 @@ export class OciSource implements ModelSource {
     return tar ? 'tar' : 'layers';
   }
 
+  /** This image in the view a signature calls for (viewFor over its statement's paths; the signature is not verified here). */
+  async forSignature(bundleBytes: Uint8Array | string): Promise<OciSource> {
+    const { parseBundle } = await import('../bundle/reader.js');
+    const { statementToManifest } = await import('../bundle/statement.js');
+    const { dsseEnvelope } = await import('../verify/envelope.js');
+    let paths: string[] = [];
+    try {
+      paths = (await statementToManifest(dsseEnvelope(parseBundle(bundleBytes)).payload)).resources.map((r) => r.path);
+    } catch {
+      /* an unreadable signature fails in verification, whatever the view */
+    }
+    const view = this.viewFor(paths);
+    return view === this.view ? this : this.withView(view);
+  }
+
   /** `oci://registry/repo:tag@sha256:…`: the reference pinned to the manifest digest that was verified. */
   get location(): string {
     return formatOciReference({ ...this.ref, digest: this.digest });
