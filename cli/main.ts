@@ -268,6 +268,8 @@ export async function runVerify(
   opened.annotate?.(report);
   if (pre.claim) report.model.remoteClaim = pre.claim;
   report.warnings.unshift(...warnings);
+  // A failed keyless verification says which trust root it was checked against too (cli/trust.ts).
+  if (method === 'sigstore' && !report.trustRoot) report.trustRoot = (await import('./trust.js')).trustInfo(trustedRoot);
   return report;
 }
 

@@ -11,7 +11,8 @@
  */
 import path from 'node:path';
 import { ModelVerifyError } from '../core/index.js';
-import { parseTrustRoot, SIGSTORE_PRODUCTION_TUF, SIGSTORE_STAGING_TUF_URL, type TrustRoot } from '../core/sigstore/index.js';
+import { embeddedTrustRoot, parseTrustRoot, SIGSTORE_PRODUCTION_TUF, SIGSTORE_STAGING_TUF_URL, TrustRoot } from '../core/sigstore/index.js';
+import type { TrustRootInfo } from '../core/verify/index.js';
 import { cacheDirFor, readCachedTrustedRoot, refreshTrustedRoot, type TufTrust } from '../node/tuf.js';
 import { MAX_TRUST_ROOT_BYTES, readText } from './read-input.js';
 
@@ -156,4 +157,9 @@ export async function loadTrustedRoot(o: TrustOptions, warnings: string[] = []):
     }
     return fromCache(e.message);
   }
+}
+
+/** The report's description of the root a keyless verification used (undefined: the embedded snapshot). */
+export function trustInfo(root: unknown): TrustRootInfo {
+  return (root instanceof TrustRoot ? root : embeddedTrustRoot()).info();
 }
