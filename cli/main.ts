@@ -17,6 +17,9 @@ import { registerSign } from './sign.js';
 import { addExamples } from './help.js';
 import type { InspectCliOptions } from './inspect.js';
 import { registerVerifyBundle } from './verify-bundle.js';
+import { abortReason, addGlobalOptions, cliPhase, finishRun, isGlobalOption, recordVerdict, runHooks } from './global-options.js';
+import { warning } from './log.js';
+import { expandFlags, hasFlags } from './flags-json.js';
 import { addTrustOptions } from './trust-options.js';
 
 // package.json is the one place the version is written; esbuild inlines just this field into the CLI bundle.
@@ -189,7 +192,7 @@ export async function runVerify(
   // Worker threads start while the signature is read and checked (they never keep the process alive).
   const backend = new NodeHashPool();
   backend.warm();
-  const failReport = (e: unknown): VerificationReport => failedReport(e, { name: path.basename(modelPath), listable: true }, Date.now() - started);
+  const failReport = (e: unknown): VerificationReport => failedReport(abortReason(e), { name: path.basename(modelPath), listable: true }, Date.now() - started);
   let opened, policy, bundle: Uint8Array | undefined, trustedRoot: unknown;
   let method: Policy['method'] = requested === 'infer' ? 'sigstore' : requested;
   let signature: import('./model-source.js').SignatureRef;
@@ -222,7 +225,12 @@ export async function runVerify(
     bundle ??= await signature.read();
     if (method === 'sigstore') {
       const { loadTrustedRoot } = await import('./trust.js');
-      trustedRoot = await loadTrustedRoot(o, warnings);
+      trustedRoot = await cliPhase(
+        'trust-root',
+        {},
+        () => loadTrustedRoot(o, warnings),
+        (r) => ({ embedded: r === undefined }),
+      );
     }
   } catch (e) {
     return failReport(e);
@@ -260,6 +268,7 @@ export async function runVerify(
     ignoreUnsigned: !!o.ignoreUnsignedFiles,
     allowSymlinks: !!o.allowSymlinks,
     backend,
+    ...runHooks(), // --timeout's signal, and the phases as log lines and spans (cli/global-options.ts)
     ...(trustedRoot !== undefined ? { trustedRoot } : {}),
     ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
   });
@@ -277,10 +286,17 @@ function emit(report: VerificationReport, json: boolean | undefined): void {
   if (json) {
     process.stdout.write(terminalJson(report) + '\n');
   } else {
-    for (const w of report.warnings) process.stderr.write(`WARNING: ${sanitize(w)}\n`);
+    for (const w of report.warnings) warning(w);
     if (report.verified) process.stdout.write(renderSuccess(report) + '\n');
     else process.stderr.write(renderFailure(report) + '\n');
   }
+  recordVerdict({
+    model: report.model.name,
+    verified: report.verified,
+    code: report.errors[0]?.code,
+    files: report.resources.length,
+    bytes: report.bytesHashed,
+  });
   process.exitCode = report.verified ? 0 : 1;
 }
 
@@ -356,7 +372,10 @@ export function buildProgram(): Command {
     verifyOptions(methodOptions[method](cmd)).action(async (model: string, o: VerifyCliOptions) => {
       // `verify --signature S key MODEL`: the flag was parsed by `verify` (positional options), not by `key`, and
       // would silently be replaced by the default. Refuse it rather than verify another signature than the one named.
-      const misplaced = verify.options.map((opt) => opt.attributeName()).filter((k) => verify.getOptionValueSource(k) === 'cli');
+      const misplaced = verify.options
+        .filter((opt) => !isGlobalOption(opt))
+        .map((opt) => opt.attributeName())
+        .filter((k) => verify.getOptionValueSource(k) === 'cli');
       if (misplaced.length) {
         const flags = verify.options.filter((opt) => misplaced.includes(opt.attributeName())).map((opt) => opt.long);
         throw new ModelVerifyError('POLICY_INVALID', `Put ${flags.join(', ')} after 'verify ${method}': options before the method are not read`);
@@ -417,17 +436,25 @@ export function buildProgram(): Command {
 
   registerSign(program); // `sign key|certificate|sigstore` and the `sign-model` adapter (cli/sign.ts)
   registerVerifyBundle(program); // Sigstore conformance `verify-bundle` (cli/verify-bundle.ts)
+  addGlobalOptions(program); // --log-level, --timeout, --flags, … on every command (cli/global-options.ts)
   addExamples(program); // last: every command above gets its examples (cli/help.ts)
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  let failure: unknown;
   try {
-    await buildProgram().parseAsync(normalizeArgv(argv), { from: 'user' });
+    const program = buildProgram();
+    let args = normalizeArgv(argv);
+    if (hasFlags(args)) args = await expandFlags(program, args); // --flags JSON → the command's own flags (cli/flags-json.ts)
+    await program.parseAsync(args, { from: 'user' });
   } catch (e) {
-    const err = toModelVerifyError(e);
+    failure = abortReason(e);
+    const err = toModelVerifyError(failure);
     process.stderr.write(`Error: ${sanitize(err.message)}\n`);
     process.exitCode = 1;
+  } finally {
+    await finishRun(failure); // flushes traces, closes the log file
   }
 }

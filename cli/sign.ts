@@ -12,6 +12,8 @@ import { ModelVerifyError, isModelVerifyError, toModelVerifyError } from '../cor
 import type { HashAlgorithm } from '../core/manifest/index.js';
 import { MAX_TRUST_ROOT_BYTES, readText } from './read-input.js';
 import { sanitize } from './sanitize.js';
+import { abortReason, cliPhase, recordVerdict, runHooks } from './global-options.js';
+import { warning } from './log.js';
 
 /** Environment variable holding the private key passphrase (the reference's `--password` equivalent for CI). */
 export const PASSWORD_ENV = 'MODEL_SIGNING_PASSWORD';
@@ -207,19 +209,26 @@ export async function runSign(
       const rel = modelRelative(source!, p);
       if (rel === '.') throw new ModelVerifyError('PATH_UNSAFE', `'${p}' is the model directory itself and cannot be ignored`);
       if (rel !== null) ignorePaths.push(rel);
-      else if (p !== o.signature && !o.quiet) process.stderr.write(`WARNING: Ignore path '${sanitize(p)}' is outside the model and has no effect\n`);
+      else if (p !== o.signature && !o.quiet) warning(`Ignore path '${p}' is outside the model and has no effect`);
     }
   }
   const backend = new NodeHashPool();
   backend.warm();
   let built;
   try {
-    built = await buildModelPayload(source!, { ...ser, ignorePaths, ignoreGitPaths: o.ignoreGitPaths, allowSymlinks: !!o.allowSymlinks, backend });
+    built = await buildModelPayload(source!, {
+      ...ser,
+      ignorePaths,
+      ignoreGitPaths: o.ignoreGitPaths,
+      allowSymlinks: !!o.allowSymlinks,
+      backend,
+      ...runHooks(),
+    });
   } finally {
     await backend.close(); // workers still starting up would otherwise keep a failed run alive
   }
   signer ??= await keylessFromOptions(o);
-  const bundle = await signPayload(built.payload, signer);
+  const bundle = await cliPhase('signing', { method }, () => signPayload(built.payload, signer, runHooks().signal));
   await writeAtomically(o.signature, bundle);
   return { rootDigest: built.manifest.rootDigest, files: new Set(built.manifest.resources.map((r) => r.path)).size, warnings: built.warnings };
 }
@@ -227,7 +236,8 @@ export async function runSign(
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 function report(e: unknown): void {
-  const err = toModelVerifyError(e, 'SIGN_FAILED');
+  const err = toModelVerifyError(abortReason(e), 'SIGN_FAILED'); // a --timeout's TIMEOUT, whatever step noticed it
+  recordVerdict({ verified: false, code: err.code });
   process.stderr.write(`Signing failed with error: ${sanitize(err.message)} [${err.code}]\n`);
   process.exitCode = 1;
 }
@@ -272,7 +282,8 @@ export function registerSign(program: Command): void {
     cmd.action(async (model: string, o: SignCliOptions) => {
       try {
         const r = await runSign(method, model, o);
-        if (!o.quiet) for (const w of r.warnings) process.stderr.write(`WARNING: ${sanitize(w)}\n`);
+        if (!o.quiet) for (const w of r.warnings) warning(w);
+        recordVerdict({ model: path.basename(path.resolve(model)), verified: true, files: r.files });
         if (!o.quiet) process.stdout.write(`Signing succeeded: ${sanitize(o.signature)} (${r.files} files, root sha256:${r.rootDigest})\n`);
       } catch (e) {
         report(e);

@@ -87,6 +87,8 @@ export type ErrorCode =
   | 'SIGN_FAILED'
   // runtime
   | 'ABORTED'
+  /** The run took longer than the caller allowed (the CLI's --timeout): work was stopped, nothing was decided. */
+  | 'TIMEOUT'
   | 'UNSUPPORTED'
   | 'INTERNAL';
 

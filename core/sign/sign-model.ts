@@ -10,7 +10,7 @@ import { HASH_ALGORITHMS, type HashAlgorithm } from '../manifest/types.js';
 import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
 import type { ModelSource } from '../serialize/source.js';
 import { toBase64, utf8Encode } from '../util/bytes.js';
-import { computeManifest, type ComputedManifest } from '../verify/compute.js';
+import { computeManifest, type ComputedManifest, type ComputeOptions } from '../verify/compute.js';
 import { verifySignature } from '../verify/verify-model.js';
 import type { BundleSigner, EnvelopeJson } from './signers.js';
 import { statementPayload } from './statement.js';
@@ -32,6 +32,8 @@ export interface SignOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   onStage?: (stage: 'hashing' | 'signing') => void;
+  /** Observer of the walk and hashing phases (logs, traces); see core/util/phase.ts. */
+  onPhase?: ComputeOptions['onPhase'];
 }
 
 export interface SignResult {
@@ -70,6 +72,7 @@ export async function buildModelPayload(
     ...(o.backend ? { backend: o.backend } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.onPhase ? { onPhase: o.onPhase } : {}),
   });
   if (manifest.resources.length === 0) {
     fail('MODEL_EMPTY', `Refusing to sign '${source.name}': it has no files to sign (empty, only ignored paths, or only empty files when sharding)`);

@@ -7,6 +7,7 @@ import type { IgnoreSet } from '../serialize/ignore.js';
 import { planModel } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
 import { toHex } from '../util/bytes.js';
+import { inPhase, type OnPhase } from '../util/phase.js';
 
 export interface ComputeOptions {
   serialization: Pick<Serialization, 'method' | 'hashType' | 'shardSize'>;
@@ -15,6 +16,8 @@ export interface ComputeOptions {
   backend?: HashBackend;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Observer of the walk and hashing phases (logs, traces); see core/util/phase.ts. */
+  onPhase?: OnPhase;
 }
 
 export interface ComputedManifest {
@@ -27,16 +30,31 @@ export interface ComputedManifest {
 }
 
 export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
-  const plan = await planModel(source, {
-    serialization: opts.serialization,
-    ignore: opts.ignore,
-    allowSymlinks: !!opts.allowSymlinks,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  const digests = await (opts.backend ?? new StreamingBackend()).run(plan.jobs, source, {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-  });
+  const plan = await inPhase(
+    opts.onPhase,
+    'walk',
+    { model: source.name },
+    () =>
+      planModel(source, {
+        serialization: opts.serialization,
+        ignore: opts.ignore,
+        allowSymlinks: !!opts.allowSymlinks,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }),
+    (p) => ({ files: p.fileSizes.size, resources: p.jobs.length, bytes: p.totalBytes }),
+  );
+  const backend = opts.backend ?? new StreamingBackend();
+  const digests = await inPhase(
+    opts.onPhase,
+    'hashing',
+    { backend: backend.name, resources: plan.jobs.length, bytes: plan.totalBytes },
+    () =>
+      backend.run(plan.jobs, source, {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      }),
+    (d) => ({ resources: d.size, bytes: plan.totalBytes }),
+  );
   const resources = sortResources(
     plan.jobs.map(
       (j): Resource => ({

@@ -17,6 +17,7 @@ import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
 import { planModel } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
 import { toHex } from '../util/bytes.js';
+import { inPhase, type OnPhase } from '../util/phase.js';
 import { clip, describeValue } from '../util/json.js';
 import { dsseEnvelope, verifyKeySignature } from './envelope.js';
 import { emptyReport, type SignerSummary, type TrustRootInfo, type VerificationReport } from './report.js';
@@ -41,6 +42,8 @@ export interface VerifyOptions extends SignatureOptions {
   backend?: HashBackend;
   onProgress?: (p: Progress) => void;
   onStage?: (stage: 'signature' | 'hashing' | 'compare') => void;
+  /** Observer of the phases (signature, walk, hashing, compare) for logs and traces; see core/util/phase.ts. */
+  onPhase?: OnPhase;
 }
 
 export interface SignatureResult {
@@ -110,7 +113,13 @@ export async function verifyModel(
   const report = emptyReport({ name: source.name, listable: source.listable });
   try {
     opts.onStage?.('signature');
-    const sig = await verifySignature(bundleBytes, policy, opts);
+    const sig = await inPhase(
+      opts.onPhase,
+      'signature',
+      { method: String((policy as { method?: unknown })?.method) },
+      () => verifySignature(bundleBytes, policy, opts),
+      (r) => ({ method: r.signer.method, ...(r.trustRoot ? { trust_root: r.trustRoot.source } : {}), resources: r.manifest.resources.length }),
+    );
     const { manifest } = sig;
     report.signer = sig.signer;
     for (const w of sig.warnings) report.warnings.push(w);
@@ -129,13 +138,20 @@ export async function verifyModel(
     if (!source.listable) report.warnings.push('This model source cannot list its files: unsigned extra files cannot be detected.');
 
     opts.onStage?.('hashing');
-    const plan = await planModel(source, {
-      serialization: s,
-      ignore,
-      allowSymlinks: !!opts.allowSymlinks,
-      signal: opts.signal,
-      ...(onlyPaths ? { onlyPaths } : {}),
-    });
+    const plan = await inPhase(
+      opts.onPhase,
+      'walk',
+      { model: source.name },
+      () =>
+        planModel(source, {
+          serialization: s,
+          ignore,
+          allowSymlinks: !!opts.allowSymlinks,
+          signal: opts.signal,
+          ...(onlyPaths ? { onlyPaths } : {}),
+        }),
+      (p) => ({ files: p.fileSizes.size, resources: p.jobs.length, bytes: p.totalBytes }),
+    );
     let expected = manifest.resources;
     if (plan.singleFile) {
       // A single-file model is named "." by Python and by its basename by Go and the spec: accept both.
@@ -143,12 +159,20 @@ export async function verifyModel(
     }
     const backend = opts.backend ?? new StreamingBackend();
     report.hashBackend = backend.name;
-    const digests = await backend.run(plan.jobs, source, {
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    });
+    const digests = await inPhase(
+      opts.onPhase,
+      'hashing',
+      { backend: backend.name, resources: plan.jobs.length, bytes: plan.totalBytes },
+      () =>
+        backend.run(plan.jobs, source, {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        }),
+      (d) => ({ resources: d.size, bytes: plan.totalBytes }),
+    );
 
     opts.onStage?.('compare');
+    const endCompare = opts.onPhase?.('compare', { resources: expected.length });
     const actual = new Map<string, ActualResource>();
     for (const j of plan.jobs) {
       actual.set(j.id, { path: j.path, algorithm: plan.algorithm, digest: toHex(digests.get(j.id)!), bytes: j.end - j.start });
@@ -165,8 +189,10 @@ export async function verifyModel(
     // A loop, not push(...cmp.errors): a 150k-resource manifest would overflow the call stack (INTERNAL).
     for (const e of cmp.errors) report.errors.push(e);
     report.verified = report.errors.length === 0;
+    endCompare?.({ attributes: { verdict: report.verified, ...(report.errors[0] ? { code: report.errors[0].code } : {}) } });
   } catch (e) {
-    const err = toModelVerifyError(e);
+    // Aborted: the caller's reason (e.g. the CLI's TIMEOUT) is the cause, whatever the step that noticed threw.
+    const err = toModelVerifyError(opts.signal?.aborted && opts.signal.reason !== undefined ? opts.signal.reason : e);
     report.errors.unshift(err.toJSON());
     report.verified = false;
   }
