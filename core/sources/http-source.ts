@@ -171,35 +171,41 @@ export class HttpSource implements ModelSource {
     let skip = 0;
     let left = ranged && end !== undefined ? end - start : Infinity;
     const request = this.request.bind(this);
+    // workerd may call pull() before an async start() has settled: pull() awaits the same promise.
+    let ready: Promise<void> | undefined;
     return new ReadableStream<Uint8Array>({
-      async start() {
-        const headers: HeadersInit = ranged ? { range: `bytes=${start}-${end === undefined ? '' : end - 1}` } : {};
-        const res = await request(url, { headers, ...(signal ? { signal } : {}) }, path);
-        if (res.status === 404 || res.status === 410) {
-          await res.body?.cancel().catch(() => {});
-          fail('MISSING_FILE', `${url.href} does not exist (HTTP ${res.status})`, { resource: path });
-        }
-        if (!res.ok || !res.body) {
-          await res.body?.cancel().catch(() => {});
-          fail('IO_ERROR', `Could not download ${url.href}: HTTP ${res.status}`, { resource: path });
-        }
-        if (ranged && res.status === 200) skip = start; // the server ignored Range: drop the prefix ourselves
-        if (ranged && res.status === 206) {
-          // A 206 for other bytes than asked would be hashed as this shard: refuse it instead (multipart answers
-          // carry no Content-Range header and are refused too: we asked for one range).
-          const got = parseContentRange(res.headers.get('content-range'));
-          if (!got || got.start !== start) {
-            await res.body.cancel().catch(() => {});
-            fail(
-              'IO_ERROR',
-              `Could not download ${url.href}: the server answered bytes ${res.headers.get('content-range') ?? '(no Content-Range)'} for a request from byte ${start}`,
-              { resource: path },
-            );
+      start() {
+        ready = (async () => {
+          const headers: HeadersInit = ranged ? { range: `bytes=${start}-${end === undefined ? '' : end - 1}` } : {};
+          const res = await request(url, { headers, ...(signal ? { signal } : {}) }, path);
+          if (res.status === 404 || res.status === 410) {
+            await res.body?.cancel().catch(() => {});
+            fail('MISSING_FILE', `${url.href} does not exist (HTTP ${res.status})`, { resource: path });
           }
-        }
-        reader = res.body.getReader();
+          if (!res.ok || !res.body) {
+            await res.body?.cancel().catch(() => {});
+            fail('IO_ERROR', `Could not download ${url.href}: HTTP ${res.status}`, { resource: path });
+          }
+          if (ranged && res.status === 200) skip = start; // the server ignored Range: drop the prefix ourselves
+          if (ranged && res.status === 206) {
+            // A 206 for other bytes than asked would be hashed as this shard: refuse it instead (multipart answers
+            // carry no Content-Range header and are refused too: we asked for one range).
+            const got = parseContentRange(res.headers.get('content-range'));
+            if (!got || got.start !== start) {
+              await res.body.cancel().catch(() => {});
+              fail(
+                'IO_ERROR',
+                `Could not download ${url.href}: the server answered bytes ${res.headers.get('content-range') ?? '(no Content-Range)'} for a request from byte ${start}`,
+                { resource: path },
+              );
+            }
+          }
+          reader = res.body.getReader();
+        })();
+        return ready;
       },
       async pull(c) {
+        await ready;
         for (;;) {
           let r: ReadableStreamReadResult<Uint8Array>;
           try {
