@@ -185,12 +185,12 @@ test.describe('verify app', () => {
     await expect(page.locator('tr[data-file="."]')).toHaveAttribute('data-status', 'ok');
   });
 
-  test('page structure: a skip link to <main>, full digests in focusable cells, dark mode from the system setting', async ({ page }) => {
+  test('page structure: a skip button to <main>, full digests in focusable cells, dark mode from the system setting', async ({ page }) => {
     await page.goto('/');
     await expect(page.getByRole('main')).toBeVisible();
     await expect(page.getByRole('banner')).toBeVisible();
     await page.keyboard.press('Tab');
-    const skip = page.getByRole('link', { name: 'Skip to the content' });
+    const skip = page.getByRole('button', { name: 'Skip to the content' });
     await expect(skip).toBeFocused();
     await page.keyboard.press('Enter');
     await expect(page.getByRole('main')).toBeFocused();

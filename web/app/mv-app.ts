@@ -558,8 +558,8 @@ export class MvApp extends LitElement {
   override render() {
     const running = this.phase === 'running';
     return html`
-      <a class="skip" href="#main" @click=${this.skipToMain}>Skip to the content</a>
       <header>
+        <button type="button" class="skip" @click=${this.skipToMain}>Skip to the content</button>
         <h1>
           <svg class="logo" viewBox="0 0 16 16" aria-hidden="true"><path fill="#15803d" d="M8 0 1 3v5c0 4 3 7 7 8 4-1 7-4 7-8V3z" /><path fill="#fff" d="m6.6 10.9-2.8-2.8 1.1-1.1 1.7 1.7 4-4 1.1 1.1z" /></svg>
           model-verify
@@ -580,7 +580,10 @@ export class MvApp extends LitElement {
     `;
   }
 
-  /** The skip link's target is in this shadow root, where a fragment link cannot reach: focus it instead. */
+  /**
+   * Skip to the content: a button, not a `#main` link — the target is in this shadow root, where a fragment cannot
+   * reach, and the page's own fragments are its routes (#verify, #sign).
+   */
   private skipToMain(e: Event): void {
     e.preventDefault();
     (this.renderRoot.querySelector('#main') as HTMLElement | null)?.focus();
@@ -669,7 +672,7 @@ export class MvApp extends LitElement {
   private renderClaimedSigner() {
     if (this.inspectError) {
       return html`<section class="claimed" aria-label="Who signed this?">
-        <h3>Who signed this?</h3>
+        <h2>Who signed this?</h2>
         <p class="field-note">${this.inspectError}</p>
       </section>`;
     }
@@ -680,7 +683,7 @@ export class MvApp extends LitElement {
     const publicGood = log && (!log.url || /^https:\/\/rekor\.sigstore\.dev\/?$/.test(log.url));
     const required = s.method === 'sigstore' && this.identity.trim() === s.identity && this.issuer.trim() === s.issuer && !this.identityRegexp.trim();
     return html`<section class="claimed" aria-label="Who signed this?">
-      <h3>Who signed this? <span class="tag">claimed — not yet required by you</span></h3>
+      <h2>Who signed this? <span class="tag">claimed — not yet required by you</span></h2>
       <dl>
         ${
           s.method === 'sigstore'
@@ -891,7 +894,11 @@ export class MvApp extends LitElement {
       </div>
       <div class="field">
         <label for="${id}-file">…or load it from a file</label>
-        <input id="${id}-file" type="file" accept=".pem,.crt,.cer,.pub,.txt" @change=${async (e: Event) => set(await this.readTextInput(e), (e.target as HTMLInputElement).files?.[0]?.name ?? '')} />
+        <input id="${id}-file" type="file" accept=".pem,.crt,.cer,.pub,.txt" @change=${async (e: Event) => {
+          // Read the name before awaiting: once dispatch ends, a shadow-tree event's target is cleared.
+          const name = (e.target as HTMLInputElement).files?.[0]?.name ?? '';
+          set(await this.readTextInput(e), name);
+        }} />
       </div>
     `;
   }
@@ -904,7 +911,7 @@ export class MvApp extends LitElement {
         <div id="verdict" class="verdict ${ok ? 'ok' : 'fail'}" data-verdict=${ok ? 'verified' : 'failed'} role="status" tabindex="-1">
           <span class="icon" aria-hidden="true">${ok ? '✓' : '✗'}</span>
           <div>
-            <p class="headline">${ok ? html`Verified — signed by <strong>${signerLabel(r)}</strong>` : html`Not verified — ${failureHeadline(r)}`}</p>
+            <h2 class="headline">${ok ? html`Verified — signed by <strong>${signerLabel(r)}</strong>` : html`Not verified — ${failureHeadline(r)}`}</h2>
             <p class="sub">
               ${
                 ok

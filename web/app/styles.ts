@@ -178,7 +178,7 @@ export const appStyles = css`
     display: grid;
     gap: 0.5rem;
   }
-  .claimed h3 {
+  .claimed h2 {
     margin: 0;
     font-size: 1rem;
   }
@@ -254,6 +254,7 @@ export const appStyles = css`
     margin: 0;
   }
   .verdict .headline {
+    margin: 0;
     font-size: 1.15rem;
   }
   .verdict .sub {
@@ -309,6 +310,9 @@ export const appStyles = css`
 
   .skip {
     position: absolute;
+    font: inherit;
+    border: 0;
+    cursor: pointer;
     left: 0.5rem;
     top: -3rem;
     padding: 0.4rem 0.8rem;
@@ -386,6 +390,14 @@ export const appStyles = css`
     }
     a {
       color: #93b4ff;
+    }
+    .dropzone {
+      background: #161a21;
+      border-color: #5b6475;
+    }
+    .dropzone.dragging {
+      background: #17233d;
+      border-color: #93b4ff;
     }
   }
 `;
