@@ -87,17 +87,15 @@ export async function openOci(
     },
     stat: async (p, signal) => (await pick()).stat(p, signal),
     open(p, range, signal) {
-      let inner: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      let inner: Promise<ReadableStreamDefaultReader<Uint8Array>> | undefined;
+      const reader = () => (inner ??= pick().then((s) => s.open(p, range, signal).getReader()));
       return new ReadableStream<Uint8Array>({
-        async start() {
-          inner = (await pick()).open(p, range, signal).getReader();
-        },
         async pull(c) {
-          const { done, value } = await inner!.read();
+          const { done, value } = await (await reader()).read();
           if (done) c.close();
           else c.enqueue(value);
         },
-        cancel: (r) => inner?.cancel(r),
+        cancel: async (r) => (await inner)?.cancel(r),
       });
     },
   };

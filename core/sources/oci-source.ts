@@ -264,19 +264,22 @@ export class RegistryClient {
     let hasher: Awaited<ReturnType<typeof createHasher>> | undefined;
     let got = 0;
     const client = this;
+    // Opened on the first pull, not in start(): workerd may pull before an async start() has settled.
+    const init = async () => {
+      const headers: Record<string, string> = whole ? {} : { range: `bytes=${range!.start}-${Math.max(range!.start, range!.end - 1)}` };
+      const res = await client.get(`blobs/${d.digest}`, headers, what, signal);
+      if (!whole && res.status !== 206) {
+        await res.body?.cancel().catch(() => {});
+        fail('REGISTRY_ERROR', `${client.where(what)}: asked for a byte range, got HTTP ${res.status}`);
+      }
+      reader = res.body!.getReader();
+      // A range cannot be checked against the blob's digest; its bytes are what the signature's shard digests check.
+      if (whole) hasher = await createHasher('sha256');
+    };
+    let ready: Promise<void> | undefined;
     return new ReadableStream<Uint8Array>({
-      async start() {
-        const headers: Record<string, string> = whole ? {} : { range: `bytes=${range!.start}-${Math.max(range!.start, range!.end - 1)}` };
-        const res = await client.get(`blobs/${d.digest}`, headers, what, signal);
-        if (!whole && res.status !== 206) {
-          await res.body?.cancel().catch(() => {});
-          fail('REGISTRY_ERROR', `${client.where(what)}: asked for a byte range, got HTTP ${res.status}`);
-        }
-        reader = res.body!.getReader();
-        // A range cannot be checked against the blob's digest; its bytes are what the signature's shard digests check.
-        if (whole) hasher = await createHasher('sha256');
-      },
       async pull(c) {
+        await (ready ??= init());
         const { done, value } = await reader!.read();
         if (done) {
           if (got !== expectedLen) fail('BLOB_DIGEST_MISMATCH', `The ${client.where(what)} has ${got} bytes, not the ${expectedLen} its descriptor says`);
@@ -431,18 +434,15 @@ export class OciSource implements ModelSource {
     if (this.view === 'tar') {
       if (this.tar) return this.tar.open(path, range, signal);
       // Opened before listing: list the layers first, then read (one stream either way).
-      let inner: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      let inner: Promise<ReadableStreamDefaultReader<Uint8Array>> | undefined;
+      const reader = () => (inner ??= this.load(signal).then(() => this.tar!.open(path, range, signal).getReader()));
       return new ReadableStream<Uint8Array>({
-        start: async () => {
-          await this.load(signal);
-          inner = this.tar!.open(path, range, signal).getReader();
-        },
         pull: async (c) => {
-          const { done, value } = await inner!.read();
+          const { done, value } = await (await reader()).read();
           if (done) c.close();
           else c.enqueue(value);
         },
-        cancel: (r) => inner?.cancel(r),
+        cancel: async (r) => (await inner)?.cancel(r),
       });
     }
     const d = this.blobs.get(path);

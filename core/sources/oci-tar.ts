@@ -111,20 +111,23 @@ export class TarView {
     let body: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let pos = 0;
     const src = this.source;
-    return new ReadableStream<Uint8Array>({
-      async start() {
-        entries = TarView.layerEntries(src, f.layer, signal).getReader();
-        for (let i = 0; ; i++) {
-          const { done, value } = await entries.read();
-          if (done) fail('MODEL_CHANGED', `Layer ${f.layer} of ${src.location} ended before '${clip(path)}'`, { resource: path });
-          if (i === f.ordinal) {
-            body = value.body.getReader();
-            return;
-          }
-          await value.body.cancel();
+    // Opened on the first pull, not in start(): workerd may pull before an async start() has settled.
+    const init = async () => {
+      entries = TarView.layerEntries(src, f.layer, signal).getReader();
+      for (let i = 0; ; i++) {
+        const { done, value } = await entries.read();
+        if (done) fail('MODEL_CHANGED', `Layer ${f.layer} of ${src.location} ended before '${clip(path)}'`, { resource: path });
+        if (i === f.ordinal) {
+          body = value.body.getReader();
+          return;
         }
-      },
+        await value.body.cancel();
+      }
+    };
+    let ready: Promise<void> | undefined;
+    return new ReadableStream<Uint8Array>({
       async pull(c) {
+        await (ready ??= init());
         for (;;) {
           if (pos >= end) {
             await body!.cancel().catch(() => {});
