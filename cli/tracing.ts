@@ -38,8 +38,12 @@ export interface Tracing {
   finish(attributes: PhaseAttributes, error?: ModelVerifyError): Promise<void>;
 }
 
-/** How long the end of a command waits for the collector: a slow or dead one must not hold the CLI up. */
-const FLUSH_MS = 5000;
+/**
+ * How long the end of a command waits for the collector: a slow or dead one must not hold the CLI up. The exporter's
+ * retries run until its timeout (the spec's default is 10 s) and keep the process alive meanwhile, so without
+ * OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT the CLI gives it 3 s.
+ */
+const DEFAULT_EXPORT_MS = 3000;
 
 export async function startTracing(cfg: Extract<TracingConfig, { on: true }>, command: string): Promise<Tracing> {
   const [api, { TracerProvider, BatchSpanProcessor }, { resourceFromAttributes }, exporterModule] = await Promise.all([
@@ -49,7 +53,9 @@ export async function startTracing(cfg: Extract<TracingConfig, { on: true }>, co
     cfg.protocol === 'http/json' ? import('@opentelemetry/exporter-trace-otlp-http') : import('@opentelemetry/exporter-trace-otlp-proto'),
   ]);
   // The exporter reads its endpoint, headers and timeout from the OTEL_EXPORTER_OTLP_* variables itself.
-  const exporter = new exporterModule.OTLPTraceExporter();
+  const envTimeout = Number(process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || process.env.OTEL_EXPORTER_OTLP_TIMEOUT);
+  const exportMs = Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : DEFAULT_EXPORT_MS;
+  const exporter = new exporterModule.OTLPTraceExporter(Number.isFinite(envTimeout) && envTimeout > 0 ? {} : { timeoutMillis: DEFAULT_EXPORT_MS });
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': cfg.service, 'service.version': VERSION }),
     spanProcessors: [new BatchSpanProcessor({ exporter })],
@@ -71,15 +77,15 @@ export async function startTracing(cfg: Extract<TracingConfig, { on: true }>, co
       return (r) => endWith(span, r);
     },
     async finish(attributes, error) {
-      endWith(root, { attributes, ...(error ? { error: { code: error.code, message: error.message } } : {}) });
       if (!error && attributes.verified === false) root.setStatus({ code: api.SpanStatusCode.ERROR, message: String(attributes.code ?? 'not verified') });
+      endWith(root, { attributes, ...(error ? { error: { code: error.code, message: error.message } } : {}) });
       let timer: NodeJS.Timeout | undefined;
       const flushed = provider.shutdown().then(
         () => true,
         (e: unknown) => (log.warn('traces could not be exported', { error: (e as Error)?.message ?? String(e) }), true),
       );
-      const late = new Promise<boolean>((res) => (timer = setTimeout(() => res(false), FLUSH_MS).unref()));
-      if (!(await Promise.race([flushed, late]))) log.warn('traces not exported: the collector did not answer in time', { duration_ms: FLUSH_MS });
+      const late = new Promise<boolean>((res) => (timer = setTimeout(() => res(false), exportMs + 500).unref()));
+      if (!(await Promise.race([flushed, late]))) log.warn('traces not exported: the collector did not answer in time', { duration_ms: exportMs });
       clearTimeout(timer);
     },
   };
