@@ -220,8 +220,9 @@ export class RegistryClient {
       res = await this.send(url, headers, what, signal);
     }
     if (res.ok) return res;
-    const detail = await res
-      .text()
+    // An error body is read to at most 64 KiB (a hostile registry could send any amount).
+    const detail = await readBounded(res, 64 << 10, 'An error body')
+      .then((b) => new TextDecoder().decode(b))
       .then((t) => {
         try {
           const e = (JSON.parse(t) as { errors?: { code?: unknown; message?: unknown }[] }).errors?.[0];

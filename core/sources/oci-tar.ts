@@ -37,7 +37,7 @@ function decompressor(d: Descriptor, index: number): TransformStream<Uint8Array,
 function entryPath(name: string, index: number): string | null {
   const p = name.replace(/^(?:\.?\/)+/, '').replace(/\/+$/, '');
   if (p === '' || p === '.') return null;
-  if (p.split('/').some((s) => s === '..' || s === '' || s === '.') || /[\u0000]/.test(p)) {
+  if (p.length > 4096 || p.split('/').some((s) => s === '..' || s === '' || s === '.') || /[\u0000]/.test(p)) {
     fail('PATH_UNSAFE', `Layer ${index} has an unsafe entry name '${clip(name)}'`, { resource: name });
   }
   return p;
@@ -61,6 +61,12 @@ export class TarView {
   static async read(source: OciSource, root: string, signal?: AbortSignal): Promise<TarView> {
     const all = new Map<string, TarFile>();
     let count = 0;
+    // Whiteouts scan the entries so far: a bound on that work too (a hostile image could pair many with many).
+    let scans = 0;
+    const scan = () => {
+      scans += all.size;
+      if (scans > 50_000_000) fail('MODEL_TOO_LARGE', 'The image has too many whiteouts over too many entries to read');
+    };
     for (let layer = 0; layer < source.manifest.layers.length; layer++) {
       decompressor(source.manifest.layers[layer]!, layer); // refuse a non-tar layer before fetching anything
       let ordinal = -1;
@@ -73,11 +79,13 @@ export class TarView {
         const base = p.slice(p.lastIndexOf('/') + 1);
         const dir = p.slice(0, Math.max(0, p.lastIndexOf('/')));
         if (base === '.wh..wh..opq') {
+          scan();
           for (const k of [...all.keys()]) if (k.startsWith(`${dir}/`) && all.get(k)!.layer < layer) all.delete(k);
           continue;
         }
         if (base.startsWith('.wh.')) {
           const gone = (dir ? `${dir}/` : '') + base.slice(4);
+          scan();
           all.delete(gone);
           for (const k of [...all.keys()]) if (k.startsWith(`${gone}/`)) all.delete(k);
           continue;
