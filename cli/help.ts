@@ -54,6 +54,12 @@ const EXAMPLES: Record<string, string[]> = {
     'MODEL_SIGNING_PASSWORD=secret model-verify sign key my-model --private-key encrypted.pem',
   ],
   'sign certificate': ['model-verify sign certificate my-model --private-key key.pem --signing-certificate leaf.pem --certificate-chain int.pem'],
+  'sign pkcs11-key': [
+    "model-verify sign pkcs11-key my-model --pkcs11-uri 'pkcs11:token=release;object=signing-key?pin-source=/run/secrets/pin' --module-path /usr/lib/softhsm/libsofthsm2.so",
+  ],
+  'sign pkcs11-certificate': [
+    "model-verify sign pkcs11-certificate my-model --pkcs11-uri 'pkcs11:token=release;id=%01?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=1234' --signing-certificate leaf.pem --certificate-chain ca.pem",
+  ],
   'sign sigstore': [
     'SIGSTORE_ID_TOKEN=$TOKEN model-verify sign sigstore my-model            # a CI token with audience sigstore',
     'model-verify sign sigstore my-model --identity-token "$TOKEN" --trust-config private_instance.json',

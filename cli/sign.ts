@@ -37,6 +37,11 @@ export interface SignCliOptions {
   oauthForceOob?: boolean;
   clientId?: string;
   quiet?: boolean;
+  /** RSA signature padding for `sign key|certificate` (default pkcs1v15, what the Go port writes). */
+  rsaPadding?: 'pkcs1v15' | 'pss';
+  /** `sign pkcs11-key|pkcs11-certificate` (cli/pkcs11.ts). */
+  pkcs11Uri?: string;
+  modulePath?: string;
 }
 
 /** Reads a line from the terminal without echoing it. */
@@ -73,8 +78,9 @@ async function loadPrivateKey(o: SignCliOptions) {
   if (!o.privateKey) throw new ModelVerifyError('POLICY_INVALID', "Missing option '--private-key'");
   const pem = await readText(o.privateKey, 'private key');
   let password = typeof o.password === 'string' ? o.password : process.env[PASSWORD_ENV] || undefined;
+  const rsa = o.rsaPadding ? { rsaPadding: o.rsaPadding } : {};
   try {
-    return await readPrivateKey(pem, password === undefined ? {} : { password });
+    return await readPrivateKey(pem, password === undefined ? rsa : { password, ...rsa });
   } catch (e) {
     const needsPrompt = isModelVerifyError(e) && e.code === 'KEY_PASSWORD' && password === undefined;
     if (!needsPrompt) throw e;
@@ -82,7 +88,7 @@ async function loadPrivateKey(o: SignCliOptions) {
       throw new ModelVerifyError('KEY_PASSWORD', `The private key is encrypted: set ${PASSWORD_ENV} or run in a terminal to be asked for the password`);
     }
     password = await promptHidden(`Password for ${o.privateKey}: `);
-    return readPrivateKey(pem, { password });
+    return readPrivateKey(pem, { password, ...rsa });
   }
 }
 
@@ -162,7 +168,7 @@ async function keylessFromOptions(o: SignCliOptions) {
 
 /** Shared by `sign <pki>` and `sign-model`. Returns the root digest on success; throws ModelVerifyError. */
 export async function runSign(
-  method: 'key' | 'certificate' | 'sigstore',
+  method: 'key' | 'certificate' | 'sigstore' | 'pkcs11-key' | 'pkcs11-certificate',
   modelPath: string,
   o: SignCliOptions,
 ): Promise<{ rootDigest: string; files: number; warnings: string[] }> {
@@ -187,6 +193,8 @@ export async function runSign(
     else if (!(process.stdin.isTTY || process.stderr.isTTY)) {
       throw new ModelVerifyError('POLICY_INVALID', `No identity token: pass --identity-token or set ${TOKEN_ENV} (interactive sign-in needs a terminal)`);
     }
+  } else if (method === 'pkcs11-key' || method === 'pkcs11-certificate') {
+    signer = await (await import('./pkcs11.js')).pkcs11Signer(method, o);
   } else if (method === 'key') {
     signer = keySigner(await loadPrivateKey(o));
   } else {
@@ -244,7 +252,7 @@ function report(e: unknown): void {
 
 export function registerSign(program: Command): void {
   const sign = program.command('sign').description('sign a model (PKI: key, certificate or sigstore)');
-  for (const method of ['key', 'certificate', 'sigstore'] as const) {
+  for (const method of ['key', 'certificate', 'sigstore', 'pkcs11-key', 'pkcs11-certificate'] as const) {
     const cmd = sign
       .command(method)
       .argument('<model>', 'model directory or single file')
@@ -258,13 +266,22 @@ export function registerSign(program: Command): void {
       .option('-q, --quiet', 'print nothing on success', false);
     if (method === 'key' || method === 'certificate') {
       cmd
-        .requiredOption('--private-key <pem>', 'EC private key: SEC1, PKCS#8 or encrypted PKCS#8 (PEM)')
-        .option('--password [password]', `passphrase of an encrypted key (without a value: ask; or set ${PASSWORD_ENV})`);
+        .requiredOption('--private-key <pem>', 'private key (PEM): EC (SEC1, PKCS#8), RSA (PKCS#1, PKCS#8) or Ed25519 (PKCS#8); PKCS#8 may be encrypted')
+        .option('--password [password]', `passphrase of an encrypted key (without a value: ask; or set ${PASSWORD_ENV})`)
+        .addOption(new Option('--rsa-padding <padding>', 'padding of RSA signatures').choices(['pkcs1v15', 'pss']).default('pkcs1v15'));
     }
-    if (method === 'key') cmd.description('sign with an EC private key (P-256, P-384 or P-521)');
-    if (method === 'certificate') {
+    if (method === 'pkcs11-key' || method === 'pkcs11-certificate') {
       cmd
-        .description('sign with an EC private key and its X.509 certificate')
+        .requiredOption('--pkcs11-uri <uri>', 'PKCS#11 URI (RFC 7512) of the key: pkcs11:token=…;object=…?pin-value=…|pin-source=…&module-path=…')
+        .option('--module-path <path>', 'PKCS#11 module (shared library) when the URI has no module-path');
+    }
+    if (method === 'key') cmd.description('sign with a private key (EC P-256/P-384/P-521, RSA 2048–4096, Ed25519)');
+    if (method === 'pkcs11-key') cmd.description('sign with a key in a PKCS#11 token (HSM; EC P-256/P-384 or RSA)');
+    if (method === 'certificate' || method === 'pkcs11-certificate') {
+      cmd
+        .description(
+          method === 'certificate' ? 'sign with a private key and its X.509 certificate' : 'sign with a key in a PKCS#11 token and its X.509 certificate',
+        )
         .requiredOption('--signing-certificate <pem>', 'certificate of the signing key (PEM)')
         .option('--certificate-chain <pem>', 'intermediate certificate(s) to include after it (PEM; repeatable)', collect);
     }
