@@ -34,7 +34,7 @@ export function normalizeArgv(argv: string[]): string[] {
     return name.replace(/_/g, '-') + (eq === -1 ? '' : a.slice(eq));
   });
   // `sign MODEL` defaults to the sigstore PKI, as in the reference. (`verify MODEL` infers it: see inferMethod.)
-  if (out[0] === 'sign' && out[1] !== undefined && !['key', 'certificate', 'sigstore', 'help', '-h', '--help'].includes(out[1])) {
+  if (out[0] === 'sign' && out[1] !== undefined && !['key', 'certificate', 'sigstore', 'pkcs11-key', 'pkcs11-certificate', 'help', '-h', '--help'].includes(out[1])) {
     out.splice(1, 0, 'sigstore');
   }
   return out;
