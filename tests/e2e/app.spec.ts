@@ -138,6 +138,51 @@ test.describe('verify app', () => {
     await expect(page.locator('#verdict')).toHaveCount(0);
   });
 
+  test('a check by URL is shareable: the link carries the settings in its fragment and re-runs the check where it is opened', async ({ page, context }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.goto('/');
+    await page.getByLabel('From a URL').check();
+    await page.getByLabel(/Model base URL/).fill(`${STATIC_URL}/fixtures/v1.1.0-elliptic-key/`);
+    await expect(page.locator('#detected-method')).toContainText('Signed with a key'); // BASE/model.sig, fetched
+    await page.locator('#public-key-file').setInputFiles(PUBLIC_KEY);
+    await expect(page.locator('#public-key')).toHaveValue(/BEGIN PUBLIC KEY/);
+    await clickVerify(page);
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified');
+    await expect(page.locator('#verdict')).toContainText('signed by signing-key-pub.pem (key e8450dec4eb9…)');
+    await page.getByRole('button', { name: 'Copy link to this check' }).click();
+    await expect(page.getByText('Link copied')).toBeVisible();
+    const link = await page.evaluate(() => navigator.clipboard.readText());
+    const url = new URL(link);
+    expect(url.search).toBe('');
+    expect(url.hash).toMatch(/^#verify\?/);
+    const q = new URLSearchParams(url.hash.slice('#verify?'.length));
+    expect(q.get('model')).toBe(`${STATIC_URL}/fixtures/v1.1.0-elliptic-key/`);
+    expect(q.get('method')).toBe('key');
+    expect(q.get('public-key')).toContain('BEGIN PUBLIC KEY');
+    expect(q.get('key-name')).toBe('signing-key-pub.pem');
+
+    // Opened in a fresh page: the form shows every setting and the check runs again there.
+    const other = await context.newPage();
+    await other.goto(link);
+    await expect(other.locator('#verdict')).toHaveAttribute('data-verdict', 'verified', { timeout: 30_000 });
+    await expect(other.getByLabel(/Model base URL/)).toHaveValue(`${STATIC_URL}/fixtures/v1.1.0-elliptic-key/`);
+    await expect(other.locator('#public-key')).toHaveValue(/BEGIN PUBLIC KEY/);
+    // The same settings on a tampered copy fail there too: a link carries settings, never a verdict.
+    const tampered = link.replace(encodeURIComponent('/fixtures/v1.1.0-elliptic-key/'), encodeURIComponent('/tampered/v1.1.0-elliptic-key/'));
+    expect(tampered).not.toBe(link);
+    await other.goto(tampered);
+    await expect(other.locator('#verdict')).toHaveAttribute('data-verdict', 'failed', { timeout: 30_000 });
+    // A link with an unknown method or a non-http model URL fills nothing and runs nothing.
+    for (const bad of ['/#verify?method=evil&model=https://example.invalid/', '/#verify?method=key&model=javascript:alert(1)']) {
+      const third = await context.newPage();
+      await third.goto(bad);
+      await expect(third.getByRole('button', { name: 'Verify model' })).toBeVisible();
+      await expect(third.getByLabel('Files on this computer')).toBeChecked();
+      await expect(third.locator('#verdict')).toHaveCount(0);
+      await third.close();
+    }
+  });
+
   test('by URL, model files from a server that refuses cross-origin reads are a note at the model URL, not a verdict', async ({ page }) => {
     await page.goto('/');
     await page.getByLabel('From a URL').check();

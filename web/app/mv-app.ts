@@ -27,6 +27,7 @@ import {
 } from '../verify-run.js';
 import type { MvSign } from './mv-sign.js';
 import { appStyles } from './styles.js';
+import { readShareLink, shareLink } from './share-link.js';
 import './mv-edge-models.js'; // published models and their edge verdict, only when served by our Worker
 
 type Phase = 'idle' | 'running' | 'done';
@@ -132,7 +133,51 @@ export class MvApp extends LitElement {
     this.page = pageFromHash();
     document.title = TITLES[this.page];
     if (this.page === 'sign') this.loadSignPage();
+    else this.openShareLink();
   };
+
+  /** A `#verify?…` link (share-link.ts): its settings fill the form, then the check runs here. */
+  private openShareLink(): void {
+    const f = readShareLink(location.hash);
+    if (!f || this.phase === 'running') return;
+    this.mode = 'url';
+    this.modelUrl = f.modelUrl ?? '';
+    this.signatureUrl = f.signatureUrl ?? '';
+    this.method = f.method ?? this.method;
+    this.identity = f.identity ?? '';
+    this.identityRegexp = f.identityRegexp ?? '';
+    this.issuer = f.issuer ?? '';
+    this.publicKey = f.publicKey ?? '';
+    this.publicKeyName = f.publicKeyName ?? '';
+    this.certificateChain = f.certificateChain ?? '';
+    this.ignoreText = f.ignoreText ?? '';
+    this.ignoreUnsigned = !!f.ignoreUnsigned;
+    this.report = undefined;
+    void this.updateComplete.then(() => this.onSubmit(new Event('submit')));
+  }
+
+  private async copyShareLink(): Promise<void> {
+    const { href, omitted } = shareLink(location.href, {
+      modelUrl: this.modelUrl,
+      signatureUrl: this.signatureUrl,
+      method: this.method,
+      identity: this.identity,
+      identityRegexp: this.identityRegexp,
+      issuer: this.issuer,
+      publicKey: this.publicKey,
+      publicKeyName: this.publicKeyName,
+      certificateChain: this.certificateChain,
+      ignoreText: this.ignoreText,
+      ignoreUnsigned: this.ignoreUnsigned,
+    });
+    const left = omitted.length ? ` (${omitted.join(' and ')} left out: too long for a link)` : '';
+    try {
+      await navigator.clipboard.writeText(href);
+      this.copied = `Link copied${left}: it carries these settings, and whoever opens it runs the check again`;
+    } catch {
+      this.copied = `Copy this link${left}: ${href}`;
+    }
+  }
 
   /**
    * The Sign page is a chunk of its own, imported when first shown: key handling, the Fulcio/Rekor/TSA clients
@@ -930,6 +975,7 @@ export class MvApp extends LitElement {
         </details>
         <div class="actions">
           <button type="button" class="secondary" @click=${this.copyJson}>Copy JSON report</button>
+          ${this.mode === 'url' ? html`<button type="button" class="secondary" id="share-link" @click=${this.copyShareLink}>Copy link to this check</button>` : nothing}
           <span role="status" class="small">${this.copied}</span>
         </div>
       </section>
