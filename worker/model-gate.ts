@@ -14,6 +14,7 @@ import type { Env } from './env.js';
 import { gate } from './gate.js';
 import { CORS, errorResponse, HttpError } from './http.js';
 import { modelName, objectPath } from './names.js';
+import { loggedGate, loggedVerify } from './ops-log.js';
 import { proxyError, proxyInfo, relay } from './proxy/relay.js';
 import { statusPage } from './status-page.js';
 
@@ -76,7 +77,7 @@ async function route(req: Request, env: Env, p: string): Promise<Response> {
 
   if (p === '/api/v1/verify') {
     methods(req, ['POST']);
-    return verifyApi(req, env);
+    return loggedVerify(() => verifyApi(req, env)); // one JSON log line per verdict (worker/ops-log.ts)
   }
   if (p === '/api/v1/models' || p === '/api/v1/models/') {
     methods(req, ['GET']);
@@ -108,7 +109,9 @@ async function route(req: Request, env: Env, p: string): Promise<Response> {
   m = /^\/models\/([^/]+)\/(.+)$/.exec(p);
   if (m) {
     methods(req, ['GET', 'HEAD']);
-    return gate(req, env, modelName(m[1]!), objectPath(m[2]!));
+    const model = modelName(m[1]!);
+    const path = objectPath(m[2]!);
+    return loggedGate(req, model, path, () => gate(req, env, model, path)); // one JSON log line per decision
   }
   if (p.startsWith('/models/')) throw new HttpError(404, 'NOT_FOUND', 'Downloads are /models/<model>/<path>');
 
