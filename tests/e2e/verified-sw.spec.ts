@@ -97,6 +97,12 @@ test('the verifying Service Worker: verified and cached, repeats from the cache,
   expect(await load(page, good)).toEqual(want);
   expect(await modelRequests()).toEqual([]);
 
+  // A copy planted in (or corrupted inside) the worker's cache is hashed before use: dropped, downloaded anew.
+  const planted = `https://model-verify.invalid/files/sha256/${sha(files['config.json'])}`;
+  await page.evaluate(async (key) => (await caches.open('model-verify-files')).put(key, new Response('{"hidden_size":9999}')), planted);
+  expect(await load(page, [good[0]!])).toEqual([want[0]]);
+  expect(await modelRequests()).toEqual(['/verified-models/sw/good/config.json']);
+
   // Offline: cached files still load; a signed file never downloaded is an error response, never unverified bytes.
   await context.setOffline(true);
   try {
