@@ -12,6 +12,12 @@ const EXAMPLES: Record<string, string[]> = {
     'model-verify verify my-model --public-key signer.pub.pem',
     'model-verify sign key my-model --private-key key.pem',
   ],
+  download: [
+    'model-verify download hf://org/model ./model --public-key signer.pub.pem    # only verified files land in ./model',
+    'HF_TOKEN=hf_… model-verify download hf://org/gated@v1.0 ./gated --identity release@example.org --identity-provider https://accounts.google.com',
+    "model-verify download hf://org/model ./model --public-key k.pem --include '*.json' --include 'tokenizer/**'   # a subset",
+    'model-verify download https://example.org/models/m/ ./m --public-key k.pem   # any source verify takes',
+  ],
   inspect: [
     'model-verify inspect my-model/model.sig',
     'model-verify inspect my-model                    # reads my-model/model.sig',
@@ -23,6 +29,7 @@ const EXAMPLES: Record<string, string[]> = {
     'model-verify verify my-model --identity release@example.org --identity-provider https://accounts.google.com',
     "model-verify verify my-model --identity-regexp '.*@example\\.org' --identity-provider https://accounts.google.com",
     'model-verify verify my-model --public-key signer.pub.pem',
+    'model-verify verify hf://org/model@main --public-key signer.pub.pem   # a Hub repository (HF_ENDPOINT, HF_TOKEN)',
     'model-verify verify my-model --certificate-chain ca.pem --signature signatures/model.sig',
     'model-verify inspect my-model/model.sig          # not sure who signed? look first',
   ],

@@ -17,6 +17,7 @@ import { registerSign } from './sign.js';
 import { addExamples } from './help.js';
 import type { InspectCliOptions } from './inspect.js';
 import { registerVerifyBundle } from './verify-bundle.js';
+import { registerDownload } from './download.js';
 import { abortReason, addGlobalOptions, cliPhase, finishRun, isGlobalOption, recordVerdict, runHooks } from './global-options.js';
 import { warning } from './log.js';
 import { expandFlags, hasFlags } from './flags-json.js';
@@ -182,6 +183,8 @@ export async function runVerify(
   modelPath: string,
   o: VerifyCliOptions,
   showProgress: boolean,
+  /** `download` (cli/download.ts) hashes through its own wrapper of the opened source. */
+  hooks: { source?: (opened: import('./model-source.js').OpenedModel, bundle: Uint8Array) => import('../core/serialize/index.js').ModelSource } = {},
 ): Promise<VerificationReport> {
   const [{ openModel }, { NodeHashPool }, { verifyModel }] = await Promise.all([
     import('./model-source.js'),
@@ -262,7 +265,7 @@ export async function runVerify(
     return r;
   }
   const bar = await progressBar(showProgress);
-  const report = await verifyModel(opened.source, bundle, policy, {
+  const report = await verifyModel(hooks.source ? hooks.source(opened, bundle) : opened.source, bundle, policy, {
     ignorePaths,
     ignoreGitPaths: o.ignoreGitPaths,
     ignoreUnsigned: !!o.ignoreUnsignedFiles,
@@ -436,6 +439,7 @@ export function buildProgram(): Command {
 
   registerSign(program); // `sign key|certificate|sigstore` and the `sign-model` adapter (cli/sign.ts)
   registerVerifyBundle(program); // Sigstore conformance `verify-bundle` (cli/verify-bundle.ts)
+  registerDownload(program, { runVerify, options: (cmd) => verifyOptions((['key', 'certificate', 'sigstore'] as const).reduce((c, m) => methodOptions[m](c), cmd.option('--signature <path>', SIGNATURE_HELP))) }); // cli/download.ts
   addGlobalOptions(program); // --log-level, --timeout, --flags, … on every command (cli/global-options.ts)
   addExamples(program); // last: every command above gets its examples (cli/help.ts)
 

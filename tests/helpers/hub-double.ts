@@ -54,6 +54,8 @@ export class HubDouble {
   afterRevision?: (repo: string, rev: string) => void | Promise<void>;
   /** Blob bytes the CDN serves instead of the stored ones (server-side tampering the tree does not show). */
   readonly cdnOverride = new Map<string, Uint8Array>();
+  /** Awaited before every CDN answer (tests interrupt a download here). */
+  beforeCdn?: (path: string) => void | Promise<void>;
   /** Answer 429 to everything on the hub origin. */
   rateLimited = false;
   private readonly repos = new Map<string, Repo>();
@@ -108,7 +110,10 @@ export class HubDouble {
     this.log.push(entry);
     if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...CORS, 'access-control-allow-methods': 'GET, HEAD' } });
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.json({ error: 'method' }, 405);
-    if (origin === 'cdn') return this.cdn(req, url);
+    if (origin === 'cdn') {
+      await this.beforeCdn?.(url.pathname);
+      return this.cdn(req, url);
+    }
     if (this.rateLimited) return this.json({ error: 'rate limited' }, 429, { 'retry-after': '30' });
 
     let m = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
