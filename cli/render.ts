@@ -46,12 +46,13 @@ export function renderSuccess(r: VerificationReport): string {
 
 /** Which trust root was used, how it was obtained and how current it is (report.trustRoot, one line). */
 export function trustLine(t: TrustRootInfo, now = Date.now()): string {
-  const how = { tuf: 'refreshed through TUF', cache: 'cached TUF metadata', embedded: 'embedded at build time', file: 'file' }[t.origin ?? 'file'];
-  const parts = [t.origin ? how : undefined, t.tufRootVersion ? `TUF root v${t.tufRootVersion}` : undefined, t.date ? `current as of ${t.date}` : undefined];
+  const how = { tuf: 'refreshed through TUF', cache: 'cached TUF metadata', embedded: 'embedded at build time', file: 'from a file' };
+  const parts: string[] = t.origin ? [how[t.origin]] : [];
+  if (t.tufRootVersion && !t.source.includes(`TUF root v${t.tufRootVersion}`)) parts.push(`TUF root v${t.tufRootVersion}`);
   if (t.checkedAt) parts.push(`checked ${t.checkedAt.slice(0, 16).replace('T', ' ')} UTC`);
   if (t.expires) parts.push(`${Date.parse(t.expires) < now ? 'metadata EXPIRED' : 'metadata expires'} ${t.expires.slice(0, 10)}`);
-  const rest = parts.filter(Boolean).join(', ');
-  return `${t.source}${rest ? ` (${rest})` : ''}`;
+  // "<source> (<date the material is current as of>)", then how it was obtained.
+  return `${t.source}${t.date ? ` (${t.date})` : ''}${parts.length ? `, ${parts.join(', ')}` : ''}`;
 }
 
 export function renderFailure(r: VerificationReport): string {

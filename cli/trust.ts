@@ -123,6 +123,11 @@ export async function loadTrustedRoot(o: TrustOptions, warnings: string[] = []):
       return cached.root;
     }
     if (production) return undefined; // the embedded snapshot: the report names it and its date
+    if (o.useStaging)
+      throw new ModelVerifyError(
+        'TUF_UNAVAILABLE',
+        `No Sigstore staging trust root is available offline: none is cached in ${cacheDir} and none is built in (no pinned package ships the staging TUF root). Run once online with --use-staging --tuf-root ROOT.json, or pass a staging trusted_root.json with --trusted-root`,
+      );
     throw new ModelVerifyError('TUF_UNAVAILABLE', `Offline, and no trust root of ${url} is cached in ${cacheDir}: run once online first`);
   }
 

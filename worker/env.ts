@@ -10,8 +10,12 @@ export interface Env {
   ASSETS?: Fetcher;
   /** Bearer token for publishing; a secret (`wrangler secret put ADMIN_TOKEN`, `.dev.vars` in development). */
   ADMIN_TOKEN?: string;
-  /** Optional Sigstore TrustedRoot JSON (a private instance); the embedded production root otherwise. */
+  /** Optional Sigstore TrustedRoot JSON (a private instance); otherwise the cron's TUF-refreshed root, else the embedded one. */
   TRUSTED_ROOT?: string;
+  /** TUF repository the Cron Trigger refreshes the trust root from (default: Sigstore production; worker/trust-cron.ts). */
+  TUF_URL?: string;
+  /** That repository's initial root.json (required with TUF_URL; production's is embedded). */
+  TUF_ROOT?: string;
   /** Extra https origins the signing proxy relays to (comma-separated; a private Sigstore instance's OAuth and Rekor v2). */
   SIGNING_PROXY_ALLOW?: string;
   /** Path prefix every route lives under (e.g. `/mv`; createModelGate's `basePath`), so links it hands out carry it. */

@@ -3,8 +3,10 @@
  * It is `createModelGate` (worker/model-gate.ts, the package's `model-verify/worker`) over this Worker's bindings,
  * so operators who mount the gate in their own Worker run exactly this code.
  */
+import type { ExecutionContext, ScheduledController } from '@cloudflare/workers-types/latest';
 import type { Env } from './env.js';
 import { createModelGate } from './model-gate.js';
+import { scheduledRefresh } from './trust-cron.js';
 
 export type { Env } from './env.js';
 export { createModelGate, type ModelGate, type ModelGateOptions } from './model-gate.js';
@@ -21,5 +23,11 @@ export default {
       ...(env.SIGNING_PROXY_ALLOW ? { signingProxyAllow: env.SIGNING_PROXY_ALLOW } : {}),
       ...(env.BASE_PATH ? { basePath: env.BASE_PATH } : {}),
     }).fetch(req);
+  },
+  /** The Cron Trigger (wrangler.toml [triggers]): refreshes the Sigstore trust root through TUF into KV. */
+  scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    const run = scheduledRefresh(env);
+    ctx.waitUntil(run.catch(() => {}));
+    return run;
   },
 };

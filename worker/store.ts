@@ -3,12 +3,13 @@
  *   policy/<model>                       → StoredPolicy
  *   verdict/<bundle>/<policy>/<root>     → Verdict (SHA-256 hex digests; expires so expiry and rotation are re-checked)
  *   hash/<sha256(model, path)>           → ObjectDigests (worker/hashing.ts)
+ *   trust/current, trust/tuf/…           → the TUF-refreshed Sigstore trust root and its TUF cache (worker/trust-cron.ts)
  *   <key>#<sha256>/<i>                   → chunks of a verdict or digest record over 20 MiB (worker/kv-large.ts)
  * Verdicts are keyed by content digests, so KV's eventual consistency can serve a stale entry only for
  * identical inputs, never the verdict of an older signature or policy.
  */
 import { fail, toModelVerifyError } from '../core/index.js';
-import { EMBEDDED_ROOT_DATE } from '../core/sigstore/index.js';
+import { EMBEDDED_ROOT_DATE, parseTrustRoot, type TrustRoot } from '../core/sigstore/index.js';
 import type { Resource, Serialization } from '../core/manifest/index.js';
 import type { ReportError, SignerSummary } from '../core/verify/index.js';
 import { verifySignature } from '../core/verify/index.js';
@@ -18,6 +19,7 @@ import { getLargeJson, putLarge } from './kv-large.js';
 import { objectKey, SIGNATURE_PATH } from './names.js';
 import { r2call } from '../workerd/r2-source.js';
 import { corePolicy, policyDigest, type ApiPolicy } from './policy.js';
+import { storedTrustRoot } from './trust-cron.js';
 
 export const VERDICT_TTL_SECONDS = 24 * 60 * 60;
 
@@ -64,17 +66,38 @@ export async function getSignature(env: Env, model: string): Promise<Uint8Array 
 
 export async function trustRootId(env: Env, policy: ApiPolicy): Promise<string> {
   if (policy.method !== 'sigstore') return 'none';
+  if (env.TRUSTED_ROOT) return `custom-${toHex(await sha256(utf8Encode(env.TRUSTED_ROOT)))}`;
+  // The cron's TUF-refreshed root (worker/trust-cron.ts): a rotation gets new verdict keys.
+  const tuf = await storedTrustRoot(env);
   // A deploy that embeds a newer production root gets new verdict keys.
-  return env.TRUSTED_ROOT ? `custom-${toHex(await sha256(utf8Encode(env.TRUSTED_ROOT)))}` : `embedded-${EMBEDDED_ROOT_DATE}`;
+  return tuf ? `tuf-${tuf.digest}` : `embedded-${EMBEDDED_ROOT_DATE}`;
 }
 
-export function trustedRoot(env: Env): unknown {
-  if (!env.TRUSTED_ROOT) return undefined;
-  try {
-    return JSON.parse(env.TRUSTED_ROOT);
-  } catch {
-    return env.TRUSTED_ROOT; // core reports it as TRUST_ROOT_INVALID in every verdict
+let parsedTuf: { digest: string; root: TrustRoot } | undefined;
+
+/** TRUSTED_ROOT (the operator's), else the root the cron refreshed through TUF into KV, else undefined (embedded). */
+export async function trustedRoot(env: Env): Promise<unknown> {
+  if (env.TRUSTED_ROOT) {
+    try {
+      return JSON.parse(env.TRUSTED_ROOT);
+    } catch {
+      return env.TRUSTED_ROOT; // core reports it as TRUST_ROOT_INVALID in every verdict
+    }
   }
+  const tuf = await storedTrustRoot(env);
+  if (!tuf) return undefined;
+  if (parsedTuf?.digest !== tuf.digest) {
+    const root = parseTrustRoot(JSON.parse(tuf.trustedRoot), `TUF ${tuf.repository}`);
+    root.provenance = {
+      origin: 'tuf',
+      repository: tuf.repository,
+      tufRootVersion: tuf.tufRootVersion,
+      checkedAt: tuf.checkedAt,
+      ...(tuf.expires ? { expires: tuf.expires } : {}),
+    };
+    parsedTuf = { digest: tuf.digest, root };
+  }
+  return parsedTuf.root;
 }
 
 /** Checks a bundle under a policy with core's verifySignature; never throws for a verification failure. */
@@ -84,7 +107,7 @@ export async function checkSignature(
   policy: ApiPolicy,
 ): Promise<Omit<Verdict, 'bundleDigest' | 'policyDigest' | 'trustRoot' | 'checkedAt'>> {
   try {
-    const root = trustedRoot(env);
+    const root = await trustedRoot(env);
     const r = await verifySignature(bundle, corePolicy(policy), root === undefined ? {} : { trustedRoot: root });
     const m = r.manifest;
     return {

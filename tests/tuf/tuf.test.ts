@@ -65,14 +65,14 @@ describe('TUF refresh of trusted_root.json', () => {
 
   it('refreshes when the cached timestamp has expired, and sees the new target', async () => {
     const repo = await served();
-    repo.publish({ 'trusted_root.json': TRUSTED_ROOT }, { expires: { timestamp: expiresIn(2) } });
+    repo.publish({ 'trusted_root.json': TRUSTED_ROOT }, { expires: { timestamp: expiresIn(3) } });
     const dir = cache();
     await refreshTrustedRoot(client(repo, dir));
     const smaller = { ...(EMBEDDED_TRUSTED_ROOT as Record<string, unknown[]>) };
     smaller.tlogs = smaller.tlogs!.slice(0, 1);
     repo.publish({ 'trusted_root.json': JSON.stringify(smaller) });
     expect((await refreshTrustedRoot(client(repo, dir))).origin).toBe('cache'); // still fresh: not asked
-    await sleep(2100);
+    await sleep(3100);
     const t = await refreshTrustedRoot(client(repo, dir));
     expect(t.origin).toBe('tuf');
     expect(t.root.tlogs).toHaveLength(1);
@@ -122,11 +122,11 @@ describe('TUF refresh of trusted_root.json', () => {
       const repo = await served();
       const dir = cache();
       repo.publish({ 'trusted_root.json': TRUSTED_ROOT });
-      repo.publish({ 'trusted_root.json': TRUSTED_ROOT }, { expires: { timestamp: expiresIn(2) } });
+      repo.publish({ 'trusted_root.json': TRUSTED_ROOT }, { expires: { timestamp: expiresIn(3) } });
       expect((await refreshTrustedRoot(client(repo, dir))).origin).toBe('tuf');
       // Version 3 of the timestamp points back at version 1 of the snapshot, or snapshot 3 at targets 1.
       repo.publish({ 'trusted_root.json': TRUSTED_ROOT }, { versions: { [role]: 1 } });
-      await sleep(2100);
+      await sleep(3100);
       expect(await code(refreshTrustedRoot(client(repo, dir))), role).toBe('TUF_INVALID');
     }
   });

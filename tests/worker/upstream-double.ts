@@ -8,6 +8,7 @@
  */
 import { Response } from 'miniflare';
 import { createStack, type Stack } from '../sign/stack/stack.js';
+import { TufTestRepo } from '../helpers/tuf-repo.js';
 
 export const STACK_ORIGIN = 'https://stack.private.test';
 let stack: Promise<Stack> | undefined;
@@ -29,11 +30,35 @@ async function stackAnswer(req: Req, url: URL): Promise<Response> {
   return new Response(r.body, { status: r.status, headers: { 'content-type': r.type, 'set-cookie': 'stack=1; Path=/' } });
 }
 
+/**
+ * `https://tuf.private.test`: a TUF repository with real Ed25519 signatures (tests/helpers/tuf-repo.ts) for the
+ * trust-root Cron Trigger. `/__test/tuf/reset` starts a new one (answers its root.json v1), POST
+ * `/__test/tuf/publish` {trustedRoot, timestampExpires?} publishes a new targets/snapshot/timestamp version.
+ */
+export const TUF_ORIGIN = 'https://tuf.private.test';
+let tuf = new TufTestRepo();
+
+async function tufAnswer(req: Req, url: URL): Promise<Response> {
+  if (url.pathname === '/__test/tuf/reset') {
+    tuf = new TufTestRepo();
+    return new Response(tuf.root(1), { headers: { 'content-type': 'application/json' } });
+  }
+  if (url.pathname === '/__test/tuf/publish') {
+    const o = JSON.parse(await req.text()) as { trustedRoot: string; timestampExpires?: string };
+    tuf.publish({ 'trusted_root.json': o.trustedRoot }, o.timestampExpires ? { expires: { timestamp: o.timestampExpires } } : {});
+    return new Response(JSON.stringify({ version: tuf.version }), { headers: { 'content-type': 'application/json' } });
+  }
+  tuf.requests.push(url.pathname);
+  const body = tuf.files.get(url.pathname);
+  return body ? new Response(body, { headers: { 'content-type': 'application/json' } }) : new Response('not found', { status: 404 });
+}
+
 type Req = { method: string; url: string; headers: Iterable<[string, string]>; text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> };
 
 export async function upstreamDouble(req: Req): Promise<Response> {
   const url = new URL(req.url);
   if (url.origin === STACK_ORIGIN) return stackAnswer(req, url);
+  if (url.origin === TUF_ORIGIN) return tufAnswer(req, url);
   const q = url.searchParams;
   const redirect = q.get('redirect');
   if (redirect) return new Response(null, { status: Number(q.get('status') ?? 302), headers: { location: redirect } });

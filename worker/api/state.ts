@@ -26,7 +26,7 @@ export async function modelState(env: Env, model: string): Promise<Response> {
       resources: [],
     });
   if (!policy) return json({ ...base, verified: false, errors: [{ code: 'NO_POLICY', message: `Model '${model}' has no policy` }], resources: [] });
-  const root = trustedRoot(env);
+  const root = await trustedRoot(env);
   const report = await verifyModel(new R2Source(env.MODELS, model, r2Layout(model)), bundle, corePolicy(policy.policy), {
     ignorePaths: [SIGNATURE_PATH],
     backend: new CachedBackend(env.VERDICTS),
