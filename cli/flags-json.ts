@@ -26,8 +26,6 @@ const NOT_FROM_JSON = new Set(['help', 'version', 'flags']);
 
 const invalid = (msg: string) => new ModelVerifyError('POLICY_INVALID', `${FLAGS}: ${msg}`);
 
-export const hasFlags = (argv: readonly string[]) => argv.some((a) => a === FLAGS || a.startsWith(`${FLAGS}=`));
-
 interface Resolved {
   cmd: Command;
   /** Index in argv right after the command's own name (where the JSON's tokens go). */

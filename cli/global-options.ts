@@ -11,20 +11,23 @@ import { Command, Option } from 'commander';
 import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
 import type { OnPhase, PhaseAttributes, PhaseName, PhaseResult } from '../core/util/index.js';
 import { parseDuration } from './duration.js';
-import { FLAGS } from './flags-json.js';
 import { LOG_FORMATS, LOG_LEVELS, LOG_LEVEL_ENV, closeLogger, configureLogger, log, parseLogLevel, type LogFields, type LogFormat } from './log.js';
-import { startTracing, tracingConfig, type Tracing } from './tracing.js';
+import type { Tracing } from './tracing.js';
+import { tracingConfig } from './tracing-config.js';
 
 const GLOBAL = [
   () => new Option('--log-level <level>', `log level (default warn, or $${LOG_LEVEL_ENV})`).choices(LOG_LEVELS),
   () => new Option('--log-format <format>', 'log lines as text (logfmt) or JSON lines (default text)').choices(LOG_FORMATS),
   () => new Option('--output-file <path>', 'append log lines to this file instead of stderr'),
   () => new Option('--timeout <duration>', 'stop and fail with TIMEOUT after this long (Go syntax: 90s, 3m, 1h30m; default none)'),
-  () => new Option(`${FLAGS} <json>`, 'options as a JSON object: inline, @FILE or a file path, or - for stdin (repeatable; command-line flags win)'),
+  () => new Option('--flags <json>', 'options as a JSON object: inline, @FILE or a file path, or - for stdin (repeatable; command-line flags win)'),
 ];
 const GLOBAL_ATTRS = new Set(['logLevel', 'logFormat', 'outputFile', 'timeout', 'flags']);
 
 export const isGlobalOption = (o: Option) => GLOBAL_ATTRS.has(o.attributeName());
+
+/** Whether argv has --flags (cli/flags-json.ts is loaded only then). */
+export const hasFlags = (argv: readonly string[]) => argv.some((a) => a === '--flags' || a.startsWith('--flags='));
 
 /** The run in progress (one per process: the CLI runs one command). */
 interface Run {
@@ -79,6 +82,7 @@ async function startRun(action: Command): Promise<void> {
   }
   const cfg = tracingConfig(process.env);
   if (cfg.on) {
+    const { startTracing } = await import('./tracing.js'); // and with it the @opentelemetry packages
     run.tracing = await startTracing(cfg, run.command);
     log.debug('tracing on', { exporter: cfg.protocol, service: cfg.service });
   } else log.debug('tracing off', { reason: cfg.reason });

@@ -18,9 +18,8 @@ import { addExamples } from './help.js';
 import type { InspectCliOptions } from './inspect.js';
 import { registerVerifyBundle } from './verify-bundle.js';
 import { registerDownload } from './download.js';
-import { abortReason, addGlobalOptions, cliPhase, finishRun, isGlobalOption, recordVerdict, runHooks } from './global-options.js';
+import { abortReason, addGlobalOptions, cliPhase, finishRun, hasFlags, isGlobalOption, recordVerdict, runHooks } from './global-options.js';
 import { warning } from './log.js';
-import { expandFlags, hasFlags } from './flags-json.js';
 import { addTrustOptions } from './trust-options.js';
 
 // package.json is the one place the version is written; esbuild inlines just this field into the CLI bundle.
@@ -451,7 +450,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     const program = buildProgram();
     let args = normalizeArgv(argv);
-    if (hasFlags(args)) args = await expandFlags(program, args); // --flags JSON → the command's own flags (cli/flags-json.ts)
+    // --flags JSON → the command's own flags (cli/flags-json.ts, loaded only when used)
+    if (hasFlags(args)) args = await (await import('./flags-json.js')).expandFlags(program, args);
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {
     failure = abortReason(e);

@@ -11,25 +11,8 @@
 import type { PhaseAttributes, PhaseResult } from '../core/util/index.js';
 import type { ModelVerifyError } from '../core/index.js';
 import { log } from './log.js';
+import type { TracingConfig } from './tracing-config.js';
 import { version as VERSION } from '../package.json';
-
-export type TracingConfig = { on: true; protocol: 'http/protobuf' | 'http/json'; service: string } | { on: false; reason: string };
-
-/** Reads the environment only: cheap, and no OpenTelemetry import. */
-export function tracingConfig(env: NodeJS.ProcessEnv): TracingConfig {
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((s) => s.trim().toLowerCase());
-  if (!exporters.includes('otlp')) return { on: false, reason: 'OTEL_TRACES_EXPORTER is not otlp' };
-  if (!env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && !env.OTEL_EXPORTER_OTLP_ENDPOINT) {
-    return { on: false, reason: 'no OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' };
-  }
-  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf').trim();
-  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    // Not a silent no-op: the operator asked for traces.
-    log.warn(`OTLP protocol '${protocol}' is not supported (use http/protobuf or http/json): tracing off`);
-    return { on: false, reason: `unsupported protocol ${protocol}` };
-  }
-  return { on: true, protocol, service: env.OTEL_SERVICE_NAME?.trim() || 'model-verify' };
-}
 
 export interface Tracing {
   /** Starts a child span of the command's span; the function ends it. */
