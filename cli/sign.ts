@@ -183,6 +183,12 @@ export async function runSign(
   // An OCI image manifest (.json, schemaVersion 2, layers) is signed as one, by the Go port's rules (cli/oci-manifest.ts).
   const oci = await (await import('./oci-manifest.js')).readOciManifestModel(modelPath);
   const source = oci ? undefined : await NodeSource.open(modelPath);
+  if (oci && (ser.hashType !== 'sha256' || ser.shardSize !== undefined)) {
+    throw new ModelVerifyError(
+      'SERIALIZATION_UNSUPPORTED',
+      `'${modelPath}' is an OCI image manifest: it is signed by its layers' sha256 digests, so --hash and --use-shards/--shard-size do not apply`,
+    );
+  }
   await checkWritable(o.signature);
   let signer;
   if (method === 'sigstore') {

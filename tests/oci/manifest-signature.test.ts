@@ -121,6 +121,10 @@ describe('Go port cross-verification (key, as test-oci-manifest.sh)', () => {
     const v = verifyKey(bad, path.join(work, 'sig-key-dir'));
     expect(JSON.parse(v.out).errors[0].code).toBe('OCI_MANIFEST_INVALID');
 
+    const sharded = signKey(manifestPath, path.join(work, 'sharded.sig'), '--use-shards');
+    expect(sharded.code).toBe(1);
+    expect(sharded.err).toContain('[SERIALIZATION_UNSUPPORTED]');
+
     const plain = path.join(work, 'config.json');
     writeFileSync(plain, '{"architectures": ["Bert"], "layers": 12}');
     const sig = path.join(work, 'plain.sig');
