@@ -11,6 +11,7 @@ import type { ModelSource } from '../../core/serialize/index.js';
 import { HttpSource, fetchBytes } from '../../core/sources/index.js';
 import { pickedFromInput } from '../../browser/file-source.js';
 import { prepareFiles } from '../model-input.js';
+import { annotateHf, claimMismatchReport, hubClaim, isHfSpec, openHfModel, type OpenedHf } from '../hf-model.js';
 import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
 import {
   buildPolicy,
@@ -51,6 +52,8 @@ const INPUTS = [
   'trustedRoot',
   'ignorePaths',
   'ignoreUnsigned',
+  'hubEndpoint',
+  'hfToken',
 ];
 
 /**
@@ -171,10 +174,17 @@ export class ModelVerifyElement extends LitElement {
     `,
   ];
 
-  /** Base URL of the model (a folder URL ending in `/`, or one file's URL for a single-file model). */
+  /**
+   * Base URL of the model (a folder URL ending in `/`, or one file's URL for a single-file model), or a Hugging Face
+   * repository `hf://org/model[@revision]` (pinned to its commit; its files listed, so unsigned extras are seen).
+   */
   @property({ reflect: true }) src = '';
-  /** URL of the signature (`model.sig`). */
+  /** URL of the signature (`model.sig`). For `hf://` models: default the repository's model.sig, or a path in it. */
   @property({ reflect: true }) signature = '';
+  /** `hf://` models: the Hub's base URL (a mirror or private hub; default https://huggingface.co). */
+  @property({ attribute: 'hub-endpoint', reflect: true }) hubEndpoint = '';
+  /** `hf://` models: a Hub access token for gated or private repositories (a property only, never an attribute). */
+  @property({ attribute: false }) hfToken: string | undefined;
   /** How the model was signed: `sigstore`, `key` or `certificate`. */
   @property({ reflect: true }) method: Policy['method'] | '' = '';
   /** Sigstore: the exact signer identity (email or URI). */
@@ -239,6 +249,8 @@ export class ModelVerifyElement extends LitElement {
     this.emitStart();
     let source: ModelSource | undefined;
     let report: VerificationReport;
+    let hf: OpenedHf | undefined;
+    let claim: Awaited<ReturnType<typeof hubClaim>>;
     try {
       const signal = ctrl.signal;
       const policy = this.policy ?? (await this.policyFromAttributes(signal));
@@ -257,10 +269,25 @@ export class ModelVerifyElement extends LitElement {
         bundle = prep.bundle;
       } else {
         if (!this.src) throw new ModelVerifyError('MODEL_NOT_FOUND', 'No model: set the src attribute (or the files property)');
-        if (!this.signature) throw new ModelVerifyError('INPUT_MISSING', 'No signature: set the signature attribute to the URL of model.sig');
-        source = new HttpSource(this.resolveUrl(this.src));
-        bundle = await fetchBytes(this.resolveUrl(this.signature), 'signature', { signal });
+        if (isHfSpec(this.src)) {
+          hf = await openHfModel(this.src, this.signature, {
+            ...(this.hubEndpoint ? { endpoint: this.hubEndpoint } : {}),
+            ...(this.hfToken ? { token: this.hfToken } : {}),
+            signal,
+            resolveUrl: (u) => this.resolveUrl(u),
+          });
+          source = hf.source;
+          bundle = hf.bundle;
+          if (hf.signatureInRepo) ignorePaths.push(hf.signatureInRepo);
+          claim = await hubClaim(hf, policy, this.trustedRoot);
+        } else {
+          if (!this.signature) throw new ModelVerifyError('INPUT_MISSING', 'No signature: set the signature attribute to the URL of model.sig');
+          source = new HttpSource(this.resolveUrl(this.src));
+          bundle = await fetchBytes(this.resolveUrl(this.signature), 'signature', { signal });
+        }
       }
+      // The Hub itself records other digests than the signature: stop before downloading anything.
+      if (hf && claim?.status === 'mismatch') throw new ModelVerifyError('HASH_MISMATCH', claim.summary);
       report = await runVerification({
         source,
         bundle,
@@ -275,8 +302,10 @@ export class ModelVerifyElement extends LitElement {
           this.emitProgress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal });
         },
       });
+      if (hf) annotateHf(report, hf, claim);
     } catch (e) {
       report = reportFromError(e, source?.name ?? '', source?.listable ?? true);
+      if (hf && claim?.status === 'mismatch') annotateHf(claimMismatchReport(report, claim), hf, claim);
     }
     if (this.controller === ctrl) {
       this.controller = undefined;
