@@ -44,7 +44,7 @@ let run: Run | undefined;
 /** Adds the global options to `program` and every command below it, and the hook that applies them. */
 export function addGlobalOptions(program: Command): void {
   const visit = (cmd: Command) => {
-    for (const make of GLOBAL) cmd.addOption(make());
+    for (const make of GLOBAL) cmd.addOption(make().helpGroup('Options of every command (before or after its name):'));
     for (const sub of cmd.commands) visit(sub);
   };
   visit(program);

@@ -18,6 +18,8 @@ export { parsePolicy, POLICY_LIMITS, type ParsePolicyOptions, type PolicyField }
 export { compileIdentityRegexp } from './policy/regexp.js';
 export { verifyModel, verifySignature, type VerifyOptions, type SignatureOptions, type SignatureResult } from './verify/verify-model.js';
 export { computeManifest, type ComputedManifest, type ComputeOptions } from './verify/compute.js';
+// The optional phase observer of verifyModel / signModel / computeManifest (logs, traces): core/util/phase.ts.
+export type { OnPhase, PhaseName, PhaseAttributes, PhaseResult } from './util/phase.js';
 export {
   inspectSignature,
   type InspectOptions,
