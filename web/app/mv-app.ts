@@ -77,11 +77,12 @@ function corsNote(what: string, url: string): string {
   }
   return `Could not download the ${what} from ${origin}: the server is unreachable, or does not let this page read it. It must send the header Access-Control-Allow-Origin: ${location.origin} (or *); for a model in shards also Access-Control-Allow-Headers: Range and Access-Control-Expose-Headers: Content-Length, Content-Range.`;
 }
-type Page = 'verify' | 'sign';
-const pageFromHash = (): Page => (/^#\/?sign\b/.test(location.hash) ? 'sign' : 'verify');
+type Page = 'verify' | 'sign' | 'infer';
+const pageFromHash = (): Page => (/^#\/?sign\b/.test(location.hash) ? 'sign' : /^#\/?infer\b/.test(location.hash) ? 'infer' : 'verify');
 const TITLES: Record<Page, string> = {
   verify: 'model-verify — check a signed ML model in your browser',
   sign: 'model-verify — sign an ML model in your browser',
+  infer: 'model-verify — verified inference in your browser',
 };
 const STAGE_TEXT = { signature: 'Checking the signature…', hashing: 'Hashing the model files…', compare: 'Comparing digests…' } as const;
 
@@ -133,6 +134,8 @@ export class MvApp extends LitElement {
     this.page = pageFromHash();
     document.title = TITLES[this.page];
     if (this.page === 'sign') this.loadSignPage();
+    // The Verified inference page is a chunk of its own, imported on first visit.
+    else if (this.page === 'infer') void import('./mv-inference.js').catch(() => {});
     else this.openShareLink();
   };
 
@@ -619,9 +622,10 @@ export class MvApp extends LitElement {
         <nav class="pages" aria-label="Pages">
           <a href="#verify" aria-current=${this.page === 'verify' ? 'page' : nothing}>Verify</a>
           <a href="#sign" aria-current=${this.page === 'sign' ? 'page' : nothing}>Sign</a>
+          <a href="#infer" aria-current=${this.page === 'infer' ? 'page' : nothing}>Verified inference</a>
         </nav>
       </header>
-      <main id="main" tabindex="-1">${this.page === 'sign' ? this.renderSign() : this.renderVerify(running)}</main>
+      <main id="main" tabindex="-1">${this.page === 'sign' ? this.renderSign() : this.page === 'infer' ? html`<mv-inference></mv-inference>` : this.renderVerify(running)}</main>
     `;
   }
 
