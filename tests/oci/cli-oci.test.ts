@@ -4,7 +4,7 @@
  * with --plain-http — plus directory signatures against the artifact and a modelcar, and tampering.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTarPacker } from 'modern-tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,33 @@ describe.skipIf(!registryAvailable())('model-verify verify oci://', () => {
     // The manifest signature does not match the modelcar.
     const wrong = verify(`oci://${reg.host}/test/modelcar:v1`, sig);
     expect(wrong.code).toBe(1);
+  });
+
+  it('download oci://…: the artifact and the modelcar land in DEST only as verified files', () => {
+    const sig = path.join(work, 'manifest.sig');
+    const dest = path.join(work, 'dl-artifact');
+    const d = run(['download', `oci://${reg.host}/test/tiny-model:v1`, dest, '--signature', sig, '--public-key', K('signing-key-pub.pem'), '--plain-http']);
+    expect(d.code, d.err + d.out).toBe(0);
+    expect(readFileSync(path.join(dest, 'model.safetensors'), 'utf8')).toBe(TINY_MODEL['model.safetensors']);
+    expect(readFileSync(path.join(dest, 'config.json'), 'utf8')).toBe('{}');
+    const car = path.join(work, 'dl-modelcar');
+    const c = run([
+      'download',
+      `oci://${reg.host}/test/modelcar:v1`,
+      car,
+      '--signature',
+      path.join(work, 'dir.sig'),
+      '--public-key',
+      K('signing-key-pub.pem'),
+      '--plain-http',
+    ]);
+    expect(c.code, c.err + c.out).toBe(0);
+    expect(
+      readdirSync(car)
+        .filter((f) => !f.startsWith('.'))
+        .sort(),
+    ).toEqual(['model.safetensors', 'model.sig', 'tokenizer.json']); // download keeps the signature beside the model
+    expect(readFileSync(path.join(car, 'tokenizer.json'), 'utf8')).toBe(TINY_MODEL['tokenizer.json']);
   });
 
   it('typed errors: no --signature, https to a plain-http registry, unknown tag', () => {
