@@ -42,6 +42,8 @@ export interface SignCliOptions {
   /** `sign pkcs11-key|pkcs11-certificate` (cli/pkcs11.ts). */
   pkcs11Uri?: string;
   modulePath?: string;
+  /** RFC 3161 timestamp authority for key and certificate signatures (the Go port's --tsa-url). */
+  tsaUrl?: string;
 }
 
 /** Reads a line from the terminal without echoing it. */
@@ -209,6 +211,7 @@ export async function runSign(
     const chain = await Promise.all((o.certificateChain ?? []).map((c) => readText(c, 'certificate chain')));
     signer = certificateSigner(await loadPrivateKey(o), leaf, chain);
   }
+  if (o.tsaUrl && signer) signer = (await import('../core/sign/index.js')).withTimestamp(signer, o.tsaUrl);
   // CWD-relative ignores and the signature itself, mapped into the model (outside → dropped, as the reference does).
   const ignorePaths: string[] = [];
   if (oci) {
@@ -276,6 +279,7 @@ export function registerSign(program: Command): void {
         .option('--password [password]', `passphrase of an encrypted key (without a value: ask; or set ${PASSWORD_ENV})`)
         .addOption(new Option('--rsa-padding <padding>', 'padding of RSA signatures').choices(['pkcs1v15', 'pss']).default('pkcs1v15'));
     }
+    if (method !== 'sigstore') cmd.option('--tsa-url <url>', 'RFC 3161 timestamp authority: the bundle carries its timestamp over the signature');
     if (method === 'pkcs11-key' || method === 'pkcs11-certificate') {
       cmd
         .requiredOption('--pkcs11-uri <uri>', 'PKCS#11 URI (RFC 7512) of the key: pkcs11:token=…;object=…?pin-value=…|pin-source=…&module-path=…')

@@ -29,6 +29,7 @@ const API_NAMES: Record<PolicyField, string> = {
   publicKey: 'policy.publicKey',
   keyName: 'policy.keyName',
   anchors: 'policy.certificateChain',
+  timestampAuthorities: 'policy.timestampAuthorities',
   identity: 'policy.identity',
   identityRegexp: 'policy.identityRegexp',
   issuer: 'policy.issuer',

@@ -15,7 +15,7 @@ import { fail, isModelVerifyError, type ErrorCode } from '../errors.js';
 import { compileIdentityRegexp } from './regexp.js';
 import type { Policy } from './types.js';
 
-export type PolicyField = 'method' | 'publicKey' | 'keyName' | 'anchors' | 'identity' | 'identityRegexp' | 'issuer' | 'claims';
+export type PolicyField = 'method' | 'publicKey' | 'keyName' | 'anchors' | 'timestampAuthorities' | 'identity' | 'identityRegexp' | 'issuer' | 'claims';
 
 export interface ParsePolicyOptions {
   /**
@@ -41,7 +41,7 @@ export const POLICY_LIMITS = {
 
 const FIELDS: Record<Policy['method'], readonly PolicyField[]> = {
   key: ['method', 'publicKey', 'keyName'],
-  certificate: ['method', 'anchors'],
+  certificate: ['method', 'anchors', 'timestampAuthorities'],
   sigstore: ['method', 'identity', 'identityRegexp', 'issuer', 'claims'],
 };
 
@@ -201,7 +201,16 @@ export function parsePolicy(input: unknown, options: ParsePolicyOptions = {}): P
         if (blank(t)) fail('POLICY_INVALID', `${label} is empty`);
         r.pem('anchors', label, t, CERT_LABELS, 'CERT_MALFORMED', budget);
       });
-      return { method, anchors };
+      const tsa = input.timestampAuthorities;
+      if (absent(tsa)) return { method, anchors };
+      if (!Array.isArray(tsa) || tsa.length === 0 || tsa.length > POLICY_LIMITS.anchors) {
+        fail('POLICY_INVALID', `${r.name('timestampAuthorities')} must be a list of 1 to ${POLICY_LIMITS.anchors} PEM texts`);
+      }
+      for (let i = 0; i < tsa.length; i++) {
+        if (typeof tsa[i] !== 'string' || blank(tsa[i])) fail('POLICY_INVALID', `${r.name('timestampAuthorities')} entry ${i + 1} must be PEM text`);
+        r.pem('timestampAuthorities', `${r.name('timestampAuthorities')} entry ${i + 1}`, tsa[i], CERT_LABELS, 'CERT_MALFORMED', budget);
+      }
+      return { method, anchors, timestampAuthorities: Array.from(tsa as string[]) };
     }
     case 'sigstore': {
       const issuer = r.exact('issuer', 'keyless verification needs the expected OIDC issuer of the signer identity')!;

@@ -6,7 +6,15 @@ export type Policy =
       /** A name for the key shown in reports ("Acme release key"); a label only, never checked. */
       keyName?: string;
     }
-  | { method: 'certificate'; anchors: string[] /* PEM, each may hold several certificates */ }
+  | {
+      method: 'certificate';
+      anchors: string[] /* PEM, each may hold several certificates */;
+      /**
+       * A timestamp authority's certificate chain (PEM, TSA leaf first). When given, the bundle's RFC 3161 timestamp
+       * must verify against it, and the signing certificate is checked at the time it proves instead of now.
+       */
+      timestampAuthorities?: string[];
+    }
   | {
       method: 'sigstore';
       /** Exact SAN (email, URI or Sigstore otherName), as the reference compares it. */

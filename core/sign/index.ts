@@ -1,7 +1,7 @@
 /** Public signing API of the core (web-standard: browsers, workerd, Node). */
 export { readPrivateKey, signingKeyFromPair, externalSigningKey, type SigningKey, type PrivateKeyOptions, type RsaPadding } from './private-key.js';
 export { generateSigningKey, type GeneratedKey } from './generate.js';
-export { keySigner, certificateSigner, type BundleSigner, type EnvelopeJson } from './signers.js';
+export { keySigner, certificateSigner, withTimestamp, type BundleSigner, type EnvelopeJson } from './signers.js';
 export { signModel, signPayload, buildModelPayload, DEFAULT_SHARD_SIZE, type SignOptions, type SignResult } from './sign-model.js';
 export { buildStatement, statementPayload } from './statement.js';
 export * from './keyless/index.js';

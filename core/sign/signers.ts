@@ -8,7 +8,9 @@ import { keyHint } from '../crypto/keys.js';
 import { decodePemAll, encodePem } from '../crypto/pem.js';
 import { fail, isModelVerifyError } from '../errors.js';
 import { certPublicKey, parseCertificate, type Certificate } from '../x509/certificate.js';
-import { equalBytes, toBase64 } from '../util/bytes.js';
+import { equalBytes, fromBase64, toBase64 } from '../util/bytes.js';
+import type { Fetch } from './keyless/http.js';
+import { requestTimestamp } from './keyless/tsa.js';
 import type { JsonObject } from '../util/json.js';
 import type { Policy } from '../policy/types.js';
 import type { SigningKey } from './private-key.js';
@@ -54,6 +56,25 @@ export function keySigner(key: SigningKey): BundleSigner {
     sign: (data) => signWith(key, data),
     verificationMaterial: async () => ({ publicKey: { hint: await keyHint(key.spki) }, tlogEntries: [] }),
     selfCheckPolicy: () => ({ method: 'key', publicKey: encodePem('PUBLIC KEY', key.spki) }),
+  };
+}
+
+/**
+ * Adds an RFC 3161 timestamp over the DSSE signature to a key or certificate signer's bundle
+ * (`timestampVerificationData.rfc3161Timestamps`, as Sigstore bundles carry it; the Go port's `--tsa-url`).
+ */
+export function withTimestamp(signer: BundleSigner, tsaUrl: string, fetchFn?: Fetch): BundleSigner {
+  const f: Fetch = fetchFn ?? ((url, init) => fetch(url, init));
+  return {
+    ...signer,
+    sign: (data) => signer.sign(data),
+    selfCheckPolicy: () => signer.selfCheckPolicy(),
+    async verificationMaterial(envelope, signal) {
+      const material = await signer.verificationMaterial(envelope, signal);
+      const sig = fromBase64(envelope.signatures[0]!.sig, 'signature');
+      const token = await requestTimestamp(f, tsaUrl, sig, signal);
+      return { ...material, timestampVerificationData: { rfc3161Timestamps: [{ signedTimestamp: toBase64(token) }] } };
+    },
   };
 }
 

@@ -10,8 +10,10 @@ import { decodePemAll } from '../crypto/pem.js';
 import { buildChain } from '../x509/chain.js';
 import { certPublicKey, extKeyUsage, keyUsage, OID, parseCertificate, summarize, validity, type Certificate, type CertSummary } from '../x509/certificate.js';
 import { fulcioIdentity } from '../x509/fulcio.js';
+import { rfc3161Tokens, verifiedTimes } from '../sigstore/times.js';
+import { TrustRoot } from '../sigstore/trust-root.js';
 import { dsseEnvelope, requireV03, verifyDsse } from './envelope.js';
-import type { CertificateSignerSummary, PaeEncoding } from './report.js';
+import type { CertificateSignerSummary, PaeEncoding, TimeSummary } from './report.js';
 
 export function certificatesFromPem(texts: readonly string[]): Certificate[] {
   const out: Certificate[] = [];
@@ -50,10 +52,27 @@ async function leafSignature(leaf: Certificate, env: DsseEnvelope): Promise<PaeE
   return verifyDsse(key, 'SHA-256', env);
 }
 
+/**
+ * The time an RFC 3161 timestamp in the bundle proves, verified against the timestamp authority the verifier
+ * trusts (its chain, TSA leaf first), as Sigstore verifies them (core/sigstore/times.ts): the imprint must be the
+ * bundle's signature, and a timestamp that fails is an error, never skipped.
+ */
+async function timestampedTime(bundle: Bundle, tsaPems: readonly string[]): Promise<{ at: Date; timestamps: TimeSummary[] }> {
+  const certs = certificatesFromPem(tsaPems);
+  if (certs.length === 0) fail('POLICY_INVALID', 'The timestamp authority certificate chain holds no certificate');
+  if (rfc3161Tokens(bundle).length === 0) {
+    fail('TIMESTAMP_MISSING', 'The signature carries no RFC 3161 timestamp, but a timestamp authority to check one against was given');
+  }
+  const tsa = { uri: '', name: 'the given timestamp authority', certs, validFor: { start: new Date(0) } };
+  const { times } = await verifiedTimes(bundle, [], new TrustRoot([], [], [], [tsa], 'timestamp authority certificate chain'));
+  return { at: times[0]!.at, timestamps: times.map(({ at: _, ...t }) => t) };
+}
+
 export async function verifyCertificateSignature(
   bundle: Bundle,
   anchorPems: readonly string[],
   time: Date,
+  tsaPems?: readonly string[],
 ): Promise<{ signer: CertificateSignerSummary; warnings: string[] }> {
   requireV03(bundle);
   const env = dsseEnvelope(bundle);
@@ -63,13 +82,16 @@ export async function verifyCertificateSignature(
   const [leafDer, ...rest] = certs;
   const leaf = parseCertificate(leafDer!, 'The signing certificate');
   const intermediates = rest.map((d, i) => parseCertificate(d, `Chain certificate ${i + 1}`));
-  const chain = await buildChain(leaf, intermediates, anchors, { time });
+  const stamped = tsaPems?.length ? await timestampedTime(bundle, tsaPems) : undefined;
+  const chain = await buildChain(leaf, intermediates, anchors, { time: stamped?.at ?? time });
 
   const warnings: string[] = [];
   checkUsage(leaf, warnings);
   const used = await leafSignature(leaf, env);
   const summaries = await Promise.all(chain.map(summarize));
-  return { signer: { method: 'certificate', certificate: summaries[0]!, chain: summaries, pae: used }, warnings };
+  const signer: CertificateSignerSummary = { method: 'certificate', certificate: summaries[0]!, chain: summaries, pae: used };
+  if (stamped) signer.timestamps = stamped.timestamps;
+  return { signer, warnings };
 }
 
 /**

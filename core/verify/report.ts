@@ -53,6 +53,8 @@ export interface CertificateSignerSummary {
   /** The verified path, leaf first, ending at the trust anchor. */
   chain: CertSummary[];
   pae: PaeEncoding;
+  /** The verified RFC 3161 times, when the policy named a timestamp authority: the chain was checked at the first. */
+  timestamps?: TimeSummary[];
 }
 
 /** A keyless signature: a Fulcio certificate for an identity, logged in a transparency log. */

@@ -86,7 +86,7 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
       {
         // Loaded on use: X.509 (pkijs) is most of the code size, and key verification needs none of it.
         const { verifyCertificateSignature } = await import('./certificate.js');
-        ({ signer, warnings } = await verifyCertificateSignature(bundle, policy.anchors, opts.time ?? new Date()));
+        ({ signer, warnings } = await verifyCertificateSignature(bundle, policy.anchors, opts.time ?? new Date(), policy.timestampAuthorities));
       }
       break;
     case 'sigstore':
