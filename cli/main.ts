@@ -69,6 +69,7 @@ interface VerifyCliOptions {
   signature?: string;
   publicKey?: string;
   certificateChain?: string[];
+  tsaCertificateChain?: string[];
   identity?: string;
   identityProvider?: string;
   identityRegexp?: string;
@@ -94,6 +95,7 @@ interface VerifyCliOptions {
 const FLAG_NAMES: ParsePolicyOptions['names'] = {
   publicKey: "option '--public-key'",
   anchors: "option '--certificate-chain'",
+  timestampAuthorities: "option '--tsa-certificate-chain'",
   identity: "option '--identity'",
   identityRegexp: "option '--identity-regexp'",
   issuer: "option '--identity-provider'",
@@ -110,6 +112,7 @@ async function buildPolicy(method: Policy['method'], o: VerifyCliOptions): Promi
   } else if (method === 'certificate') {
     const chain = o.certificateChain ?? [];
     input = { method, anchors: chain.length ? await Promise.all(chain.map((c) => readText(c, 'certificate chain'))) : undefined };
+    if (o.tsaCertificateChain?.length) input.timestampAuthorities = await Promise.all(o.tsaCertificateChain.map((c) => readText(c, 'TSA certificate chain')));
   } else {
     requireIdentityFlags(o);
     input = { method, issuer: o.identityProvider, identity: o.identity, identityRegexp: o.identityRegexp };
@@ -141,6 +144,7 @@ const METHOD_FLAGS: Record<Policy['method'], [keyof VerifyCliOptions, string][]>
   key: [['publicKey', '--public-key']],
   certificate: [
     ['certificateChain', '--certificate-chain'],
+    ['tsaCertificateChain', '--tsa-certificate-chain'],
     ['logFingerprints', '--log-fingerprints'],
   ],
   sigstore: [
@@ -327,6 +331,11 @@ export function buildProgram(): Command {
     certificate: (cmd) =>
       cmd
         .option('--certificate-chain <pem>', 'trusted CA certificate(s) (PEM; repeatable)', collect)
+        .option(
+          '--tsa-certificate-chain <pem>',
+          "trusted timestamp authority's chain (PEM, TSA first): check the certificate at the signature's RFC 3161 time",
+          collect,
+        )
         .option('--log-fingerprints', 'print certificate fingerprints', false),
     sigstore: (cmd) =>
       addTrustOptions(cmd)
