@@ -316,6 +316,20 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
     return new Response(held.blob, { status: 200, headers: responseHeaders(held.upstream, held.blob.size) });
   }
 
+  /**
+   * An unsigned file under baseUrl: runtimes probe optional files (Transformers.js: preprocessor_config.json, …)
+   * and need a plain 404 for one that does not exist, so the server is asked (HEAD) and its "not there" is passed
+   * on, without a body; a file that exists is refused. No byte of an unsigned file is ever read.
+   */
+  async function absentOrRefused(req: Request, path: string): Promise<Response> {
+    const headers = new Headers(req.headers);
+    for (const h of DROPPED_HEADERS) headers.delete(h);
+    const res = await doFetch(req.url, { method: 'HEAD', headers, signal: req.signal }).catch(() => null);
+    await res?.body?.cancel().catch(() => {});
+    if (res && (res.status === 404 || res.status === 410)) return new Response(null, { status: res.status, statusText: res.statusText });
+    fail('UNSIGNED_FILE', `'${path}' lies under ${dir} but the signature does not cover it`, { resource: path });
+  }
+
   async function verifiedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const req = new Request(input, init);
     const path = pathOf(new URL(req.url));
@@ -323,7 +337,7 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
     const file = fileAt(await files, path);
     if (!file) {
       if (unsigned === 'passthrough') return doFetch(input, init);
-      fail('UNSIGNED_FILE', `'${path}' lies under ${dir} but the signature does not cover it`, { resource: path });
+      return absentOrRefused(req, path);
     }
     if (file.invalid) throw file.invalid;
     if (req.method === 'HEAD') {

@@ -52,12 +52,16 @@ describe('createVerifiedFetch (whole-file signature)', () => {
     expect([e.code, e.resource]).toEqual(['HASH_MISMATCH', 'weights.bin']);
   });
 
-  it('refuses an unsigned file under baseUrl without downloading it; passthrough fetches it untouched', async () => {
+  it('refuses an unsigned file under baseUrl without reading it, passes on a plain 404 for one that does not exist; passthrough fetches it untouched', async () => {
     const hub = modelServer({ ...files(), 'extra.json': new Uint8Array([1, 2]) });
     const vf = createVerifiedFetch({ signature: signed.bundle, policy: signed.policy, baseUrl: HUB, fetch: hub.fetch });
     const e = await caught(vf(`${HUB}extra.json`));
     expect([e.code, e.resource]).toEqual(['UNSIGNED_FILE', 'extra.json']);
-    expect(hub.log).toHaveLength(0);
+    expect(hub.log.map((l) => l.method)).toEqual(['HEAD']);
+    expect(hub.pulled.get('extra.json')).toBeUndefined();
+    // An optional file a runtime probes for: absent on the server, so a 404 (what the runtime expects), no body.
+    const absent = await vf(`${HUB}preprocessor_config.json`, { headers: { range: 'bytes=0-0' } });
+    expect([absent.status, await absent.text()]).toEqual([404, '']);
     const pass = createVerifiedFetch({ signature: signed.bundle, policy: signed.policy, baseUrl: HUB, fetch: hub.fetch, unsigned: 'passthrough' });
     expect(await asBytes(await pass(`${HUB}extra.json`))).toEqual(new Uint8Array([1, 2]));
   });
