@@ -30,7 +30,8 @@ interface Resolved {
   cmd: Command;
   /** Index in argv right after the command's own name (where the JSON's tokens go). */
   insertAt: number;
-  /** Long option names given on the command line for `cmd` (without `--`, `no-` prefix dropped). */
+  /** Long option names given anywhere on the command line (without `--`, `no-` prefix dropped): a global option
+   *  given before the command name wins over the JSON too. */
   given: Set<string>;
   positionals: number;
 }
@@ -46,7 +47,7 @@ const baseName = (o: Option) => o.long!.replace(/^--(no-)?/, '');
 function resolveCommand(program: Command, argv: readonly string[]): Resolved {
   let cmd = program;
   let insertAt = 0;
-  let given = new Set<string>();
+  const given = new Set<string>();
   let positionals = 0;
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i]!;
@@ -65,7 +66,6 @@ function resolveCommand(program: Command, argv: readonly string[]): Resolved {
     if (sub) {
       cmd = sub;
       insertAt = i + 1;
-      given = new Set();
     } else positionals++;
   }
   return { cmd, insertAt, given, positionals };
@@ -153,8 +153,14 @@ function scalar(key: string, v: unknown): string {
 
 /** The command-line tokens one key stands for. */
 function tokens(cmd: Command, key: string, value: unknown): string[] {
+  if (key.startsWith('no-')) {
+    // `"no-X": true` is `--no-X`, for an option declared that way only (`"no-json": true` must not mean --json).
+    const neg = cmd.options.find((o) => o.negate && o.long === `--${key}`)!;
+    if (typeof value !== 'boolean') throw invalid(`'${sanitize(key)}' is a switch: give true or false`);
+    return value ? [neg.long!] : [];
+  }
   const positive = cmd.options.find((o) => o.long === `--${key}` && !o.negate);
-  const negative = cmd.options.find((o) => o.negate && (o.long === `--no-${key}` || o.long === `--${key}`));
+  const negative = cmd.options.find((o) => o.negate && o.long === `--no-${key}`);
   if (positive?.required) {
     if (Array.isArray(value)) {
       if (!repeatable(positive)) throw invalid(`'${sanitize(key)}' takes one value, not an array`);
@@ -168,7 +174,6 @@ function tokens(cmd: Command, key: string, value: unknown): string[] {
     return [`${positive.long}=${scalar(key, value)}`];
   }
   if (typeof value !== 'boolean') throw invalid(`'${sanitize(key)}' is a switch: give true or false`);
-  if (negative && negative.long === `--${key}`) return value ? [negative.long] : []; // key "no-ignore-git-paths"
   if (value) return positive ? [positive.long!] : [];
   return negative ? [negative.long!] : [];
 }
@@ -181,7 +186,9 @@ export async function expandFlags(program: Command, argv: readonly string[]): Pr
   const { cmd, insertAt, given, positionals } = resolveCommand(program, rest);
   const known = new Set(cmd.options.filter((o) => o.long).map(baseName));
   const takesModel = cmd.registeredArguments.length > 0;
-  const unknown = [...json.keys()].filter((k) => (k === 'model' ? !takesModel : !known.has(k.replace(/^no-/, '')) || NOT_FROM_JSON.has(k)));
+  const negated = new Set(cmd.options.filter((o) => o.negate && o.long).map((o) => o.long!.slice(2)));
+  const accepted = (k: string) => (k === 'model' ? takesModel : k.startsWith('no-') ? negated.has(k) : known.has(k) && !NOT_FROM_JSON.has(k));
+  const unknown = [...json.keys()].filter((k) => !accepted(k));
   if (unknown.length) {
     const path = cmd.parent ? `'${[cmd.parent.parent ? cmd.parent.name() : '', cmd.name()].filter(Boolean).join(' ')}'` : 'this command';
     throw invalid(`unknown key${unknown.length > 1 ? 's' : ''} for ${path}: ${unknown.map((k) => `'${sanitize(k)}'`).join(', ')}`);

@@ -41,6 +41,8 @@ interface Run {
 }
 let run: Run | undefined;
 
+const METHODS = new Set(['key', 'certificate', 'sigstore', 'pkcs11-key', 'pkcs11-certificate']);
+
 /** Adds the global options to `program` and every command below it, and the hook that applies them. */
 export function addGlobalOptions(program: Command): void {
   const visit = (cmd: Command) => {
@@ -74,6 +76,14 @@ async function startRun(action: Command): Promise<void> {
   const timeout = nearest(action, 'timeout');
   const ms = timeout === undefined ? 0 : parseDuration(timeout);
   run = { command: commandPath(action), started: Date.now() };
+  // What the command works on, as the Go port's spans carry it (model_signing.method, model_signing.model_path).
+  const method = METHODS.has(action.name()) ? action.name() : action.getOptionValue('method');
+  const modelPath = action.args[0] ?? action.getOptionValue('modelPath');
+  const subject: PhaseAttributes = {
+    command: run.command,
+    ...(typeof method === 'string' ? { method } : {}),
+    ...(typeof modelPath === 'string' ? { model_path: modelPath } : {}),
+  };
   if (ms > 0) {
     const ac = new AbortController();
     run.signal = ac.signal;
@@ -83,10 +93,10 @@ async function startRun(action: Command): Promise<void> {
   const cfg = tracingConfig(process.env);
   if (cfg.on) {
     const { startTracing } = await import('./tracing.js'); // and with it the @opentelemetry packages
-    run.tracing = await startTracing(cfg, run.command);
+    run.tracing = await startTracing(cfg, run.command, subject);
     log.debug('tracing on', { exporter: cfg.protocol, service: cfg.service });
   } else log.debug('tracing off', { reason: cfg.reason });
-  log.debug('command', { command: run.command, ...(ms > 0 ? { timeout_ms: ms } : {}) });
+  log.debug('command', { ...subject, ...(ms > 0 ? { timeout_ms: ms } : {}) });
 }
 
 function onTimeout(ac: AbortController, given: string): void {

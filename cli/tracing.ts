@@ -28,7 +28,7 @@ export interface Tracing {
  */
 const DEFAULT_EXPORT_MS = 3000;
 
-export async function startTracing(cfg: Extract<TracingConfig, { on: true }>, command: string): Promise<Tracing> {
+export async function startTracing(cfg: Extract<TracingConfig, { on: true }>, command: string, attributes: PhaseAttributes): Promise<Tracing> {
   const [api, { TracerProvider, BatchSpanProcessor }, { resourceFromAttributes }, exporterModule] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/sdk-trace'),
@@ -44,7 +44,7 @@ export async function startTracing(cfg: Extract<TracingConfig, { on: true }>, co
     spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
   const tracer = provider.getTracer('model-verify', VERSION);
-  const root = tracer.startSpan(`model-verify ${command}`.trim(), { attributes: { command } });
+  const root = tracer.startSpan(`model-verify ${command}`.trim(), { attributes });
   const parent = api.trace.setSpan(api.context.active(), root);
   const endWith = (span: typeof root, r: PhaseResult) => {
     if (r.attributes) span.setAttributes(r.attributes);

@@ -175,6 +175,8 @@ describe('--flags, this CLI', () => {
     fails(mv(['verify', 'key', MODEL, '--flags', '{"signature": "a", "signature": "b"}']), /duplicate|twice|more than once/i);
     fails(mv(['verify', 'key', MODEL, '--flags', '-', '--flags', '-'], { input: '{}' }), /only one --flags - can read stdin/);
     fails(mv(['verify', 'key', MODEL, '--flags', '{"flags": "{}"}']), /unknown key for 'verify key': 'flags'/);
+    // `no-X` only where the command declares --no-X: "no-json": true must not turn --json on.
+    fails(mv(['verify', 'key', MODEL, '--flags', '{"no-json": true}']), /unknown key for 'verify key': 'no-json'/);
   });
 
   it('takes global options too (log level from the file)', () => {
@@ -187,5 +189,16 @@ describe('--flags, this CLI', () => {
     ]);
     ok(r);
     expect(r.stderr).toContain('msg=verdict');
+    // Given on the command line before the command name, the global option still wins over the JSON.
+    const cli = mv([
+      '--log-level',
+      'warn',
+      'verify',
+      'key',
+      '--flags',
+      JSON.stringify({ model: MODEL, signature: sig, 'public-key': PUB, 'ignore-paths': IGNORE, 'log-level': 'info' }),
+    ]);
+    ok(cli);
+    expect(cli.stderr).toBe('');
   });
 });

@@ -5,7 +5,7 @@
  * is even resolved (a module hook in the CLI process records every @opentelemetry resolution; it does see them
  * when tracing is on, so the check can fail).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -85,7 +85,7 @@ describe('OTLP traces', () => {
     const { spans, resource } = spansSince(from);
     expect(resource[0]).toMatchObject({ 'service.name': 'mv-test' });
     const root = spans.find((s) => s.name === 'model-verify verify key')!;
-    expect(root.attributes).toMatchObject({ command: 'verify key', verified: true, model: 'm', files: 2 });
+    expect(root.attributes).toMatchObject({ command: 'verify key', method: 'key', model_path: g.model, verified: true, model: 'm', files: 2 });
     const by = (n: string) => spans.find((s) => s.name === n)!;
     for (const n of ['signature', 'walk', 'hashing', 'compare']) {
       expect(by(n), n).toBeDefined();
@@ -144,6 +144,49 @@ describe('OTLP traces', () => {
     expect(root.attributes).toMatchObject({ verified: true, files: 4 }); // signme-1, signme-2, ignore-me, model.sig (in the model)
     expect(spans.filter((s) => s.parentSpanId === root.spanId).map((s) => s.name)).toEqual(expect.arrayContaining(['walk', 'hashing', 'signing']));
     expect(spans.find((s) => s.name === 'signing')!.attributes).toMatchObject({ method: 'key' });
+  });
+
+  it('the Go port test-otel.sh flow, key and certificate: sign and verify command spans carry method and model_path', async () => {
+    const dir = tmp();
+    const model = path.join(dir, 'model');
+    mkdirSync(model);
+    writeFileSync(path.join(model, 'weights.bin'), 'layer-weights\n');
+    writeFileSync(path.join(model, 'config.json'), 'model-config\n');
+    const from = received.length;
+    const K = path.dirname(PUB);
+    const runs = [
+      ['sign', 'key', '--signature', path.join(dir, 'key.sig'), '--private-key', PRIV, model],
+      ['verify', 'key', '--signature', path.join(dir, 'key.sig'), '--public-key', PUB, model],
+      [
+        'sign',
+        'certificate',
+        '--signature',
+        path.join(dir, 'cert.sig'),
+        '--private-key',
+        PRIV,
+        '--signing-certificate',
+        path.join(K, 'signing-key-cert.pem'),
+        '--certificate-chain',
+        path.join(K, 'int-ca-cert.pem'),
+        model,
+      ],
+      ['verify', 'certificate', '--signature', path.join(dir, 'cert.sig'), '--certificate-chain', path.join(K, 'ca-cert.pem'), model],
+    ];
+    for (const args of runs) {
+      const r = await mvAsync(args, { env: { ...OTEL(), OTEL_SERVICE_NAME: 'model-signing' } });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const { spans, resource } = spansSince(from);
+    expect(resource.every((r) => r['service.name'] === 'model-signing')).toBe(true);
+    const roots = spans
+      .filter((s) => s.name.startsWith('model-verify '))
+      .map((s) => [s.name, s.attributes.method, s.attributes.model_path, s.attributes.verified]);
+    expect(roots).toEqual([
+      ['model-verify sign key', 'key', model, true],
+      ['model-verify verify key', 'key', model, true],
+      ['model-verify sign certificate', 'certificate', model, true],
+      ['model-verify verify certificate', 'certificate', model, true],
+    ]);
   });
 
   it('http/protobuf (the default protocol): protobuf bodies carrying the span names', async () => {
