@@ -9,7 +9,8 @@
  * identical inputs, never the verdict of an older signature or policy.
  */
 import { fail, toModelVerifyError } from '../core/index.js';
-import { EMBEDDED_ROOT_DATE, parseTrustRoot, type TrustRoot } from '../core/sigstore/index.js';
+import { EMBEDDED_ROOT_DATE, type TrustRoot } from '../core/sigstore/index.js';
+import { trustRootFromTuf } from '../core/sigstore/tuf/index.js';
 import type { Resource, Serialization } from '../core/manifest/index.js';
 import type { ReportError, SignerSummary } from '../core/verify/index.js';
 import { verifySignature } from '../core/verify/index.js';
@@ -86,17 +87,7 @@ export async function trustedRoot(env: Env): Promise<unknown> {
   }
   const tuf = await storedTrustRoot(env);
   if (!tuf) return undefined;
-  if (parsedTuf?.digest !== tuf.digest) {
-    const root = parseTrustRoot(JSON.parse(tuf.trustedRoot), `TUF ${tuf.repository}`);
-    root.provenance = {
-      origin: 'tuf',
-      repository: tuf.repository,
-      tufRootVersion: tuf.tufRootVersion,
-      checkedAt: tuf.checkedAt,
-      ...(tuf.expires ? { expires: tuf.expires } : {}),
-    };
-    parsedTuf = { digest: tuf.digest, root };
-  }
+  if (parsedTuf?.digest !== tuf.digest) parsedTuf = { digest: tuf.digest, root: trustRootFromTuf(tuf) };
   return parsedTuf.root;
 }
 
