@@ -109,7 +109,7 @@ function onTimeout(ac: AbortController, given: string): void {
     process.stderr.write(`Error: ${err.message} [${err.code}]\n`);
     closeLogger();
     process.exit(1);
-  }, 3000).unref();
+  }, 3000); // ref'd: it must fire even when nothing else keeps the process alive (finishRun clears it)
 }
 
 /** The error to report for `e`: the run's abort reason (TIMEOUT) when the run was aborted, whatever noticed it. */
