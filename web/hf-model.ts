@@ -3,6 +3,7 @@
  * (core HfSource), its signature (the repository's model.sig, a path in it, or a URL), and the report's Hub fields.
  * A token, when the page has one, is the user's own (typed in, or handed to the element's `hfToken` property).
  */
+import { ModelVerifyError } from '../core/index.js';
 import type { Policy } from '../core/policy/index.js';
 import { fetchBytes, HfSource, hubPrecheck, parseHfSpec } from '../core/sources/index.js';
 import { verifySignature, type VerificationReport } from '../core/verify/index.js';
@@ -40,7 +41,6 @@ export async function openHfModel(
   }
   const inRepo = sig || 'model.sig';
   if (!source.treeFile(inRepo)) {
-    const { ModelVerifyError } = await import('../core/index.js');
     throw new ModelVerifyError('INPUT_MISSING', `${source.pinned} has no '${inRepo}': set the signature (a path in the repository or a URL)`);
   }
   return { source, bundle: await source.readFile(inRepo, 'signature', undefined, o.signal), signatureInRepo: inRepo };

@@ -28,6 +28,7 @@ import {
 import type { MvSign } from './mv-sign.js';
 import { appStyles } from './styles.js';
 import { readShareLink, shareLink } from './share-link.js';
+import { annotateHf, claimMismatchReport, hubClaim, isHfSpec, openHfModel, type OpenedHf } from '../hf-model.js';
 import './mv-edge-models.js'; // published models and their edge verdict, only when served by our Worker
 
 type Phase = 'idle' | 'running' | 'done';
@@ -96,6 +97,10 @@ export class MvApp extends LitElement {
   @state() private signatureFile: File | undefined;
   @state() private modelUrl = '';
   @state() private signatureUrl = '';
+  /** A Hub token the user typed, for gated or private `org/model` repositories (kept in memory only). */
+  @state() private hubToken = '';
+  /** The Hub repository of the current run and its claim (annotated into the report). */
+  private hfRun: { opened: OpenedHf; claim: Awaited<ReturnType<typeof hubClaim>> } | undefined;
   @state() private method: Policy['method'] = 'sigstore';
   @state() private identity = '';
   @state() private identityRegexp = '';
@@ -253,6 +258,20 @@ export class MvApp extends LitElement {
   /** URL mode: fetches the signature (the typed URL or `<base>/model.sig`) to read its method. */
   private async readUrlSignature(): Promise<void> {
     if (this.mode !== 'url') return;
+    if (isHfSpec(this.modelUrl, true)) {
+      const spec = this.modelUrl.trim();
+      return void (await this.takeSignature(
+        async () => {
+          try {
+            return (await this.openHf()).bundle;
+          } catch (e) {
+            throw new SetupProblem('model-url', (e as Error)?.message ?? String(e));
+          }
+        },
+        spec,
+        'signature-url',
+      ));
+    }
     const url = this.effectiveSignatureUrl();
     if (!url) return void (await this.takeSignature(undefined, '', 'signature-url'));
     await this.takeSignature(
@@ -346,6 +365,19 @@ export class MvApp extends LitElement {
     clearTimeout(this.urlTimer);
     this.readingSignature = true;
     this.urlTimer = setTimeout(() => void this.readUrlSignature(), 400);
+  }
+
+  /** Read through a method: TypeScript would keep the field narrowed to what onSubmit set before its awaits. */
+  private currentHf() {
+    return this.hfRun;
+  }
+
+  /** `org/model[@rev]` (or `hf://…`) typed as the model: the repository at its commit, its signature. */
+  private openHf(signal?: AbortSignal): Promise<OpenedHf> {
+    return openHfModel(this.modelUrl.trim(), this.signatureUrl.trim(), {
+      ...(this.hubToken.trim() ? { token: this.hubToken.trim() } : {}),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   private effectiveSignatureUrl(): string {
@@ -452,6 +484,7 @@ export class MvApp extends LitElement {
     if (this.phase === 'running') return;
     this.notes = {};
     this.report = undefined;
+    this.hfRun = undefined;
     let setup: { policy: Policy; ignorePaths: string[]; source: ModelSource; bundle: Uint8Array; trustedRoot: unknown } | undefined;
     const ctrl = new AbortController();
     try {
@@ -464,6 +497,8 @@ export class MvApp extends LitElement {
         return;
       }
       this.report = reportFromError(err);
+      const hf = this.currentHf();
+      if (hf?.claim?.status === 'mismatch') annotateHf(claimMismatchReport(this.report, hf.claim), hf.opened, hf.claim);
       this.phase = 'done';
       return;
     }
@@ -497,6 +532,8 @@ export class MvApp extends LitElement {
     } catch (err) {
       report = reportFromError(err, source.name, source.listable);
     }
+    const hfNow = this.currentHf();
+    if (hfNow?.opened.source === source) annotateHf(report, hfNow.opened, hfNow.claim);
     if (this.controller !== ctrl) return;
     this.controller = undefined;
     this.phase = 'done';
@@ -545,6 +582,18 @@ export class MvApp extends LitElement {
       }
       source = prep.source;
       bundle = prep.bundle;
+    } else if (isHfSpec(this.modelUrl, true)) {
+      sigField = 'signature-url';
+      let opened: OpenedHf;
+      try {
+        opened = await this.openHf(signal);
+      } catch (err) {
+        throw new SetupProblem('model-url', (err as Error)?.message ?? String(err));
+      }
+      source = opened.source;
+      bundle = opened.bundle;
+      if (opened.signatureInRepo) ignorePaths.push(opened.signatureInRepo);
+      this.hfRun = { opened, claim: undefined };
     } else {
       sigField = 'signature-url';
       const url = this.effectiveSignatureUrl();
@@ -564,6 +613,11 @@ export class MvApp extends LitElement {
       } catch (err) {
         throw new SetupProblem('trusted-root', (err as Error).message);
       }
+    }
+    if (this.hfRun?.opened.source === source) {
+      // The Hub's own digests against the signature, before anything is downloaded.
+      this.hfRun.claim = await hubClaim(this.hfRun.opened, policy, trustedRoot);
+      if (this.hfRun.claim?.status === 'mismatch') throw new ModelVerifyError('HASH_MISMATCH', this.hfRun.claim.summary);
     }
     return { policy, ignorePaths, source, bundle, trustedRoot };
   }
@@ -828,12 +882,15 @@ export class MvApp extends LitElement {
   private renderUrlInputs() {
     return html`
       <div class="field">
-        <label for="model-url">Model base URL (a folder, e.g. <code>https://huggingface.co/org/model/resolve/main/</code>, or one file)</label>
+        <label for="model-url"
+          >Model base URL (a folder or one file), or a Hugging Face repository <code>org/model</code> or
+          <code>org/model@revision</code></label
+        >
         <input
           id="model-url"
-          type="url"
+          type="text"
           inputmode="url"
-          placeholder="https://…/"
+          placeholder="https://…/ or org/model"
           aria-describedby=${this.describedBy('model-url')}
           aria-invalid=${this.notes['model-url'] ? 'true' : nothing}
           .value=${this.modelUrl}
@@ -860,9 +917,29 @@ export class MvApp extends LitElement {
             this.scheduleUrlSignature();
           }}
         />
-        <span id="signature-url-hint" class="small muted">Left empty: <code>model.sig</code> in the model folder.</span>
+        <span id="signature-url-hint" class="small muted"
+          >Left empty: <code>model.sig</code> in the model folder (or repository; for a repository also a path in it).</span
+        >
         ${this.note('signature-url')}
       </div>
+      ${
+        isHfSpec(this.modelUrl, true)
+          ? html`<div class="field">
+            <label for="hub-token">Hugging Face token (only for gated or private repositories)</label>
+            <input
+              id="hub-token"
+              type="password"
+              autocomplete="off"
+              .value=${this.hubToken}
+              @input=${(e: Event) => {
+                this.hubToken = (e.target as HTMLInputElement).value;
+                if (!this.signatureUrl.trim()) this.scheduleUrlSignature();
+              }}
+            />
+            <span class="small muted">Sent to the Hub only, never stored. The repository is pinned to the commit its revision names now, and listed: unsigned extra files are found.</span>
+          </div>`
+          : nothing
+      }
       <p class="note">
         Remote verification downloads exactly the files the signature lists. A web server cannot list a folder, so extra unsigned files
         on the server go unseen. The server must allow cross-origin requests (CORS).
