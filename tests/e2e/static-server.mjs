@@ -16,8 +16,11 @@ const mounts = {
   '/verified-models/': join(root, 'test-results/verified-models'),
   '/npm/': join(root, 'node_modules'),
 };
-/** Requests seen (method, path, range): `/__requests` returns them, `/__requests?clear` empties the list. */
-const requests = [];
+/**
+ * Requests seen (method, path, range): `/__requests?prefix=/p/` returns those under a path prefix (specs running
+ * side by side each read their own), and `&clear` removes them from the list.
+ */
+let requests = [];
 const types = {
   '.js': 'text/javascript',
   '.mjs': 'text/javascript',
@@ -42,8 +45,9 @@ const server = createServer((req, res) => {
   if (url.pathname === '/health') return res.end('ok');
   if (url.pathname === '/__requests') {
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(requests));
-    if (url.searchParams.has('clear')) requests.length = 0;
+    const prefix = url.searchParams.get('prefix') ?? '/';
+    res.end(JSON.stringify(requests.filter((r) => r.path.startsWith(prefix))));
+    if (url.searchParams.has('clear')) requests = requests.filter((r) => !r.path.startsWith(prefix));
     return;
   }
   if (requests.length < 10_000) requests.push({ method: req.method, path: url.pathname, range: req.headers.range ?? null });

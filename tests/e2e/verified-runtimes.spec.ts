@@ -98,7 +98,7 @@ test.describe('Transformers.js with env.fetch = createVerifiedFetch', () => {
     // Transformers.js probes with `Range: bytes=0-0`: answered from the verified whole file, which the download
     // that follows reuses (one network request for it).
     expect(r.requests).toContain('GET org/tiny/resolve/main/tokenizer_config.json (range)');
-    const seen = (await (await fetch(`${STATIC_URL}/__requests`)).json()) as { path: string; range: string | null }[];
+    const seen = (await (await fetch(`${STATIC_URL}/__requests?prefix=/verified-models/hub/org/tiny/`)).json()) as { path: string; range: string | null }[];
     const probed = seen.filter((s) => s.path === '/verified-models/hub/org/tiny/resolve/main/tokenizer_config.json');
     expect(probed).toEqual([{ method: 'GET', path: probed[0]?.path, range: null }]);
   });

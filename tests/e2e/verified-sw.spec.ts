@@ -19,8 +19,8 @@ interface Seen {
   path: string;
   range: string | null;
 }
-const requests = async (): Promise<Seen[]> => (await fetch(`${STATIC_URL}/__requests?clear`)).json();
-const modelRequests = async () => (await requests()).filter((r) => r.path.startsWith('/verified-models/sw/')).map((r) => r.path);
+const requests = async (): Promise<Seen[]> => (await fetch(`${STATIC_URL}/__requests?prefix=/verified-models/sw/&clear`)).json();
+const modelRequests = async () => (await requests()).map((r) => r.path);
 
 test.beforeAll(async () => {
   model = await writeSignedModel('sw/good', files, {
@@ -79,10 +79,12 @@ test('the verifying Service Worker: verified and cached, repeats from the cache,
   expect(bad!.bytes).toBeLessThan(500);
   expect(await modelRequests()).toEqual(['/verified-models/sw/tampered/weights.bin']);
 
-  // An unsigned file under a prefix: refused without a download.
-  const [unsigned] = await load(page, [`${base}good/notes.txt`]);
+  // An unsigned file under a prefix: refused, its body never read (the server is asked with HEAD whether it exists);
+  // one that does not exist is a plain 404.
+  const [unsigned, absent] = await load(page, [`${base}good/notes.txt`, `${base}good/absent.json`]);
   expect([unsigned!.status, unsigned!.error?.code]).toEqual([502, 'UNSIGNED_FILE']);
-  expect(await modelRequests()).toEqual([]);
+  expect([absent!.status, absent!.bytes]).toEqual([404, 0]);
+  expect(await requests()).toEqual(['notes.txt', 'absent.json'].map((f) => ({ method: 'HEAD', path: `/verified-models/sw/good/${f}`, range: null })));
 
   // Signed files: verified bytes reach the page, each downloaded once.
   const good = [`${base}good/config.json`, `${base}good/weights.bin`];
