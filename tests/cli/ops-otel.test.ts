@@ -189,6 +189,32 @@ describe('OTLP traces', () => {
     ]);
   });
 
+  it('verify sigstore (a keyless golden, embedded root): a trust-root span, and the signature span names the root', async () => {
+    const from = received.length;
+    const args = [
+      'verify',
+      'sigstore',
+      'v1.1.0-sigstore',
+      '--identity',
+      'stefanb@us.ibm.com',
+      '--identity-provider',
+      'https://sigstore.verify.ibm.com/oauth2',
+      '--offline',
+    ];
+    const r = await mvAsync(args, { env: OTEL() });
+    expect(r.code, r.stderr).toBe(0);
+    const { spans } = spansSince(from);
+    const root = spans.find((s) => s.name === 'model-verify verify sigstore')!;
+    expect(root.attributes).toMatchObject({ method: 'sigstore', verified: true });
+    const trust = spans.find((s) => s.name === 'trust-root')!;
+    expect(trust.parentSpanId).toBe(root.spanId);
+    expect(trust.attributes).toMatchObject({ embedded: true });
+    expect(spans.find((s) => s.name === 'signature')!.attributes).toMatchObject({
+      method: 'sigstore',
+      trust_root: expect.stringContaining('Sigstore public-good'),
+    });
+  });
+
   it('http/protobuf (the default protocol): protobuf bodies carrying the span names', async () => {
     const from = received.length;
     const env = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint };
