@@ -10,8 +10,11 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pae } from '../../core/bundle/dsse.js';
+import { encodePem } from '../../core/crypto/pem.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../core/bundle/types.js';
 import { keySigner } from '../../core/sign/signers.js';
 import { signModel } from '../../core/sign/sign-model.js';
@@ -21,6 +24,7 @@ import { openPkcs11Key } from '../../node/pkcs11.js';
 // @ts-expect-error: a plain .mjs script without types
 import { ensureSoftHsm } from '../../scripts/ensure-softhsm.mjs';
 import { REPO, tempDir } from './helpers.js';
+import { dn, ext, keyUsage } from './stack/pki.js';
 
 const CLI = path.join(REPO, 'bin/model-verify.js');
 const dir = tempDir('mv-pkcs11-');
@@ -209,6 +213,39 @@ describe('sign pkcs11-key (SoftHSM2)', () => {
 });
 
 describe('sign pkcs11-certificate (SoftHSM2)', () => {
+  it('a self-signed certificate whose TBS the token signed (certtool --generate-self-signed in the Go flow)', async () => {
+    process.env.SOFTHSM2_CONF = conf;
+    const k = await openPkcs11Key({ uri: uri('mykey') });
+    let certPem: string;
+    try {
+      const c = new pkijs.Certificate();
+      c.version = 2;
+      c.serialNumber = new asn1js.Integer({ value: 7 });
+      c.subject = dn('PKCS11 Test CA');
+      c.issuer = dn('PKCS11 Test CA');
+      c.notBefore.value = new Date(Date.now() - 60_000);
+      c.notAfter.value = new Date(Date.now() + 365 * 86_400_000);
+      c.extensions = [ext('2.5.29.19', new pkijs.BasicConstraints({ cA: true }).toSchema().toBER(false), true), ext('2.5.29.15', keyUsage(0x84, 2), true)];
+      c.subjectPublicKeyInfo.fromSchema(asn1js.fromBER(k.key.spki.slice().buffer).result);
+      c.signature = new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.10045.4.3.2' }); // ecdsa-with-SHA256
+      c.signatureAlgorithm = new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.10045.4.3.2' });
+      const sig = await k.key.sign(new Uint8Array(c.encodeTBS().toBER(false)));
+      c.signatureValue = new asn1js.BitString({ valueHex: sig.slice().buffer });
+      certPem = encodePem('CERTIFICATE', new Uint8Array(c.toSchema(true).toBER(false)));
+    } finally {
+      k.close();
+    }
+    const certFile = path.join(dir, 'self-signed.pem');
+    writeFileSync(certFile, certPem);
+    const sig = path.join(dir, 'self-signed.sig');
+    const s = run(['sign', 'pkcs11-certificate', '--signature', sig, '--pkcs11-uri', uri('mykey'), '--signing-certificate', certFile, model]);
+    expect(s.stderr).toBe('');
+    expect(s.status).toBe(0);
+    const v = run(['verify', 'certificate', '--signature', sig, '--certificate-chain', certFile, model]);
+    expect(v.stdout).toContain('Verification succeeded');
+    expect(v.status).toBe(0);
+  }, 120_000);
+
   it.skipIf(spawnSync('openssl', ['version']).status !== 0)(
     'a CA-issued leaf for the token key: signed with the chain, verified by verify certificate against the CA',
     () => {
