@@ -24,7 +24,7 @@ export default defineConfig({
       },
       {
         // Pre-bundled up front: discovered mid-run, Vite reloads the page and can re-run tests (core/sign uses scrypt).
-        optimizeDeps: { include: ['@noble/hashes/scrypt.js'] },
+        optimizeDeps: { include: ['@noble/hashes/scrypt.js', '@freedomofpress/tuf-browser'] },
         test: {
           name: 'browser',
           include: [...PORTABLE, 'tests/hash/*.browser.test.ts'],
