@@ -134,3 +134,32 @@ describe('--output-file', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('cli/log.ts lines (in process)', () => {
+  it('hostile values stay on one line, escaped, in both formats; JSON lines parse back to the same text', async () => {
+    const { configureLogger, closeLogger, log } = await import('../../cli/log.js');
+    const file = path.join(tmp(), 'x.log');
+    const evil = 'a\nb\u001b[1Ac\u202ed "q" \\';
+    try {
+      configureLogger({ level: 'debug', format: 'json', file });
+      log.info(evil, { model: evil, bytes: 3, ok: true, none: undefined });
+      configureLogger({ level: 'debug', format: 'text', file });
+      log.info(evil, { model: evil, plain: 'x/y.bin' });
+      configureLogger({ level: 'warn', format: 'text', file });
+      log.info('hidden');
+    } finally {
+      closeLogger();
+    }
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    const j = JSON.parse(lines[0]!);
+    expect(j).toMatchObject({ level: 'info', msg: evil, model: evil, bytes: 3, ok: true });
+    expect(j).not.toHaveProperty('none');
+    expect(lines[0]).not.toMatch(/[\u001b\u202e]/);
+    // logfmt: controls made visible by sanitize (\x0a, \u202e), then `"` and `\` escaped inside the quotes.
+    const quoted = String.raw`"a\\x0ab\\x1b[1Ac\\u202ed \"q\" \\"`;
+    expect(lines[1]).toMatch(/^time=\S+ level=INFO msg=/);
+    expect(lines[1]).toContain(` msg=${quoted} model=${quoted} plain=x/y.bin`);
+    expect(lines[1]).not.toMatch(/[\u001b\u202e]/);
+  });
+});
