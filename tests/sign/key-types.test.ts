@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pae } from '../../core/bundle/dsse.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../core/bundle/types.js';
@@ -229,6 +230,40 @@ describe('Ed25519 keys', () => {
       'SIGNATURE_INVALID',
     );
   });
+});
+
+describe('hostile signatures', () => {
+  it('any changed, truncated or extended signature of each scheme is refused (null), never an exception', async () => {
+    const cases = [] as { spki: Uint8Array; sig: Uint8Array; data: Uint8Array }[];
+    for (const [name, rsaPadding] of [
+      ['rsa2048', 'pkcs1v15'],
+      ['rsa2048', 'pss'],
+      ['ed25519', undefined],
+    ] as const) {
+      const sk = await readPrivateKey(keys[name]!.forms[0]!.pem, rsaPadding ? { rsaPadding } : {});
+      const data = new TextEncoder().encode(`payload for ${name}`);
+      cases.push({ spki: sk.spki, sig: await sk.sign(data), data });
+    }
+    for (const c of cases) expect(await verifyWithKey(parseSpki(c.spki), c.sig, c.data)).not.toBe(null);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...cases),
+        fc.oneof(
+          fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+          fc.record({ kind: fc.constant('cut' as const), n: fc.integer({ min: 1, max: 64 }) }),
+          fc.record({ kind: fc.constant('add' as const), extra: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+        ),
+        async (c, m) => {
+          let sig = c.sig.slice();
+          if (m.kind === 'flip') sig[m.at % sig.length]! ^= 1 << m.bit;
+          else if (m.kind === 'cut') sig = sig.subarray(0, Math.max(0, sig.length - m.n));
+          else sig = new Uint8Array([...sig, ...m.extra]);
+          expect(await verifyWithKey(parseSpki(c.spki), sig, c.data)).toBe(null);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 60_000);
 });
 
 describe('certificate signing with RSA and Ed25519 leaves', () => {
