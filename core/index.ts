@@ -56,6 +56,9 @@ export {
   type VerifiedFetchOptions,
   type VerifiedFetchProgress,
   type VerifiedLookup,
+  createVerifiedCache,
+  type VerifiedCache,
+  type VerifiedCacheOptions,
 } from './fetch/index.js';
 export type { CertSummary } from './x509/certificate.js';
 export { keyHint, publicKeyFromPem } from './crypto/keys.js';

@@ -7,4 +7,5 @@ export {
   type VerifiedFetchProgress,
   type VerifiedLookup,
 } from './verified-fetch.js';
+export { createVerifiedCache, type VerifiedCache, type VerifiedCacheOptions } from './verified-cache.js';
 export type { Piece, SignedFile } from './signed-files.js';

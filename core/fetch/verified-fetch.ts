@@ -57,6 +57,11 @@ export type VerifiedFetch = ((input: RequestInfo | URL, init?: RequestInit) => P
   /** The verified signature (signer, manifest, warnings); rejects with the signature's ModelVerifyError. */
   readonly signature: Promise<SignatureResult>;
   lookup(url: string | URL): Promise<VerifiedLookup>;
+  /**
+   * Checks a whole-file Response obtained elsewhere (a cache) for the signed file at `url`, exactly as a download
+   * is checked; resolves with a Response of the verified bytes, rejects like the fetch would.
+   */
+  check(url: string | URL, response: Response): Promise<Response>;
 };
 
 export const DEFAULT_MAX_FILE_BYTES = 64 * 2 ** 30;
@@ -157,7 +162,7 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
   }
 
   /** GET of a signed file's window of pieces; resolves with the response, its body not yet read. */
-  async function request(req: Request, file: SignedFile, pieces: Piece[]): Promise<{ res: Response; skip: number; limit: number }> {
+  async function request(req: Request, file: SignedFile, pieces: Piece[], given?: Response): Promise<{ res: Response; skip: number; limit: number }> {
     const headers = new Headers(req.headers);
     for (const h of DROPPED_HEADERS) headers.delete(h);
     const ws = pieces[0]!.start;
@@ -166,7 +171,7 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
     if (ranged) headers.set('range', `bytes=${ws}-${we! - 1}`);
     let res: Response;
     try {
-      res = await doFetch(req.url, { headers, signal: req.signal });
+      res = given ?? (await doFetch(req.url, { headers, signal: req.signal }));
     } catch (e) {
       if (req.signal.aborted) throw req.signal.reason ?? e;
       fail('IO_ERROR', `Could not download ${req.url}: the server is unreachable or does not allow cross-origin requests (CORS)`, {
@@ -208,8 +213,8 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
   }
 
   /** Downloads and verifies a window of pieces, holding the verified bytes in a Blob. */
-  async function hold(req: Request, file: SignedFile, pieces: Piece[]): Promise<Held> {
-    const { res, skip, limit } = await request(req, file, pieces);
+  async function hold(req: Request, file: SignedFile, pieces: Piece[], given?: Response): Promise<Held> {
+    const { res, skip, limit } = await request(req, file, pieces, given);
     const checker = new BodyChecker(file, pieces, skip, limit);
     const holder = new BlobHolder();
     const reader = res.body!.getReader();
@@ -352,5 +357,18 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
     return signedGet(req, file);
   }
 
-  return Object.assign(verifiedFetch, { signature, lookup }) as VerifiedFetch;
+  async function check(url: string | URL, response: Response): Promise<Response> {
+    const req = new Request(url);
+    const path = pathOf(new URL(req.url));
+    const file = path === null ? undefined : fileAt(await files, path);
+    if (!file) {
+      await response.body?.cancel().catch(() => {});
+      fail('UNSIGNED_FILE', `'${req.url}' is not a file the signature covers`, { resource: path ?? req.url });
+    }
+    if (file.invalid) throw file.invalid;
+    const held = await hold(req, file, file.pieces, response);
+    return new Response(held.blob, { status: 200, headers: responseHeaders(held.upstream, held.blob.size) });
+  }
+
+  return Object.assign(verifiedFetch, { signature, lookup, check }) as VerifiedFetch;
 }

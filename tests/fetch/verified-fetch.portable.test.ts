@@ -4,7 +4,7 @@
  * and that nothing unverified ever reaches the caller in verify-then-release mode.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createVerifiedFetch } from '../../core/fetch/index.js';
+import { createVerifiedCache, createVerifiedFetch } from '../../core/fetch/index.js';
 import type { ModelVerifyError } from '../../core/errors.js';
 import { bytesOf, HUB, modelServer, signFiles } from './model-server.js';
 
@@ -204,5 +204,63 @@ describe('createVerifiedFetch (shard signature)', () => {
     expect(res.headers.get('content-length')).toBe('10000');
     expect(await asBytes(res)).toEqual(bytesOf(10_000));
     expect(seen.at(-1)).toBe(10_000);
+  });
+});
+
+/** A CacheStorage in memory (Node has none): the platform's interface, so the cache under test is ours alone. */
+function memoryCaches(): CacheStorage {
+  const stores = new Map<string, Map<string, { body: ArrayBuffer; status: number; headers: Headers }>>();
+  const key = (r: RequestInfo | URL) => (typeof r === 'string' ? r : r instanceof URL ? r.href : r.url);
+  return {
+    async open(name: string) {
+      let m = stores.get(name);
+      if (!m) stores.set(name, (m = new Map()));
+      const store = m;
+      return {
+        async match(r: RequestInfo | URL) {
+          const e = store.get(key(r));
+          return e ? new Response(e.body.slice(0), { status: e.status, headers: e.headers }) : undefined;
+        },
+        async put(r: RequestInfo | URL, res: Response) {
+          store.set(key(r), { body: await res.arrayBuffer(), status: res.status, headers: new Headers(res.headers) });
+        },
+        async delete(r: RequestInfo | URL) {
+          return store.delete(key(r));
+        },
+      } as unknown as Cache;
+    },
+  } as unknown as CacheStorage;
+}
+
+describe('createVerifiedCache', () => {
+  it('hands out cached copies only once they match; a planted copy is dropped (a miss), unsigned files are not kept', async () => {
+    const hub = modelServer({ ...files(), 'extra.json': new Uint8Array([1]) });
+    const vf = createVerifiedFetch({ signature: signed.bundle, policy: signed.policy, baseUrl: HUB, fetch: hub.fetch });
+    const storage = memoryCaches();
+    const cache = createVerifiedCache(vf, { caches: storage });
+    const url = `${HUB}weights.bin`;
+    expect(await cache.match(url)).toBeUndefined();
+    await cache.put(url, await vf(url));
+    const hit = await cache.match(url);
+    expect(hit!.headers.get('content-length')).toBe('10000');
+    expect(await asBytes(hit!)).toEqual(bytesOf(10_000));
+    expect(hub.log).toHaveLength(1); // the one download
+
+    const planted = bytesOf(10_000);
+    planted[3]! ^= 1;
+    await (await storage.open('model-verify-cache')).put(url, new Response(planted));
+    expect(await cache.match(url)).toBeUndefined();
+    expect(await (await storage.open('model-verify-cache')).match(url)).toBeUndefined(); // deleted
+
+    await cache.put(`${HUB}extra.json`, new Response('x'));
+    expect(await (await storage.open('model-verify-cache')).match(`${HUB}extra.json`)).toBeUndefined();
+    expect(await cache.match(`${HUB}extra.json`)).toBeUndefined();
+  });
+
+  it('check() refuses a Response that is not the signed file', async () => {
+    const vf = createVerifiedFetch({ signature: signed.bundle, policy: signed.policy, baseUrl: HUB, fetch: modelServer(files()).fetch });
+    expect(await (await vf.check(`${HUB}config.json`, new Response('{"layers":2}'))).text()).toBe('{"layers":2}');
+    expect((await caught(vf.check(`${HUB}config.json`, new Response('{"layers":3}')))).code).toBe('HASH_MISMATCH');
+    expect((await caught(vf.check(`${HUB}nope.json`, new Response('{}')))).code).toBe('UNSIGNED_FILE');
   });
 });
