@@ -20,4 +20,8 @@ export interface Env {
   SIGNING_PROXY_ALLOW?: string;
   /** Path prefix every route lives under (e.g. `/mv`; createModelGate's `basePath`), so links it hands out carry it. */
   BASE_PATH?: string;
+  /** Hugging Face Hub for `POST /api/v1/hub/verify` (a mirror or private hub; default https://huggingface.co). */
+  HF_ENDPOINT?: string;
+  /** Hub token for gated or private repositories (a secret: `wrangler secret put HF_TOKEN`); every caller uses it. */
+  HF_TOKEN?: string;
 }

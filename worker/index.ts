@@ -22,6 +22,8 @@ export default {
       ...(env.TRUSTED_ROOT ? { trustedRoot: env.TRUSTED_ROOT } : {}),
       ...(env.SIGNING_PROXY_ALLOW ? { signingProxyAllow: env.SIGNING_PROXY_ALLOW } : {}),
       ...(env.BASE_PATH ? { basePath: env.BASE_PATH } : {}),
+      ...(env.HF_ENDPOINT ? { hubEndpoint: env.HF_ENDPOINT } : {}),
+      ...(env.HF_TOKEN ? { hubToken: env.HF_TOKEN } : {}),
     }).fetch(req);
   },
   /** The Cron Trigger (wrangler.toml [triggers]): refreshes the Sigstore trust root through TUF into KV. */

@@ -9,6 +9,7 @@ import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
 import { deleteFile, deletePolicy, getPolicyApi, putFile, putPolicyApi } from './api/publish.js';
 import { listModels, modelState } from './api/state.js';
 import { verifyApi } from './api/verify.js';
+import { hubVerifyApi } from './api/hub.js';
 import { requireAdmin } from './auth.js';
 import type { Env } from './env.js';
 import { gate } from './gate.js';
@@ -33,6 +34,10 @@ export interface ModelGateOptions {
   signingProxyAllow?: string;
   /** Path prefix the routes live under, e.g. `/mv` → `/mv/api/v1/verify`, `/mv/models/<model>/<path>`. Default: none. */
   basePath?: string;
+  /** Hugging Face Hub base URL for `/api/v1/hub/verify` (default https://huggingface.co). */
+  hubEndpoint?: string;
+  /** Hub token for gated repositories (keep it in a secret; every caller of the endpoint uses it). */
+  hubToken?: string;
 }
 
 export interface ModelGate {
@@ -75,6 +80,10 @@ async function route(req: Request, env: Env, p: string): Promise<Response> {
     });
   }
 
+  if (p === '/api/v1/hub/verify') {
+    methods(req, ['POST']);
+    return hubVerifyApi(req, env); // a Hugging Face Hub repository, verified at the edge (worker/api/hub.ts)
+  }
   if (p === '/api/v1/verify') {
     methods(req, ['POST']);
     return loggedVerify(() => verifyApi(req, env)); // one JSON log line per verdict (worker/ops-log.ts)
@@ -151,6 +160,8 @@ export function createModelGate(options: ModelGateOptions): ModelGate {
     ...(options.trustedRoot ? { TRUSTED_ROOT: options.trustedRoot } : {}),
     ...(options.signingProxyAllow ? { SIGNING_PROXY_ALLOW: options.signingProxyAllow } : {}),
     ...(base ? { BASE_PATH: base } : {}),
+    ...(options.hubEndpoint ? { HF_ENDPOINT: options.hubEndpoint } : {}),
+    ...(options.hubToken ? { HF_TOKEN: options.hubToken } : {}),
   };
   return {
     async fetch(req: Request): Promise<Response> {

@@ -9,6 +9,35 @@
 import { Response } from 'miniflare';
 import { createStack, type Stack } from '../sign/stack/stack.js';
 import { TufTestRepo } from '../helpers/tuf-repo.js';
+import { HubDouble } from '../helpers/hub-double.js';
+
+/**
+ * `https://huggingface.co` (the Worker's default Hub) and its CDN: the Hub double (tests/helpers/hub-double.ts).
+ * POST `/__test/hub/commit` {repo, files: {path: base64}, token?, branch?} commits a model (answers {commit}).
+ */
+const hub = new HubDouble();
+hub.hubOrigin = 'https://huggingface.co';
+hub.cdnOrigin = 'https://cdn-lfs.hf.co';
+
+async function hubAnswer(req: Req, url: URL): Promise<Response> {
+  if (url.pathname === '/__test/hub/commit') {
+    const o = JSON.parse(await req.text()) as { repo: string; files: Record<string, string>; token?: string; branch?: string };
+    const files = Object.fromEntries(Object.entries(o.files).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]));
+    const commit = await hub.commit(o.repo, files, { ...(o.token ? { token: o.token } : {}), ...(o.branch ? { branch: o.branch } : {}) });
+    return new Response(JSON.stringify({ commit }), { headers: { 'content-type': 'application/json' } });
+  }
+  if (url.pathname === '/__test/hub/cdn-override') {
+    const o = JSON.parse(await req.text()) as { oid?: string; bytes?: string };
+    if (o.oid && o.bytes) hub.cdnOverride.set(o.oid, new Uint8Array(Buffer.from(o.bytes, 'base64')));
+    else hub.cdnOverride.clear();
+    return new Response('{}', { headers: { 'content-type': 'application/json' } });
+  }
+  const headers = new Headers();
+  for (const [k, v] of req.headers) headers.set(k, v);
+  const method = req.method;
+  const r = await hub.handle(new globalThis.Request(req.url, { method, headers }));
+  return new Response(r.body ? new Uint8Array(await r.arrayBuffer()) : null, { status: r.status, headers: Object.fromEntries(r.headers) });
+}
 
 export const STACK_ORIGIN = 'https://stack.private.test';
 let stack: Promise<Stack> | undefined;
@@ -59,6 +88,7 @@ export async function upstreamDouble(req: Req): Promise<Response> {
   const url = new URL(req.url);
   if (url.origin === STACK_ORIGIN) return stackAnswer(req, url);
   if (url.origin === TUF_ORIGIN) return tufAnswer(req, url);
+  if (url.origin === hub.hubOrigin || url.origin === hub.cdnOrigin) return hubAnswer(req, url);
   const q = url.searchParams;
   const redirect = q.get('redirect');
   if (redirect) return new Response(null, { status: Number(q.get('status') ?? 302), headers: { location: redirect } });
