@@ -138,7 +138,8 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
     u.search = '';
     u.hash = '';
     if (u.href === base.href && !base.href.endsWith('/')) return '.'; // a single-file model at baseUrl itself
-    if (!u.href.startsWith(dir) || u.href === dir) return null;
+    if (!u.href.startsWith(dir)) return null;
+    if (u.href === dir) return ''; // the folder itself: under baseUrl, and no signed file
     try {
       return u.href.slice(dir.length).split('/').map(decodeURIComponent).join('/');
     } catch (e) {

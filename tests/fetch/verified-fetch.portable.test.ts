@@ -62,6 +62,9 @@ describe('createVerifiedFetch (whole-file signature)', () => {
     // An optional file a runtime probes for: absent on the server, so a 404 (what the runtime expects), no body.
     const absent = await vf(`${HUB}preprocessor_config.json`, { headers: { range: 'bytes=0-0' } });
     expect([absent.status, await absent.text()]).toEqual([404, '']);
+    // The folder itself is under baseUrl too: not signed, so only asked about (HEAD), and this hub has nothing there.
+    const folder = await vf(HUB);
+    expect([folder.status, await folder.text(), hub.log.at(-1)?.method]).toEqual([404, '', 'HEAD']);
     const pass = createVerifiedFetch({ signature: signed.bundle, policy: signed.policy, baseUrl: HUB, fetch: hub.fetch, unsigned: 'passthrough' });
     expect(await asBytes(await pass(`${HUB}extra.json`))).toEqual(new Uint8Array([1, 2]));
   });
