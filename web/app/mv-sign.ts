@@ -469,7 +469,7 @@ export class MvSign extends LitElement {
   private renderKey() {
     return html`
       <div class="field">
-        <label for="private-key">Private key (PEM: EC PRIVATE KEY, PRIVATE KEY or ENCRYPTED PRIVATE KEY)</label>
+        <label for="private-key">Private key (PEM: EC, RSA 2048–4096 or Ed25519; PKCS#8 may be encrypted)</label>
         <textarea id="private-key" rows="5" spellcheck="false" autocomplete="off" placeholder="-----BEGIN EC PRIVATE KEY-----" .value=${this.keyPem} @input=${(e: Event) => (this.keyPem = (e.target as HTMLTextAreaElement).value)}></textarea>
       </div>
       <div class="inline">
