@@ -18,6 +18,25 @@ import type { OciSource } from './oci-source.js';
 /** Entries across all layers (files, dirs, links): a bound on the listing loop and its memory. */
 export const MAX_TAR_ENTRIES = 500_000;
 
+/**
+ * Skips an entry by reading its body to the end. (modern-tar 0.8.6's body.cancel(), documented to drain, can stall
+ * the decoder after a directory entry: tests/oci/registry-source.test.ts, the two-layer modelcar.)
+ */
+async function drain(body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  const r = 'getReader' in body ? body.getReader() : body;
+  while (!(await r.read()).done);
+  r.releaseLock();
+}
+
+/** How long a decoder waits for the next read of its layer before it is dropped. */
+const IDLE_CURSOR_MS = 200;
+
+interface Cursor {
+  reader: ReadableStreamDefaultReader<import('modern-tar').ParsedTarEntry>;
+  /** Ordinal of the entry the next read returns. */
+  next: number;
+}
+
 interface TarFile {
   layer: number;
   /** Index of the entry in its layer's tar stream. */
@@ -73,7 +92,7 @@ export class TarView {
       for await (const e of TarView.layerEntries(source, layer, signal) as unknown as AsyncIterable<import('modern-tar').ParsedTarEntry>) {
         ordinal++;
         if (++count > MAX_TAR_ENTRIES) fail('MODEL_TOO_LARGE', `The image has more than ${MAX_TAR_ENTRIES} tar entries`);
-        await e.body.cancel(); // listing needs headers only; cancel drains the entry (modern-tar)
+        await drain(e.body); // listing needs headers only
         const p = entryPath(e.header.name, layer);
         if (p === null) continue;
         const base = p.slice(p.lastIndexOf('/') + 1);
@@ -110,53 +129,112 @@ export class TarView {
     return new TarView(source, files, entries);
   }
 
+  /** Per layer: the decoder left after the last entry served, while another read of the layer waits or briefly after. */
+  private readonly idle = new Map<number, { cursor: Cursor; timer: ReturnType<typeof setTimeout> }>();
+  /** Per layer: the tail of the queue of reads (one reader of a layer's stream at a time) and how many wait. */
+  private readonly queue = new Map<number, { tail: Promise<void>; waiting: number }>();
+
+  /** Waits for the layer's stream, then hands over a cursor at or before `ordinal` (a parked one, or a new stream). */
+  private async acquire(layer: number, ordinal: number, signal?: AbortSignal): Promise<{ cursor: Cursor; release: (c: Cursor | null) => void }> {
+    const q = this.queue.get(layer) ?? { tail: Promise.resolve(), waiting: 0 };
+    this.queue.set(layer, q);
+    const prev = q.tail;
+    let done!: () => void;
+    q.tail = new Promise<void>((r) => (done = r));
+    q.waiting++;
+    await prev;
+    q.waiting--;
+    let cursor: Cursor | undefined;
+    const parked = this.idle.get(layer);
+    if (parked) {
+      clearTimeout(parked.timer);
+      this.idle.delete(layer);
+      if (parked.cursor.next <= ordinal) cursor = parked.cursor;
+      else void parked.cursor.reader.cancel().catch(() => {});
+    }
+    cursor ??= { reader: TarView.layerEntries(this.source, layer, signal).getReader(), next: 0 };
+    const release = (c: Cursor | null) => {
+      // Kept for the next read of this layer (the usual case: files in tar order); dropped soon when nobody comes,
+      // so no idle download outlives the verification.
+      if (c) {
+        const timer = setTimeout(() => {
+          if (this.idle.get(layer)?.cursor === c) {
+            this.idle.delete(layer);
+            void c.reader.cancel().catch(() => {});
+          }
+        }, IDLE_CURSOR_MS);
+        this.idle.set(layer, { cursor: c, timer });
+      }
+      done();
+    };
+    return { cursor, release };
+  }
+
+  /**
+   * A file's bytes [start, end). Reads of one layer take turns on one decoder that moves forward, so files read in
+   * tar order cost one pass over the layer; a file before the decoder's position starts the layer again.
+   */
   open(path: string, range?: { start: number; end: number }, signal?: AbortSignal): ReadableStream<Uint8Array> {
     const f = this.files.get(path);
     if (!f) fail('MODEL_NOT_FOUND', `${this.source.location} has no file '${clip(path)}' under its model directory`, { resource: path });
     const start = range?.start ?? 0;
     const end = Math.min(range?.end ?? f.entry.size, f.entry.size);
-    let entries: ReadableStreamDefaultReader<import('modern-tar').ParsedTarEntry> | undefined;
+    let held: { cursor: Cursor; release: (c: Cursor | null) => void } | undefined;
     let body: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let pos = 0;
     const src = this.source;
+    const finish = async (ok: boolean) => {
+      const h = held;
+      held = undefined;
+      if (!h) return;
+      if (ok && body)
+        await drain(body); // the rest of the entry (a range read), so the decoder can go on
+      else if (!ok) void h.cursor.reader.cancel().catch(() => {});
+      h.release(ok ? h.cursor : null);
+    };
     // Opened on the first pull, not in start(): workerd may pull before an async start() has settled.
     const init = async () => {
-      entries = TarView.layerEntries(src, f.layer, signal).getReader();
-      for (let i = 0; ; i++) {
-        const { done, value } = await entries.read();
+      held = await this.acquire(f.layer, f.ordinal, signal);
+      const c = held.cursor;
+      for (;;) {
+        const { done, value } = await c.reader.read();
         if (done) fail('MODEL_CHANGED', `Layer ${f.layer} of ${src.location} ended before '${clip(path)}'`, { resource: path });
-        if (i === f.ordinal) {
+        if (c.next++ === f.ordinal) {
           body = value.body.getReader();
           return;
         }
-        await value.body.cancel();
+        await drain(value.body);
       }
     };
     let ready: Promise<void> | undefined;
     return new ReadableStream<Uint8Array>({
       async pull(c) {
-        await (ready ??= init());
-        for (;;) {
-          if (pos >= end) {
-            await body!.cancel().catch(() => {});
-            await entries!.cancel().catch(() => {});
-            c.close();
-            return;
+        try {
+          await (ready ??= init());
+          for (;;) {
+            if (pos >= end) {
+              await finish(true);
+              c.close();
+              return;
+            }
+            const { done, value } = await body!.read();
+            if (done) fail('MODEL_CHANGED', `'${clip(path)}' in layer ${f.layer} is shorter than listed`, { resource: path });
+            const from = Math.max(0, start - pos);
+            const to = Math.min(value.byteLength, end - pos);
+            pos += value.byteLength;
+            if (to > from) {
+              c.enqueue(value.subarray(from, to));
+              return;
+            }
           }
-          const { done, value } = await body!.read();
-          if (done) fail('MODEL_CHANGED', `'${clip(path)}' in layer ${f.layer} is shorter than listed`, { resource: path });
-          const from = Math.max(0, start - pos);
-          const to = Math.min(value.byteLength, end - pos);
-          pos += value.byteLength;
-          if (to > from) {
-            c.enqueue(value.subarray(from, to));
-            return;
-          }
+        } catch (e) {
+          await finish(false);
+          throw e;
         }
       },
-      async cancel(reason) {
-        await body?.cancel(reason).catch(() => {});
-        await entries?.cancel(reason).catch(() => {});
+      async cancel() {
+        await ready?.catch(() => {});
+        await finish(false);
       },
     });
   }
