@@ -113,7 +113,11 @@ export async function pushManifest(
   mediaType = 'application/vnd.oci.image.manifest.v1+json',
   headers: Record<string, string> = {},
 ): Promise<string> {
-  const r = await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: 'PUT', headers: { ...headers, 'content-type': mediaType }, body: new Uint8Array(manifest) });
+  const r = await fetch(`${url}/v2/${repo}/manifests/${ref}`, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': mediaType },
+    body: new Uint8Array(manifest),
+  });
   if (r.status !== 201) throw new Error(`manifest push: HTTP ${r.status} ${await r.text()}`);
   return r.headers.get('docker-content-digest') ?? digestOf(manifest);
 }
