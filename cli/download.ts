@@ -320,7 +320,7 @@ export async function download(
   const report = await runVerify('infer', spec, o, o.progress && !o.json, {
     source: (opened, b) => {
       bundle = b;
-      sigInModel = opened.kind === 'local' ? undefined : 'model.sig';
+      sigInModel = 'model.sig';
       ds = new DownloadSource(opened.source, dest, match, true, (rel, how, size) => {
         if (o.progress)
           log(
@@ -386,7 +386,7 @@ export async function download(
   }
 
   // The signature beside the files, so `model-verify verify DEST` works later (only for a complete, verified copy).
-  if (report.verified && !globs.length && sigInModel && bundle && (await dest.existing(sigInModel)).kind !== 'unsafe') {
+  if (report.verified && !globs.length && sigInModel && bundle && !ds.origins.has(sigInModel) && (await dest.existing(sigInModel)).kind !== 'unsafe') {
     const tmp = dest.temp(sigInModel, 'part');
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW, 0o644);
     await fh.writeFile(bundle);

@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CLI } from '../helpers/fixtures.js';
+import { CLI, PUB_KEY, SCRIPTS } from '../helpers/fixtures.js';
 import { sha256Hex } from '../helpers/hub-double.js';
 import { serveHub, type ServedHub } from '../hf/hub-server.js';
 import { publishSigned, type Published } from '../hf/publish.js';
@@ -63,6 +63,14 @@ describe('download', () => {
     expect(new Uint8Array(readFileSync(path.join(dest, 'model-00001.safetensors')))).toEqual(files['model-00001.safetensors']);
     const local = await mv(['verify', dest, '--public-key', keyFile(p)]);
     expect(local.status).toBe(0);
+  });
+
+  test("any source: the reference's golden from a local path (the signature copied beside it)", async () => {
+    const dest = fresh('local');
+    const r = await mv(['download', path.join(SCRIPTS, 'v1.1.0-elliptic-key'), dest, '--public-key', PUB_KEY]);
+    expect(r.status).toBe(0);
+    expect(tree(dest)).toEqual(['model.sig', 'signme-1', 'signme-2']); // ignore-me is ignored by the signature itself
+    expect((await mv(['verify', dest, '--public-key', PUB_KEY])).status).toBe(0);
   });
 
   test('a tampered file on the server: DEST is left without it, exit 1', async () => {
