@@ -15,7 +15,7 @@ const digest = async (b: Uint8Array) => `sha256:${hex(await crypto.subtle.digest
 const FILES: Record<string, string> = { 'model.safetensors': 'model-weights-data\n', 'tokenizer.json': 'tokenizer-config\n' };
 const policy = { method: 'key' as const, publicKey: PUBLIC_KEY };
 
-async function image(layers: { bytes: Uint8Array; mediaType: string; title?: string }[]) {
+async function image(layers: { bytes: Uint8Array; mediaType: string; title?: string }[], mediaType = 'application/vnd.oci.image.manifest.v1+json') {
   const config = enc('{}');
   const blobs = new Map<string, Uint8Array>([[await digest(config), config]]);
   const descs = [];
@@ -32,7 +32,7 @@ async function image(layers: { bytes: Uint8Array; mediaType: string; title?: str
   const manifest = enc(
     JSON.stringify({
       schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      mediaType,
       config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: await digest(config), size: 2 },
       layers: descs,
     }),
@@ -41,7 +41,7 @@ async function image(layers: { bytes: Uint8Array; mediaType: string; title?: str
     const url = new URL(String(input));
     const m = /^\/v2\/demo\/model\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
     if (m?.[1] === 'manifests' && (m[2] === 'v1' || m[2] === (await digest(manifest)))) {
-      return new Response(manifest as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+      return new Response(manifest as Uint8Array<ArrayBuffer>, { headers: { 'content-type': mediaType } });
     }
     const b = m?.[1] === 'blobs' ? blobs.get(m[2]!) : undefined;
     return b ? new Response(b as Uint8Array<ArrayBuffer>) : new Response('{"errors":[{"code":"BLOB_UNKNOWN"}]}', { status: 404 });
@@ -87,5 +87,17 @@ describe('OCI, web-standard', () => {
     const r = await verifyModel(src, dirSig.bundle, policy);
     expect(r.errors).toEqual([]);
     expect(r.resources.map((x) => `${x.name}:${x.status}`)).toEqual(['model.safetensors:ok', 'tokenizer.json:ok']);
+  });
+
+  it('Docker schema 2 images (manifest and rootfs.diff.tar.gzip layer media types) read the same way', async () => {
+    const signer = keySigner(await readPrivateKey(PRIVATE_KEY));
+    const { fetchDouble } = await image(
+      [{ bytes: await modelcarLayer(), mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }],
+      'application/vnd.docker.distribution.manifest.v2+json',
+    );
+    const dirSig = await signModel(new MemorySource('model', FILES), signer);
+    const src = await (await OciSource.open('oci://registry.test/demo/model:v1', { fetch: fetchDouble })).forSignature(dirSig.bundle);
+    expect(src.view).toBe('tar');
+    expect((await verifyModel(src, dirSig.bundle, policy)).verified).toBe(true);
   });
 });
