@@ -11,7 +11,7 @@ import type { ModelSource } from '../../core/serialize/index.js';
 import { HttpSource, fetchBytes } from '../../core/sources/index.js';
 import { pickedFromInput } from '../../browser/file-source.js';
 import { prepareFiles } from '../model-input.js';
-import { annotateHf, claimMismatchReport, hubClaim, isHfSpec, openHfModel, type OpenedHf } from '../hf-model.js';
+import type { OpenedHf } from '../hf-model.js';
 import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
 import {
   buildPolicy,
@@ -250,7 +250,9 @@ export class ModelVerifyElement extends LitElement {
     let source: ModelSource | undefined;
     let report: VerificationReport;
     let hf: OpenedHf | undefined;
-    let claim: Awaited<ReturnType<typeof hubClaim>>;
+    // Loaded on use: the Hub source stays out of the element's initial download.
+    let hfm: typeof import('../hf-model.js') | undefined;
+    let claim: Awaited<ReturnType<typeof import('../hf-model.js').hubClaim>>;
     try {
       const signal = ctrl.signal;
       const policy = this.policy ?? (await this.policyFromAttributes(signal));
@@ -269,8 +271,9 @@ export class ModelVerifyElement extends LitElement {
         bundle = prep.bundle;
       } else {
         if (!this.src) throw new ModelVerifyError('MODEL_NOT_FOUND', 'No model: set the src attribute (or the files property)');
-        if (isHfSpec(this.src)) {
-          hf = await openHfModel(this.src, this.signature, {
+        if (/^hf:\/\//i.test(this.src.trim())) {
+          hfm = await import('../hf-model.js');
+          hf = await hfm.openHfModel(this.src, this.signature, {
             ...(this.hubEndpoint ? { endpoint: this.hubEndpoint } : {}),
             ...(this.hfToken ? { token: this.hfToken } : {}),
             signal,
@@ -279,7 +282,7 @@ export class ModelVerifyElement extends LitElement {
           source = hf.source;
           bundle = hf.bundle;
           if (hf.signatureInRepo) ignorePaths.push(hf.signatureInRepo);
-          claim = await hubClaim(hf, policy, this.trustedRoot);
+          claim = await hfm.hubClaim(hf, policy, this.trustedRoot);
         } else {
           if (!this.signature) throw new ModelVerifyError('INPUT_MISSING', 'No signature: set the signature attribute to the URL of model.sig');
           source = new HttpSource(this.resolveUrl(this.src));
@@ -302,10 +305,10 @@ export class ModelVerifyElement extends LitElement {
           this.emitProgress({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal });
         },
       });
-      if (hf) annotateHf(report, hf, claim);
+      if (hf && hfm) hfm.annotateHf(report, hf, claim);
     } catch (e) {
       report = reportFromError(e, source?.name ?? '', source?.listable ?? true);
-      if (hf && claim?.status === 'mismatch') annotateHf(claimMismatchReport(report, claim), hf, claim);
+      if (hf && hfm && claim?.status === 'mismatch') hfm.annotateHf(hfm.claimMismatchReport(report, claim), hf, claim);
     }
     if (this.controller === ctrl) {
       this.controller = undefined;
