@@ -447,7 +447,11 @@ export function buildProgram(): Command {
 
   registerSign(program); // `sign key|certificate|sigstore` and the `sign-model` adapter (cli/sign.ts)
   registerVerifyBundle(program); // Sigstore conformance `verify-bundle` (cli/verify-bundle.ts)
-  registerDownload(program, { runVerify, options: (cmd) => verifyOptions((['key', 'certificate', 'sigstore'] as const).reduce((c, m) => methodOptions[m](c), cmd.option('--signature <path>', SIGNATURE_HELP))) }); // cli/download.ts
+  registerDownload(program, {
+    runVerify,
+    options: (cmd) =>
+      verifyOptions((['key', 'certificate', 'sigstore'] as const).reduce((c, m) => methodOptions[m](c), cmd.option('--signature <path>', SIGNATURE_HELP))),
+  }); // cli/download.ts
   addGlobalOptions(program); // --log-level, --timeout, --flags, … on every command (cli/global-options.ts)
   addExamples(program); // last: every command above gets its examples (cli/help.ts)
 
