@@ -26,7 +26,7 @@ afterAll(() => {
 async function element(attrs: Record<string, string>, props: Record<string, unknown> = {}) {
   const { defineModelVerify } = await import('../../web/element/index.js');
   defineModelVerify();
-  const el = document.createElement('model-verify') as HTMLElement & { verify(): Promise<any> } & Record<string, unknown>;
+  const el = document.createElement('model-verify') as unknown as HTMLElement & { verify(): Promise<any> } & Record<string, unknown>;
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
   Object.assign(el, props);
   document.body.append(el);
