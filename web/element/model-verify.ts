@@ -11,6 +11,7 @@ import type { ModelSource } from '../../core/serialize/index.js';
 import { HttpSource, fetchBytes } from '../../core/sources/index.js';
 import { pickedFromInput } from '../../browser/file-source.js';
 import { prepareFiles } from '../model-input.js';
+import { trustedRootFor } from '../trust-choice.js';
 import type { OpenedHf } from '../hf-model.js';
 import { fileTable, messages, reportStyles, signerPanel } from '../ui/report-parts.js';
 import {
@@ -50,6 +51,9 @@ const INPUTS = [
   'files',
   'policy',
   'trustedRoot',
+  'trust',
+  'tufUrl',
+  'tufRoot',
   'ignorePaths',
   'ignoreUnsigned',
   'hubEndpoint',
@@ -212,6 +216,15 @@ export class ModelVerifyElement extends LitElement {
   @property({ attribute: false }) files: File[] | undefined;
   /** A Sigstore TrustedRoot (parsed JSON) for private instances; the public-good root is built in. */
   @property({ attribute: false }) trustedRoot: unknown;
+  /**
+   * Sigstore: where the trust root comes from — `tuf` (refreshed through TUF, kept in IndexedDB), `embedded` (the
+   * snapshot in this release; no network) or the URL of a trusted_root.json. The trustedRoot property wins.
+   */
+  @property({ reflect: true }) trust = 'tuf';
+  /** Sigstore with trust="tuf": a private TUF repository's base URL (with tuf-root). */
+  @property({ attribute: 'tuf-url', reflect: true }) tufUrl = '';
+  /** Sigstore with trust="tuf": URL of that repository's initial root.json. */
+  @property({ attribute: 'tuf-root', reflect: true }) tufRoot = '';
   /** A complete core Policy object; takes precedence over the policy attributes. */
   @property({ attribute: false }) policy: Policy | undefined;
 
@@ -257,6 +270,8 @@ export class ModelVerifyElement extends LitElement {
       const signal = ctrl.signal;
       const policy = this.policy ?? (await this.policyFromAttributes(signal));
       const ignorePaths = parseIgnorePaths(this.ignorePaths);
+      // Keyless only: the trust root this page chose (trust attribute), unless the trustedRoot property gives one.
+      const trustedRoot = policy.method === 'sigstore' ? (this.trustedRoot ?? (await this.chosenTrustRoot(signal))) : undefined;
       let bundle: Uint8Array;
       if (this.files?.length) {
         // Without a signature URL the signature must be among the files (model.sig).
@@ -295,7 +310,7 @@ export class ModelVerifyElement extends LitElement {
         source,
         bundle,
         policy,
-        ...(this.trustedRoot !== undefined ? { trustedRoot: this.trustedRoot } : {}),
+        ...(trustedRoot !== undefined ? { trustedRoot } : {}),
         ignorePaths,
         ignoreUnsigned: this.ignoreUnsigned,
         signal,
@@ -334,6 +349,18 @@ export class ModelVerifyElement extends LitElement {
       publicKey: this.method === 'key' ? await pem(this.publicKey, 'public key') : '',
       keyName: this.method === 'key' ? this.keyName : '',
       certificateChain: this.method === 'certificate' ? await pem(this.certificateChain, 'certificate chain') : '',
+    });
+  }
+
+  /** The trust root the `trust`, `tuf-url` and `tuf-root` attributes choose (web/trust-choice.ts). */
+  private async chosenTrustRoot(signal: AbortSignal): Promise<unknown> {
+    const tufRootJson = this.tufRoot
+      ? new TextDecoder().decode(await fetchBytes(this.resolveUrl(this.tufRoot), 'TUF root', { signal, maxBytes: 1 << 20 }))
+      : undefined;
+    return trustedRootFor(this.trust, {
+      ...(this.tufUrl ? { tufUrl: this.resolveUrl(this.tufUrl).replace(/\/+$/, '') } : {}),
+      ...(tufRootJson !== undefined ? { tufRootJson } : {}),
+      signal,
     });
   }
 
