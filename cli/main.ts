@@ -34,7 +34,11 @@ export function normalizeArgv(argv: string[]): string[] {
     return name.replace(/_/g, '-') + (eq === -1 ? '' : a.slice(eq));
   });
   // `sign MODEL` defaults to the sigstore PKI, as in the reference. (`verify MODEL` infers it: see inferMethod.)
-  if (out[0] === 'sign' && out[1] !== undefined && !['key', 'certificate', 'sigstore', 'pkcs11-key', 'pkcs11-certificate', 'help', '-h', '--help'].includes(out[1])) {
+  if (
+    out[0] === 'sign' &&
+    out[1] !== undefined &&
+    !['key', 'certificate', 'sigstore', 'pkcs11-key', 'pkcs11-certificate', 'help', '-h', '--help'].includes(out[1])
+  ) {
     out.splice(1, 0, 'sigstore');
   }
   return out;
@@ -108,7 +112,11 @@ const FLAG_NAMES: ParsePolicyOptions['names'] = {
 async function buildPolicy(method: Policy['method'], o: VerifyCliOptions): Promise<Policy> {
   let input: Record<string, unknown>;
   if (method === 'key') {
-    input = { method, publicKey: o.publicKey ? await readText(o.publicKey, 'public key') : undefined };
+    input = {
+      method,
+      publicKey: o.publicKey ? await readText(o.publicKey, 'public key') : undefined,
+      keyName: o.publicKey ? path.basename(o.publicKey) : undefined,
+    };
   } else if (method === 'certificate') {
     const chain = o.certificateChain ?? [];
     input = { method, anchors: chain.length ? await Promise.all(chain.map((c) => readText(c, 'certificate chain'))) : undefined };
