@@ -36,11 +36,15 @@ export const SIGSTORE_STAGING_TUF_URL = 'https://tuf-repo-cdn.sigstage.dev';
 `;
 const target = new URL('../core/sigstore/tuf-roots.generated.ts', import.meta.url);
 // Written as Biome formats it, so `biome format --write .` leaves the file (and --check) alone.
-const formatted = execFileSync(process.execPath, [require.resolve('@biomejs/biome/bin/biome'), 'format', '--stdin-file-path=core/sigstore/tuf-roots.generated.ts'], {
-  input: out,
-  encoding: 'utf8',
-  cwd: new URL('..', import.meta.url),
-});
+const formatted = execFileSync(
+  process.execPath,
+  [require.resolve('@biomejs/biome/bin/biome'), 'format', '--stdin-file-path=core/sigstore/tuf-roots.generated.ts'],
+  {
+    input: out,
+    encoding: 'utf8',
+    cwd: new URL('..', import.meta.url),
+  },
+);
 if (process.argv.includes('--check')) {
   if (readFileSync(target, 'utf8') !== formatted) {
     console.error('core/sigstore/tuf-roots.generated.ts is stale: run node scripts/embed-tuf-roots.mjs');
