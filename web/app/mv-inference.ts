@@ -4,7 +4,8 @@
  * the detected text regions are shown next to the verdict. "Tampered copy" flips one byte of the model as it
  * downloads (a compromised server or CDN, via the `fetch` option): the refusal is shown instead of a result, and
  * the runtime never receives the bytes. A chunk of its own, imported when the page is first shown; ONNX Runtime
- * Web itself is imported from `ortBase` only when a run starts (its wasm is ~12 MB: not part of the app's build).
+ * Web itself is imported from `ortBase` only when a run starts: the build copies onnxruntime-web's own files (the
+ * pinned dev dependency) to dist/app/ort/ (vite.config.ts ortRuntime), outside the precached assets.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -12,8 +13,8 @@ import { createVerifiedFetch, isModelVerifyError, type Policy } from '../../core
 import { buildPolicy } from '../verify-run.js';
 import { appStyles } from './styles.js';
 
-/** Default runtime location: onnxruntime-web's own files (the version this repo tests with). */
-export const DEFAULT_ORT_BASE = 'https://cdn.jsdelivr.net/npm/onnxruntime-web@1.30.0/dist/';
+/** Default runtime location: ort/ beside the app's assets (same origin: no third-party code is ever loaded). */
+export const DEFAULT_ORT_BASE = new URL('../ort/', import.meta.url).href;
 export const DEMO_FILE = 'ch_PP-OCRv4_det_infer.onnx';
 const W = 320;
 const H = 96;
