@@ -16,8 +16,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import picomatch from 'picomatch';
-import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
+import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/index.js';
 import { formatBytes } from '../core/util/index.js';
 import type { VerificationReport } from '../core/verify/index.js';
@@ -313,7 +312,8 @@ export async function download(
 ): Promise<DownloadResult> {
   const dest = await Dest.open(destPath);
   const globs = o.include ?? [];
-  const match = globs.length ? picomatch(globs, { dot: true }) : () => true;
+  // picomatch is loaded only for --include (every command's start-up would parse it otherwise).
+  const match = globs.length ? (await import('picomatch')).default(globs, { dot: true }) : () => true;
   let ds: DownloadSource | undefined;
   let bundle: Uint8Array | undefined;
   let sigInModel: string | undefined;

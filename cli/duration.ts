@@ -4,7 +4,7 @@
  * numbers, each with a unit ns, us, µs, ms, s, m or h; no spaces, no sign (a timeout is not negative), `0` alone
  * needs no unit. Anything else is a typed error rather than a guess.
  */
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 import { sanitize } from './sanitize.js';
 
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

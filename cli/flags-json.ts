@@ -13,7 +13,7 @@
  * the command line drop the JSON's values instead of adding to them).
  */
 import type { Command, Option } from 'commander';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 import { isObject, parseJson } from '../core/util/index.js';
 import { readText } from './read-input.js';
 import { sanitize } from './sanitize.js';

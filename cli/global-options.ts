@@ -8,7 +8,7 @@
  * OpenTelemetry is configured, spans) that runVerify/runSign hand to core, and the verdict record.
  */
 import { Command, Option } from 'commander';
-import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
+import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { OnPhase, PhaseAttributes, PhaseName, PhaseResult } from '../core/util/index.js';
 import { parseDuration } from './duration.js';
 import { LOG_FORMATS, LOG_LEVELS, LOG_LEVEL_ENV, closeLogger, configureLogger, log, parseLogLevel, type LogFields, type LogFormat } from './log.js';

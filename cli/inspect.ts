@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_BUNDLE_BYTES } from '../core/bundle/index.js';
-import { toModelVerifyError } from '../core/index.js';
+import { toModelVerifyError } from '../core/errors.js';
 import { inspectSignature, type SignatureInspection } from '../core/verify/index.js';
 import { readBytes } from './read-input.js';
 import { trustLine } from './render.js';

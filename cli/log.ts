@@ -5,7 +5,7 @@
  * they add (transports, serializers, worker threads). Writes are synchronous, so a log survives process.exit.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 import { sanitize, terminalJson } from './sanitize.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;

@@ -4,12 +4,13 @@
  */
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
+import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import { bundleMethod, methodAdvice, parseBundle } from '../core/bundle/index.js';
 import type { Progress } from '../core/hash/index.js';
 import { parsePolicy, type ParsePolicyOptions } from '../core/policy/index.js';
 import type { Policy } from '../core/policy/index.js';
-import { failedReport, type VerificationReport } from '../core/verify/index.js';
+// Types only: core/verify is loaded on use (a static import would put all of it, X.509 included, on start-up).
+import type { VerificationReport } from '../core/verify/index.js';
 import { readText } from './read-input.js';
 import { renderFailure, renderSuccess } from './render.js';
 import { sanitize, shellWord, terminalJson } from './sanitize.js';
@@ -197,15 +198,16 @@ export async function runVerify(
   /** `download` (cli/download.ts) hashes through its own wrapper of the opened source. */
   hooks: { source?: (opened: import('./model-source.js').OpenedModel, bundle: Uint8Array) => import('../core/serialize/index.js').ModelSource } = {},
 ): Promise<VerificationReport> {
-  const [{ openModel }, { NodeHashPool }, { verifyModel }] = await Promise.all([
+  const [{ openModel }, { NodeHashPool }, { verifyModel, failedReport }, { worthWarming }] = await Promise.all([
     import('./model-source.js'),
     import('../node/hash-pool.js'),
     import('../core/verify/index.js'),
+    import('./paths.js'),
   ]);
   const started = Date.now();
   // Worker threads start while the signature is read and checked (they never keep the process alive).
   const backend = new NodeHashPool();
-  backend.warm();
+  if (worthWarming(modelPath)) backend.warm();
   const failReport = (e: unknown): VerificationReport => failedReport(abortReason(e), { name: path.basename(modelPath), listable: true }, Date.now() - started);
   let opened, policy, bundle: Uint8Array | undefined, trustedRoot: unknown;
   let method: Policy['method'] = requested === 'infer' ? 'sigstore' : requested;

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { statSync } from 'node:fs';
 import { MAX_BUNDLE_BYTES } from '../core/bundle/index.js';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 import type { ModelSource } from '../core/serialize/index.js';
 import { fetchBytes, HttpSource } from '../core/sources/index.js';
 import type { Manifest } from '../core/manifest/index.js';

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline/promises';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 import { authorizationRequest, discover, exchangeCode } from '../core/sign/index.js';
 
 const fetcher = (url: string, init: RequestInit) => fetch(url, init);

@@ -7,7 +7,7 @@
  * Only the part of the path that names the model root itself may go through symlinks: the model can be given
  * through a link, the user may name it by its real path or through a link, and the CWD is always real.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The model as the CLI sees it: its realpath and, when known, the path the user gave (made absolute lexically). */
@@ -50,4 +50,17 @@ export function modelRelative(model: string | ModelRoots, p: string): string | n
     if (real === root) return posix(parts.slice(i).join(path.sep));
   }
   return null;
+}
+
+/**
+ * Whether hash workers are worth starting ahead of the walk: not for a model that is one small file (the pool
+ * hashes runs of ≤ 1 MiB in the main thread, and a worker costs more to start than that takes).
+ */
+export function worthWarming(modelPath: string): boolean {
+  try {
+    const st = statSync(modelPath);
+    return !(st.isFile() && st.size <= 1 << 20);
+  } catch {
+    return true; // not a local path (hf://, oci://, a URL), or not there yet: the run decides
+  }
 }

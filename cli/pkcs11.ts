@@ -3,7 +3,8 @@
  * token (node/pkcs11.ts), named by `--pkcs11-uri` (RFC 7512) and loaded from the URI's module-path or
  * `--module-path`. The session is closed once the bundle's verification material is made (right after signing).
  */
-import { ModelVerifyError, certificateSigner, keySigner, type BundleSigner } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
+import { certificateSigner, keySigner, type BundleSigner } from '../core/index.js';
 import { readText } from './read-input.js';
 
 export interface Pkcs11CliOptions {

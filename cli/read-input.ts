@@ -9,7 +9,7 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { MAX_BUNDLE_BYTES } from '../core/bundle/index.js';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 
 /** Caps per kind of input. PEM keys and certificate chains are a few KiB; 1 MiB leaves room for long chains. */
 export const MAX_KEY_BYTES = 1 << 20;

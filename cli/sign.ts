@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { constants } from 'node:fs';
 import { access, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelVerifyError, isModelVerifyError, toModelVerifyError } from '../core/index.js';
+import { ModelVerifyError, isModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/manifest/index.js';
 import { MAX_TRUST_ROOT_BYTES, readText } from './read-input.js';
 import { sanitize } from './sanitize.js';
@@ -174,13 +174,14 @@ export async function runSign(
   modelPath: string,
   o: SignCliOptions,
 ): Promise<{ rootDigest: string; files: number; warnings: string[] }> {
-  const [{ NodeSource }, { NodeHashPool }, { modelRelative }, { buildModelPayload, signPayload }, { keySigner, certificateSigner }] = await Promise.all([
-    import('../node/source.js'),
-    import('../node/hash-pool.js'),
-    import('./paths.js'),
-    import('../core/sign/index.js'),
-    import('../core/sign/index.js'),
-  ]);
+  const [{ NodeSource }, { NodeHashPool }, { modelRelative, worthWarming }, { buildModelPayload, signPayload }, { keySigner, certificateSigner }] =
+    await Promise.all([
+      import('../node/source.js'),
+      import('../node/hash-pool.js'),
+      import('./paths.js'),
+      import('../core/sign/index.js'),
+      import('../core/sign/index.js'),
+    ]);
   const ser = serializationOptions(o);
   // An OCI image manifest (.json, schemaVersion 2, layers) is signed as one, by the Go port's rules (cli/oci-manifest.ts).
   const oci = await (await import('./oci-manifest.js')).readOciManifestModel(modelPath);
@@ -230,7 +231,7 @@ export async function runSign(
     }
   }
   const backend = new NodeHashPool();
-  backend.warm();
+  if (worthWarming(modelPath)) backend.warm();
   let built;
   try {
     built = await buildModelPayload(source!, {

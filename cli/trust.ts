@@ -10,7 +10,7 @@
  * the embedded snapshot (embedded); the report's trustRoot says which root was used and how old it is.
  */
 import path from 'node:path';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 import { embeddedTrustRoot, parseTrustRoot, SIGSTORE_PRODUCTION_TUF, SIGSTORE_STAGING_TUF_URL, TrustRoot } from '../core/sigstore/index.js';
 import type { TrustRootInfo } from '../core/verify/index.js';
 import { cacheDirFor, readCachedTrustedRoot, refreshTrustedRoot, type TufTrust } from '../node/tuf.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
+import { ModelVerifyError, toModelVerifyError } from '../core/errors.js';
 import type { Artifact } from '../core/sigstore/index.js';
 import { fromHex } from '../core/util/index.js';
 import { MAX_ARTIFACT_BYTES, MAX_SIGNATURE_BYTES, readBytes } from './read-input.js';

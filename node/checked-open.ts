@@ -9,7 +9,7 @@
  */
 import { constants, fstatSync, openSync, closeSync, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 
 /** What the walk saw of a file (for an allowed symlink: of its resolved target). bigint: inode numbers can exceed 2^53. */
 export interface FileIdentity {

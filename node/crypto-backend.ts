@@ -4,7 +4,7 @@
  * must not start threads, and the tests as a second implementation.
  */
 import { createHash } from 'node:crypto';
-import { fail, ModelVerifyError } from '../core/index.js';
+import { fail, ModelVerifyError } from '../core/errors.js';
 import { hashJobFromStream, largestFirst, ProgressTracker, runPool, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
 import type { HashJob } from '../core/serialize/index.js';
 import type { ModelSource } from '../core/serialize/index.js';

@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ModelVerifyError } from '../core/index.js';
-import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
+import { ModelVerifyError } from '../core/errors.js';
+import { largestFirst, ProgressTracker, StreamingBackend, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
 import type { HashJob } from '../core/serialize/index.js';
 import type { ModelSource } from '../core/serialize/index.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
@@ -34,6 +34,12 @@ export interface NodePoolOptions {
    * being hashed" deterministic on real files and real workers.
    */
   afterRead?: (job: HashJob) => void | Promise<void>;
+  /**
+   * A run of at most this many bytes, with no worker started yet, is hashed here in the main thread by core's
+   * streaming backend (the same hashers, reading through the source and its identity checks): starting a worker
+   * costs more than hashing a small model (default 1 MiB; 0 = always the workers).
+   */
+  inlineBytes?: number;
 }
 
 function defaultWorkerUrl(): URL {
@@ -105,9 +111,12 @@ export class NodeHashPool implements HashBackend {
   private readonly maxInFlight: number;
   private readonly url: URL | undefined;
   private readonly afterRead: NodePoolOptions['afterRead'];
+  private readonly inlineBytes: number;
 
   constructor(o: NodePoolOptions = {}) {
     this.afterRead = o.afterRead;
+    // The test hook observes worker reads: with it, every run goes to the workers.
+    this.inlineBytes = o.afterRead ? 0 : (o.inlineBytes ?? 1 << 20);
     this.threads = Math.max(1, o.threads ?? availableParallelism());
     this.chunkSize = o.chunkSize ?? 128 << 10;
     this.maxInFlight = o.maxBytesInFlight ?? 64 << 20;
@@ -154,6 +163,9 @@ export class NodeHashPool implements HashBackend {
     signal?.throwIfAborted();
     const out = new Map<string, Uint8Array>();
     if (jobs.length === 0) return out;
+    if (this.liveWorkers === 0 && jobs.reduce((n, j) => n + (j.end - j.start), 0) <= this.inlineBytes) {
+      return new StreamingBackend(1).run(jobs, source, opts);
+    }
     const tracker = new ProgressTracker(jobs, opts.onProgress);
     const queue = largestFirst(jobs);
     this.warm(Math.min(this.threads, queue.length));

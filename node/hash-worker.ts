@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/manifest/index.js';
 import { checkRange, checkUnchangedSync, openCheckedSync, type FileTarget } from './checked-open.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';

@@ -5,7 +5,7 @@
  * standard attributes, duplicates, characters the grammar does not allow, bad percent-escapes, relative module
  * paths and both PIN forms at once are all refused (KEY_MALFORMED) instead of being guessed at.
  */
-import { fail } from '../core/index.js';
+import { fail } from '../core/errors.js';
 
 /** Path attributes RFC 7512 §2.3 defines (vendor `x-…` ones are accepted and ignored). */
 const PATH_ATTRS = new Set([

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { externalSigningKey, fail, isModelVerifyError, ModelVerifyError, type SigningKey } from '../core/index.js';
+import { fail, isModelVerifyError, ModelVerifyError } from '../core/errors.js';
+import { externalSigningKey, type SigningKey } from '../core/index.js';
 import { p1363ToDer } from '../core/crypto/index.js';
 import { parsePkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.js';
 

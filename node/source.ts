@@ -10,7 +10,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { lstatSync, readdirSync, type BigIntStats, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/index.js';
 import { checkRange, checkUnchanged, identityOf, identityString, openChecked, type FileTarget } from './checked-open.js';
 

@@ -17,7 +17,7 @@ import { Metadata, MetadataKind, TargetFile } from '@tufjs/models';
 import { Updater } from 'tuf-js';
 import { DownloadHTTPError, PersistError } from 'tuf-js/dist/error.js';
 import { DefaultFetcher } from 'tuf-js/dist/fetcher.js';
-import { ModelVerifyError } from '../core/index.js';
+import { ModelVerifyError } from '../core/errors.js';
 import { parseTrustRoot, TrustRoot } from '../core/sigstore/index.js';
 
 /** The target every Sigstore TUF repository publishes the trust root as. */

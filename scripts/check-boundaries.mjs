@@ -31,7 +31,9 @@ function sources(dir) {
   return out;
 }
 const folderOf = (p) => FOLDERS.find((f) => p === f || p.startsWith(`${f}/`));
-const isCoreIndex = (p) => /^core\/(?:[^/]+\/)*index\.ts$/.test(p);
+// core/errors.ts counts as an entry too: the error type every shell needs, a leaf with no imports. Shells import it
+// directly where core/index.ts would load all of core (the CLI's start-up: esbuild keeps the barrel's modules).
+const isCoreIndex = (p) => /^core\/(?:[^/]+\/)*index\.ts$/.test(p) || p === 'core/errors.ts';
 
 const entryPoints = FOLDERS.flatMap((f) => sources(f));
 const { metafile } = await build({

@@ -8,7 +8,7 @@ import { isModelVerifyError } from '../core/index.js';
 import { parsePolicy as parseCorePolicy, type PolicyField } from '../core/policy/index.js';
 import type { Policy } from '../core/policy/index.js';
 import { sha256, toHex, utf8Encode } from '../core/util/index.js';
-import { certificatesFromPem } from '../core/verify/index.js';
+import { certificatesFromPem } from '../core/x509/index.js';
 import { HttpError, isRecord } from './http.js';
 
 export interface ApiPolicy {

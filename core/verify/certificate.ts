@@ -6,24 +6,24 @@ import type { Bundle, DsseEnvelope } from '../bundle/types.js';
 import { wrongMethodMessage } from '../bundle/method.js';
 import { fail } from '../errors.js';
 import { checkKeyType } from '../crypto/key-signature.js';
-import { decodePemAll } from '../crypto/pem.js';
 import { buildChain } from '../x509/chain.js';
-import { certPublicKey, extKeyUsage, keyUsage, OID, parseCertificate, summarize, validity, type Certificate, type CertSummary } from '../x509/certificate.js';
+import {
+  certificatesFromPem,
+  certPublicKey,
+  extKeyUsage,
+  keyUsage,
+  OID,
+  parseCertificate,
+  summarize,
+  validity,
+  type Certificate,
+  type CertSummary,
+} from '../x509/certificate.js';
 import { fulcioIdentity } from '../x509/fulcio.js';
 import { rfc3161Tokens, verifiedTimes } from '../sigstore/times.js';
 import { TrustRoot } from '../sigstore/trust-root.js';
 import { dsseEnvelope, requireV03, verifyDsse } from './envelope.js';
 import type { CertificateSignerSummary, PaeEncoding, TimeSummary } from './report.js';
-
-export function certificatesFromPem(texts: readonly string[]): Certificate[] {
-  const out: Certificate[] = [];
-  for (const t of texts) {
-    for (const b of decodePemAll(t, 'CERT_MALFORMED')) {
-      if (b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE') out.push(parseCertificate(b.der, 'Trust anchor'));
-    }
-  }
-  return out;
-}
 
 /** The bundle's certificate chain (leaf first), or the method the bundle needs instead. */
 function chainMaterial(bundle: Bundle): Uint8Array[] {

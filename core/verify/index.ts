@@ -3,7 +3,6 @@ export { computeManifest } from './compute.js';
 export { REPORT_MEDIA_TYPE, emptyReport, failedReport, type VerificationReport, type SignerSummary, type ReportError, type TrustRootInfo } from './report.js';
 export { verifyModel, verifySignature } from './verify-model.js';
 export { dsseEnvelope } from './envelope.js';
-export { certificatesFromPem } from './certificate.js';
 export {
   inspectSignature,
   type InspectOptions,

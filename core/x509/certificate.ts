@@ -5,6 +5,7 @@ import { fail } from '../errors.js';
 import { ab, toHex } from '../util/bytes.js';
 import { parseSpki, type PublicKeyInfo } from '../crypto/keys.js';
 import { digest, schemeFromAlgorithm, verifyBytes } from '../crypto/verify.js';
+import { decodePemAll } from '../crypto/pem.js';
 
 export const OID = {
   basicConstraints: '2.5.29.19',
@@ -264,4 +265,15 @@ export function sameCert(a: Certificate, b: Certificate): boolean {
   if (a.der.length !== b.der.length) return false;
   for (let i = 0; i < a.der.length; i++) if (a.der[i] !== b.der[i]) return false;
   return true;
+}
+
+/** Every CERTIFICATE / TRUSTED CERTIFICATE block of some PEM texts (a policy's trust anchors), parsed. */
+export function certificatesFromPem(texts: readonly string[]): Certificate[] {
+  const out: Certificate[] = [];
+  for (const t of texts) {
+    for (const b of decodePemAll(t, 'CERT_MALFORMED')) {
+      if (b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE') out.push(parseCertificate(b.der, 'Trust anchor'));
+    }
+  }
+  return out;
 }

@@ -192,7 +192,7 @@ describe('2. ignore paths and the signature map into the model lexically', () =>
 
 describe('3. one checked open per file', () => {
   const backends = () => [
-    { name: 'worker pool', backend: new NodeHashPool({ workerUrl, threads: 2 }) },
+    { name: 'worker pool', backend: new NodeHashPool({ workerUrl, threads: 2, inlineBytes: 0 }) },
     { name: 'in-thread', backend: new NodeCryptoBackend() },
   ];
   const run = async (b: { backend: NodeHashPool | NodeCryptoBackend }, p: Plan, source: NodeSource) => {
@@ -250,9 +250,25 @@ describe('3. one checked open per file', () => {
     expect(p.jobs.length).toBe(10);
     unlinkSync(path.join(model, 'f'));
     symlinkSync(path.join(dir, 'secret'), path.join(model, 'f'));
-    const pool = new NodeHashPool({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2, inlineBytes: 0 });
     try {
       await expect(pool.run(p.jobs, source)).rejects.toMatchObject({ code: 'MODEL_CHANGED', resource: expect.stringMatching(/^f:\d+:\d+$/) });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('small runs hashed in the main thread (no worker started) check the file identity too', async () => {
+    const { dir, model } = caseDir({ f: 'x'.repeat(100) });
+    writeFileSync(path.join(dir, 'secret'), 's'.repeat(100));
+    const source = await NodeSource.open(model);
+    const p = await plan(source, { shardSize: 10 });
+    unlinkSync(path.join(model, 'f'));
+    symlinkSync(path.join(dir, 'secret'), path.join(model, 'f'));
+    const pool = new NodeHashPool({ workerUrl, threads: 2 }); // default: runs of ≤ 1 MiB stay in this thread
+    try {
+      await expect(pool.run(p.jobs, source)).rejects.toMatchObject({ code: 'MODEL_CHANGED' });
+      expect(pool.liveWorkers).toBe(0);
     } finally {
       await pool.close();
     }
@@ -263,7 +279,7 @@ describe('3. one checked open per file', () => {
     symlinkSync('sub/t', path.join(model, 'link'));
     const source = await NodeSource.open(model);
     const p = await plan(source, { allowSymlinks: true });
-    const pool = new NodeHashPool({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2, inlineBytes: 0 });
     try {
       const ok = await pool.run(p.jobs, source);
       expect(Buffer.from(ok.get('link')!).equals(Buffer.from(ok.get('sub/t')!))).toBe(true);
@@ -332,7 +348,7 @@ describe('3. one checked open per file', () => {
     const { model } = caseDir({ a: 'abc', 'd/b': 'x'.repeat(5 << 20), e: '' });
     const source = await NodeSource.open(model);
     const p = await plan(source);
-    const pool = new NodeHashPool({ workerUrl, threads: 2 });
+    const pool = new NodeHashPool({ workerUrl, threads: 2, inlineBytes: 0 });
     try {
       const x = await pool.run(p.jobs, source);
       const y = await new NodeCryptoBackend().run(p.jobs, source);
