@@ -7,7 +7,7 @@
 // Sizes (MiB unless noted) via env or flags: --small, BENCH_FILES=8 BENCH_FILE_MB=256 BENCH_BIG_MB=2048
 // BENCH_BROWSER_FILE_MB=128 BENCH_BROWSER_BIG_MB=1024 BENCH_WORKERD_MB=256 BENCH_RSS_GB=8 (0 skips)
 // BENCH_SMALL_FILES=100000 BENCH_SMALL_DIRS=1000 (many-small-files case, issue 17; tree under bench/tmp)
-// BENCH_REPS=3 BENCH_DIR=<data dir, default $TMPDIR/model-verify-bench> BENCH_ONLY=node,small,chromium,workerd,rss,sigstore
+// BENCH_REPS=3 BENCH_DIR=<data dir, default $TMPDIR/model-verify-bench> BENCH_ONLY=node,startup,small,chromium,workerd,rss,sigstore
 // Results: a table on stdout and bench/results.json. Data files are kept in BENCH_DIR for the next run.
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -34,7 +34,7 @@ const cfg = {
   smallDirs: num('BENCH_SMALL_DIRS', 1000, 200),
   reps: num('BENCH_REPS', 3, 3),
   dir: process.env.BENCH_DIR ?? path.join(tmpdir(), 'model-verify-bench'),
-  only: (process.env.BENCH_ONLY ?? 'node,small,chromium,workerd,rss,sigstore').split(','),
+  only: (process.env.BENCH_ONLY ?? 'node,startup,small,chromium,workerd,rss,sigstore').split(','),
 };
 const MiB = 1 << 20;
 const work = path.join(cfg.dir, 'work');
@@ -539,10 +539,39 @@ if (cfg.only.includes('sigstore') && existsSync(path.join(root, 'bench/sigstore.
   for (const l of results.sigstore.lines) row('sigstore', l.split(':')[0], null, '', l.slice(l.indexOf(':') + 1).trim());
 }
 
+// Start-up (issue 17): whole processes, best of N (start-up is a floor, not an average), against `node -e ''` in the
+// same run — `--version`, and `verify key` of a one-file model (signed by bench/sign-model.ts like the others).
+if (cfg.only.includes('startup')) {
+  const n = Math.max(5, cfg.reps * 3);
+  const best = (args) => {
+    let min = Infinity;
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`start-up case failed (${r.status}): ${args.join(' ')}\n${r.stderr}`);
+      min = Math.min(min, performance.now() - t0);
+    }
+    return min;
+  };
+  const one = makeModel('startup-one-file', 1, 0);
+  const file = one.files[0];
+  writeFileSync(file, 'one small file\n');
+  const { digest } = await import('node:crypto').then((c) => ({ digest: c.createHash('sha256').update(readFileSync(file)).digest('hex') }));
+  const signed = await sign(one, { [path.resolve(file)]: digest });
+  const cli = path.join(root, 'bin/model-verify.js');
+  const nodeMs = best(['-e', '']);
+  const versionMs = best([cli, '--version']);
+  const verifyMs = best([cli, 'verify', 'key', '--signature', signed.signature, '--public-key', signed.publicKey, '--no-progress', one.dir]);
+  results.startup = { runs: n, nodeMs, versionMs, verifyMs, goals: { versionMs: 80, verifyMs: 150 } };
+  row('node', "start-up: node -e ''", null, '', `${nodeMs.toFixed(0)} ms`);
+  row('node', 'start-up: --version', null, '', `${versionMs.toFixed(0)} ms (goal ≤ 80 ms)`);
+  row('node', 'start-up: verify key, one file', null, '', `${verifyMs.toFixed(0)} ms (goal ≤ 150 ms)`);
+}
+
 results.machine.loadavgEnd = loadavg();
 // A partial run (BENCH_ONLY) keeps the sections it did not measure from the previous results.json.
 const resultsFile = path.join(root, 'bench/results.json');
-const sectionOf = { node: 'node', small: 'smallFiles', chromium: 'chromium', workerd: 'workerd', rss: 'rss', sigstore: 'sigstore' };
+const sectionOf = { node: 'node', startup: 'startup', small: 'smallFiles', chromium: 'chromium', workerd: 'workerd', rss: 'rss', sigstore: 'sigstore' };
 if (existsSync(resultsFile)) {
   let prev = {};
   try {
