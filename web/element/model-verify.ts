@@ -58,6 +58,8 @@ const INPUTS = [
   'ignoreUnsigned',
   'hubEndpoint',
   'hfToken',
+  'plainHttp',
+  'ociToken',
 ];
 
 /**
@@ -180,15 +182,24 @@ export class ModelVerifyElement extends LitElement {
 
   /**
    * Base URL of the model (a folder URL ending in `/`, or one file's URL for a single-file model), or a Hugging Face
-   * repository `hf://org/model[@revision]` (pinned to its commit; its files listed, so unsigned extras are seen).
+   * repository `hf://org/model[@revision]` (pinned to its commit; its files listed, so unsigned extras are seen), or
+   * an OCI image `oci://registry/repository:tag|@sha256:…` (pinned to its manifest digest; the registry must send CORS
+   * headers).
    */
   @property({ reflect: true }) src = '';
-  /** URL of the signature (`model.sig`). For `hf://` models: default the repository's model.sig, or a path in it. */
+  /**
+   * URL of the signature (`model.sig`). For `hf://` models: default the repository's model.sig, or a path in it; for
+   * `oci://` images it is required (a registry has no standard place for it).
+   */
   @property({ reflect: true }) signature = '';
   /** `hf://` models: the Hub's base URL (a mirror or private hub; default https://huggingface.co). */
   @property({ attribute: 'hub-endpoint', reflect: true }) hubEndpoint = '';
   /** `hf://` models: a Hub access token for gated or private repositories (a property only, never an attribute). */
   @property({ attribute: false }) hfToken: string | undefined;
+  /** `oci://` models: speak http:// to the registry (a local one; https otherwise). */
+  @property({ type: Boolean, attribute: 'plain-http', reflect: true }) plainHttp = false;
+  /** `oci://` models: a registry bearer token (a property only, never an attribute). */
+  @property({ attribute: false }) ociToken: string | undefined;
   /** How the model was signed: `sigstore`, `key` or `certificate`. */
   @property({ reflect: true }) method: Policy['method'] | '' = '';
   /** Sigstore: the exact signer identity (email or URI). */
@@ -297,7 +308,17 @@ export class ModelVerifyElement extends LitElement {
           source = hf.source;
           bundle = hf.bundle;
           if (hf.signatureInRepo) ignorePaths.push(hf.signatureInRepo);
-          claim = await hfm.hubClaim(hf, policy, this.trustedRoot);
+          claim = await hfm.hubClaim(hf, policy, trustedRoot);
+        } else if (/^oci:\/\//i.test(this.src.trim())) {
+          // Loaded on use: only oci:// badges need the registry client and the tar reader.
+          const { openOciModel } = await import('../oci-model.js');
+          const oci = await openOciModel(this.src, this.signature ? this.resolveUrl(this.signature) : '', {
+            ...(this.plainHttp ? { plainHttp: true } : {}),
+            ...(this.ociToken ? { token: this.ociToken } : {}),
+            signal,
+          });
+          source = oci.source;
+          bundle = oci.bundle;
         } else {
           if (!this.signature) throw new ModelVerifyError('INPUT_MISSING', 'No signature: set the signature attribute to the URL of model.sig');
           source = new HttpSource(this.resolveUrl(this.src));
