@@ -19,6 +19,8 @@ async function clickVerify(page: Page): Promise<void> {
 async function fillPolicy(page: Page, g: Golden): Promise<void> {
   if (g.method === 'sigstore') {
     await page.getByLabel('Sigstore identity').check();
+    // Tests are offline: the snapshot built into the page (the default, TUF, is tested below).
+    await page.getByLabel('Built into this page (offline)').check();
     await page.getByLabel('Signer identity (email or URI)').fill(SIGSTORE_IDENTITY);
     await page.getByLabel('OIDC issuer').fill(SIGSTORE_ISSUER);
   } else if (g.method === 'key') {
@@ -333,6 +335,40 @@ test.describe('verify app', () => {
     });
   }
 
+  test('keyless trust root: TUF by default — unreachable, it is a note at the trust field naming the offline choice, never a verdict or a silent fallback', async ({
+    page,
+  }) => {
+    test.skip(!(await sigstoreAvailable()), 'core/sigstore answers UNSUPPORTED in this build');
+    const tufAsked: string[] = [];
+    await page.route('https://tuf-repo-cdn.sigstore.dev/**', (r) => {
+      tufAsked.push(r.request().url());
+      return r.abort('internetdisconnected');
+    });
+    const g = GOLDENS.find((x) => x.name === 'v1.1.0-sigstore')!;
+    await page.goto('/');
+    await page.locator('#model-folder').setInputFiles(join(FIXTURES, g.name));
+    await expect(page.locator('#detected-method')).toContainText('Signed with a Sigstore identity');
+    await expect(page.getByLabel('Sigstore public good, refreshed through TUF')).toBeChecked();
+    // Who claims to have signed is still shown (checked against the built-in root: no verdict is made here)...
+    await expect(page.getByRole('region', { name: 'Who signed this?' })).toContainText(SIGSTORE_IDENTITY);
+    await expect(page.locator('#trusted-root-note')).toContainText('could not be refreshed');
+    await page.getByRole('button', { name: 'Require this signer' }).click();
+    if (g.ignoreMe) {
+      await page.getByText('Options').click();
+      await page.getByLabel(/Ignore these paths/).fill('ignore-me');
+    }
+    // ...but verification does not fall back: the same problem is a note, and no verdict appears.
+    await clickVerify(page);
+    await expect(page.locator('#trusted-root-note')).toContainText('Built into this page');
+    await expect(page.locator('#verdict')).toHaveCount(0);
+    expect(tufAsked.length).toBeGreaterThan(0);
+    await page.getByLabel('Built into this page (offline)').check();
+    await expect(page.locator('#trusted-root-note')).toHaveCount(0);
+    await clickVerify(page);
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified', { timeout: 30_000 });
+    await expect(page.getByRole('region', { name: 'Signer' })).toContainText('embedded');
+  });
+
   test('"Require this signer" fills the identity and issuer the signature claims, and the model then verifies', async ({ page }) => {
     test.skip(!(await sigstoreAvailable()), 'core/sigstore answers UNSUPPORTED in this build');
     const g = GOLDENS.find((x) => x.name === 'v1.1.0-sigstore')!;
@@ -344,6 +380,7 @@ test.describe('verify app', () => {
     await expect(page.locator('#identity-note')).toBeVisible();
     await expect(page.locator('#verdict')).toHaveCount(0);
     await page.getByRole('button', { name: 'Require this signer' }).click();
+    await page.getByLabel('Built into this page (offline)').check();
     await expect(page.getByLabel('Signer identity (email or URI)')).toHaveValue(SIGSTORE_IDENTITY);
     await expect(page.getByLabel('OIDC issuer')).toHaveValue(SIGSTORE_ISSUER);
     await expect(page.locator('#identity-note')).toHaveCount(0);

@@ -3,7 +3,7 @@
  * tests/helpers/oci-registry.ts): an ORAS-style artifact pushed by the test and its manifest signed with the
  * reference's key. The registry sends no CORS headers, so page.route relays its answers with them (as a registry
  * serving pages must); every byte still comes from the registry. Verified by tag; an image whose layer differs from
- * the signed one fails; no signature URL is a setup error.
+ * the signed one fails; no signature URL is a setup error. The same in the app's URL mode.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { keySigner, readPrivateKey, signOciManifest } from '../../core/index.js';
@@ -11,6 +11,7 @@ import { STATIC_URL } from '../../playwright.config.js';
 import { pushImage, registryAvailable, startRegistry, type Registry } from '../helpers/oci-registry.js';
 import { orasArtifact, TINY_MODEL } from '../oci/images.js';
 import { refKey } from '../sign/helpers.js';
+import { PUBLIC_KEY } from './support/goldens.js';
 
 let reg: Registry | undefined;
 let signature: Uint8Array;
@@ -69,6 +70,35 @@ async function verify(page: Page, src: string, signatureUrl: string): Promise<Re
     { src, signatureUrl },
   );
 }
+
+test.describe('the app and OCI registries', () => {
+  test.beforeEach(() => test.skip(!reg, 'no docker-registry (node scripts/ensure-registry.mjs installs it as root)'));
+
+  test('an image typed as oci://… verifies against the signature URL given; without one, a note at that field', async ({ page }) => {
+    await relay(page);
+    await page.goto('/');
+    await page.getByLabel('From a URL').check();
+    await page.getByLabel(/Model base URL/).fill(`oci://${reg!.host}/test/tiny-model:v1`);
+    await page.getByLabel('Signature URL').fill(`${STATIC_URL}/oci-signature/model.sig`);
+    await expect(page.locator('#detected-method')).toContainText('Signed with a key');
+    await page.locator('#public-key-file').setInputFiles(PUBLIC_KEY);
+    await expect(page.locator('#public-key')).toHaveValue(/BEGIN PUBLIC KEY/);
+    await expect(page.locator('fieldset[aria-busy="true"]')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'verified', { timeout: 30_000 });
+    await expect(page.locator('#verdict')).toContainText('tiny-model');
+    await page.getByLabel(/Model base URL/).fill(`oci://${reg!.host}/test/tiny-model:evil`);
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#verdict')).toHaveAttribute('data-verdict', 'failed', { timeout: 30_000 });
+    await expect(page.locator('#verdict')).toContainText('model.safetensors');
+    // Without a signature URL (a registry has no standard place for one): a note at that field, not a verdict.
+    await page.getByLabel('Signature URL').fill('');
+    await expect(page.locator('fieldset[aria-busy="true"]')).toHaveCount(0);
+    await page.getByRole('button', { name: 'Verify model' }).click();
+    await expect(page.locator('#signature-url-note')).toContainText('no standard place');
+    await expect(page.locator('#verdict')).toHaveCount(0);
+  });
+});
 
 test.describe('<model-verify> and OCI registries', () => {
   test.beforeEach(() => test.skip(!reg, 'no docker-registry (node scripts/ensure-registry.mjs installs it as root)'));

@@ -28,6 +28,7 @@ import {
 import type { MvSign } from './mv-sign.js';
 import { appStyles } from './styles.js';
 import { readShareLink, shareLink } from './share-link.js';
+import { trustedRootFor } from '../trust-choice.js';
 import { annotateHf, claimMismatchReport, hubClaim, isHfSpec, openHfModel, type OpenedHf } from '../hf-model.js';
 import './mv-edge-models.js'; // published models and their edge verdict, only when served by our Worker
 
@@ -78,6 +79,8 @@ function corsNote(what: string, url: string): string {
   }
   return `Could not download the ${what} from ${origin}: the server is unreachable, or does not let this page read it. It must send the header Access-Control-Allow-Origin: ${location.origin} (or *); for a model in shards also Access-Control-Allow-Headers: Range and Access-Control-Expose-Headers: Content-Length, Content-Range.`;
 }
+/** `oci://…` (web/oci-model.ts opens it; loaded on use, like the registry client it brings). */
+const isOciSpec = (s: string) => /^oci:\/\//i.test(s.trim());
 type Page = 'verify' | 'sign' | 'infer';
 const pageFromHash = (): Page => (/^#\/?sign\b/.test(location.hash) ? 'sign' : /^#\/?infer\b/.test(location.hash) ? 'infer' : 'verify');
 const TITLES: Record<Page, string> = {
@@ -106,6 +109,8 @@ export class MvApp extends LitElement {
   @state() private identityRegexp = '';
   @state() private issuer = '';
   @state() private trustedRootFile: File | undefined;
+  /** Where a keyless signature's trust root comes from (web/trust-choice.ts): TUF, the built-in snapshot, or a file. */
+  @state() private trustSource: 'tuf' | 'embedded' | 'file' = 'tuf';
   @state() private publicKey = '';
   /** The key file's name, shown instead of the fingerprint (cleared when the key is typed or pasted). */
   @state() private publicKeyName = '';
@@ -130,6 +135,8 @@ export class MvApp extends LitElement {
   /** Setup problems, each shown next to its field. */
   @state() private notes: Partial<Record<NoteField, string>> = {};
   private signatureToken = 0;
+  /** The chosen signature's bytes, kept to inspect it again when the trust root changes. */
+  private signatureBytes: Uint8Array | undefined;
 
   /** One Sign page for the app's lifetime, so its inputs survive switching pages (keys stay in its memory). */
   @state() private signPage: MvSign | undefined;
@@ -325,13 +332,47 @@ export class MvApp extends LitElement {
     }
     this.signatureInfo = result.info;
     this.method = result.info.method;
+    this.signatureBytes = bytes;
     await this.inspect(bytes, token);
+  }
+
+  /** The trust root changed: who the signature claims is checked again against it. */
+  private async reinspect(): Promise<void> {
+    if (!this.signatureBytes || this.method !== 'sigstore') return;
+    this.inspection = undefined;
+    this.inspectError = '';
+    await this.inspect(this.signatureBytes, this.signatureToken);
+  }
+
+  /** The trustedRoot option for a keyless check, as the Trust root choice says (undefined = built in). */
+  private async chosenTrustedRoot(): Promise<unknown> {
+    if (this.trustSource === 'embedded') return undefined;
+    if (this.trustSource === 'file') {
+      if (!this.trustedRootFile) throw new ModelVerifyError('INPUT_MISSING', 'Choose the trusted_root.json file, or another trust root above');
+      return parseTrustedRoot(await this.trustedRootFile.text());
+    }
+    return trustedRootFor('tuf');
+  }
+
+  private trustNote(e: unknown): string {
+    const err = e instanceof ModelVerifyError ? e : undefined;
+    if (err?.code === 'TUF_UNAVAILABLE')
+      return `The Sigstore trust root could not be refreshed (${err.message}). Offline? Choose "Built into this page" to check against the snapshot this page ships.`;
+    if (err?.code === 'TUF_INVALID') return `The Sigstore trust root failed TUF verification and was not used [TUF_INVALID]: ${err.message}`;
+    return (e as Error)?.message ?? String(e);
   }
 
   /** Runs core's inspectSignature on the chosen signature to show who claims to have signed it. */
   private async inspect(bytes: Uint8Array, token: number): Promise<void> {
     try {
-      const trustedRoot = this.trustedRootFile && this.method === 'sigstore' ? parseTrustedRoot(await this.trustedRootFile.text()) : undefined;
+      let trustedRoot: unknown;
+      try {
+        trustedRoot = this.method === 'sigstore' ? await this.chosenTrustedRoot() : undefined;
+      } catch (e) {
+        // Only to show who claims to have signed (no verdict): the built-in root stands in, and the trust field
+        // says why — verification itself never falls back.
+        if (token === this.signatureToken) this.setNote('trusted-root', this.trustNote(e));
+      }
       const inspection = await inspectSignature(bytes, trustedRoot !== undefined ? { trustedRoot } : {});
       if (token === this.signatureToken) this.inspection = inspection;
     } catch (e) {
@@ -381,6 +422,8 @@ export class MvApp extends LitElement {
   }
 
   private effectiveSignatureUrl(): string {
+    // A registry has no standard place for a signature: an oci:// image needs its URL given.
+    if (isOciSpec(this.modelUrl)) return this.signatureUrl.trim();
     return this.signatureUrl.trim() || defaultSignatureUrl(this.modelUrl);
   }
 
@@ -594,6 +637,21 @@ export class MvApp extends LitElement {
       bundle = opened.bundle;
       if (opened.signatureInRepo) ignorePaths.push(opened.signatureInRepo);
       this.hfRun = { opened, claim: undefined };
+    } else if (isOciSpec(this.modelUrl)) {
+      sigField = 'signature-url';
+      const url = this.effectiveSignatureUrl();
+      if (!url) throw new SetupProblem('signature-url', 'Give the signature URL: a registry has no standard place for a signature.');
+      const spec = this.modelUrl.trim();
+      // http:// only to a registry on this machine (a local one has no TLS; anything else is https).
+      const plainHttp = /^oci:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//i.test(spec);
+      try {
+        const oci = await (await import('../oci-model.js')).openOciModel(spec, url, { signal, ...(plainHttp ? { plainHttp } : {}) });
+        source = oci.source;
+        bundle = oci.bundle;
+      } catch (err) {
+        if (isModelVerifyError(err) && (err.code === 'HASH_MISMATCH' || err.code === 'BLOB_DIGEST_MISMATCH')) throw err;
+        throw new SetupProblem('model-url', corsOrMessage(err, 'image', spec));
+      }
     } else {
       sigField = 'signature-url';
       const url = this.effectiveSignatureUrl();
@@ -607,11 +665,11 @@ export class MvApp extends LitElement {
     const read = trySignatureInfo(bundle, '');
     if ('error' in read) throw new SetupProblem(sigField, `This is not a model signature this page can read: ${read.error.message}`);
     let trustedRoot: unknown;
-    if (this.trustedRootFile && this.method === 'sigstore') {
+    if (this.method === 'sigstore') {
       try {
-        trustedRoot = parseTrustedRoot(await this.trustedRootFile.text());
+        trustedRoot = await this.chosenTrustedRoot();
       } catch (err) {
-        throw new SetupProblem('trusted-root', (err as Error).message);
+        throw new SetupProblem('trusted-root', this.trustNote(err));
       }
     }
     if (this.hfRun?.opened.source === source) {
@@ -883,8 +941,8 @@ export class MvApp extends LitElement {
     return html`
       <div class="field">
         <label for="model-url"
-          >Model base URL (a folder or one file), or a Hugging Face repository <code>org/model</code> or
-          <code>org/model@revision</code></label
+          >Model base URL (a folder or one file), a Hugging Face repository <code>org/model</code> or
+          <code>org/model@revision</code>, or an OCI image <code>oci://registry/repository:tag</code></label
         >
         <input
           id="model-url"
@@ -977,18 +1035,48 @@ export class MvApp extends LitElement {
         ${text('identity-regexp', '…or an identity pattern (regular expression)', this.identityRegexp, (v) => (this.identityRegexp = v), '^https://github.com/org/repo/')}
         ${text('issuer', 'OIDC issuer', this.issuer, (v) => (this.issuer = v), 'https://accounts.google.com')}
         <div class="field">
-          <label for="trusted-root">Trusted root (<code>trusted_root.json</code>) — only for a private Sigstore; the public-good root is built in</label>
-          <input
-            id="trusted-root"
-            type="file"
-            accept=".json"
-            aria-describedby=${this.describedBy('trusted-root')}
-            aria-invalid=${this.notes['trusted-root'] ? 'true' : nothing}
-            @change=${(e: Event) => {
-              this.trustedRootFile = (e.target as HTMLInputElement).files?.[0];
-              this.clearNote('trusted-root');
-            }}
-          />
+          <span id="trust-label">Trust root (who vouches for Sigstore's keys)</span>
+          <div class="tabs" role="radiogroup" aria-labelledby="trust-label">
+            ${(
+              [
+                ['tuf', 'Sigstore public good, refreshed through TUF'],
+                ['embedded', 'Built into this page (offline)'],
+                ['file', 'A trusted_root.json file'],
+              ] as const
+            ).map(
+              ([v, label]) =>
+                html`<label
+                  ><input
+                    type="radio"
+                    name="trust"
+                    value=${v}
+                    .checked=${this.trustSource === v}
+                    @change=${() => {
+                      this.trustSource = v;
+                      this.clearNote('trusted-root');
+                      void this.reinspect();
+                    }}
+                  />
+                  ${label}</label
+                >`,
+            )}
+          </div>
+          ${
+            this.trustSource === 'file'
+              ? html`<input
+                  id="trusted-root"
+                  type="file"
+                  accept=".json"
+                  aria-label="trusted_root.json file"
+                  aria-describedby=${this.describedBy('trusted-root')}
+                  aria-invalid=${this.notes['trusted-root'] ? 'true' : nothing}
+                  @change=${(e: Event) => {
+                    this.trustedRootFile = (e.target as HTMLInputElement).files?.[0];
+                    this.clearNote('trusted-root');
+                  }}
+                />`
+              : html`<span id="trusted-root" tabindex="-1" aria-describedby=${this.describedBy('trusted-root')}></span>`
+          }
           ${this.note('trusted-root')}
         </div>
       `;

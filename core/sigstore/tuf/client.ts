@@ -73,8 +73,16 @@ export async function refreshTufTrustedRoot(repo: { url: string; rootJson: strin
   } catch (e) {
     const msg = (e as Error)?.message ?? String(e);
     // The library reports network errors as the runtime's TypeError and HTTP failures as "Failed to fetch …".
-    const unreachable = e instanceof TypeError || /Failed to fetch|fetch failed|network/i.test(msg);
-    throw new ModelVerifyError(unreachable ? 'TUF_UNAVAILABLE' : 'TUF_INVALID', `TUF refresh of ${url} failed: ${msg}`, { cause: e });
+    let unreachable = e instanceof TypeError || /Failed to fetch|fetch failed|network/i.test(msg);
+    // The library takes a root update it could not fetch for "no newer root" and then judges the root it holds:
+    // offline with an expired starting root, that reads as a freeze attack. Whether the repository answers at all
+    // says which it is (both fail closed; the code tells the user what to do).
+    if (!unreachable) unreachable = await cannotReach(`${url}/timestamp.json`);
+    throw new ModelVerifyError(
+      unreachable ? 'TUF_UNAVAILABLE' : 'TUF_INVALID',
+      `TUF refresh of ${url} failed: ${msg}${unreachable && !/fetch|network/i.test(msg) ? ' (the repository cannot be reached)' : ''}`,
+      { cause: e },
+    );
   }
   if (bytes.length > MAX_TUF_TRUSTED_ROOT_BYTES)
     throw new ModelVerifyError('TUF_INVALID', `${TRUSTED_ROOT_TARGET} of ${url} is larger than ${MAX_TUF_TRUSTED_ROOT_BYTES} bytes`);
@@ -99,6 +107,17 @@ export async function refreshTufTrustedRoot(repo: { url: string; rootJson: strin
     checkedAt: now.toISOString(),
     ...(times.length ? { expires: new Date(Math.min(...times)).toISOString() } : {}),
   };
+}
+
+/** True when `url` cannot be fetched at all (no network, refused, DNS); any HTTP answer means reachable. */
+async function cannotReach(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(url, { method: 'HEAD' });
+    await r.body?.cancel();
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** The TrustRoot of a refreshed (or stored) TufTrustedRoot, its provenance set for reports. */
