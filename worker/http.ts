@@ -1,5 +1,6 @@
 /** JSON responses and errors: every failure leaves the Worker as `{error: {code, message}}` with a 4xx status. */
 import type { ErrorCode } from '../core/index.js';
+import { readAtMost } from '../core/util/index.js';
 
 /** Core's stable codes plus the HTTP layer's own. */
 export type ApiErrorCode =
@@ -57,27 +58,11 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array>
   if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > limit)) {
     throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body must be at most ${limit} bytes`);
   }
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.byteLength;
-    if (n > limit) {
-      await reader.cancel().catch(() => {});
+  return readAtMost(req.body, limit, {
+    tooLarge: () => {
       throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body must be at most ${limit} bytes`);
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+    },
+  });
 }
 
 export async function readJson(req: Request, limit: number): Promise<unknown> {

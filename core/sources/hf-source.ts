@@ -21,6 +21,7 @@
 import { fail, ModelVerifyError } from '../errors.js';
 import type { ListOptions, ModelEntry, ModelSource } from '../serialize/source.js';
 import { DEFAULT_MAX_FETCH_BYTES, fetchBytes, HttpSource } from './http-source.js';
+import { readAtMost } from '../util/bytes.js';
 
 export const HF_DEFAULT_ENDPOINT = 'https://huggingface.co';
 /** One tree page or revision answer (the Hub's pages are ~1000 entries, well under 1 MiB). */
@@ -88,27 +89,10 @@ async function readBounded(res: Response, max: number, what: string): Promise<Ui
     await res.body?.cancel().catch(() => {});
     fail('IO_ERROR', `The Hub's ${what} is too large (${declared} bytes; at most ${max} are read)`);
   }
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const r = await reader.read().catch((e: unknown) => fail('IO_ERROR', `The Hub's ${what} broke off: ${(e as Error)?.message ?? e}`, { cause: e }));
-    if (r.done) break;
-    n += r.value.byteLength;
-    if (n > max) {
-      await reader.cancel().catch(() => {});
-      fail('IO_ERROR', `The Hub's ${what} is too large (more than ${max} bytes)`);
-    }
-    parts.push(r.value);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return readAtMost(res.body, max, {
+    tooLarge: () => fail('IO_ERROR', `The Hub's ${what} is too large (more than ${max} bytes)`),
+    broke: (e) => fail('IO_ERROR', `The Hub's ${what} broke off: ${(e as Error)?.message ?? e}`, { cause: e }),
+  });
 }
 
 /** `Link: <url>; rel="next", …` → the next URL, or null. */

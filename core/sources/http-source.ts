@@ -6,6 +6,7 @@
  */
 import { fail, ModelVerifyError } from '../errors.js';
 import type { ModelEntry, ModelSource } from '../serialize/source.js';
+import { readAtMost } from '../util/bytes.js';
 
 export interface HttpSourceOptions {
   /** Model name for reports (default: derived from the URL). */
@@ -276,33 +277,12 @@ export async function fetchBytes(
     await res.body?.cancel().catch(() => {});
     fail('BUNDLE_TOO_LARGE', `The ${what} at ${u.href} is too large (${declared} bytes; at most ${max} are accepted)`);
   }
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    let r: ReadableStreamReadResult<Uint8Array>;
-    try {
-      r = await reader.read();
-    } catch (e) {
+  return readAtMost(res.body, max, {
+    // Stopped as soon as it is over the cap (the connection is closed), not after the server decides to end it.
+    tooLarge: () => fail('BUNDLE_TOO_LARGE', `The ${what} at ${u.href} is too large (more than ${max} bytes)`),
+    broke: (e) => {
       if (opts.signal?.aborted) throw opts.signal.reason ?? e;
       fail('IO_ERROR', `Download of the ${what} from ${u.href} broke off: ${(e as Error)?.message ?? e}`, { cause: e });
-    }
-    if (r.done) break;
-    n += r.value.byteLength;
-    if (n > max) {
-      // Stop the transfer now (the connection is closed), not after the server decides to end it.
-      await reader.cancel().catch(() => {});
-      fail('BUNDLE_TOO_LARGE', `The ${what} at ${u.href} is too large (more than ${max} bytes)`);
-    }
-    parts.push(r.value);
-  }
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+    },
+  });
 }

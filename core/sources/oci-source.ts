@@ -14,7 +14,7 @@ import { createHasher } from '../hash/hasher.js';
 import { DIGEST_RE, MAX_MANIFEST_BYTES, parseImageManifest, type Descriptor, type ImageManifest } from '../oci/image-manifest.js';
 import { namedLayers } from '../oci/resources.js';
 import type { ListOptions, ModelEntry, ModelSource } from '../serialize/source.js';
-import { toHex } from '../util/bytes.js';
+import { readAtMost, toHex } from '../util/bytes.js';
 import { clip } from '../util/json.js';
 
 export interface OciReference {
@@ -98,27 +98,7 @@ function parseChallenge(h: string | null): { scheme: string; params: Record<stri
 async function readBounded(res: Response, max: number, what: string): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) fail('REGISTRY_ERROR', `${what} is ${declared} bytes, more than the ${max} accepted`);
-  const reader = res.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.byteLength;
-    if (n > max) {
-      await reader.cancel().catch(() => {});
-      fail('REGISTRY_ERROR', `${what} is more than the ${max} bytes accepted`);
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return readAtMost(res.body, max, { tooLarge: () => fail('REGISTRY_ERROR', `${what} is more than the ${max} bytes accepted`) });
 }
 
 async function sha256Hex(b: Uint8Array): Promise<string> {

@@ -99,6 +99,11 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return concatAll(parts);
+}
+
+/** concatBytes over a list (no spread: a body read in many small chunks would pass too many arguments). */
+function concatAll(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
@@ -138,4 +143,37 @@ export function ab(b: Uint8Array): Uint8Array<ArrayBuffer> {
 
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', ab(data)));
+}
+
+/**
+ * All of a stream's bytes, refused past `max` as they arrive: the transfer is cancelled at once, not after the sender
+ * decides to stop. `tooLarge` and `broke` (a read that fails) throw the caller's own typed errors; without `broke`
+ * a failed read's error propagates as it is.
+ */
+export async function readAtMost(
+  body: ReadableStream<Uint8Array> | null | undefined,
+  max: number,
+  on: { tooLarge: () => never; broke?: (e: unknown) => never },
+): Promise<Uint8Array> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    let r: ReadableStreamReadResult<Uint8Array>;
+    try {
+      r = await reader.read();
+    } catch (e) {
+      if (on.broke) on.broke(e);
+      throw e;
+    }
+    if (r.done) break;
+    n += r.value.byteLength;
+    if (n > max) {
+      await reader.cancel().catch(() => {});
+      on.tooLarge();
+    }
+    parts.push(r.value);
+  }
+  return parts.length === 1 ? parts[0]! : concatAll(parts);
 }
