@@ -29,7 +29,27 @@ export interface ComputedManifest {
   emptyFiles: string[];
 }
 
-export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
+/** What planAndHash needs: the walk's rules and the hashing's backend and observers. */
+export interface PlanAndHashOptions {
+  serialization: Pick<Serialization, 'method' | 'hashType' | 'shardSize'>;
+  ignore: IgnoreSet;
+  allowSymlinks?: boolean;
+  /** Only these paths are planned (verification of sources that cannot list, or with unsigned files ignored). */
+  onlyPaths?: ReadonlySet<string>;
+  backend?: HashBackend;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  onPhase?: OnPhase;
+}
+
+/**
+ * The walk and the hashing, each as a phase for the observer: the one path signing (computeManifest) and
+ * verification (verifyModel) take from a source to digests by job id.
+ */
+export async function planAndHash(
+  source: ModelSource,
+  opts: PlanAndHashOptions,
+): Promise<{ plan: Awaited<ReturnType<typeof planModel>>; digests: Map<string, Uint8Array>; backend: HashBackend }> {
   const plan = await inPhase(
     opts.onPhase,
     'walk',
@@ -40,6 +60,7 @@ export async function computeManifest(source: ModelSource, opts: ComputeOptions)
         ignore: opts.ignore,
         allowSymlinks: !!opts.allowSymlinks,
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onlyPaths ? { onlyPaths: opts.onlyPaths } : {}),
       }),
     (p) => ({ files: p.fileSizes.size, resources: p.jobs.length, bytes: p.totalBytes }),
   );
@@ -55,6 +76,11 @@ export async function computeManifest(source: ModelSource, opts: ComputeOptions)
       }),
     (d) => ({ resources: d.size, bytes: plan.totalBytes }),
   );
+  return { plan, digests, backend };
+}
+
+export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
+  const { plan, digests } = await planAndHash(source, opts);
   const resources = sortResources(
     plan.jobs.map(
       (j): Resource => ({

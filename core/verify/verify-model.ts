@@ -10,15 +10,14 @@ import { fail, toModelVerifyError } from '../errors.js';
 import { compareManifests, type ActualResource } from '../manifest/compare.js';
 import type { Manifest } from '../manifest/types.js';
 import type { HashBackend, Progress } from '../hash/backend.js';
-import { StreamingBackend } from '../hash/backend.js';
 import { parsePolicy } from '../policy/parse.js';
 import type { Policy } from '../policy/types.js';
 import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
-import { planModel } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
 import { toHex } from '../util/bytes.js';
 import { inPhase, type OnPhase } from '../util/phase.js';
 import { clip, describeValue } from '../util/json.js';
+import { planAndHash } from './compute.js';
 import { dsseEnvelope, verifyKeySignature } from './envelope.js';
 import { emptyReport, type SignerSummary, type TrustRootInfo, type VerificationReport } from './report.js';
 
@@ -103,6 +102,17 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
   return trustRoot ? { signer, manifest, warnings, trustRoot } : { signer, manifest, warnings };
 }
 
+/** What a verified signature says, into the report: signer, warnings, trust root, statement and serialization. */
+export function recordSignature(report: VerificationReport, sig: SignatureResult): void {
+  const { manifest } = sig;
+  report.signer = sig.signer;
+  for (const w of sig.warnings) report.warnings.push(w);
+  if (sig.trustRoot) report.trustRoot = sig.trustRoot;
+  report.statement = { subjectName: manifest.modelName, rootDigest: manifest.rootDigest, predicateType: manifest.predicateType };
+  const s = manifest.serialization;
+  report.serialization = { method: s.method, hashType: s.hashType, ...(s.shardSize ? { shardSize: s.shardSize } : {}), ignorePaths: s.ignorePaths };
+}
+
 export async function verifyModel(
   source: ModelSource,
   bundleBytes: Uint8Array | string,
@@ -121,12 +131,8 @@ export async function verifyModel(
       (r) => ({ method: r.signer.method, ...(r.trustRoot ? { trust_root: r.trustRoot.source } : {}), resources: r.manifest.resources.length }),
     );
     const { manifest } = sig;
-    report.signer = sig.signer;
-    for (const w of sig.warnings) report.warnings.push(w);
-    if (sig.trustRoot) report.trustRoot = sig.trustRoot;
-    report.statement = { subjectName: manifest.modelName, rootDigest: manifest.rootDigest, predicateType: manifest.predicateType };
+    recordSignature(report, sig);
     const s = manifest.serialization;
-    report.serialization = { method: s.method, hashType: s.hashType, ...(s.shardSize ? { shardSize: s.shardSize } : {}), ignorePaths: s.ignorePaths };
     if (s.allowSymlinks && !opts.allowSymlinks) {
       report.warnings.push('The signer allowed symlinks; they are refused unless you also allow them (--allow-symlinks).');
     }
@@ -138,38 +144,22 @@ export async function verifyModel(
     if (!source.listable) report.warnings.push('This model source cannot list its files: unsigned extra files cannot be detected.');
 
     opts.onStage?.('hashing');
-    const plan = await inPhase(
-      opts.onPhase,
-      'walk',
-      { model: source.name },
-      () =>
-        planModel(source, {
-          serialization: s,
-          ignore,
-          allowSymlinks: !!opts.allowSymlinks,
-          signal: opts.signal,
-          ...(onlyPaths ? { onlyPaths } : {}),
-        }),
-      (p) => ({ files: p.fileSizes.size, resources: p.jobs.length, bytes: p.totalBytes }),
-    );
+    const { plan, digests, backend } = await planAndHash(source, {
+      serialization: s,
+      ignore,
+      allowSymlinks: !!opts.allowSymlinks,
+      ...(onlyPaths ? { onlyPaths } : {}),
+      ...(opts.backend ? { backend: opts.backend } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.onPhase ? { onPhase: opts.onPhase } : {}),
+    });
     let expected = manifest.resources;
     if (plan.singleFile) {
       // A single-file model is named "." by Python and by its basename by Go and the spec: accept both.
       expected = expected.map((r) => (r.path === source.name ? { ...r, path: '.', id: r.start === undefined ? '.' : `.:${r.start}:${r.end}` } : r));
     }
-    const backend = opts.backend ?? new StreamingBackend();
     report.hashBackend = backend.name;
-    const digests = await inPhase(
-      opts.onPhase,
-      'hashing',
-      { backend: backend.name, resources: plan.jobs.length, bytes: plan.totalBytes },
-      () =>
-        backend.run(plan.jobs, source, {
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-        }),
-      (d) => ({ resources: d.size, bytes: plan.totalBytes }),
-    );
 
     opts.onStage?.('compare');
     const endCompare = opts.onPhase?.('compare', { resources: expected.length });
