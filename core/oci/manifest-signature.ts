@@ -11,7 +11,7 @@ import { signPayload } from '../sign/sign-model.js';
 import type { BundleSigner } from '../sign/signers.js';
 import { statementPayload } from '../sign/statement.js';
 import { emptyReport, type VerificationReport } from '../verify/report.js';
-import { verifySignature, type SignatureOptions } from '../verify/verify-model.js';
+import { recordSignature, verifySignature, type SignatureOptions } from '../verify/verify-model.js';
 import { parseImageManifest } from './image-manifest.js';
 import { ociResources } from './resources.js';
 
@@ -91,12 +91,8 @@ export async function verifyOciManifest(
     const image = parseImageManifest(manifestBytes); // a bad manifest fails before any signature work
     const sig = await verifySignature(bundleBytes, policy, opts);
     const { manifest } = sig;
-    report.signer = sig.signer;
-    for (const w of sig.warnings) report.warnings.push(w);
-    if (sig.trustRoot) report.trustRoot = sig.trustRoot;
-    report.statement = { subjectName: manifest.modelName, rootDigest: manifest.rootDigest, predicateType: manifest.predicateType };
+    recordSignature(report, sig);
     const s = manifest.serialization;
-    report.serialization = { method: s.method, hashType: s.hashType, ...(s.shardSize ? { shardSize: s.shardSize } : {}), ignorePaths: s.ignorePaths };
     if (s.method !== 'files' || s.hashType !== 'sha256') {
       fail(
         'SERIALIZATION_UNSUPPORTED',
