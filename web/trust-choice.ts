@@ -11,7 +11,6 @@
  */
 import { ModelVerifyError } from '../core/index.js';
 import { fetchBytes } from '../core/sources/index.js';
-import type { TufTrustedRoot } from '../core/sigstore/tuf/index.js';
 
 export type TrustChoice = 'tuf' | 'embedded' | (string & {});
 
@@ -47,17 +46,6 @@ export async function trustedRootFor(choice: TrustChoice, o: TrustChoiceOptions 
   }
 }
 
-/** A stored refresh, or undefined when absent or not of that shape (then the repository is asked again). */
-async function readLast(v: string | undefined): Promise<TufTrustedRoot | undefined> {
-  if (v === undefined || v.length > 2 * MAX_TRUSTED_ROOT_BYTES) return undefined;
-  try {
-    const t = JSON.parse(v) as TufTrustedRoot;
-    return typeof t.trustedRoot === 'string' && typeof t.repository === 'string' && typeof t.checkedAt === 'string' ? t : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function tufRoot(o: TrustChoiceOptions): Promise<unknown> {
   if (o.tufUrl && !o.tufRootJson) throw new ModelVerifyError('INPUT_MISSING', `A private TUF repository (${o.tufUrl}) needs its initial root.json (tuf-root)`);
   const key = o.tufUrl ?? '';
@@ -65,7 +53,7 @@ function tufRoot(o: TrustChoiceOptions): Promise<unknown> {
   if (!p) {
     // Loaded on use: pages that never verify a keyless signature do not download the TUF client.
     p = (async () => {
-      const [{ refreshTufTrustedRoot, trustRootFromTuf }, { indexedDbTufStorage }, { SIGSTORE_PRODUCTION_TUF }] = await Promise.all([
+      const [{ readStoredTufTrustedRoot, refreshTufTrustedRoot, trustRootFromTuf }, { indexedDbTufStorage }, { SIGSTORE_PRODUCTION_TUF }] = await Promise.all([
         import('../core/sigstore/tuf/index.js'),
         import('../browser/tuf-storage.js'),
         import('../core/sigstore/index.js'),
@@ -75,7 +63,7 @@ function tufRoot(o: TrustChoiceOptions): Promise<unknown> {
       // As the CLI does: a root refreshed earlier is used without the network while the timestamp, snapshot and
       // targets metadata that vouched for it are unexpired (the freshness window the repository itself signed).
       const lastKey = `model-verify/last/${repo.url}`;
-      const last = await readLast(await storage.get(lastKey));
+      const last = readStoredTufTrustedRoot(await storage.get(lastKey));
       if (last?.expires && Date.parse(last.expires) > Date.now()) return trustRootFromTuf(last, 'cache');
       const fresh = await refreshTufTrustedRoot(repo, storage);
       await storage.put(lastKey, JSON.stringify(fresh));

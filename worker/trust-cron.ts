@@ -9,7 +9,7 @@
 import type { KVNamespace } from '@cloudflare/workers-types/latest';
 import { ModelVerifyError, toModelVerifyError } from '../core/index.js';
 import { SIGSTORE_PRODUCTION_TUF } from '../core/sigstore/index.js';
-import { MAX_TUF_TRUSTED_ROOT_BYTES, refreshTufTrustedRoot, type TufStorage, type TufTrustedRoot } from '../core/sigstore/tuf/index.js';
+import { readStoredTufTrustedRoot, refreshTufTrustedRoot, type TufStorage, type TufTrustedRoot } from '../core/sigstore/tuf/index.js';
 import type { Env } from './env.js';
 
 export const TRUST_KEY = 'trust/current';
@@ -55,10 +55,7 @@ export async function scheduledRefresh(env: Env): Promise<void> {
 /** The stored TUF root, or undefined when the cron has not stored one (or it is unreadable: the embedded root then). */
 export async function storedTrustRoot(env: Env): Promise<StoredTrustRoot | undefined> {
   try {
-    const v = await env.VERDICTS.get(TRUST_KEY);
-    if (v === null || v.length > MAX_TUF_TRUSTED_ROOT_BYTES * 2) return undefined;
-    const s = JSON.parse(v) as StoredTrustRoot;
-    return typeof s.trustedRoot === 'string' && typeof s.digest === 'string' ? s : undefined;
+    return readStoredTufTrustedRoot(await env.VERDICTS.get(TRUST_KEY));
   } catch {
     return undefined;
   }

@@ -109,6 +109,22 @@ export async function refreshTufTrustedRoot(repo: { url: string; rootJson: strin
   };
 }
 
+/**
+ * A TufTrustedRoot kept as JSON text (KV, IndexedDB), or undefined when absent, over-long or not of that shape (the
+ * caller then refreshes, or uses the embedded root). Its content passed TUF when it was stored.
+ */
+export function readStoredTufTrustedRoot(v: string | null | undefined): TufTrustedRoot | undefined {
+  if (v === null || v === undefined || v.length > MAX_TUF_TRUSTED_ROOT_BYTES * 2) return undefined;
+  try {
+    const t = JSON.parse(v) as TufTrustedRoot;
+    return typeof t.trustedRoot === 'string' && typeof t.digest === 'string' && typeof t.repository === 'string' && typeof t.checkedAt === 'string'
+      ? t
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when `url` cannot be fetched at all (no network, refused, DNS); any HTTP answer means reachable. */
 async function cannotReach(url: string): Promise<boolean> {
   try {
