@@ -570,7 +570,8 @@ if (cfg.only.includes('startup')) {
 
 results.machine.loadavgEnd = loadavg();
 // A partial run (BENCH_ONLY) keeps the sections it did not measure from the previous results.json.
-const resultsFile = path.join(root, 'bench/results.json');
+// BENCH_RESULTS: another file (a trial run beside someone else's must not overwrite bench/results.json).
+const resultsFile = process.env.BENCH_RESULTS ? path.resolve(process.env.BENCH_RESULTS) : path.join(root, 'bench/results.json');
 const sectionOf = { node: 'node', startup: 'startup', small: 'smallFiles', chromium: 'chromium', workerd: 'workerd', rss: 'rss', sigstore: 'sigstore' };
 if (existsSync(resultsFile)) {
   let prev = {};
@@ -586,4 +587,4 @@ console.table(table);
 console.log(
   `load average at start ${results.machine.loadavgStart.map((x) => x.toFixed(1)).join(' ')}, at end ${results.machine.loadavgEnd.map((x) => x.toFixed(1)).join(' ')} (${results.machine.cpus} cores)`,
 );
-console.log(`results: bench/results.json (data kept in ${cfg.dir})`);
+console.log(`results: ${path.relative(root, resultsFile)} (data kept in ${cfg.dir})`);
