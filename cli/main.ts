@@ -251,7 +251,7 @@ export async function runVerify(
   } catch (e) {
     return failReport(e);
   }
-  if (opened.kind === 'local') {
+  if (opened.kind === 'local' && /\.json$/i.test(modelPath)) {
     // An OCI image manifest file (.json, schemaVersion 2, layers) is verified as one, by its digests (cli/oci-manifest.ts).
     const { verifyOciManifestFile } = await import('./oci-manifest.js');
     const ociReport = await verifyOciManifestFile(modelPath, bundle, policy, o, trustedRoot).catch((e: unknown) => failReport(e));

@@ -11,7 +11,6 @@ import { statSync } from 'node:fs';
 import { MAX_BUNDLE_BYTES } from '../core/bundle/index.js';
 import { ModelVerifyError } from '../core/errors.js';
 import type { ModelSource } from '../core/serialize/index.js';
-import { fetchBytes, HttpSource } from '../core/sources/index.js';
 import type { Manifest } from '../core/manifest/index.js';
 import { verifySignature, type VerificationReport } from '../core/verify/index.js';
 import type { RemoteClaim } from '../core/index.js';
@@ -60,10 +59,12 @@ export interface ModelOpener {
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
+// Remote sources (HTTP, the Hub) load only when a spec or a signature needs them: a local verify never does.
+const remoteSources = () => import('../core/sources/index.js');
 
 /** `--signature URL` (any source): fetched, at most the bundle cap. No credentials are sent to it. */
 function urlSignature(url: string): SignatureRef {
-  return { where: url, read: () => fetchBytes(url, 'signature', { maxBytes: MAX_BUNDLE_BYTES }) };
+  return { where: url, read: () => remoteSources().then((m) => m.fetchBytes(url, 'signature', { maxBytes: MAX_BUNDLE_BYTES })) };
 }
 
 function fileSignature(p: string, inModel?: string): SignatureRef {
@@ -105,6 +106,7 @@ const httpOpener: ModelOpener = {
   kind: 'http',
   matches: isUrl,
   async open(spec) {
+    const { HttpSource } = await remoteSources();
     const source = new HttpSource(spec);
     const dir = new URL(source.base.href.endsWith('/') ? source.base.href : `${source.base.href}/`);
     return {
@@ -135,7 +137,7 @@ const hfOpener: ModelOpener = {
   kind: 'hf',
   matches: (s) => /^hf:\/\//i.test(s),
   async open(spec, ctx) {
-    const { HfSource, hubPrecheck } = await import('../core/sources/index.js');
+    const { HfSource, hubPrecheck } = await remoteSources();
     const endpoint = ctx.env.HF_ENDPOINT?.trim() || undefined;
     const token = ctx.env.HF_TOKEN?.trim() || undefined;
     const source = await HfSource.open(spec, { ...(endpoint ? { endpoint } : {}), ...(token ? { token } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });

@@ -7,7 +7,7 @@
  * Only the part of the path that names the model root itself may go through symlinks: the model can be given
  * through a link, the user may name it by its real path or through a link, and the CWD is always real.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The model as the CLI sees it: its realpath and, when known, the path the user gave (made absolute lexically). */
@@ -53,13 +53,26 @@ export function modelRelative(model: string | ModelRoots, p: string): string | n
 }
 
 /**
- * Whether hash workers are worth starting ahead of the walk: not for a model that is one small file (the pool
- * hashes runs of ≤ 1 MiB in the main thread, and a worker costs more to start than that takes).
+ * Whether hash workers are worth starting ahead of the walk: not for a model of at most a few small files (the
+ * pool hashes runs of ≤ 1 MiB in the main thread, and a worker costs more to start than that takes). Only a
+ * guess that overlaps start-up with reading the signature: the pool decides again from the plan, so a wrong
+ * guess costs time, never correctness. Looks at a directory's first level only, a bounded number of entries.
  */
 export function worthWarming(modelPath: string): boolean {
+  const small = 1 << 20;
   try {
     const st = statSync(modelPath);
-    return !(st.isFile() && st.size <= 1 << 20);
+    if (st.isFile()) return st.size > small;
+    if (!st.isDirectory()) return true;
+    const entries = readdirSync(modelPath, { withFileTypes: true });
+    if (entries.length > 16) return true;
+    let bytes = 0;
+    for (const e of entries) {
+      if (!e.isFile()) return true; // a subdirectory (or a link): the walk decides
+      bytes += lstatSync(path.join(modelPath, e.name)).size;
+      if (bytes > small) return true;
+    }
+    return false;
   } catch {
     return true; // not a local path (hf://, oci://, a URL), or not there yet: the run decides
   }

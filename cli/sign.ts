@@ -184,7 +184,7 @@ export async function runSign(
     ]);
   const ser = serializationOptions(o);
   // An OCI image manifest (.json, schemaVersion 2, layers) is signed as one, by the Go port's rules (cli/oci-manifest.ts).
-  const oci = await (await import('./oci-manifest.js')).readOciManifestModel(modelPath);
+  const oci = /\.json$/i.test(modelPath) ? await (await import('./oci-manifest.js')).readOciManifestModel(modelPath) : null;
   const source = oci ? undefined : await NodeSource.open(modelPath);
   if (oci && (ser.hashType !== 'sha256' || ser.shardSize !== undefined)) {
     throw new ModelVerifyError(

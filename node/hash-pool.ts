@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ModelVerifyError } from '../core/errors.js';
-import { largestFirst, ProgressTracker, StreamingBackend, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
+import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
+import { NodeCryptoBackend } from './crypto-backend.js';
 import type { HashJob } from '../core/serialize/index.js';
 import type { ModelSource } from '../core/serialize/index.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
@@ -35,9 +36,9 @@ export interface NodePoolOptions {
    */
   afterRead?: (job: HashJob) => void | Promise<void>;
   /**
-   * A run of at most this many bytes, with no worker started yet, is hashed here in the main thread by core's
-   * streaming backend (the same hashers, reading through the source and its identity checks): starting a worker
-   * costs more than hashing a small model (default 1 MiB; 0 = always the workers).
+   * A run of at most this many bytes, with no worker started yet, is hashed here in the main thread by the
+   * node:crypto backend (the same checked opens and identity checks as the workers): starting a worker costs
+   * more than hashing a small model (default 1 MiB; 0 = always the workers).
    */
   inlineBytes?: number;
 }
@@ -65,8 +66,22 @@ interface Task {
 }
 
 class Slot {
-  task: Task | null = null;
+  /**
+   * Tasks posted and not answered yet, oldest first: the worker handles its messages in order, so every reply is
+   * the oldest task's. File lanes keep two batches queued so the worker never waits on the main thread between them.
+   */
+  private queued: Task[] = [];
   exited = false;
+  /** The task the worker is on (FailFast and crashes reject it; its lane awaits it before any later one). */
+  get task(): Task | null {
+    return this.queued[0] ?? null;
+  }
+  set task(t: Task | null) {
+    this.queued = t ? [t] : [];
+  }
+  enqueue(t: Task): void {
+    this.queued.push(t);
+  }
   readonly exit: Promise<void>;
   constructor(
     readonly worker: Worker,
@@ -78,7 +93,7 @@ class Slot {
       if (!t || m.t === 'ready') return;
       if (m.t === 'progress') t.onBytes(m.n);
       else if (m.t === 'held') t.held?.(m.index);
-      else if (m.t === 'done') (this.task = null), t.resolve(m.digests);
+      else if (m.t === 'done') this.queued.shift(), t.resolve(m.digests);
       else if (m.t === 'error') {
         this.task = null;
         const job = t.jobs[m.index] ?? t.job;
@@ -164,7 +179,7 @@ export class NodeHashPool implements HashBackend {
     const out = new Map<string, Uint8Array>();
     if (jobs.length === 0) return out;
     if (this.liveWorkers === 0 && jobs.reduce((n, j) => n + (j.end - j.start), 0) <= this.inlineBytes) {
-      return new StreamingBackend(1).run(jobs, source, opts);
+      return new NodeCryptoBackend(1).run(jobs, source, opts); // node:crypto: no hash-wasm to load for a few bytes
     }
     const tracker = new ProgressTracker(jobs, opts.onProgress);
     const queue = largestFirst(jobs);
@@ -180,9 +195,15 @@ export class NodeHashPool implements HashBackend {
 
     let next = 0;
     const lane = async (slot: Slot) => {
+      // File batches: the next one is posted before the previous one's answer is awaited (see Slot.queued).
+      let previous: Promise<void> | undefined;
       while (!stop.signal.aborted && next < queue.length) {
-        if (files) await this.fileBatch(slot, files, queue, next, (n) => (next = n), tracker, out);
-        else {
+        if (files) {
+          const batch = this.fileBatch(slot, files, queue, next, (n) => (next = n), tracker, out);
+          batch.catch(() => {}); // observed below, after `previous`: not an unhandled rejection meanwhile
+          if (previous) await previous;
+          previous = batch;
+        } else {
           const id = next++;
           const job = queue[id]!;
           const digest = await new Promise<Uint8Array>((resolve, reject) => {
@@ -194,6 +215,7 @@ export class NodeHashPool implements HashBackend {
           out.set(job.id, digest);
         }
       }
+      await previous;
     };
     await Promise.all(slots.map((s) => lane(s).catch(ff.fail)));
     ff.done();
@@ -251,7 +273,7 @@ export class NodeHashPool implements HashBackend {
     let reported = 0;
     const digests = await new Promise<Uint8Array>((resolve, reject) => {
       const task: Task = { job: first, jobs, resolve, reject, onBytes: (b) => ((reported += b), tracker.bytes(b, first.id)) };
-      slot.task = task;
+      slot.enqueue(task);
       if (slot.exited) return reject(new ModelVerifyError('INTERNAL', 'A hash worker is no longer running', { resource: first.id }));
       const hold = this.afterRead ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
       const hook = this.afterRead;
