@@ -234,3 +234,19 @@ describe('verify-model adapter', () => {
     expect(mv([...base, '--ignore-unsigned-files'], ROOT).code).toBe(0);
   });
 });
+
+describe('--version', () => {
+  it('alone is answered by bin/ from package.json with exactly what the CLI itself prints', () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    // With another option in front the bin does not answer: commander does.
+    const viaCli = mv(['--log-level', 'warn', '--version']);
+    expect(viaCli.code).toBe(0);
+    expect(viaCli.stdout).toBe(`${version}\n`);
+    for (const flag of ['--version', '-V']) {
+      const r = mv([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(viaCli.stdout);
+      expect(r.stderr).toBe('');
+    }
+  });
+});
