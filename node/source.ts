@@ -34,6 +34,28 @@ type Classified = { dir: BigIntStats } | { entry: ModelEntry };
 const WALK_SLICE = 512;
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
+/**
+ * A listed file's entry. Its `identity` string is made only when read: nothing in the data path reads it (reads
+ * check the target itself), and 100k of them were 300k BigInt-to-string conversions and strings kept alive.
+ */
+class ListedFile implements ModelEntry {
+  readonly path: string;
+  readonly kind: 'file' | 'symlink';
+  readonly size: number;
+  declare readonly link?: 'file' | 'outside';
+  readonly #target: FileTarget;
+  constructor(target: FileTarget, link?: 'file' | 'outside') {
+    this.#target = target;
+    this.path = target.name;
+    this.kind = link ? 'symlink' : 'file';
+    this.size = target.expect.size;
+    if (link) this.link = link;
+  }
+  get identity(): string {
+    return identityString(this.#target.expect);
+  }
+}
+
 export class NodeSource implements ModelSource {
   readonly listable = true;
   readonly name: string;
@@ -128,7 +150,9 @@ export class NodeSource implements ModelSource {
       const rel = relDir ? `${relDir}/${name}` : name;
       // Ignored subtrees (and ignored entries we could not stat) are never touched, as in the reference.
       if (isDir.has(name) && opts.prune?.(rel)) continue;
-      const c = await this.classify(rel, 'walk', opts.prune, abs + path.sep + name);
+      // Synchronous for everything but symlinks: an awaited call per entry was 100k promises for nothing.
+      let c = this.classifyNow(rel, 'walk', opts.prune, abs + path.sep + name);
+      if (c instanceof Promise) c = await c;
       if (c === null) continue;
       if ('dir' in c) {
         if (opts.prune?.(rel)) continue;
@@ -144,7 +168,7 @@ export class NodeSource implements ModelSource {
    * MODEL_CHANGED; anything else, e.g. EACCES in a directory without search permission or ENAMETOOLONG past
    * PATH_MAX: IO_ERROR). `stat`: ENOENT/ENOTDIR mean "no such file" (null); other errors are still errors.
    */
-  private async classify(rel: string, mode: 'walk' | 'stat', prune?: (p: string) => boolean, absPath?: string): Promise<Classified | null> {
+  private classifyNow(rel: string, mode: 'walk' | 'stat', prune?: (p: string) => boolean, absPath?: string): Classified | null | Promise<Classified | null> {
     // The walk passes its directory's path plus the name (path.join per entry was a tenth of the walk's time).
     const abs = absPath ?? this.resolve(rel);
     this.targets.delete(rel); // whatever it was before, only what we find now may be read
@@ -159,7 +183,7 @@ export class NodeSource implements ModelSource {
     if (ls.isDirectory()) return { dir: ls };
     if (ls.isFile()) return { entry: this.fileEntry(rel, abs, ls) };
     if (!ls.isSymbolicLink()) return { entry: { path: rel, kind: 'other', size: 0 } };
-    return { entry: await this.linkEntry(rel, abs, prune, mode) };
+    return this.linkEntry(rel, abs, prune, mode).then((entry) => ({ entry }));
   }
 
   /** Symlink: resolve fully and classify. Dangling links and loops are 'broken'; an unreadable target is IO_ERROR. */
@@ -193,10 +217,9 @@ export class NodeSource implements ModelSource {
 
   /** Records what reads must find at `file` (the entry itself, or a link's resolved target). */
   private fileEntry(rel: string, file: string, st: BigIntStats, link?: 'file' | 'outside'): ModelEntry {
-    const expect = identityOf(st);
-    this.targets.set(rel, { name: rel, file, expect });
-    const identity = identityString(expect);
-    return link ? { path: rel, kind: 'symlink', size: expect.size, link, identity } : { path: rel, kind: 'file', size: expect.size, identity };
+    const target: FileTarget = { name: rel, file, expect: identityOf(st) };
+    this.targets.set(rel, target);
+    return new ListedFile(target, link);
   }
 
   private statFailed(rel: string, e: unknown, mode: 'walk' | 'stat'): ModelVerifyError {
@@ -225,7 +248,7 @@ export class NodeSource implements ModelSource {
       }
       if (!st.isDirectory()) return null;
     }
-    const c = await this.classify(rel, 'stat');
+    const c = await this.classifyNow(rel, 'stat');
     return c && 'entry' in c ? c.entry : null;
   }
 

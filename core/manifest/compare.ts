@@ -1,4 +1,5 @@
 /** Signed manifest ↔ computed digests → per-resource statuses, in the reference's message wording. */
+import { toHex } from '../util/bytes.js';
 import type { Resource } from './types.js';
 
 export type ResourceStatus = 'ok' | 'mismatch' | 'missing' | 'unsigned';
@@ -20,10 +21,29 @@ export interface Comparison {
 /** What the model has for one identifier. `path` (the file a shard belongs to) lets shards be judged per file. */
 export interface ActualResource {
   algorithm: string;
-  /** Undefined = present but not hashed. */
-  digest?: string;
+  /**
+   * Undefined = present but not hashed. Lowercase hex, or the raw digest: compared with the signed hex as it is,
+   * so a 100k-file model makes no hex string for a digest that matches (the report shows the signed one).
+   */
+  digest?: string | Uint8Array;
   bytes: number;
   path?: string;
+}
+
+/** Lowercase hex of a digest given either way. */
+const hexOf = (d: string | Uint8Array | undefined): string | undefined => (d === undefined || typeof d === 'string' ? d : toHex(d));
+
+/** Whether a digest (hex or raw) is the signed lowercase hex `hex`, without building a string. */
+function sameDigest(d: string | Uint8Array | undefined, hex: string): boolean {
+  if (d === undefined || typeof d === 'string') return d === hex;
+  if (hex.length !== 2 * d.length) return false;
+  for (let i = 0; i < d.length; i++) {
+    const hi = d[i]! >> 4;
+    const lo = d[i]! & 15;
+    // '0'-'9' are 48-57, 'a'-'f' 97-102.
+    if (hex.charCodeAt(2 * i) !== (hi < 10 ? 48 + hi : 87 + hi) || hex.charCodeAt(2 * i + 1) !== (lo < 10 ? 48 + lo : 87 + lo)) return false;
+  }
+  return true;
 }
 
 export interface CompareOptions {
@@ -93,13 +113,14 @@ export function compareManifests(
       }
       continue;
     }
-    const ok = a.algorithm === r.algorithm && a.digest === r.digest;
-    results.push({ name: r.id, status: ok ? 'ok' : 'mismatch', algorithm: r.algorithm, expected: r.digest, actual: a.digest, bytes: a.bytes });
+    const ok = a.algorithm === r.algorithm && sameDigest(a.digest, r.digest);
+    const actualHex = ok ? r.digest : hexOf(a.digest);
+    results.push({ name: r.id, status: ok ? 'ok' : 'mismatch', algorithm: r.algorithm, expected: r.digest, actual: actualHex, bytes: a.bytes });
     if (!ok) {
       mismatches.push({
         code: 'HASH_MISMATCH',
         resource: r.id,
-        message: `Hash mismatch for '${r.id}': Expected '${r.algorithm}:${r.digest}', Actual '${a.algorithm}:${a.digest}'`,
+        message: `Hash mismatch for '${r.id}': Expected '${r.algorithm}:${r.digest}', Actual '${a.algorithm}:${actualHex}'`,
       });
     }
   }
@@ -112,7 +133,7 @@ export function compareManifests(
     const path = a.path ?? id;
     if (signedExtent.has(path)) {
       // A shard of a signed file that the signature does not have: the file changed size. Never 'unsigned'.
-      results.push({ name: id, status: 'mismatch', algorithm: a.algorithm, actual: a.digest, bytes: a.bytes });
+      results.push({ name: id, status: 'mismatch', algorithm: a.algorithm, actual: hexOf(a.digest), bytes: a.bytes });
       if (!resized.has(path)) {
         mismatches.push({ code: 'HASH_MISMATCH', resource: id, message: `Hash mismatch for '${id}': the signature has no such shard of '${path}'` });
       }
@@ -130,7 +151,7 @@ export function compareManifests(
   for (const { id, a } of extras) {
     results.push(
       a
-        ? { name: id, status: 'unsigned', algorithm: a.algorithm, actual: a.digest, bytes: a.bytes }
+        ? { name: id, status: 'unsigned', algorithm: a.algorithm, actual: hexOf(a.digest), bytes: a.bytes }
         : { name: id, status: 'unsigned', algorithm: opts.algorithm ?? '', bytes: 0 },
     );
   }

@@ -4,12 +4,19 @@
  */
 import type { Resource } from './types.js';
 
-function compareCodePoints(a: string, b: string): number {
+/**
+ * Paths compared as lists of components without splitting them (the sort of a 100k-file manifest compared 1.7M
+ * pairs, each split into two arrays): '/' ranks below every other unit, so a component that is a prefix of the
+ * other's sorts first exactly as in the list comparison. Callers pass normalized paths (no empty components).
+ */
+export function comparePaths(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
     if (x === y) continue;
+    if (x === 0x2f) return -1;
+    if (y === 0x2f) return 1;
     // Surrogates (0xD800-0xDFFF) encode code points above 0xFFFF, which sort after every BMP unit.
     const sx = x >= 0xd800 && x <= 0xdfff;
     const sy = y >= 0xd800 && y <= 0xdfff;
@@ -17,17 +24,6 @@ function compareCodePoints(a: string, b: string): number {
     return x - y;
   }
   return a.length - b.length;
-}
-
-export function comparePaths(a: string, b: string): number {
-  const pa = a.split('/');
-  const pb = b.split('/');
-  const n = Math.min(pa.length, pb.length);
-  for (let i = 0; i < n; i++) {
-    const c = compareCodePoints(pa[i]!, pb[i]!);
-    if (c !== 0) return c;
-  }
-  return pa.length - pb.length;
 }
 
 export function compareResources(a: Pick<Resource, 'path' | 'start' | 'end'>, b: Pick<Resource, 'path' | 'start' | 'end'>): number {

@@ -14,7 +14,6 @@ import { parsePolicy } from '../policy/parse.js';
 import type { Policy } from '../policy/types.js';
 import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
 import type { ModelSource } from '../serialize/source.js';
-import { toHex } from '../util/bytes.js';
 import { inPhase, type OnPhase } from '../util/phase.js';
 import { clip, describeValue } from '../util/json.js';
 import { planAndHash } from './compute.js';
@@ -138,9 +137,12 @@ export async function verifyModel(
     }
 
     const ignore = new IgnoreSet([...(opts.ignoreGitPaths === false ? [] : GIT_PATHS), ...(opts.ignorePaths ?? []), ...s.ignorePaths]);
-    const signedPaths = new Set(manifest.resources.map((r) => r.path));
-    if (signedPaths.has(source.name)) signedPaths.add('.'); // a single-file model signed under its basename
-    const onlyPaths = opts.ignoreUnsigned || !source.listable ? signedPaths : undefined;
+    let onlyPaths: Set<string> | undefined;
+    if (opts.ignoreUnsigned || !source.listable) {
+      onlyPaths = new Set<string>();
+      for (const r of manifest.resources) onlyPaths.add(r.path);
+      if (onlyPaths.has(source.name)) onlyPaths.add('.'); // a single-file model signed under its basename
+    }
     if (!source.listable) report.warnings.push('This model source cannot list its files: unsigned extra files cannot be detected.');
 
     opts.onStage?.('hashing');
@@ -165,7 +167,8 @@ export async function verifyModel(
     const endCompare = opts.onPhase?.('compare', { resources: expected.length });
     const actual = new Map<string, ActualResource>();
     for (const j of plan.jobs) {
-      actual.set(j.id, { path: j.path, algorithm: plan.algorithm, digest: toHex(digests.get(j.id)!), bytes: j.end - j.start });
+      // The raw digest: compareManifests makes hex only for what does not match.
+      actual.set(j.id, { path: j.path, algorithm: plan.algorithm, digest: digests.get(j.id)!, bytes: j.end - j.start });
       report.bytesHashed += j.end - j.start;
     }
     // Shards: file sizes let the comparison hold each signed file to exactly the extent its shards cover
