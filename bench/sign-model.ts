@@ -1,5 +1,5 @@
 /**
- * Bench-only signer (until core signing lands): an OMS key-method bundle exactly as the reference writes it
+ * Bench-only signer, independent of core/sign: an OMS key-method bundle exactly as the reference writes it
  * (docs/oms-format.md §8.1): in-toto statement → DSSE (PAE, ECDSA P-256/SHA-256, DER) → Sigstore bundle v0.3 with
  * the public-key hint. Digests come from `openssl dgst`, so the CLI verifies against an independent hasher.
  */
@@ -13,6 +13,8 @@ import { rootDigest } from '../core/manifest/root-digest.js';
 export interface SignedModel {
   signature: string;
   publicKey: string;
+  /** The signing key (PKCS#8 PEM), so the bench can time `sign key` with the same key. */
+  privateKey: string;
 }
 
 /** `digests`: model-relative POSIX path → sha256 hex of the file. Writes model.sig and key.pub into `outDir`. */
@@ -39,8 +41,10 @@ export async function signModel(modelDir: string, digests: Record<string, string
     verificationMaterial: { publicKey: { hint: createHash('sha256').update(pem).digest('hex') }, tlogEntries: [] },
     dsseEnvelope: { payload: payload.toString('base64'), payloadType, signatures: [{ sig: sig.toString('base64'), keyid: '' }] },
   };
-  const out = { signature: path.join(outDir, `${path.basename(modelDir)}.sig`), publicKey: path.join(outDir, `${path.basename(modelDir)}.pub.pem`) };
+  const base = path.join(outDir, path.basename(modelDir));
+  const out = { signature: `${base}.sig`, publicKey: `${base}.pub.pem`, privateKey: `${base}.key.pem` };
   writeFileSync(out.signature, JSON.stringify(bundle));
   writeFileSync(out.publicKey, pem);
+  writeFileSync(out.privateKey, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
   return out;
 }
