@@ -207,9 +207,9 @@ function opensslParallel(files, cores) {
 }
 
 /** bench/floor.mjs: the same node:crypto SHA-256 on <cores> worker threads, nothing else — Node's floor here. */
-function nodeFloor(files, cores) {
+function nodeFloor(files, cores, readOnly = false) {
   const t0 = performance.now();
-  const args = [path.join(root, 'bench/floor.mjs'), String(cores), ...files];
+  const args = [path.join(root, 'bench/floor.mjs'), ...(readOnly ? ['--read-only'] : []), String(cores), ...files];
   const r = spawnSync(TIME ?? process.execPath, TIME ? ['-f', TIME_FMT, process.execPath, ...args] : args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`bench/floor.mjs failed: ${r.stderr}`);
@@ -217,6 +217,20 @@ function nodeFloor(files, cores) {
 }
 
 const cores = () => Number(results.machine.cpus) || 1;
+
+/** SHA-256 alone, no I/O: `openssl speed` over 1 MiB blocks on one core, bytes per CPU second (measured once). */
+let shaSpeed;
+function sha256BytesPerCpuS() {
+  if (shaSpeed === undefined) {
+    const out = execFileSync('openssl', ['speed', '-seconds', '2', '-bytes', String(MiB), '-evp', 'sha256'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const m = out.match(/^sha256\s+([\d.]+)k/m);
+    shaSpeed = m ? Number(m[1]) * 1000 : NaN;
+  }
+  return shaSpeed;
+}
 
 /**
  * One Node case: baselines (openssl one after another; the issue's `xargs -P<cores>` openssl), then CLI verify and
@@ -236,6 +250,11 @@ async function nodeCase(label, model, goal) {
     par.push(opensslParallel(model.files, cores()));
     floor.push(nodeFloor(model.files, cores()));
   }
+  // The profile: reading alone (the floor without hashing), Node + its threads starting with nothing to do.
+  const readOnly = Array.from({ length: cfg.reps }, () => nodeFloor(model.files, cores(), true));
+  const empty = path.join(work, 'empty.bin');
+  writeFileSync(empty, '');
+  const idle = Array.from({ length: cfg.reps }, () => nodeFloor(Array(Math.min(cores(), model.files.length)).fill(empty), cores(), true));
   const signed = await sign(model, digests);
   cliVerify(model, signed); // warm-up
   const ver = [];
@@ -265,6 +284,22 @@ async function nodeCase(label, model, goal) {
     opensslSequential: { ms: ms(seq), cpuS: cpu(seq), MBps: mbps(model.bytes, median(ms(seq))) },
     opensslParallel: { cmd: `xargs -0 -P${cores()} -n1 openssl dgst -sha256`, ms: ms(par), cpuS: cpu(par), MBps: mbps(model.bytes, parMs) },
     nodeFloor: { ms: ms(floor), cpuS: cpu(floor), MBps: mbps(model.bytes, median(ms(floor))), ratioToParallel: median(ms(floor)) / parMs },
+    // The profile. Per GiB: SHA-256 alone (openssl speed), page-cache reads alone (1 MiB reads), the floor, the
+    // baseline. In seconds, whatever the size: Node and its threads starting with nothing to do; what the CLI
+    // spends over the floor (its start-up, the signature, the walk, the checks, messages, the report).
+    profile: (() => {
+      const gib = model.bytes / 2 ** 30;
+      const start = median(cpu(idle));
+      return {
+        hashCpuSPerGiB: 2 ** 30 / sha256BytesPerCpuS(),
+        readCpuSPerGiB: (median(cpu(readOnly)) - start) / gib,
+        floorCpuSPerGiB: median(cpu(floor)) / gib,
+        opensslCpuSPerGiB: median(cpu(par)) / gib,
+        nodeStartCpuS: start,
+        cliVerifyOverFloorCpuS: median(cpu(ver)) - median(cpu(floor)),
+        cliSignOverFloorCpuS: median(cpu(sig)) - median(cpu(floor)),
+      };
+    })(),
     verify: side(ver),
     sign: side(sig),
   };
@@ -288,6 +323,14 @@ async function nodeCase(label, model, goal) {
     res.nodeFloor.MBps,
     `${res.nodeFloor.ratioToParallel.toFixed(2)}× parallel openssl`,
     `median ${median(ms(floor)).toFixed(0)} ms, CPU ${median(cpu(floor)).toFixed(2)} s (bench/floor.mjs)`,
+  );
+  const p = res.profile;
+  row(
+    'node',
+    '  profile (CPU)',
+    null,
+    '',
+    `per GiB: SHA-256 ${p.hashCpuSPerGiB.toFixed(2)} s, read ${p.readCpuSPerGiB.toFixed(2)} s, floor ${p.floorCpuSPerGiB.toFixed(2)} s, openssl ${p.opensslCpuSPerGiB.toFixed(2)} s; Node start ${p.nodeStartCpuS.toFixed(2)} s; CLI over floor: verify ${p.cliVerifyOverFloorCpuS.toFixed(2)} s, sign ${p.cliSignOverFloorCpuS.toFixed(2)} s`,
   );
   return res;
 }
