@@ -137,19 +137,17 @@ export class NodeSource implements ModelSource {
     if (!after?.isDirectory() || after.dev !== before.dev || after.ino !== before.ino) {
       throw new ModelVerifyError('MODEL_CHANGED', `Directory '${shown}' changed while the model was being listed`, { resource: shown });
     }
-    const names = dirents.map((d) => d.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const isDir = new Set<string>();
-    for (const d of dirents) if (d.isDirectory()) isDir.add(d.name);
-    dirents = [];
-    for (let i = 0; i < names.length; i++) {
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (let i = 0; i < dirents.length; i++) {
       if (i > 0 && i % WALK_SLICE === 0) {
         await nextTurn();
         opts.signal?.throwIfAborted();
       }
-      const name = names[i]!;
+      const d = dirents[i]!;
+      const name = d.name;
       const rel = relDir ? `${relDir}/${name}` : name;
       // Ignored subtrees (and ignored entries we could not stat) are never touched, as in the reference.
-      if (isDir.has(name) && opts.prune?.(rel)) continue;
+      if (d.isDirectory() && opts.prune?.(rel)) continue;
       // Synchronous for everything but symlinks: an awaited call per entry was 100k promises for nothing.
       let c = this.classifyNow(rel, 'walk', opts.prune, abs + path.sep + name);
       if (c instanceof Promise) c = await c;
@@ -171,17 +169,19 @@ export class NodeSource implements ModelSource {
   private classifyNow(rel: string, mode: 'walk' | 'stat', prune?: (p: string) => boolean, absPath?: string): Classified | null | Promise<Classified | null> {
     // The walk passes its directory's path plus the name (path.join per entry was a tenth of the walk's time).
     const abs = absPath ?? this.resolve(rel);
-    this.targets.delete(rel); // whatever it was before, only what we find now may be read
     let ls: BigIntStats;
     try {
       ls = lstatSync(abs, { bigint: true }); // see WALK_SLICE
     } catch (e) {
+      this.targets.delete(rel); // whatever it was before, only what we find now may be read
       if (mode === 'walk' && prune?.(rel)) return null;
       if (mode === 'stat' && (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR')) return null;
       throw this.statFailed(rel, e, mode);
     }
-    if (ls.isDirectory()) return { dir: ls };
+    // A regular file's target replaces whatever was recorded before; anything else must leave none behind.
     if (ls.isFile()) return { entry: this.fileEntry(rel, abs, ls) };
+    this.targets.delete(rel);
+    if (ls.isDirectory()) return { dir: ls };
     if (!ls.isSymbolicLink()) return { entry: { path: rel, kind: 'other', size: 0 } };
     return this.linkEntry(rel, abs, prune, mode).then((entry) => ({ entry }));
   }

@@ -100,9 +100,13 @@ export function compareManifests(
     });
   }
 
+  // Distinct signed identifiers the model has: when that is all of `actual`, nothing in it is unsigned.
+  let matched = 0;
   for (const r of expected) {
+    const before = expectedIds.size;
     expectedIds.add(r.id);
     const a = actual.get(r.id);
+    if (a && expectedIds.size !== before) matched++;
     if (!a) {
       if (resized.has(r.path)) {
         // The file is there but shorter than signed (or re-cut): this shard's bytes differ, not go missing.
@@ -128,7 +132,7 @@ export function compareManifests(
   // Unsigned entries: hashed ones from `actual`, and paths never hashed (kept apart from `actual`, so a file
   // literally named like a shard identifier cannot stand in for that shard).
   const extras: { id: string; a?: ActualResource }[] = [];
-  for (const [id, a] of actual) {
+  for (const [id, a] of matched === actual.size ? [] : actual) {
     if (expectedIds.has(id)) continue;
     const path = a.path ?? id;
     if (signedExtent.has(path)) {

@@ -18,3 +18,16 @@ export async function rootDigest(resources: readonly Pick<Resource, 'digest'>[])
   }
   return toHex(await sha256(all));
 }
+
+/** The same root over digests already in bytes (a signer's freshly computed ones), in list order. */
+export async function rootDigestOfRaw(digests: readonly Uint8Array[]): Promise<string> {
+  let total = 0;
+  for (const d of digests) total += d.length;
+  const all = new Uint8Array(total);
+  let o = 0;
+  for (const d of digests) {
+    all.set(d, o);
+    o += d.length;
+  }
+  return toHex(await sha256(all));
+}

@@ -1,5 +1,5 @@
 /** Hash a model into a sorted manifest (used by `digest` and by signing). */
-import { rootDigest } from '../manifest/root-digest.js';
+import { rootDigestOfRaw } from '../manifest/root-digest.js';
 import { sortResources } from '../manifest/order.js';
 import type { Resource, Serialization } from '../manifest/types.js';
 import { StreamingBackend, type HashBackend, type Progress } from '../hash/backend.js';
@@ -81,18 +81,22 @@ export async function planAndHash(
 
 export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
   const { plan, digests } = await planAndHash(source, opts);
-  const resources = sortResources(
-    plan.jobs.map(
-      (j): Resource => ({
-        id: j.id,
-        path: j.path,
-        ...(opts.serialization.method === 'shards' ? { start: j.start, end: j.end } : {}),
-        algorithm: plan.algorithm,
-        digest: toHex(digests.get(j.id)!),
-      }),
-    ),
+  const shards = opts.serialization.method === 'shards';
+  // Sorted with their raw digests, so the root is taken from the bytes the hashers gave (not the hex decoded again).
+  const rows = sortResources(
+    plan.jobs.map((j) => ({ path: j.path, start: shards ? j.start : undefined, end: shards ? j.end : undefined, job: j, raw: digests.get(j.id)! })),
+  );
+  const resources = rows.map(
+    ({ job: j, raw }): Resource => ({
+      id: j.id,
+      path: j.path,
+      ...(shards ? { start: j.start, end: j.end } : {}),
+      algorithm: plan.algorithm,
+      digest: toHex(raw),
+    }),
   );
   const emptyFiles: string[] = [];
   for (const [path, size] of plan.fileSizes) if (size === 0) emptyFiles.push(path);
-  return { resources, rootDigest: await rootDigest(resources), totalBytes: plan.totalBytes, singleFile: plan.singleFile, emptyFiles: emptyFiles.sort() };
+  const root = await rootDigestOfRaw(rows.map((r) => r.raw));
+  return { resources, rootDigest: root, totalBytes: plan.totalBytes, singleFile: plan.singleFile, emptyFiles: emptyFiles.sort() };
 }
