@@ -185,6 +185,35 @@ function cliVerify(model, signed) {
   return { ms, ...cpuOf(r.stderr) };
 }
 
+const SCRIPT = existsSync('/usr/bin/script') ? '/usr/bin/script' : null;
+/**
+ * `cliVerify` with the progress bar on: stderr must be a terminal for the CLI to draw it, so the run goes through
+ * util-linux `script` (a pty). Its CPU beside `cliVerify`'s is what progress costs. Null without `script`.
+ */
+function cliVerifyWithBar(model, signed) {
+  if (!SCRIPT || !TIME) return null;
+  const q = (a) => `'${a.replaceAll("'", "'\\''")}'`;
+  const cmd = [
+    process.execPath,
+    path.join(root, 'bin/model-verify.js'),
+    'verify',
+    'key',
+    '--signature',
+    signed.signature,
+    '--public-key',
+    signed.publicKey,
+    model.dir,
+  ]
+    .map(q)
+    .join(' ');
+  const t0 = performance.now();
+  const r = spawnSync(TIME, ['-f', TIME_FMT, SCRIPT, '-qfec', cmd, '/dev/null'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0 || !/Verification succeeded/.test(r.stdout))
+    throw new Error(`CLI verification (progress bar) failed (${r.status}): ${r.stdout.slice(-2000)}\n${r.stderr}`);
+  return { ms, ...cpuOf(r.stderr) };
+}
+
 /** The real CLI, whole process: `model-verify sign key` with the bench key, into work/ (never into the model). */
 function cliSign(model, signed) {
   const out = path.join(work, `${path.basename(model.dir)}.ours.sig`);
@@ -259,9 +288,12 @@ async function nodeCase(label, model, goal) {
   cliVerify(model, signed); // warm-up
   const ver = [];
   const sig = [];
+  const bar = [];
   for (let i = 0; i < cfg.reps; i++) {
     ver.push(cliVerify(model, signed));
     sig.push(cliSign(model, signed));
+    const b = cliVerifyWithBar(model, signed);
+    if (b) bar.push(b);
   }
   const ms = (rs) => rs.map((r) => r.ms);
   const cpu = (rs) => rs.map((r) => r.cpuS);
@@ -302,6 +334,8 @@ async function nodeCase(label, model, goal) {
     })(),
     verify: side(ver),
     sign: side(sig),
+    // The progress bar drawn (through a pty) vs --no-progress: extra CPU as a fraction of the run's (goal < 2 %).
+    progressCost: bar.length ? { cpuS: cpu(bar), ms: ms(bar), cpuFraction: median(cpu(bar)) / median(cpu(ver)) - 1 } : undefined,
   };
   for (const [what, r] of [
     ['verify', res.verify],
@@ -324,6 +358,15 @@ async function nodeCase(label, model, goal) {
     `${res.nodeFloor.ratioToParallel.toFixed(2)}× parallel openssl`,
     `median ${median(ms(floor)).toFixed(0)} ms, CPU ${median(cpu(floor)).toFixed(2)} s (bench/floor.mjs)`,
   );
+  if (res.progressCost) {
+    row(
+      'node',
+      `${label}: CLI verify with the progress bar (pty)`,
+      mbps(model.bytes, median(res.progressCost.ms)),
+      '',
+      `CPU ${median(res.progressCost.cpuS).toFixed(2)} s: ${(res.progressCost.cpuFraction * 100).toFixed(1)} % over --no-progress`,
+    );
+  }
   const p = res.profile;
   row(
     'node',
@@ -816,6 +859,10 @@ for (const [key, label] of [
       `floor: Node's SHA-256 alone ${fmt(median(c.nodeFloor.cpuS) / median(c.opensslParallel.cpuS))}× by CPU`,
     );
   }
+}
+{
+  const pc = results.node?.multi?.progressCost;
+  if (pc) goal('CLI progress bar, extra CPU (%)', fmt(pc.cpuFraction * 100, 1), '< 2', pc.cpuFraction < 0.02, 'pty via script, beside --no-progress');
 }
 if (results.startup?.versionMs !== undefined) {
   const st = results.startup;
