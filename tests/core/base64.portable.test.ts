@@ -49,6 +49,18 @@ describe('fromBase64', () => {
       expect(fromBase64(toBase64(b), 'x')).toEqual(b);
     }
   });
+  it('decodes and refuses alike across the 64 KiB steps it copies the text in', () => {
+    const bytes = Uint8Array.from({ length: 150_000 }, (_, i) => (i * 7919) & 0xff);
+    const text = toBase64(bytes);
+    expect(fromBase64(text, 'x')).toEqual(bytes);
+    expect(fromBase64(text.replace(/=+$/, ''), 'x')).toEqual(bytes);
+    for (const at of [0, 65_535, 65_536, 65_537, 131_071, 131_072, text.length - 3]) {
+      for (const bad of [' ', '\u00e9', '\ud83d', '.']) {
+        const s = text.slice(0, at) + bad + text.slice(at + 1);
+        expect(ours(s), `${JSON.stringify(bad)} at ${at}`).toEqual(oracle(s));
+      }
+    }
+  });
   it('refuses a non-string, a lone trailing character, whitespace and more than two "="', () => {
     for (const bad of [42, null, 'QUJDR', 'QUJD\n', 'QQ===', ' QQ==', 'QQ=A']) expect(ours(bad as string)).toBeNull();
   });
