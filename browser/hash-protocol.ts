@@ -10,6 +10,8 @@ export interface JobSpec {
   chunk: number;
   /** False when the page's CSP blocks wasm: pure-JS hashers instead of hash-wasm. */
   wasm: boolean;
+  /** Blob jobs: post progress (nobody listens to a run without onProgress). */
+  progress: boolean;
 }
 
 export type ToWorker =
@@ -18,7 +20,9 @@ export type ToWorker =
   /** Bytes come from the page (sources without Blobs). */
   | ({ t: 'begin' } & JobSpec)
   | { t: 'chunk'; job: number; data: ArrayBuffer }
-  | { t: 'end'; job: number };
+  | { t: 'end'; job: number }
+  /** The run is over: free the buffer kept for one-shot jobs. */
+  | { t: 'drop' };
 
 export type FromWorker =
   | { t: 'ready' }

@@ -60,6 +60,8 @@ afterEach(() => {
 
 const MODES: [string, BrowserBackendOptions, boolean][] = [
   ['workers, WebCrypto one-shot within budget', { memoryBudget: 1 << 30 }, false],
+  // Each worker keeps its largest one-shot buffer for the run: a budget that holds two of them, not every job's.
+  ['workers, one-shot buffers kept per worker within a tight budget', { memoryBudget: 6_000_034 }, false],
   ['workers, streaming hash-wasm (budget 0)', { memoryBudget: 0, chunkSize: 100_003 }, false],
   ['workers, bytes streamed from the page', {}, true],
   ['no workers (page fallback)', { workers: 0, chunkSize: 65_537 }, false],
@@ -94,6 +96,29 @@ it('uses navigator.hardwareConcurrency workers and reports progress to the last 
   await b.run(js, picked(), { onProgress: (p) => events.push(p.bytesDone) });
   expect(b.liveWorkers).toBe(Math.min(8, navigator.hardwareConcurrency, js.length));
   expect(events.at(-1)).toBe(js.reduce((n, j) => n + j.end - j.start, 0));
+});
+
+/** A Blob whose stream() is a plain (not a byte) stream, as in engines without BYOB readers for Blobs. */
+class PlainStreamBlob extends Blob {
+  override slice(start?: number, end?: number): Blob {
+    return new PlainStreamBlob([super.slice(start, end)]);
+  }
+  override stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    const inner = super.stream().getReader();
+    return new ReadableStream({ pull: async (c) => void (await inner.read().then((r) => (r.done ? c.close() : c.enqueue(r.value)))) });
+  }
+}
+
+it('reads Blobs without byte streams through slice().arrayBuffer(), one-shot and streaming alike', async () => {
+  const data = contents.get('dir/f11.bin')!;
+  const blob = new PlainStreamBlob([data]);
+  expect(() => blob.stream().getReader({ mode: 'byob' })).toThrow(TypeError);
+  const src = BrowserFileSource.fromPicked([{ path: 'f.bin', file: blob }]);
+  const job: HashJob = { id: '.', path: '.', start: 5, end: data.length - 3, hash: 'sha256' };
+  const want = await reference('sha256', data.slice(5, data.length - 3));
+  for (const opts of [{ workers: 0 }, { workers: 0, memoryBudget: 0, chunkSize: 65_537 }]) {
+    expect(toHex((await make(opts).run([job], src)).get('.')!)).toBe(want);
+  }
 });
 
 describe('cancellation and crashes', () => {
