@@ -60,7 +60,7 @@ async function progressBar(enabled: boolean): Promise<{ onProgress?: (p: Progres
       if (!started) {
         bar.start(p.bytesTotal, 0, { speed: '0' });
         started = true;
-      }
+      } else if (p.bytesTotal !== bar.getTotal()) bar.setTotal(p.bytesTotal); // grows while a long walk still lists
       bar.update(p.bytesDone, { speed: (p.bytesDone / 1e6 / Math.max(0.001, (Date.now() - t0) / 1000)).toFixed(0) });
     },
     stop: () => {

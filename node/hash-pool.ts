@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { ModelVerifyError } from '../core/errors.js';
 import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
 import { NodeCryptoBackend } from './crypto-backend.js';
-import type { HashJob } from '../core/serialize/index.js';
+import type { HashJob, JobFeed } from '../core/serialize/index.js';
 import type { ModelSource } from '../core/serialize/index.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
 import { NodeSource } from './source.js';
@@ -41,6 +41,8 @@ export interface NodePoolOptions {
    * more than hashing a small model (default 1 MiB; 0 = always the workers).
    */
   inlineBytes?: number;
+  /** runFeed: plans of at least this many jobs are hashed while the walk goes on (default 2048; see runFeed). */
+  streamFrom?: number;
 }
 
 function defaultWorkerUrl(): URL {
@@ -127,8 +129,10 @@ export class NodeHashPool implements HashBackend {
   private readonly url: URL | undefined;
   private readonly afterRead: NodePoolOptions['afterRead'];
   private readonly inlineBytes: number;
+  private readonly streamFrom: number;
 
   constructor(o: NodePoolOptions = {}) {
+    this.streamFrom = Math.max(1, o.streamFrom ?? 2048);
     this.afterRead = o.afterRead;
     // The test hook observes worker reads: with it, every run goes to the workers.
     this.inlineBytes = o.afterRead ? 0 : (o.inlineBytes ?? 1 << 20);
@@ -173,18 +177,46 @@ export class NodeHashPool implements HashBackend {
     return this.runs.run(() => this.runNow(jobs, source, opts));
   }
 
+  /**
+   * Jobs as the walk plans them. A plan that stays below `streamFrom` jobs (and any source but the filesystem) is
+   * awaited whole and run as `run` does, largest first; a longer one starts hashing at once, in walk order, while
+   * the walk goes on: 100k small files spent ~1 s walking with the workers idle, then ~1 s hashing with the main
+   * thread idle. The cost: no largest-first order for such plans (a huge file listed last hashes last, alone).
+   */
+  runFeed(feed: JobFeed, source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+    return this.runs.run(async () => {
+      const { signal } = opts;
+      const files = source instanceof NodeSource ? source : null;
+      while (!feed.done && !signal?.aborted && (!files || feed.jobs.length < this.streamFrom)) await feed.wait(signal);
+      signal?.throwIfAborted();
+      if (feed.failed) return new Map(); // the walk's error is what the caller reports
+      if (feed.done) return this.runNow(feed.jobs, source, opts);
+      return this.runQueue(feed, files!, opts);
+    });
+  }
+
   private async runNow(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions): Promise<Map<string, Uint8Array>> {
-    const { signal } = opts;
-    signal?.throwIfAborted();
-    const out = new Map<string, Uint8Array>();
-    if (jobs.length === 0) return out;
+    opts.signal?.throwIfAborted();
+    if (jobs.length === 0) return new Map();
     if (this.liveWorkers === 0 && jobs.reduce((n, j) => n + (j.end - j.start), 0) <= this.inlineBytes) {
       return new NodeCryptoBackend(1).run(jobs, source, opts); // node:crypto: no hash-wasm to load for a few bytes
     }
-    const tracker = new ProgressTracker(jobs, opts.onProgress);
-    const queue = largestFirst(jobs);
-    this.warm(Math.min(this.threads, queue.length));
-    const slots = this.slots.slice(0, Math.min(this.slots.length, queue.length));
+    return this.runQueue({ jobs: largestFirst(jobs), done: true, failed: false, bytes: 0 }, source, opts);
+  }
+
+  /** The lanes over `queue`: a whole plan (done), or a feed still growing (its jobs in walk order). */
+  private async runQueue(
+    queue: Pick<JobFeed, 'jobs' | 'done' | 'failed' | 'bytes'> & { wait?: JobFeed['wait'] },
+    source: ModelSource,
+    opts: HashRunOptions,
+  ): Promise<Map<string, Uint8Array>> {
+    const { signal } = opts;
+    const out = new Map<string, Uint8Array>();
+    const growing = !queue.done;
+    const tracker = new ProgressTracker(queue.jobs, opts.onProgress);
+    const lanes = growing ? this.threads : Math.min(this.threads, queue.jobs.length);
+    this.warm(lanes);
+    const slots = this.slots.slice(0, Math.min(this.slots.length, lanes));
     const budget = new ByteBudget(this.maxInFlight);
     const files = source instanceof NodeSource ? source : null;
 
@@ -197,15 +229,25 @@ export class NodeHashPool implements HashBackend {
     const lane = async (slot: Slot) => {
       // File batches: the next one is posted before the previous one's answer is awaited (see Slot.queued).
       let previous: Promise<void> | undefined;
-      while (!stop.signal.aborted && next < queue.length) {
+      while (!stop.signal.aborted && !queue.failed) {
+        const ready = queue.jobs.length - next;
+        if (!queue.done && ready < BATCH_FILES && !(ready > 0 && queue.jobs[next]!.end - queue.jobs[next]!.start >= BATCH_BYTES)) {
+          await queue.wait!(stop.signal); // a full batch, a large file or the walk's end
+          continue;
+        }
+        if (ready === 0) break;
+        if (growing) {
+          tracker.state.resourcesTotal = queue.jobs.length;
+          tracker.state.bytesTotal = queue.bytes;
+        }
         if (files) {
-          const batch = this.fileBatch(slot, files, queue, next, (n) => (next = n), tracker, out);
+          const batch = this.fileBatch(slot, files, queue.jobs, next, (n) => (next = n), tracker, out);
           batch.catch(() => {}); // observed below, after `previous`: not an unhandled rejection meanwhile
           if (previous) await previous;
           previous = batch;
         } else {
           const id = next++;
-          const job = queue[id]!;
+          const job = queue.jobs[id]!;
           const digest = await new Promise<Uint8Array>((resolve, reject) => {
             slot.task = { job, jobs: [job], resolve, reject, onBytes: (n) => tracker.bytes(n, job.id) };
             if (slot.exited) reject(new ModelVerifyError('INTERNAL', 'A hash worker is no longer running', { resource: job.id }));

@@ -29,9 +29,11 @@ type Classified = { dir: BigIntStats } | { entry: ModelEntry };
  * machine, 100k warm entries: lstatSync 0.48 s; fs/promises lstat 1.4 s with 16 in flight, 1.9 s with 4 (the
  * main thread's promise and thread-pool bookkeeping per call costs more than the syscall, so concurrency does not
  * pay); one awaited lstat at a time was seconds more. Slices keep a huge directory from blocking an embedder's
- * event loop (abort, progress) for longer than a few milliseconds.
+ * event loop (abort, progress) for longer than a few milliseconds, and are counted across directories: with 100
+ * files a directory a per-directory count never yielded, so the hash workers' answers (which let a pool hashing
+ * during the walk send more work) waited for the walk's end.
  */
-const WALK_SLICE = 512;
+const WALK_SLICE = 256;
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
@@ -66,6 +68,8 @@ export class NodeSource implements ModelSource {
   readonly isFile: boolean;
   /** Every file listed or statted, by model-relative path: what reads must find (see checked-open.ts). */
   private readonly targets = new Map<string, FileTarget>();
+  /** Entries the walk has looked at since it last yielded to the event loop (see WALK_SLICE). */
+  private sinceTurn = 0;
 
   private constructor(root: string, given: string, isFile: boolean, name: string) {
     this.root = root;
@@ -139,7 +143,8 @@ export class NodeSource implements ModelSource {
     }
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (let i = 0; i < dirents.length; i++) {
-      if (i > 0 && i % WALK_SLICE === 0) {
+      if (++this.sinceTurn >= WALK_SLICE) {
+        this.sinceTurn = 0;
         await nextTurn();
         opts.signal?.throwIfAborted();
       }

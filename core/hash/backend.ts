@@ -4,7 +4,7 @@
  * Results are keyed by job id, so completion order never changes the manifest.
  */
 import { fail, ModelVerifyError } from '../errors.js';
-import type { HashJob } from '../serialize/plan.js';
+import type { HashJob, JobFeed } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
 import { createHasher, streamDigester } from './hasher.js';
 
@@ -25,6 +25,12 @@ export interface HashRunOptions {
 export interface HashBackend {
   readonly name: string;
   run(jobs: readonly HashJob[], source: ModelSource, opts?: HashRunOptions): Promise<Map<string, Uint8Array>>;
+  /**
+   * Optional: the same, but over jobs the walk is still planning (core/serialize/plan.ts JobFeed), so hashing can
+   * overlap the walk. It may wait for the whole plan and run it as `run` would. Once the feed ends failed, its
+   * result is ignored: it must just settle (and stop its work) soon.
+   */
+  runFeed?(feed: JobFeed, source: ModelSource, opts?: HashRunOptions): Promise<Map<string, Uint8Array>>;
 }
 
 /** Emits progress at most every `intervalMs`, plus always the final state. */

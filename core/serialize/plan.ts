@@ -33,6 +33,53 @@ export interface Plan {
   singleFile: boolean;
 }
 
+/**
+ * The jobs of a plan while the walk is still making it, for a backend that starts hashing before the walk ends
+ * (HashBackend.runFeed): `jobs` only grows, in walk order, and is the plan's own job list. Waiters are woken
+ * every FEED_NOTIFY jobs and at the end, not per job (a promise per file would cost more than it saves).
+ */
+export class JobFeed {
+  readonly jobs: HashJob[] = [];
+  bytes = 0;
+  /** The walk finished (`failed` says whether it threw: its jobs must then not be trusted to be complete). */
+  done = false;
+  failed = false;
+  private notified = 0;
+  private waiters: (() => void)[] = [];
+
+  /** Called by the planner after it appended jobs totalling `bytes`. */
+  added(bytes: number): void {
+    this.bytes += bytes;
+    if (this.waiters.length > 0 && this.jobs.length - this.notified >= FEED_NOTIFY) this.wake();
+  }
+  end(failed: boolean): void {
+    this.done = true;
+    this.failed = failed;
+    this.wake();
+  }
+  /** Resolves once more jobs arrived, the walk ended, or `signal` aborted. */
+  wait(signal?: AbortSignal): Promise<void> {
+    if (this.done || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onAbort = () => resolve();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+  private wake(): void {
+    this.notified = this.jobs.length;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
+
+/** Jobs between two wake-ups of a JobFeed's waiters. */
+export const FEED_NOTIFY = 256;
+
 export interface PlanOptions {
   serialization: Pick<Serialization, 'method' | 'hashType' | 'shardSize'>;
   ignore: IgnoreSet;
@@ -43,6 +90,8 @@ export interface PlanOptions {
    * (ignore-unsigned-files). Non-listable sources always work from this list.
    */
   onlyPaths?: ReadonlySet<string>;
+  /** Jobs are also published here as they are planned (the plan's job list is the feed's). */
+  feed?: JobFeed;
 }
 
 export const SYMLINK_MESSAGE = (p: string) => `Cannot use '${p}' because it is a symlink. This behavior can be changed with \`allow_symlinks\`.`;
@@ -52,30 +101,30 @@ export const SPECIAL_MESSAGE = (p: string) =>
   `Cannot use '${p}' as file or directory. It could be a special file, it could be missing, or there might be a permission issue.`;
 
 export async function planModel(source: ModelSource, opts: PlanOptions): Promise<Plan> {
-  const { serialization, ignore } = opts;
+  const { serialization, ignore, feed } = opts;
   if (serialization.method === 'shards' && !(serialization.shardSize && serialization.shardSize > 0)) {
     fail('MANIFEST_INVALID', 'Shard serialization needs a positive shard size');
   }
-  const plan: Plan = { jobs: [], algorithm: resourceAlgorithm(serialization), skippedUnsigned: [], totalBytes: 0, fileSizes: new Map(), singleFile: false };
+  const plan: Plan = {
+    jobs: feed ? feed.jobs : [],
+    algorithm: resourceAlgorithm(serialization),
+    skippedUnsigned: [],
+    totalBytes: 0,
+    fileSizes: new Map(),
+    singleFile: false,
+  };
 
-  const entries: ModelEntry[] = [];
-  if (source.listable) {
-    for await (const e of source.list({ signal: opts.signal, prune: (d) => ignore.has(d) })) entries.push(e);
-  } else {
-    if (!opts.onlyPaths) fail('SOURCE_NOT_LISTABLE', `The model source '${source.name}' cannot list its files`);
-    for (const p of opts.onlyPaths) {
-      const e = await source.stat(p, opts.signal);
-      if (e) entries.push(e);
-    }
-  }
-  plan.singleFile = entries.length === 1 && entries[0]!.path === '.';
-
-  for (const e of entries) {
+  // Each entry is planned as it is listed (no list of every entry first), so a feed's backend can start early.
+  let count = 0;
+  let first: string | undefined;
+  const take = (e: ModelEntry) => {
+    count++;
+    first ??= e.path;
     opts.signal?.throwIfAborted();
-    if (e.path !== '.' && ignore.has(e.path)) continue;
+    if (e.path !== '.' && ignore.has(e.path)) return;
     if (opts.onlyPaths && !opts.onlyPaths.has(e.path)) {
       plan.skippedUnsigned.push(e.path);
-      continue;
+      return;
     }
     if (e.kind === 'other') fail('SPECIAL_FILE', SPECIAL_MESSAGE(e.path), { resource: e.path });
     if (e.kind === 'symlink') {
@@ -90,7 +139,24 @@ export async function planModel(source: ModelSource, opts: PlanOptions): Promise
       if (e.link !== 'file') fail('SPECIAL_FILE', SPECIAL_MESSAGE(e.path), { resource: e.path });
     }
     addJobs(plan, e, serialization);
+    feed?.added(e.size);
+  };
+  try {
+    if (source.listable) {
+      for await (const e of source.list({ signal: opts.signal, prune: (d) => ignore.has(d) })) take(e);
+    } else {
+      if (!opts.onlyPaths) fail('SOURCE_NOT_LISTABLE', `The model source '${source.name}' cannot list its files`);
+      for (const p of opts.onlyPaths) {
+        const e = await source.stat(p, opts.signal);
+        if (e) take(e);
+      }
+    }
+  } catch (e) {
+    feed?.end(true);
+    throw e;
   }
+  plan.singleFile = count === 1 && first === '.';
+  feed?.end(false);
   return plan;
 }
 

@@ -4,7 +4,7 @@ import { sortResources } from '../manifest/order.js';
 import type { Resource, Serialization } from '../manifest/types.js';
 import { StreamingBackend, type HashBackend, type Progress } from '../hash/backend.js';
 import type { IgnoreSet } from '../serialize/ignore.js';
-import { planModel } from '../serialize/plan.js';
+import { JobFeed, planModel, type Plan } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
 import { toHex } from '../util/bytes.js';
 import { inPhase, type OnPhase } from '../util/phase.js';
@@ -50,30 +50,69 @@ export async function planAndHash(
   source: ModelSource,
   opts: PlanAndHashOptions,
 ): Promise<{ plan: Awaited<ReturnType<typeof planModel>>; digests: Map<string, Uint8Array>; backend: HashBackend }> {
+  const backend: HashBackend = opts.backend ?? new StreamingBackend();
+  const planOpts = {
+    serialization: opts.serialization,
+    ignore: opts.ignore,
+    allowSymlinks: !!opts.allowSymlinks,
+    ...(opts.onlyPaths ? { onlyPaths: opts.onlyPaths } : {}),
+  };
+  const walkDone = (p: Plan) => ({ files: p.fileSizes.size, resources: p.jobs.length, bytes: p.totalBytes });
+  const hashOpts = (signal: AbortSignal | undefined) => ({ ...(signal ? { signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+
+  if (backend.runFeed) {
+    // The backend may start hashing while the walk still plans (a model of many small files: the walk's time and the
+    // hashing's then overlap). A failure of either stops the other; the walk's error wins if it came first. The
+    // phases stay in order for observers: `hashing` is reported from the walk's end to the last digest.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(opts.signal!.reason);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) onAbort();
+    const feed = new JobFeed();
+    const hashing = backend.runFeed(feed, source, hashOpts(stop.signal));
+    let hashFailure: { e: unknown } | undefined;
+    hashing.catch((e: unknown) => {
+      hashFailure = { e };
+      stop.abort(e);
+    });
+    try {
+      let plan: Plan;
+      try {
+        plan = await inPhase(opts.onPhase, 'walk', { model: source.name }, () => planModel(source, { ...planOpts, signal: stop.signal, feed }), walkDone);
+      } catch (e) {
+        stop.abort(e);
+        await hashing.catch(() => {});
+        // Stopped because hashing failed: that failure is the cause.
+        throw hashFailure && !opts.signal?.aborted ? hashFailure.e : e;
+      }
+      const digests = await inPhase(
+        opts.onPhase,
+        'hashing',
+        { backend: backend.name, resources: plan.jobs.length, bytes: plan.totalBytes },
+        () => hashing,
+        (d) => ({
+          resources: d.size,
+          bytes: plan.totalBytes,
+        }),
+      );
+      return { plan, digests, backend };
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   const plan = await inPhase(
     opts.onPhase,
     'walk',
     { model: source.name },
-    () =>
-      planModel(source, {
-        serialization: opts.serialization,
-        ignore: opts.ignore,
-        allowSymlinks: !!opts.allowSymlinks,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.onlyPaths ? { onlyPaths: opts.onlyPaths } : {}),
-      }),
-    (p) => ({ files: p.fileSizes.size, resources: p.jobs.length, bytes: p.totalBytes }),
+    () => planModel(source, { ...planOpts, ...(opts.signal ? { signal: opts.signal } : {}) }),
+    walkDone,
   );
-  const backend = opts.backend ?? new StreamingBackend();
   const digests = await inPhase(
     opts.onPhase,
     'hashing',
     { backend: backend.name, resources: plan.jobs.length, bytes: plan.totalBytes },
-    () =>
-      backend.run(plan.jobs, source, {
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      }),
+    () => backend.run(plan.jobs, source, hashOpts(opts.signal)),
     (d) => ({ resources: d.size, bytes: plan.totalBytes }),
   );
   return { plan, digests, backend };

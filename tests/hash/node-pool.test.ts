@@ -1,5 +1,6 @@
 /** The worker_threads pool: cancellation ends every worker, a dying worker is an error (never a hang), progress, order. */
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import { NodeSource } from '../../node/source.js';
 import { ModelVerifyError } from '../../core/errors.js';
 import type { Progress } from '../../core/hash/backend.js';
 import type { HashJob } from '../../core/serialize/plan.js';
+import { IgnoreSet } from '../../core/serialize/ignore.js';
+import { planAndHash } from '../../core/verify/compute.js';
 import { buildHashWorker } from './build-worker.js';
 import { SyntheticSource } from './synthetic-source.js';
 
@@ -140,4 +143,94 @@ it('concurrent runs on one pool are served one after the other, each with its ow
   } finally {
     await pool.close();
   }
+});
+
+describe('hashing while the walk still plans (runFeed)', () => {
+  /** A tree of `n` small files in a few directories; each file's bytes name it. */
+  function tree(n: number, extra?: (root: string) => void): string {
+    const root = mkdtempSync(path.join(tmpdir(), 'mv-feed-'));
+    for (let i = 0; i < n; i++) {
+      const d = path.join(root, `d${i % 7}`);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(path.join(d, `f${i}.bin`), `file ${i}\n`.repeat(1 + (i % 5)));
+    }
+    extra?.(root);
+    return root;
+  }
+  const run = (root: string, pool: NodeHashPool, opts: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}) =>
+    NodeSource.open(root).then((src) =>
+      planAndHash(src, { serialization: { method: 'files', hashType: 'sha256' }, ignore: new IgnoreSet([]), backend: pool, ...opts }),
+    );
+
+  it('streams from the first job: the same plan and digests as hashing the finished plan, and progress to the end', async () => {
+    const root = tree(1500);
+    const streaming = new NodeHashPool({ workerUrl, threads: 2, streamFrom: 1 });
+    const whole = new NodeHashPool({ workerUrl, threads: 2, streamFrom: 1e9 });
+    try {
+      const events: Progress[] = [];
+      const a = await run(root, streaming, { onProgress: (p) => events.push(p) });
+      const b = await run(root, whole);
+      expect(a.plan.jobs.map((j) => j.id)).toEqual(b.plan.jobs.map((j) => j.id));
+      expect(a.digests.size).toBe(1500);
+      for (const j of a.plan.jobs) {
+        const want = createHash('sha256')
+          .update(readFileSync(path.join(root, ...j.path.split('/'))))
+          .digest('hex');
+        expect(Buffer.from(a.digests.get(j.id)!).toString('hex'), j.id).toBe(want);
+        expect(Buffer.from(b.digests.get(j.id)!).toString('hex')).toBe(want);
+      }
+      expect(events.at(-1)).toMatchObject({ resourcesDone: 1500, resourcesTotal: 1500, bytesTotal: a.plan.totalBytes, bytesDone: a.plan.totalBytes });
+      // The pool serves later runs as before.
+      expect((await run(root, streaming)).digests.size).toBe(1500);
+    } finally {
+      await Promise.all([streaming.close(), whole.close()]);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("the walk's refusal (a symlink listed after hundreds of files) is the error, and hashing stops", async () => {
+    const root = tree(900, (r) => symlinkSync('d0/f0.bin', path.join(r, 'zz-link')));
+    const pool = new NodeHashPool({ workerUrl, threads: 2, streamFrom: 1 });
+    try {
+      await expect(run(root, pool)).rejects.toMatchObject({ code: 'SYMLINK_REFUSED', resource: 'zz-link' });
+      expect((await run(tree(3), pool)).digests.size).toBe(3); // still usable
+    } finally {
+      await pool.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a file changed while the walk goes on is MODEL_CHANGED, and no worker is left running', async () => {
+    const root = tree(1200);
+    let held = 0;
+    const pool = new NodeHashPool({
+      workerUrl,
+      threads: 1,
+      streamFrom: 1,
+      afterRead: (job) => {
+        if (held++ === 0) writeFileSync(path.join(root, ...job.path.split('/')), 'changed, and longer than before\n');
+      },
+    });
+    try {
+      await expect(run(root, pool)).rejects.toMatchObject({ code: 'MODEL_CHANGED' });
+      expect(pool.liveWorkers).toBe(0);
+    } finally {
+      await pool.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("the caller's abort mid-run is the error and leaves no worker running", async () => {
+    const root = tree(1500);
+    const pool = new NodeHashPool({ workerUrl, threads: 2, streamFrom: 1 });
+    const ctl = new AbortController();
+    try {
+      const p = run(root, pool, { signal: ctl.signal, onProgress: (e) => e.resourcesDone > 0 && ctl.abort(new ModelVerifyError('ABORTED', 'by the test')) });
+      await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(pool.liveWorkers).toBe(0);
+    } finally {
+      await pool.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
