@@ -52,6 +52,7 @@ export { HfSource, parseHfSpec, hubPrecheck, type HfSourceOptions, type HfSpec }
 export {
   createVerifiedFetch,
   DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_ONE_SHOT_BYTES,
   type VerifiedFetch,
   type VerifiedFetchOptions,
   type VerifiedFetchProgress,

@@ -2,6 +2,7 @@
 export {
   createVerifiedFetch,
   DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_ONE_SHOT_BYTES,
   type VerifiedFetch,
   type VerifiedFetchOptions,
   type VerifiedFetchProgress,

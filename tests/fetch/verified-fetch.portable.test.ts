@@ -52,6 +52,25 @@ describe('createVerifiedFetch (whole-file signature)', () => {
     expect([e.code, e.resource]).toEqual(['HASH_MISMATCH', 'weights.bin']);
   });
 
+  it('one-shot digests (a file within oneShotBytes), streamed hashing (past it, or declared past it) and the switch mid-body (undeclared, past it) agree', async () => {
+    for (const [oneShotBytes, length] of [
+      [undefined, undefined], // within the default bound: held in memory, one WebCrypto digest at the end
+      [0, undefined], // always streamed
+      [4000, undefined], // declared past the bound: Blobs and streaming from the first byte
+      [4000, null], // undeclared: held in memory, spilled and streamed from byte 4000 on
+    ] as const) {
+      const opts = { signature: signed.bundle, policy: signed.policy, baseUrl: HUB, ...(oneShotBytes !== undefined ? { oneShotBytes } : {}) };
+      const served = length === null ? { length: null } : {};
+      const ok = modelServer(files(), { 'weights.bin': served }, 700);
+      expect(await asBytes(await createVerifiedFetch({ ...opts, fetch: ok.fetch })(`${HUB}weights.bin`))).toEqual(bytesOf(10_000));
+      for (const flip of [10, 3999, 4000, 9999]) {
+        const bad = modelServer(files(), { 'weights.bin': { ...served, flip } }, 700);
+        const e = await caught(createVerifiedFetch({ ...opts, fetch: bad.fetch })(`${HUB}weights.bin`));
+        expect([oneShotBytes, length, flip, e.code]).toEqual([oneShotBytes, length, flip, 'HASH_MISMATCH']);
+      }
+    }
+  });
+
   it('refuses an unsigned file under baseUrl without reading it, passes on a plain 404 for one that does not exist; passthrough fetches it untouched', async () => {
     const hub = modelServer({ ...files(), 'extra.json': new Uint8Array([1, 2]) });
     const vf = createVerifiedFetch({ signature: signed.bundle, policy: signed.policy, baseUrl: HUB, fetch: hub.fetch });

@@ -1,6 +1,7 @@
 /**
  * createVerifiedFetch against a plainly written oracle, over random files, shard sizes, body chunkings, ranges and
- * tampering: a request is answered iff every signed piece it needs is intact, and then with exactly the bytes the
+ * tampering, one-shot bounds and bodies with or without a Content-Length (whole files digested at the end,
+ * streamed, or switching from one to the other mid-body): a request is answered iff every signed piece it needs is intact, and then with exactly the bytes the
  * oracle slices from the original file; otherwise it rejects with HASH_MISMATCH. Runs in Node (fast-check).
  */
 import fc from 'fast-check';
@@ -32,12 +33,24 @@ describe('createVerifiedFetch against an oracle', () => {
         fc.option(fc.record({ a: fc.nat(5200), len: fc.nat(3000) }), { nil: null }),
         fc.option(fc.nat(5000), { nil: null }),
         fc.boolean(),
-        async (size, shard, chunk, r, flipAt, ignoreRange) => {
+        fc.option(fc.nat(6000), { nil: undefined }),
+        fc.boolean(),
+        async (size, shard, chunk, r, flipAt, ignoreRange, oneShotBytes, undeclared) => {
           const file = new Uint8Array(size).map((_, i) => (i * 7 + size) & 0xff);
           const s = await signFiles({ 'f.bin': file }, shard ?? undefined);
           const flip = flipAt === null ? null : flipAt % size;
-          const hub = modelServer({ 'f.bin': file }, { 'f.bin': { ...(flip !== null ? { flip } : {}), ignoreRange } }, chunk);
-          const vf = createVerifiedFetch({ signature: s.bundle, policy: s.policy, baseUrl: HUB, fetch: hub.fetch });
+          const hub = modelServer(
+            { 'f.bin': file },
+            { 'f.bin': { ...(flip !== null ? { flip } : {}), ignoreRange, ...(undeclared ? { length: null } : {}) } },
+            chunk,
+          );
+          const vf = createVerifiedFetch({
+            signature: s.bundle,
+            policy: s.policy,
+            baseUrl: HUB,
+            fetch: hub.fetch,
+            ...(oneShotBytes !== undefined ? { oneShotBytes } : {}),
+          });
           const range = r ? { a: r.a, b: r.a + r.len } : null;
           const want = oracle(size, shard, range, flip);
           const got = vf(`${HUB}f.bin`, range ? { headers: { range: `bytes=${range.a}-${range.b}` } } : {});
