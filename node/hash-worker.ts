@@ -3,7 +3,8 @@
  * hash-wasm for blake3 (OpenSSL has none). File jobs read their own bytes synchronously (this thread has
  * nothing else to do) into one reused buffer, many small files per message; streamed jobs hash what the main thread posts.
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ModelVerifyError } from '../core/errors.js';
@@ -12,18 +13,44 @@ import { checkRange, checkUnchangedSync, openCheckedSync, type FileTarget } from
 import type { FromWorker, ToWorker } from './hash-protocol.js';
 
 interface Digester {
-  update(b: Uint8Array): void;
+  /** `last`: these are the job's final bytes (so a job read in one piece can be hashed in one call). */
+  update(b: Uint8Array, last: boolean): void;
   digest(): Uint8Array;
 }
 
-async function digester(alg: HashAlgorithm): Promise<Digester> {
+/** node:crypto's one-shot digest (Node ≥ 20.12), where there is one. */
+const hashOnce = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+
+/**
+ * A factory of digesters for one batch (sequential use only). A small file is read in one piece: node:crypto's
+ * one-shot hash then spares it a Hash object (creating one per 1 kB file cost more than hashing it), and blake3's
+ * wasm hasher is made once per batch and re-initialised per job. Same algorithms, same bytes, either way.
+ */
+async function digesters(alg: HashAlgorithm): Promise<() => Digester> {
   if (alg === 'blake3') {
     const { createBLAKE3 } = await import('hash-wasm');
     const h = await createBLAKE3();
-    return { update: (b) => void h.update(b), digest: () => h.digest('binary') };
+    return () => {
+      h.init();
+      return { update: (b) => void h.update(b), digest: () => h.digest('binary') };
+    };
   }
-  const h = createHash(alg === 'sha256' ? 'sha256' : 'blake2b512');
-  return { update: (b) => void h.update(b), digest: () => new Uint8Array(h.digest()) };
+  const name = alg === 'sha256' ? 'sha256' : 'blake2b512';
+  return () => {
+    let h: Hash | undefined;
+    let once: Uint8Array | undefined;
+    return {
+      update: (b, last) => {
+        if (last && !h && !once && hashOnce) once = hashOnce(name, b, 'buffer');
+        else (h ??= createHash(name)).update(b);
+      },
+      digest: () => once ?? new Uint8Array((h ?? createHash(name)).digest()),
+    };
+  };
+}
+
+async function digester(alg: HashAlgorithm): Promise<Digester> {
+  return (await digesters(alg))();
 }
 
 const port = parentPort!;
@@ -56,7 +83,7 @@ function hashFile(h: Digester, t: FileTarget, start: number, end: number, chunk:
         throw new ModelVerifyError('IO_ERROR', `Cannot read '${t.name}': ${(e as Error).message}`);
       }
       if (n === 0) throw new ModelVerifyError('MODEL_CHANGED', `'${t.name}' changed size while it was being verified`);
-      h.update(readBuf.subarray(0, n));
+      h.update(readBuf.subarray(0, n), pos + n >= end);
       pos += n;
       pending += n;
       if (pending >= PROGRESS_EVERY) {
@@ -77,9 +104,10 @@ async function hashBatch(m: Extract<ToWorker, { t: 'files' }>, failed: { index: 
   const n = m.names.length;
   let out: Uint8Array | undefined;
   let width = 0;
+  const make = await digesters(m.alg);
   for (let k = 0; k < n; k++) {
     failed.index = k;
-    const h = await digester(m.alg);
+    const h = make();
     const t: FileTarget = {
       name: m.names[k]!,
       file: m.files[k]!,
@@ -115,7 +143,7 @@ async function onMessage(m: ToWorker): Promise<void> {
     } else if (m.t === 'begin') {
       streamed.set(m.job, digester(m.alg));
     } else if (m.t === 'chunk') {
-      (await streamed.get(m.job)!).update(new Uint8Array(m.data));
+      (await streamed.get(m.job)!).update(new Uint8Array(m.data), false);
       post({ t: 'progress', job: m.job, n: m.data.byteLength });
     } else if (m.t === 'end') {
       const h = await streamed.get(m.job)!;
