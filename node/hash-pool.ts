@@ -226,7 +226,9 @@ export class NodeHashPool implements HashBackend {
     for (const s of slots) s.worker.ref();
 
     let next = 0;
-    const lane = async (slot: Slot) => {
+    const lane = async (slot: Slot, index: number) => {
+      // While the walk goes on it has a core of its own: one lane fewer (on 2 cores, 3 busy threads starved the walk).
+      if (growing && index > 0 && index === slots.length - 1) while (!queue.done && !stop.signal.aborted) await queue.wait!(stop.signal);
       // File batches: the next one is posted before the previous one's answer is awaited (see Slot.queued).
       let previous: Promise<void> | undefined;
       while (!stop.signal.aborted && !queue.failed) {
@@ -259,7 +261,7 @@ export class NodeHashPool implements HashBackend {
       }
       await previous;
     };
-    await Promise.all(slots.map((s) => lane(s).catch(ff.fail)));
+    await Promise.all(slots.map((s, i) => lane(s, i).catch(ff.fail)));
     ff.done();
     if (ff.failed) {
       // Workers may be mid-job (or dead): terminate them all so nothing keeps running after we return.
