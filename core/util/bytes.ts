@@ -108,14 +108,23 @@ export function fromBase64(b64: unknown, what: string, code: ErrorCode = 'BUNDLE
 const B64_ENC = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 const ASCII = new TextDecoder();
 
+/** Length of the standard padded base64 of `n` bytes. */
+export const base64Length = (n: number): number => Math.ceil(n / 3) * 4;
+
 /**
  * Standard base64 with padding. Written out rather than btoa over a binary string: building that string from a
  * multi-MiB statement (sign of a 100k-file model) cost seconds of string concatenation and garbage.
  */
 export function toBase64(bytes: Uint8Array): string {
+  const out = new Uint8Array(base64Length(bytes.length));
+  toBase64Into(bytes, out, 0);
+  return ASCII.decode(out);
+}
+
+/** The same characters as ASCII bytes, written into `out` at `at` (base64Length(bytes.length) of them). */
+export function toBase64Into(bytes: Uint8Array, out: Uint8Array, at: number): void {
   const n = bytes.length;
-  const out = new Uint8Array(Math.ceil(n / 3) * 4);
-  let o = 0;
+  let o = at;
   let i = 0;
   for (; i + 2 < n; i += 3) {
     const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
@@ -131,7 +140,6 @@ export function toBase64(bytes: Uint8Array): string {
     out[o++] = i + 1 < n ? B64_ENC[(v >>> 6) & 63]! : 0x3d;
     out[o++] = 0x3d;
   }
-  return ASCII.decode(out);
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
