@@ -30,6 +30,13 @@ export interface ActualResource {
   path?: string;
 }
 
+/** What compareManifests reads of the model's digests: a Map, or a view that makes entries on demand. */
+export interface ActualLookup {
+  get(id: string): ActualResource | undefined;
+  readonly size: number;
+  [Symbol.iterator](): Iterator<[string, ActualResource]>;
+}
+
 /** Lowercase hex of a digest given either way. */
 const hexOf = (d: string | Uint8Array | undefined): string | undefined => (d === undefined || typeof d === 'string' ? d : toHex(d));
 
@@ -70,7 +77,7 @@ export interface CompareOptions {
 export function compareManifests(
   modelName: string,
   expected: readonly Resource[],
-  actual: ReadonlyMap<string, ActualResource>,
+  actual: ActualLookup,
   ignoreUnsigned: boolean,
   opts: CompareOptions = {},
 ): Comparison {

@@ -7,7 +7,7 @@ import { parseBundle } from '../bundle/reader.js';
 import { statementToManifest } from '../bundle/statement.js';
 import { IN_TOTO_PAYLOAD_TYPE, type Bundle } from '../bundle/types.js';
 import { fail, toModelVerifyError } from '../errors.js';
-import { compareManifests, type ActualResource } from '../manifest/compare.js';
+import { compareManifests, type ActualLookup, type ActualResource } from '../manifest/compare.js';
 import type { Manifest } from '../manifest/types.js';
 import type { HashBackend, Progress } from '../hash/backend.js';
 import { parsePolicy } from '../policy/parse.js';
@@ -112,6 +112,24 @@ export function recordSignature(report: VerificationReport, sig: SignatureResult
   report.serialization = { method: s.method, hashType: s.hashType, ...(s.shardSize ? { shardSize: s.shardSize } : {}), ignorePaths: s.ignorePaths };
 }
 
+/**
+ * Files: every planned file is one job whose id is its path, so its digest and size are looked up when the
+ * comparison asks (no object per file kept for the whole comparison, as a Map of 100k entries would).
+ */
+function fileDigests(digests: ReadonlyMap<string, Uint8Array>, sizes: ReadonlyMap<string, number>, algorithm: string): ActualLookup {
+  const at = (id: string, digest: Uint8Array): ActualResource => ({ path: id, algorithm, digest, bytes: sizes.get(id)! });
+  return {
+    get: (id) => {
+      const d = digests.get(id);
+      return d && at(id, d);
+    },
+    size: digests.size,
+    *[Symbol.iterator](): Generator<[string, ActualResource]> {
+      for (const [id, d] of digests) yield [id, at(id, d)];
+    },
+  };
+}
+
 export async function verifyModel(
   source: ModelSource,
   bundleBytes: Uint8Array | string,
@@ -165,12 +183,15 @@ export async function verifyModel(
 
     opts.onStage?.('compare');
     const endCompare = opts.onPhase?.('compare', { resources: expected.length });
-    const actual = new Map<string, ActualResource>();
-    for (const j of plan.jobs) {
-      // The raw digest: compareManifests makes hex only for what does not match.
-      actual.set(j.id, { path: j.path, algorithm: plan.algorithm, digest: digests.get(j.id)!, bytes: j.end - j.start });
-      report.bytesHashed += j.end - j.start;
+    // Raw digests: compareManifests makes hex only for what does not match.
+    let actual: ActualLookup;
+    if (s.method === 'files') actual = fileDigests(digests, plan.fileSizes, plan.algorithm);
+    else {
+      const byId = new Map<string, ActualResource>();
+      for (const j of plan.jobs) byId.set(j.id, { path: j.path, algorithm: plan.algorithm, digest: digests.get(j.id)!, bytes: j.end - j.start });
+      actual = byId;
     }
+    report.bytesHashed += plan.totalBytes;
     // Shards: file sizes let the comparison hold each signed file to exactly the extent its shards cover
     // (a file grown by whole shards is a mismatch, not "unsigned" shards) and see empty files, which have none.
     const cmp = compareManifests(source.name, expected, actual, !!opts.ignoreUnsigned, {
