@@ -1,12 +1,24 @@
 /** Byte helpers over web-standard APIs only (no Buffer: core runs in browsers and workerd). */
 import { fail, type ErrorCode } from '../errors.js';
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_CHARS = new TextEncoder().encode('0123456789abcdef');
+const HEX_TEXT = new TextDecoder();
+/** Scratch for the hex of a digest-sized input (toHex is synchronous, so one buffer serves every call). */
+const hexScratch = new Uint8Array(256);
 
+/**
+ * Lowercase hex, written as bytes and decoded once: `s += pair` per byte built a 32-piece rope per digest that
+ * cost ~6 µs to flatten later (0.6 s for the 100k digests of a signature's manifest).
+ */
 export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
-  return s;
+  const n = bytes.length;
+  const out = 2 * n <= hexScratch.length ? hexScratch : new Uint8Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i]!;
+    out[2 * i] = HEX_CHARS[b >> 4]!;
+    out[2 * i + 1] = HEX_CHARS[b & 15]!;
+  }
+  return HEX_TEXT.decode(out.subarray(0, 2 * n));
 }
 
 /** Value of each ASCII hex digit, -1 for anything else. */

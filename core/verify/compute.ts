@@ -1,6 +1,6 @@
 /** Hash a model into a sorted manifest (used by `digest` and by signing). */
 import { rootDigestOfRaw } from '../manifest/root-digest.js';
-import { sortResources } from '../manifest/order.js';
+import { compareResources } from '../manifest/order.js';
 import type { Resource, Serialization } from '../manifest/types.js';
 import { StreamingBackend, type HashBackend, type Progress } from '../hash/backend.js';
 import type { IgnoreSet } from '../serialize/ignore.js';
@@ -121,21 +121,22 @@ export async function planAndHash(
 export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
   const { plan, digests } = await planAndHash(source, opts);
   const shards = opts.serialization.method === 'shards';
-  // Sorted with their raw digests, so the root is taken from the bytes the hashers gave (not the hex decoded again).
-  const rows = sortResources(
-    plan.jobs.map((j) => ({ path: j.path, start: shards ? j.start : undefined, end: shards ? j.end : undefined, job: j, raw: digests.get(j.id)! })),
-  );
-  const resources = rows.map(
-    ({ job: j, raw }): Resource => ({
-      id: j.id,
-      path: j.path,
-      ...(shards ? { start: j.start, end: j.end } : {}),
-      algorithm: plan.algorithm,
-      digest: toHex(raw),
-    }),
-  );
+  // The jobs' indices sorted into manifest order (no object per job for the sort); the root is taken from the raw
+  // digests the hashers gave, not from the hex decoded again.
+  const jobs = plan.jobs;
+  const order = Array.from(jobs, (_, i) => i).sort((a, b) => compareResources(jobs[a]!, jobs[b]!));
+  const resources: Resource[] = new Array(order.length);
+  const raws: Uint8Array[] = new Array(order.length);
+  for (let k = 0; k < order.length; k++) {
+    const j = jobs[order[k]!]!;
+    const raw = digests.get(j.id)!;
+    raws[k] = raw;
+    resources[k] = shards
+      ? { id: j.id, path: j.path, start: j.start, end: j.end, algorithm: plan.algorithm, digest: toHex(raw) }
+      : { id: j.id, path: j.path, algorithm: plan.algorithm, digest: toHex(raw) };
+  }
   const emptyFiles: string[] = [];
   for (const [path, size] of plan.fileSizes) if (size === 0) emptyFiles.push(path);
-  const root = await rootDigestOfRaw(rows.map((r) => r.raw));
+  const root = await rootDigestOfRaw(raws);
   return { resources, rootDigest: root, totalBytes: plan.totalBytes, singleFile: plan.singleFile, emptyFiles: emptyFiles.sort() };
 }

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ModelVerifyError } from '../../core/errors.js';
-import { fromBase64, toBase64 } from '../../core/util/bytes.js';
+import { fromBase64, toBase64, toHex } from '../../core/util/bytes.js';
 
 /** The decoder's contract, written the obvious way: ≤ 2 trailing '=', both alphabets, no stray characters. */
 function oracle(s: string): Uint8Array | null {
@@ -63,5 +63,16 @@ describe('fromBase64', () => {
   });
   it('refuses a non-string, a lone trailing character, whitespace and more than two "="', () => {
     for (const bad of [42, null, 'QUJDR', 'QUJD\n', 'QQ===', ' QQ==', 'QQ=A']) expect(ours(bad as string)).toBeNull();
+  });
+});
+
+describe('toHex', () => {
+  it('is the plain per-byte hex, below and above its scratch size', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (b) => {
+        expect(toHex(b)).toBe(Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(''));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
