@@ -116,13 +116,50 @@ export class NodeSource implements ModelSource {
     const top = await lstat(this.root, { bigint: true }).catch((e: unknown) => {
       throw new ModelVerifyError('IO_ERROR', `Cannot read directory '.': ${message(e)}`, { resource: '.', cause: e });
     });
-    yield* this.walk('', top, opts);
+    yield* this.walk(top, opts);
   }
 
-  private async *walk(relDir: string, before: BigIntStats, opts: ListOptions): AsyncIterable<ModelEntry> {
+  /**
+   * Depth first, each directory's entries in code-unit order, a directory descended into where it is listed. One
+   * generator for the whole tree with a stack of open directories: a recursive `yield*` handed every entry through
+   * one generator per level, a promise at each.
+   */
+  private async *walk(top: BigIntStats, opts: ListOptions): AsyncIterable<ModelEntry> {
+    const stack = [this.openDir('', top, opts)];
+    while (stack.length > 0) {
+      const dir = stack[stack.length - 1]!;
+      if (dir.next >= dir.dirents.length) {
+        stack.pop();
+        continue;
+      }
+      if (++this.sinceTurn >= WALK_SLICE) {
+        this.sinceTurn = 0;
+        await nextTurn();
+        opts.signal?.throwIfAborted();
+      }
+      const d = dir.dirents[dir.next++]!;
+      const name = d.name;
+      const rel = dir.rel ? `${dir.rel}/${name}` : name;
+      // Ignored subtrees (and ignored entries we could not stat) are never touched, as in the reference.
+      if (d.isDirectory() && opts.prune?.(rel)) continue;
+      // Synchronous for everything but symlinks: an awaited call per entry was 100k promises for nothing.
+      let c = this.classifyNow(rel, 'walk', opts.prune, dir.abs + path.sep + name);
+      if (c instanceof Promise) c = await c;
+      if (c === null) continue;
+      if ('dir' in c) {
+        if (opts.prune?.(rel)) continue;
+        stack.push(this.openDir(rel, c.dir, opts));
+      } else {
+        yield c.entry;
+      }
+    }
+  }
+
+  /** Lists a directory the walk is entering: its entries sorted, once it is known to still be the one lstat-ed. */
+  private openDir(rel: string, before: BigIntStats, opts: ListOptions): { rel: string; abs: string; dirents: Dirent[]; next: number } {
     opts.signal?.throwIfAborted();
-    const shown = relDir || '.';
-    const abs = relDir ? this.resolve(relDir) : this.root;
+    const shown = rel || '.';
+    const abs = rel ? this.resolve(rel) : this.root;
     let dirents: Dirent[];
     try {
       // One scandir per directory, synchronously like the lstats (see WALK_SLICE): awaiting a thread-pool round
@@ -142,28 +179,7 @@ export class NodeSource implements ModelSource {
       throw new ModelVerifyError('MODEL_CHANGED', `Directory '${shown}' changed while the model was being listed`, { resource: shown });
     }
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (let i = 0; i < dirents.length; i++) {
-      if (++this.sinceTurn >= WALK_SLICE) {
-        this.sinceTurn = 0;
-        await nextTurn();
-        opts.signal?.throwIfAborted();
-      }
-      const d = dirents[i]!;
-      const name = d.name;
-      const rel = relDir ? `${relDir}/${name}` : name;
-      // Ignored subtrees (and ignored entries we could not stat) are never touched, as in the reference.
-      if (d.isDirectory() && opts.prune?.(rel)) continue;
-      // Synchronous for everything but symlinks: an awaited call per entry was 100k promises for nothing.
-      let c = this.classifyNow(rel, 'walk', opts.prune, abs + path.sep + name);
-      if (c instanceof Promise) c = await c;
-      if (c === null) continue;
-      if ('dir' in c) {
-        if (opts.prune?.(rel)) continue;
-        yield* this.walk(rel, c.dir, opts);
-      } else {
-        yield c.entry;
-      }
-    }
+    return { rel, abs, dirents, next: 0 };
   }
 
   /**
