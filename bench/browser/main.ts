@@ -22,8 +22,9 @@ interface CaseResult {
   heapBase?: number;
   heapPeak?: number;
   workers: number;
-  /** Progress callbacks the run made (the progress-on cases). */
+  /** Progress callbacks the run made (the progress-on cases), and the time spent in them on the page. */
   progressCalls?: number;
+  progressMs?: number;
 }
 
 defineModelVerify();
@@ -45,18 +46,22 @@ async function sampled<T>(f: () => Promise<T>): Promise<{ value: T; ms: number; 
   }
 }
 
-/** What a progress bar costs: the element's handler (a percentage, an event) plus text on the page. */
-function progressSink(): { onProgress: (p: { bytesDone: number; bytesTotal: number }) => void; calls: () => number } {
+/** What a progress bar costs: the element's handler (a percentage, an event) plus text on the page, timed. */
+function progressSink(): { onProgress: (p: { bytesDone: number; bytesTotal: number }) => void; calls: () => number; ms: () => number } {
   const out = document.getElementById('progress')!;
   let calls = 0;
+  let ms = 0;
   return {
     onProgress: (p) => {
+      const t0 = performance.now();
       calls++;
       const percent = p.bytesTotal > 0 ? Math.floor((p.bytesDone / p.bytesTotal) * 100) : 0;
       out.dispatchEvent(new CustomEvent('verify-progress', { detail: { bytesDone: p.bytesDone, bytesTotal: p.bytesTotal } }));
       out.textContent = `${percent} %`;
+      ms += performance.now() - t0;
     },
     calls: () => calls,
+    ms: () => ms,
   };
 }
 
@@ -78,7 +83,7 @@ async function timePool(name: string, files: File[], progress: boolean): Promise
       heapBase: r.heapBase,
       heapPeak: r.heapPeak,
       workers: b.liveWorkers,
-      ...(sink ? { progressCalls: sink.calls() } : {}),
+      ...(sink ? { progressCalls: sink.calls(), progressMs: sink.ms() } : {}),
     };
   } finally {
     b.close();
