@@ -40,9 +40,14 @@ export function buildStatement(input: StatementInput): object {
 
 /** JSON text with every non-ASCII UTF-16 unit escaped, as Python's ensure_ascii does. */
 export function pythonStyleJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return asciiOnly(JSON.stringify(value, null, 2));
 }
 
+const asciiOnly = (json: string) => json.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+
 export function statementPayload(input: StatementInput): Uint8Array {
-  return utf8Encode(pythonStyleJson(buildStatement(input)));
+  const text = JSON.stringify(buildStatement(input), null, 2);
+  // All ASCII (as many bytes as UTF-16 units): nothing to escape, so the escaping pass over MiBs is skipped.
+  const bytes = utf8Encode(text);
+  return bytes.length === text.length ? bytes : utf8Encode(asciiOnly(text));
 }

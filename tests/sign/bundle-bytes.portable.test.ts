@@ -19,6 +19,9 @@ describe('bundle bytes', () => {
     for (const name of ['m', 'mm', 'mmm']) {
       const { bundle, payload } = await signModel(new MemorySource(name, { 'a.bin': 'aaa', 'dir/é.bin': 'b'.repeat(1001) }), signer);
       lengths.add(payload.length % 3);
+      // The statement escapes non-ASCII as Python's ensure_ascii does: 'é' is \u00e9, every byte ASCII.
+      expect(payload.every((b) => b < 0x80)).toBe(true);
+      expect(utf8Decode(payload, 'payload')).toContain('dir/\\u00e9.bin');
       const text = utf8Decode(bundle, 'bundle');
       const doc = JSON.parse(text) as { dsseEnvelope: { payload: string } };
       expect(doc.dsseEnvelope.payload).toBe(toBase64(payload));
