@@ -14,7 +14,11 @@ const streamed = new Map<number, Promise<Hasher>>();
 /** The one-shot buffer kept between jobs of a run (the pool counts it against its budget; 'drop' frees it). */
 let held: ArrayBuffer | null = null;
 const scratch: Scratch = {
-  get: (size) => (held && held.byteLength >= size ? held : new ArrayBuffer(size)), // a detached one has length 0
+  get(size) {
+    if (held && held.byteLength >= size) return held; // a detached one has length 0
+    held = null; // too small: collectable before the bigger one is made
+    return new ArrayBuffer(size);
+  },
   put: (buf) => void (held = buf),
 };
 
