@@ -8,6 +8,7 @@ import { JobFeed, planModel, type Plan } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
 import { toHex } from '../util/bytes.js';
 import { inPhase, type OnPhase } from '../util/phase.js';
+import { fail } from '../errors.js';
 
 export interface ComputeOptions {
   serialization: Pick<Serialization, 'method' | 'hashType' | 'shardSize'>;
@@ -95,7 +96,7 @@ export async function planAndHash(
           bytes: plan.totalBytes,
         }),
       );
-      return { plan, digests, backend };
+      return { plan, digests: complete(plan, digests, backend), backend };
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
     }
@@ -115,7 +116,21 @@ export async function planAndHash(
     () => backend.run(plan.jobs, source, hashOpts(opts.signal)),
     (d) => ({ resources: d.size, bytes: plan.totalBytes }),
   );
-  return { plan, digests, backend };
+  return { plan, digests: complete(plan, digests, backend), backend };
+}
+
+/**
+ * A backend must answer exactly the plan's jobs, each with a digest of the algorithm's width: a missing, extra or
+ * malformed result (a backend bug, a feed that lost a job) is an internal error, never a manifest with a gap.
+ */
+function complete(plan: Plan, digests: Map<string, Uint8Array>, backend: HashBackend): Map<string, Uint8Array> {
+  if (digests.size !== plan.jobs.length) fail('INTERNAL', `The ${backend.name} hash backend returned ${digests.size} digests for ${plan.jobs.length} jobs`);
+  for (const j of plan.jobs) {
+    const d = digests.get(j.id);
+    if (!d || d.byteLength !== (j.hash === 'blake2b' ? 64 : 32))
+      fail('INTERNAL', `The ${backend.name} hash backend returned no ${j.hash} digest for '${j.id}'`, { resource: j.id });
+  }
+  return digests;
 }
 
 export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
