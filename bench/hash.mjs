@@ -10,7 +10,7 @@
 // BENCH_BIG_MB=2048
 // BENCH_BROWSER_FILE_MB=256 BENCH_BROWSER_BIG_MB=2048 BENCH_WORKERD_MB=256 BENCH_RSS_GB=8 (0 skips)
 // BENCH_SMALL_FILES=100000 BENCH_SMALL_DIRS=1000 (many-small-files case, issue 17; tree under bench/tmp)
-// BENCH_REPS=3 BENCH_DIR=<data dir, default $TMPDIR/model-verify-bench> BENCH_ONLY=node,startup,small,chromium,workerd,rss,sigstore
+// BENCH_REPS=3 BENCH_DIR=<data dir, default $TMPDIR/model-verify-bench> BENCH_ONLY=node,startup,small,chromium,fetch,workerd,rss,sigstore
 // Results: a table on stdout and bench/results.json (BENCH_RESULTS=<file> for a trial run). Data files are kept in BENCH_DIR for the next run.
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -33,17 +33,29 @@ const cfg = {
   browserFileMb: num('BENCH_BROWSER_FILE_MB', 256, 16),
   browserBigMb: num('BENCH_BROWSER_BIG_MB', 2048, 128),
   workerdMb: num('BENCH_WORKERD_MB', 256, 64),
+  fetchMb: num('BENCH_FETCH_MB', 1024, 128),
   rssGb: num('BENCH_RSS_GB', 8, 1),
   smallFiles: num('BENCH_SMALL_FILES', 100000, 20000),
   smallDirs: num('BENCH_SMALL_DIRS', 1000, 200),
   reps: num('BENCH_REPS', 3, 3),
   dir: process.env.BENCH_DIR ?? path.join(tmpdir(), 'model-verify-bench'),
-  only: (process.env.BENCH_ONLY ?? 'node,startup,small,chromium,workerd,rss,sigstore').split(','),
+  only: (process.env.BENCH_ONLY ?? 'node,startup,small,chromium,fetch,workerd,rss,sigstore').split(','),
 };
 const MiB = 1 << 20;
 const work = path.join(cfg.dir, 'work');
 mkdirSync(work, { recursive: true });
-const results = { date: new Date().toISOString(), config: cfg, machine: {}, node: {}, smallFiles: {}, chromium: {}, workerd: {}, rss: {}, sigstore: {} };
+const results = {
+  date: new Date().toISOString(),
+  config: cfg,
+  machine: {},
+  node: {},
+  smallFiles: {},
+  chromium: {},
+  fetch: {},
+  workerd: {},
+  rss: {},
+  sigstore: {},
+};
 const table = [];
 const row = (runtime, what, mbps, ratio, note = '') => table.push({ runtime, what, 'MB/s': mbps === null ? '' : mbps.toFixed(0), ratio: ratio ?? '', note });
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
@@ -719,6 +731,100 @@ if (cfg.only.includes('chromium')) {
   }
 }
 
+// ---------- verified loading in Chromium (createVerifiedFetch) ----------
+// One signed file of BENCH_FETCH_MB served over loopback HTTP by this process; the page fetches it plainly and
+// through createVerifiedFetch in both modes, the body read to its end each time, interleaved, BENCH_REPS each.
+// Chromium's CPU (all its processes) per case beside the wall time: the server's share is the same in every case.
+if (cfg.only.includes('fetch')) {
+  log('fetch: building the page');
+  const model = makeModel(`fetch-1x${cfg.fetchMb}`, 1, cfg.fetchMb);
+  const { digests } = openssl(model.files);
+  const signed = await sign(model, digests);
+  const { build: viteBuild } = await import('vite');
+  const pageDir = path.join(work, 'fetch-page');
+  await viteBuild({
+    configFile: false,
+    root: path.join(root, 'bench/fetch'),
+    logLevel: 'warn',
+    build: { outDir: pageDir, emptyOutDir: true, target: 'es2022' },
+  });
+  const { createReadStream } = await import('node:fs');
+  const fileName = path.basename(model.files[0]);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === `/model/${fileName}`) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(statSync(model.files[0]).size) });
+      return void createReadStream(model.files[0], { highWaterMark: 1 << 20 }).pipe(res);
+    }
+    if (url.pathname.startsWith('/model/')) return void res.writeHead(404).end(); // HEAD probes for unsigned files
+    const p = path.join(pageDir, decodeURIComponent(url.pathname).replace(/^\/$/, '/index.html'));
+    if (!p.startsWith(pageDir) || !existsSync(p)) return void res.writeHead(404).end();
+    res.writeHead(200, {
+      'content-type': p.endsWith('.html')
+        ? 'text/html'
+        : p.endsWith('.js')
+          ? 'text/javascript'
+          : p.endsWith('.wasm')
+            ? 'application/wasm'
+            : 'application/octet-stream',
+    });
+    res.end(readFileSync(p));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu'],
+    headless: true,
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`);
+    const arg = {
+      url: `${origin}/model/${fileName}`,
+      baseUrl: `${origin}/model/`,
+      signature: readFileSync(signed.signature, 'utf8'),
+      publicKey: readFileSync(signed.publicKey, 'utf8'),
+    };
+    const modes = ['plain', 'verify-then-release', 'stream'];
+    const out = Object.fromEntries(modes.map((m) => [m, { ms: [], cpuS: [] }]));
+    await page.evaluate((a) => window.fetchBench(a), { ...arg, mode: 'plain' }); // warm-up: page cache, connection
+    for (let i = 0; i < cfg.reps; i++) {
+      for (const mode of modes) {
+        const c0 = childrenCpuS();
+        const r = await page.evaluate((a) => window.fetchBench(a), { ...arg, mode });
+        if (r.bytes !== model.bytes) throw new Error(`fetch ${mode}: ${r.bytes} of ${model.bytes} bytes`);
+        out[mode].ms.push(r.ms);
+        out[mode].cpuS.push(childrenCpuS() - c0);
+      }
+    }
+    const plainMs = median(out.plain.ms);
+    const plainCpu = median(out.plain.cpuS);
+    results.fetch = { version: browser.version(), bytes: model.bytes };
+    for (const mode of modes) {
+      const o = out[mode];
+      results.fetch[mode] = {
+        ...o,
+        MBps: mbps(model.bytes, median(o.ms)),
+        vsPlain: median(o.ms) / plainMs,
+        extraCpuSPerGiB: ((median(o.cpuS) - plainCpu) * 2 ** 30) / model.bytes,
+      };
+      row(
+        'chromium',
+        `fetch ${cfg.fetchMb} MiB: ${mode === 'plain' ? 'plain fetch' : `createVerifiedFetch, ${mode}`}`,
+        results.fetch[mode].MBps,
+        mode === 'plain' ? '1.00' : `${results.fetch[mode].vsPlain.toFixed(2)}× plain fetch time`,
+        `median ${median(o.ms).toFixed(0)} ms, Chromium CPU ${median(o.cpuS).toFixed(2)} s` +
+          (mode === 'plain' ? '' : ` (+${results.fetch[mode].extraCpuSPerGiB.toFixed(2)} s per GiB)`),
+      );
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
 // ---------- workerd ----------
 if (cfg.only.includes('workerd')) {
   log('workerd: bundling');
@@ -864,7 +970,16 @@ for (const [part, key] of Object.entries({
 // A partial run (BENCH_ONLY) keeps the sections it did not measure from the previous results.json.
 // BENCH_RESULTS: another file (a trial run beside someone else's must not overwrite bench/results.json).
 const resultsFile = process.env.BENCH_RESULTS ? path.resolve(process.env.BENCH_RESULTS) : path.join(root, 'bench/results.json');
-const sectionOf = { node: 'node', startup: 'startup', small: 'smallFiles', chromium: 'chromium', workerd: 'workerd', rss: 'rss', sigstore: 'sigstore' };
+const sectionOf = {
+  node: 'node',
+  startup: 'startup',
+  small: 'smallFiles',
+  chromium: 'chromium',
+  fetch: 'fetch',
+  workerd: 'workerd',
+  rss: 'rss',
+  sigstore: 'sigstore',
+};
 if (existsSync(resultsFile)) {
   let prev = {};
   try {
