@@ -280,7 +280,22 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
     } finally {
       if (!drained) await reader.cancel().catch(() => {});
     }
-    return { body: holder.body(res.headers.get('content-type') ?? ''), upstream: res.headers };
+    const body = holder.body(res.headers.get('content-type') ?? '');
+    if (body instanceof Blob && body.size > 0) {
+      // Chromium's Blob store holds about 500 MB: past that a Blob is made but cannot be read (measured: 480 MiB
+      // read, 600 MiB "network error"). One byte read now turns that into a clear error instead of a body that
+      // breaks in the consumer's hands.
+      await body
+        .slice(body.size - 1)
+        .arrayBuffer()
+        .catch((e: unknown) =>
+          fail('MODEL_TOO_LARGE', `'${file.path}' matched its signature, but this browser cannot hold its ${body.size} bytes for release: use mode 'stream'`, {
+            resource: file.path,
+            cause: e,
+          }),
+        );
+    }
+    return { body, upstream: res.headers };
   }
 
   /** The whole verified file, shared by a ranged probe and the download that follows it. */

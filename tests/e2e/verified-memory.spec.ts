@@ -1,5 +1,6 @@
 /**
- * Memory of verify-then-release in Chromium: createVerifiedFetch downloads and verifies a 1 GiB file while the
+ * Memory of verify-then-release in Chromium: createVerifiedFetch downloads and verifies a 480 MiB file (past the
+ * one-shot bound, so held in Blobs; Chromium's Blob store holds about 500 MB, see verified-fetch.ts) while the
  * test samples the page's memory over CDP (Runtime.getHeapUsage: the JS heap plus ArrayBuffer backing stores,
  * where chunks held from JS would show). The verified bytes live in Blobs (Chromium's blob store, outside the
  * renderer's heap), so the samples stay flat. A control that keeps 256 MiB of chunks in a JS array shows the
@@ -17,12 +18,12 @@ import { signPayload } from '../../core/sign/sign-model.js';
 import { keySigner } from '../../core/sign/signers.js';
 import { bundle, MODELS_DIR } from './support/verified-models.js';
 
-const SIZE = 1 << 30;
+const SIZE = 480 << 20;
 const dir = join(MODELS_DIR, 'big');
 const file = join(dir, 'model.bin');
 const MiB = 1 << 20;
 
-/** Writes the 1 GiB file once (kept between runs) and returns its SHA-256, computed while writing. */
+/** Writes the big file once (kept between runs) and returns its SHA-256, computed while writing. */
 function bigFile(): string {
   const sumFile = `${file}.sha256`;
   if (existsSync(file) && statSync(file).size === SIZE && existsSync(sumFile)) return readFileSync(sumFile, 'utf8');
@@ -66,11 +67,11 @@ async function peakDuring(cdp: CDPSession, work: Promise<unknown>): Promise<{ pe
   return { peak, result: await result };
 }
 
-test('verifying 1 GiB in verify-then-release mode keeps the page memory flat', async ({ page }) => {
+test('verifying 480 MiB in verify-then-release mode keeps the page memory flat', async ({ page }) => {
   test.setTimeout(300_000);
   const digest = bigFile();
   const g = await generateSigningKey('P-256');
-  // Signed from the digest computed while writing (the product's statement and signer; no second 1 GiB pass).
+  // Signed from the digest computed while writing (the product's statement and signer; no second pass over the file).
   const resources = [{ id: 'model.bin', algorithm: 'sha256', digest }];
   const payload = statementPayload({
     modelName: 'big',
@@ -102,10 +103,12 @@ test('verifying 1 GiB in verify-then-release mode keeps the page memory flat', a
       const ms = performance.now() - t;
       const blob = await res.blob();
       (window as unknown as { kept: Blob }).kept = blob; // held, as a runtime would hold its model
-      return { ms, size: blob.size, length: res.headers.get('content-length') };
+      const last = new Uint8Array(await blob.slice(blob.size - 1).arrayBuffer())[0]; // readable, to its end
+      return { ms, size: blob.size, length: res.headers.get('content-length'), last };
     }, args),
   );
-  expect(verified.result).toMatchObject({ size: SIZE, length: String(SIZE) });
+  // The file's last byte (its last 16 MiB block is filled with the block index & 0xff).
+  expect(verified.result).toMatchObject({ size: SIZE, length: String(SIZE), last: (SIZE / (16 * MiB) - 1) & 0xff });
 
   // The control: the same bytes kept as chunks in a JS array (256 MiB of them) are seen by the measurement.
   const naive = await peakDuring(
@@ -127,7 +130,7 @@ test('verifying 1 GiB in verify-then-release mode keeps the page memory flat', a
   );
   const ms = (verified.result as { ms: number }).ms;
   console.log(
-    `1 GiB: plain fetch ${plain.toFixed(0)} ms, createVerifiedFetch (download + SHA-256 + Blob) ${ms.toFixed(0)} ms; ` +
+    `480 MiB: plain fetch ${plain.toFixed(0)} ms, createVerifiedFetch (download + SHA-256 + Blob) ${ms.toFixed(0)} ms; ` +
       `peak memory over baseline: verified ${(verified.peak / MiB).toFixed(1)} MiB, naive 256 MiB array ${(naive.peak / MiB).toFixed(1)} MiB`,
   );
   expect(naive.peak).toBeGreaterThan(200 * MiB);
