@@ -175,26 +175,25 @@ async function sign(model, digests) {
   return signer.signModel(model.dir, rel, work);
 }
 
-/** The real CLI, whole process: `model-verify verify key`. Wall ms, max RSS (KiB, via /usr/bin/time), success. */
-function cliVerify(model, signed) {
-  const args = [
-    path.join(root, 'bin/model-verify.js'),
-    'verify',
-    'key',
-    '--signature',
-    signed.signature,
-    '--public-key',
-    signed.publicKey,
-    '--no-progress',
-    model.dir,
-  ];
-  const cmd = TIME ? TIME : process.execPath;
-  const full = TIME ? ['-f', TIME_FMT, process.execPath, ...args] : args;
+/**
+ * One whole process, timed: wall ms, and peak RSS (KiB) and CPU (user + sys of it and every descendant it waited
+ * for) through /usr/bin/time when present. Throws with its output unless `ok(r)` (default: exit status 0).
+ */
+function timedProcess(argv0, args, { ok = (r) => r.status === 0, what = argv0, ...opts } = {}) {
   const t0 = performance.now();
-  const r = spawnSync(cmd, full, { encoding: 'utf8' });
+  const r = spawnSync(TIME ?? argv0, TIME ? ['-f', TIME_FMT, argv0, ...args] : args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
   const ms = performance.now() - t0;
-  if (r.status !== 0 || !/Verification succeeded/.test(r.stdout)) throw new Error(`CLI verification failed (${r.status}): ${r.stdout}\n${r.stderr}`);
-  return { ms, ...cpuOf(r.stderr) };
+  if (!ok(r)) throw new Error(`${what} failed (${r.status}): ${r.stdout?.slice(-2000)}\n${r.stderr?.slice(-2000)}`);
+  return { ms, ...cpuOf(r.stderr), stdout: r.stdout };
+}
+
+const CLI = path.join(root, 'bin/model-verify.js');
+const verifyArgs = (model, signed) => [CLI, 'verify', 'key', '--signature', signed.signature, '--public-key', signed.publicKey, model.dir];
+const verified = (r) => r.status === 0 && /Verification succeeded/.test(r.stdout);
+
+/** The real CLI, whole process: `model-verify verify key`. */
+function cliVerify(model, signed) {
+  return timedProcess(process.execPath, [...verifyArgs(model, signed), '--no-progress'], { ok: verified, what: 'CLI verify' });
 }
 
 const SCRIPT = existsSync('/usr/bin/script') ? '/usr/bin/script' : null;
@@ -205,59 +204,40 @@ const SCRIPT = existsSync('/usr/bin/script') ? '/usr/bin/script' : null;
 function cliVerifyWithBar(model, signed) {
   if (!SCRIPT || !TIME) return null;
   const q = (a) => `'${a.replaceAll("'", "'\\''")}'`;
-  const cmd = [
-    process.execPath,
-    path.join(root, 'bin/model-verify.js'),
-    'verify',
-    'key',
-    '--signature',
-    signed.signature,
-    '--public-key',
-    signed.publicKey,
-    model.dir,
-  ]
-    .map(q)
-    .join(' ');
-  const t0 = performance.now();
-  const r = spawnSync(TIME, ['-f', TIME_FMT, SCRIPT, '-qfec', cmd, '/dev/null'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0 || !/Verification succeeded/.test(r.stdout))
-    throw new Error(`CLI verification (progress bar) failed (${r.status}): ${r.stdout.slice(-2000)}\n${r.stderr}`);
-  return { ms, ...cpuOf(r.stderr) };
+  const cmd = [process.execPath, ...verifyArgs(model, signed)].map(q).join(' ');
+  return timedProcess(SCRIPT, ['-qfec', cmd, '/dev/null'], { ok: verified, what: 'CLI verify (progress bar)' });
 }
 
 /** The real CLI, whole process: `model-verify sign key` with the bench key, into work/ (never into the model). */
 function cliSign(model, signed) {
   const out = path.join(work, `${path.basename(model.dir)}.ours.sig`);
-  const args = [path.join(root, 'bin/model-verify.js'), 'sign', 'key', '--private-key', signed.privateKey, '--signature', out, '-q', model.dir];
-  const t0 = performance.now();
-  const r = spawnSync(TIME ?? process.execPath, TIME ? ['-f', TIME_FMT, process.execPath, ...args] : args, { encoding: 'utf8' });
-  const ms = performance.now() - t0;
-  if (r.status !== 0 || !existsSync(out)) throw new Error(`CLI sign failed (${r.status}): ${r.stdout}\n${r.stderr}`);
-  return { ms, ...cpuOf(r.stderr) };
+  const args = [CLI, 'sign', 'key', '--private-key', signed.privateKey, '--signature', out, '-q', model.dir];
+  return timedProcess(process.execPath, args, { ok: (r) => r.status === 0 && existsSync(out), what: 'CLI sign' });
 }
 
 /** The issue's baseline: `xargs -0 -P<cores> -n1 openssl dgst -sha256`, one openssl process per file, <cores> at once. */
 function opensslParallel(files, cores) {
-  const t0 = performance.now();
   const script = `printf '%s\\0' "$@" | xargs -0 -P${cores} -n1 openssl dgst -sha256 -r > /dev/null`;
-  const r = spawnSync(TIME ?? 'sh', [...(TIME ? ['-f', TIME_FMT, 'sh'] : []), '-c', script, 'sh', ...files], { encoding: 'utf8' });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`parallel openssl failed: ${r.stderr}`);
-  return { ms, ...cpuOf(r.stderr) }; // /usr/bin/time counts the waited-for descendants: every openssl
+  return timedProcess('sh', ['-c', script, 'sh', ...files], { what: 'parallel openssl' });
 }
 
 /** bench/floor.mjs: the same node:crypto SHA-256 on <cores> worker threads, nothing else — Node's floor here. */
 function nodeFloor(files, cores, readOnly = false) {
-  const t0 = performance.now();
   const args = [path.join(root, 'bench/floor.mjs'), ...(readOnly ? ['--read-only'] : []), String(cores), ...files];
-  const r = spawnSync(TIME ?? process.execPath, TIME ? ['-f', TIME_FMT, process.execPath, ...args] : args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`bench/floor.mjs failed: ${r.stderr}`);
-  return { ms, ...cpuOf(r.stderr) };
+  return timedProcess(process.execPath, args, { what: 'bench/floor.mjs' });
 }
 
 const cores = () => Number(results.machine.cpus) || 1;
+
+/** Debian's Chromium (or $CHROMIUM), headless, through playwright-core. */
+async function launchChromium(extraArgs = []) {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', ...extraArgs],
+    headless: true,
+  });
+}
 
 /** SHA-256 alone, no I/O: `openssl speed` over 1 MiB blocks on one core, bytes per CPU second (measured once). */
 let shaSpeed;
@@ -437,32 +417,24 @@ if (cfg.only.includes('small')) {
   }
   const sig = path.join(keyDir, 'model.sig');
   const sig2 = path.join(keyDir, 'model2.sig');
-  const cli = path.join(root, 'bin/model-verify.js');
-  const timed = (argv0, args, opts = {}) => {
-    const t0 = performance.now();
-    const r = spawnSync(TIME ?? argv0, TIME ? ['-f', TIME_FMT, argv0, ...args] : args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`${argv0} ${args.slice(0, 3).join(' ')} failed (${r.status}): ${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`);
-    return { ms, ...cpuOf(r.stderr), stdout: r.stdout };
-  };
-  const signArgs = (out) => [cli, 'sign', 'key', '--private-key', priv, '--signature', out, '-q', dir];
-  const verifyArgs = [cli, 'verify', 'key', '--signature', sig, '--public-key', pub, '--no-progress', dir];
+  const signArgs = (out) => [CLI, 'sign', 'key', '--private-key', priv, '--signature', out, '-q', dir];
+  const smallVerifyArgs = [CLI, 'verify', 'key', '--signature', sig, '--public-key', pub, '--no-progress', dir];
   const nproc = Number(results.machine.cpus) || 1;
-  const baseline = () => timed('sh', ['-c', `find "$0" -type f -print0 | xargs -0 -P${nproc} sha256sum > /dev/null`, dir]);
+  const baseline = () => timedProcess('sh', ['-c', `find "$0" -type f -print0 | xargs -0 -P${nproc} sha256sum > /dev/null`, dir]);
   log('small files: warm-up (page and dentry cache), signing');
   baseline();
-  timed(process.execPath, signArgs(sig));
+  timedProcess(process.execPath, signArgs(sig));
   const best = (f) => {
     const rs = Array.from({ length: cfg.reps }, f);
     return { ...rs.reduce((a, b) => (b.ms < a.ms ? b : a)), allMs: rs.map((r) => r.ms), maxRssKb: Math.max(...rs.map((r) => r.rssKb || 0)) };
   };
   const b = best(baseline);
   const v = best(() => {
-    const r = timed(process.execPath, verifyArgs);
+    const r = timedProcess(process.execPath, smallVerifyArgs);
     if (!/Verification succeeded/.test(r.stdout)) throw new Error(`small files: verification failed: ${r.stdout}`);
     return r;
   });
-  const s = best(() => timed(process.execPath, signArgs(sig2)));
+  const s = best(() => timedProcess(process.execPath, signArgs(sig2)));
   // CPU time (user + sys, all threads) as well: on the shared machine wall times under load are not comparable.
   const entry = (r) => ({
     bestMs: r.ms,
@@ -522,12 +494,7 @@ if (cfg.only.includes('chromium')) {
     res.writeHead(200, { 'content-type': type }).end(readFileSync(p));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--enable-precise-memory-info'],
-    headless: true,
-  });
+  const browser = await launchChromium(['--enable-precise-memory-info']);
   try {
     const page = await browser.newPage();
     await page.goto(`http://localhost:${server.address().port}/`);
@@ -772,12 +739,7 @@ if (cfg.only.includes('fetch')) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu'],
-    headless: true,
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`${origin}/`);
@@ -957,10 +919,9 @@ if (cfg.only.includes('startup')) {
   writeFileSync(file, 'one small file\n');
   const { digest } = await import('node:crypto').then((c) => ({ digest: c.createHash('sha256').update(readFileSync(file)).digest('hex') }));
   const signed = await sign(one, { [path.resolve(file)]: digest });
-  const cli = path.join(root, 'bin/model-verify.js');
   const nodeMs = best(['-e', '']);
-  const versionMs = best([cli, '--version']);
-  const verifyMs = best([cli, 'verify', 'key', '--signature', signed.signature, '--public-key', signed.publicKey, '--no-progress', one.dir]);
+  const versionMs = best([CLI, '--version']);
+  const verifyMs = best([...verifyArgs(one, signed), '--no-progress']);
   results.startup = { runs: n, nodeMs, versionMs, verifyMs, goals: { versionMs: 80, verifyMs: 150 } };
   row('node', "start-up: node -e ''", null, '', `${nodeMs.toFixed(0)} ms`);
   row('node', 'start-up: --version', null, '', `${versionMs.toFixed(0)} ms (goal ≤ 80 ms)`);

@@ -32,6 +32,18 @@ defineModelVerify();
 const heap = () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
 
 /** Samples the page heap every 50 ms around `f`. */
+/** A case's result from a sampled run over `files`. */
+function caseResult(
+  name: string,
+  files: File[],
+  r: { ms: number; heapBase: number; heapPeak: number },
+  digests: Record<string, string>,
+  workers: number,
+  extra: Partial<CaseResult> = {},
+): CaseResult {
+  return { name, bytes: files.reduce((n, f) => n + f.size, 0), ms: r.ms, digests, heapBase: r.heapBase, heapPeak: r.heapPeak, workers, ...extra };
+}
+
 async function sampled<T>(f: () => Promise<T>): Promise<{ value: T; ms: number; heapBase: number; heapPeak: number }> {
   const heapBase = heap();
   let heapPeak = heapBase;
@@ -75,16 +87,7 @@ async function timePool(name: string, files: File[], progress: boolean): Promise
     const r = await sampled(() => b.run(jobs, src, sink ? { onProgress: sink.onProgress } : {}));
     const digests: Record<string, string> = {};
     for (const [k, v] of r.value) digests[k] = toHex(v);
-    return {
-      name,
-      bytes: files.reduce((n, f) => n + f.size, 0),
-      ms: r.ms,
-      digests,
-      heapBase: r.heapBase,
-      heapPeak: r.heapPeak,
-      workers: b.liveWorkers,
-      ...(sink ? { progressCalls: sink.calls(), progressMs: sink.ms() } : {}),
-    };
+    return caseResult(name, files, r, digests, b.liveWorkers, sink ? { progressCalls: sink.calls(), progressMs: sink.ms() } : {});
   } finally {
     b.close();
   }
@@ -109,16 +112,7 @@ async function timeElement(name: string, files: File[], signature: string, publi
     if (!r.value.verified) throw new Error(`the element did not verify the model: ${JSON.stringify(r.value.errors).slice(0, 500)}`);
     const digests: Record<string, string> = {};
     for (const res of r.value.resources) if (res.actual) digests[res.name === '.' ? files[0]!.name : res.name] = res.actual;
-    return {
-      name,
-      bytes: files.reduce((n, f) => n + f.size, 0),
-      ms: r.ms,
-      digests,
-      heapBase: r.heapBase,
-      heapPeak: r.heapPeak,
-      workers: navigator.hardwareConcurrency,
-      progressCalls: calls,
-    };
+    return caseResult(name, files, r, digests, navigator.hardwareConcurrency, { progressCalls: calls });
   } finally {
     el.remove();
   }
