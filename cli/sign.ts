@@ -174,14 +174,8 @@ export async function runSign(
   modelPath: string,
   o: SignCliOptions,
 ): Promise<{ rootDigest: string; files: number; warnings: string[] }> {
-  const [{ NodeSource }, { NodeHashPool }, { modelRelative, worthWarming }, { buildModelPayload, signPayload }, { keySigner, certificateSigner }] =
-    await Promise.all([
-      import('../node/source.js'),
-      import('../node/hash-pool.js'),
-      import('./paths.js'),
-      import('../core/sign/index.js'),
-      import('../core/sign/index.js'),
-    ]);
+  const [{ NodeSource }, { NodeHashPool }, { modelRelative, worthWarming }, { buildModelPayload, signPayload, keySigner, certificateSigner }] =
+    await Promise.all([import('../node/source.js'), import('../node/hash-pool.js'), import('./paths.js'), import('../core/sign/index.js')]);
   const ser = serializationOptions(o);
   // An OCI image manifest (.json, schemaVersion 2, layers) is signed as one, by the Go port's rules (cli/oci-manifest.ts).
   const oci = /\.json$/i.test(modelPath) ? await (await import('./oci-manifest.js')).readOciManifestModel(modelPath) : null;

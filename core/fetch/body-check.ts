@@ -105,7 +105,6 @@ export class HeldBytes {
  * of the body lie before the window (a server that answered a ranged request with the whole file) and are counted,
  * not hashed. `limit` bounds a whole-file piece, whose signed length is unknown.
  */
-
 export class BodyChecker {
   private index = 0;
   private hasher: Hasher | null = null;

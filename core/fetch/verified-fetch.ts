@@ -198,7 +198,12 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
   }
 
   /** GET of a signed file's window of pieces; resolves with the response, its body not yet read. */
-  async function request(req: Request, file: SignedFile, pieces: Piece[], given?: Response): Promise<{ res: Response; skip: number; limit: number }> {
+  async function request(
+    req: Request,
+    file: SignedFile,
+    pieces: Piece[],
+    given?: Response,
+  ): Promise<{ res: Response; skip: number; limit: number; declared: number | null }> {
     const headers = new Headers(req.headers);
     for (const h of DROPPED_HEADERS) headers.delete(h);
     const ws = pieces[0]!.start;
@@ -238,7 +243,7 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
       if (we === null) await refuse('MODEL_TOO_LARGE', `${req.url} is ${declared} bytes, more than maxFileBytes (${maxFileBytes})`);
       await refuse('HASH_MISMATCH', `${req.url} is ${declared} bytes, more than the ${bound} bytes signed`);
     }
-    return { res, skip, limit: maxFileBytes };
+    return { res, skip, limit: maxFileBytes, declared };
   }
 
   function progress(req: Request, file: SignedFile, done: number, res: Response, pieces: Piece[]): void {
@@ -250,11 +255,10 @@ export function createVerifiedFetch(options: VerifiedFetchOptions): VerifiedFetc
 
   /** Downloads and verifies a window of pieces, holding the verified bytes in a Blob. */
   async function hold(req: Request, file: SignedFile, pieces: Piece[], given?: Response): Promise<Held> {
-    const { res, skip, limit } = await request(req, file, pieces, given);
+    const { res, skip, limit, declared } = await request(req, file, pieces, given);
     const checker = new BodyChecker(file, pieces, skip, limit);
     // A body declared larger than the one-shot bound goes to Blobs from its first byte (memory stays flat); an
     // undeclared one is held in memory until it outgrows the bound, then spills.
-    const declared = res.headers.get('content-encoding') ? null : byteCount(res.headers.get('content-length'));
     const holder = new HeldBytes(declared !== null && declared > oneShotBytes ? 0 : oneShotBytes);
     if (!checker.digestAtEnd(holder)) holder.spill(); // streamed hashing: bytes go to Blobs as they arrive
     const reader = res.body!.getReader();

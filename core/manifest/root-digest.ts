@@ -1,5 +1,5 @@
 import { fail } from '../errors.js';
-import { hexInto, sha256, toHex } from '../util/bytes.js';
+import { concatList, hexInto, sha256, toHex } from '../util/bytes.js';
 import type { Resource } from './types.js';
 
 /** SHA-256 over the raw bytes of every resource digest, in list order (always SHA-256, whatever the content hash). */
@@ -21,13 +21,5 @@ export async function rootDigest(resources: readonly Pick<Resource, 'digest'>[])
 
 /** The same root over digests already in bytes (a signer's freshly computed ones), in list order. */
 export async function rootDigestOfRaw(digests: readonly Uint8Array[]): Promise<string> {
-  let total = 0;
-  for (const d of digests) total += d.length;
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const d of digests) {
-    all.set(d, o);
-    o += d.length;
-  }
-  return toHex(await sha256(all));
+  return toHex(await sha256(concatList(digests)));
 }

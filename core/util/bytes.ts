@@ -155,11 +155,11 @@ export function toBase64Into(bytes: Uint8Array, out: Uint8Array, at: number): vo
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  return concatAll(parts);
+  return concatList(parts);
 }
 
-/** concatBytes over a list (no spread: a body read in many small chunks would pass too many arguments). */
-function concatAll(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+/** concatBytes over a list (no spread: a body read in many small chunks, or 100k digests, would pass too many arguments). */
+export function concatList(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
@@ -233,5 +233,5 @@ export async function readAtMost(
     }
     parts.push(r.value);
   }
-  return parts.length === 1 ? parts[0]! : concatAll(parts);
+  return parts.length === 1 ? parts[0]! : concatList(parts);
 }

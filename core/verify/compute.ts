@@ -1,7 +1,7 @@
 /** Hash a model into a sorted manifest (used by `digest` and by signing). */
 import { rootDigestOfRaw } from '../manifest/root-digest.js';
 import { compareResources } from '../manifest/order.js';
-import type { Resource, Serialization } from '../manifest/types.js';
+import { DIGEST_SIZE, type Resource, type Serialization } from '../manifest/types.js';
 import { StreamingBackend, type HashBackend, type Progress } from '../hash/backend.js';
 import type { IgnoreSet } from '../serialize/ignore.js';
 import { JobFeed, planModel, type Plan } from '../serialize/plan.js';
@@ -10,16 +10,8 @@ import { toHex } from '../util/bytes.js';
 import { inPhase, type OnPhase } from '../util/phase.js';
 import { fail } from '../errors.js';
 
-export interface ComputeOptions {
-  serialization: Pick<Serialization, 'method' | 'hashType' | 'shardSize'>;
-  ignore: IgnoreSet;
-  allowSymlinks?: boolean;
-  backend?: HashBackend;
-  signal?: AbortSignal;
-  onProgress?: (p: Progress) => void;
-  /** Observer of the walk and hashing phases (logs, traces); see core/util/phase.ts. */
-  onPhase?: OnPhase;
-}
+/** Signing's options: planAndHash's, over every file the walk finds. */
+export type ComputeOptions = Omit<PlanAndHashOptions, 'onlyPaths'>;
 
 export interface ComputedManifest {
   resources: Resource[];
@@ -40,6 +32,7 @@ export interface PlanAndHashOptions {
   backend?: HashBackend;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Observer of the walk and hashing phases (logs, traces); see core/util/phase.ts. */
   onPhase?: OnPhase;
 }
 
@@ -59,6 +52,7 @@ export async function planAndHash(
     ...(opts.onlyPaths ? { onlyPaths: opts.onlyPaths } : {}),
   };
   const walkDone = (p: Plan) => ({ files: p.fileSizes.size, resources: p.jobs.length, bytes: p.totalBytes });
+  const hashDone = (p: Plan) => (d: Map<string, Uint8Array>) => ({ resources: d.size, bytes: p.totalBytes });
   const hashOpts = (signal: AbortSignal | undefined) => ({ ...(signal ? { signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
 
   if (backend.runFeed) {
@@ -91,10 +85,7 @@ export async function planAndHash(
         'hashing',
         { backend: backend.name, resources: plan.jobs.length, bytes: plan.totalBytes },
         () => hashing,
-        (d) => ({
-          resources: d.size,
-          bytes: plan.totalBytes,
-        }),
+        hashDone(plan),
       );
       return { plan, digests: complete(plan, digests, backend), backend };
     } finally {
@@ -114,7 +105,7 @@ export async function planAndHash(
     'hashing',
     { backend: backend.name, resources: plan.jobs.length, bytes: plan.totalBytes },
     () => backend.run(plan.jobs, source, hashOpts(opts.signal)),
-    (d) => ({ resources: d.size, bytes: plan.totalBytes }),
+    hashDone(plan),
   );
   return { plan, digests: complete(plan, digests, backend), backend };
 }
@@ -127,7 +118,7 @@ function complete(plan: Plan, digests: Map<string, Uint8Array>, backend: HashBac
   if (digests.size !== plan.jobs.length) fail('INTERNAL', `The ${backend.name} hash backend returned ${digests.size} digests for ${plan.jobs.length} jobs`);
   for (const j of plan.jobs) {
     const d = digests.get(j.id);
-    if (!d || d.byteLength !== (j.hash === 'blake2b' ? 64 : 32))
+    if (!d || d.byteLength !== DIGEST_SIZE[j.hash])
       fail('INTERNAL', `The ${backend.name} hash backend returned no ${j.hash} digest for '${j.id}'`, { resource: j.id });
   }
   return digests;
