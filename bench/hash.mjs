@@ -229,6 +229,24 @@ function nodeFloor(files, cores, readOnly = false) {
 
 const cores = () => Number(results.machine.cpus) || 1;
 
+/**
+ * A loopback server for a built bench page: `route(url, res)` answers what it takes (true), the page's files the
+ * rest. Resolves once it listens.
+ */
+async function servePage(pageDir, route = () => false) {
+  const type = (p) =>
+    p.endsWith('.html') ? 'text/html' : p.endsWith('.js') ? 'text/javascript' : p.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (route(url, res)) return;
+    const p = path.join(pageDir, decodeURIComponent(url.pathname).replace(/^\/$/, '/index.html'));
+    if (!p.startsWith(pageDir) || !existsSync(p)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': type(p) }).end(readFileSync(p));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
 /** Debian's Chromium (or $CHROMIUM), headless, through playwright-core. */
 async function launchChromium(extraArgs = []) {
   const { chromium } = await import('playwright-core');
@@ -481,19 +499,7 @@ if (cfg.only.includes('chromium')) {
     build: { outDir: pageDir, emptyOutDir: true, target: 'es2022' },
     worker: { format: 'es' },
   });
-  const server = createServer((req, res) => {
-    const p = path.join(pageDir, decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/$/, '/index.html'));
-    if (!p.startsWith(pageDir) || !existsSync(p)) return res.writeHead(404).end();
-    const type = p.endsWith('.html')
-      ? 'text/html'
-      : p.endsWith('.js')
-        ? 'text/javascript'
-        : p.endsWith('.wasm')
-          ? 'application/wasm'
-          : 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type }).end(readFileSync(p));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const server = await servePage(pageDir);
   const browser = await launchChromium(['--enable-precise-memory-info']);
   try {
     const page = await browser.newPage();
@@ -717,27 +723,16 @@ if (cfg.only.includes('fetch')) {
   });
   const { createReadStream } = await import('node:fs');
   const fileName = path.basename(model.files[0]);
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
+  const server = await servePage(pageDir, (url, res) => {
     if (url.pathname === `/model/${fileName}`) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(statSync(model.files[0]).size) });
-      return void createReadStream(model.files[0], { highWaterMark: 1 << 20 }).pipe(res);
+      createReadStream(model.files[0], { highWaterMark: 1 << 20 }).pipe(res);
+      return true;
     }
-    if (url.pathname.startsWith('/model/')) return void res.writeHead(404).end(); // HEAD probes for unsigned files
-    const p = path.join(pageDir, decodeURIComponent(url.pathname).replace(/^\/$/, '/index.html'));
-    if (!p.startsWith(pageDir) || !existsSync(p)) return void res.writeHead(404).end();
-    res.writeHead(200, {
-      'content-type': p.endsWith('.html')
-        ? 'text/html'
-        : p.endsWith('.js')
-          ? 'text/javascript'
-          : p.endsWith('.wasm')
-            ? 'application/wasm'
-            : 'application/octet-stream',
-    });
-    res.end(readFileSync(p));
+    if (!url.pathname.startsWith('/model/')) return false;
+    res.writeHead(404).end(); // HEAD probes for unsigned files
+    return true;
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${server.address().port}`;
   const browser = await launchChromium();
   try {
