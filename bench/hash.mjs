@@ -229,6 +229,20 @@ function nodeFloor(files, cores, readOnly = false) {
 
 const cores = () => Number(results.machine.cpus) || 1;
 
+/** Builds a bench page (vite, ES module workers) from `srcDir` into work/`outName`; returns the output folder. */
+async function buildPage(srcDir, outName) {
+  const { build: viteBuild } = await import('vite');
+  const outDir = path.join(work, outName);
+  await viteBuild({
+    configFile: false,
+    root: path.join(root, srcDir),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true, target: 'es2022' },
+    worker: { format: 'es' },
+  });
+  return outDir;
+}
+
 /**
  * A loopback server for a built bench page: `route(url, res)` answers what it takes (true), the page's files the
  * rest. Resolves once it listens.
@@ -490,15 +504,7 @@ if (cfg.only.includes('chromium')) {
   const smallModel = makeModel(`browser-${cfg.files}x${cfg.browserFileMb}`, cfg.files, cfg.browserFileMb);
   const bigModel = makeModel(`browser-1x${cfg.browserBigMb}`, 1, cfg.browserBigMb);
   const expected = { ...openssl(smallModel.files).digests, ...openssl(bigModel.files).digests };
-  const { build: viteBuild } = await import('vite');
-  const pageDir = path.join(work, 'page');
-  await viteBuild({
-    configFile: false,
-    root: path.join(root, 'bench/browser'),
-    logLevel: 'warn',
-    build: { outDir: pageDir, emptyOutDir: true, target: 'es2022' },
-    worker: { format: 'es' },
-  });
+  const pageDir = await buildPage('bench/browser', 'page');
   const server = await servePage(pageDir);
   const browser = await launchChromium(['--enable-precise-memory-info']);
   try {
@@ -713,14 +719,7 @@ if (cfg.only.includes('fetch')) {
   const model = makeModel(`fetch-1x${cfg.fetchMb}`, 1, cfg.fetchMb);
   const { digests } = openssl(model.files);
   const signed = await sign(model, digests);
-  const { build: viteBuild } = await import('vite');
-  const pageDir = path.join(work, 'fetch-page');
-  await viteBuild({
-    configFile: false,
-    root: path.join(root, 'bench/fetch'),
-    logLevel: 'warn',
-    build: { outDir: pageDir, emptyOutDir: true, target: 'es2022' },
-  });
+  const pageDir = await buildPage('bench/fetch', 'fetch-page');
   const { createReadStream } = await import('node:fs');
   const fileName = path.basename(model.files[0]);
   const server = await servePage(pageDir, (url, res) => {
@@ -988,20 +987,11 @@ for (const [key, label] of [
 }
 if (results.startup?.versionMs !== undefined) {
   const st = results.startup;
-  goal(
-    'start-up --version (ms)',
-    fmt(st.versionMs, 0),
-    `≤ ${st.goals.versionMs}`,
-    st.versionMs <= st.goals.versionMs,
-    `node -e '' ${fmt(st.nodeMs, 0)} ms in the same run`,
-  );
-  goal(
-    'start-up verify key, one file (ms)',
-    fmt(st.verifyMs, 0),
-    `≤ ${st.goals.verifyMs}`,
-    st.verifyMs <= st.goals.verifyMs,
-    `node -e '' ${fmt(st.nodeMs, 0)} ms in the same run`,
-  );
+  for (const [name, key] of [
+    ['start-up --version (ms)', 'versionMs'],
+    ['start-up verify key, one file (ms)', 'verifyMs'],
+  ])
+    goal(name, fmt(st[key], 0), `≤ ${st.goals[key]}`, st[key] <= st.goals[key], `node -e '' ${fmt(st.nodeMs, 0)} ms in the same run`);
 }
 if (results.smallFiles?.verify) {
   for (const what of ['verify', 'sign']) {
