@@ -13,6 +13,7 @@
 import { fail } from '../errors.js';
 import { ab } from '../util/bytes.js';
 import { derToP1363 } from './ecdsa-sig.js';
+import { importVerifyKey } from './import-key.js';
 import { CURVE_HASH, CURVE_SIZE, type HashName, type KeyAlgorithm, type PublicKeyInfo } from './keys.js';
 
 export type KeyScheme = 'ecdsa' | 'rsa-pkcs1v15-sha256' | 'rsa-pss-sha256' | 'ed25519ph' | 'ed25519';
@@ -40,22 +41,8 @@ export function pssSaltLengths(bits: number): number[] {
   return longest > 32 ? [32, longest] : [32];
 }
 
-const imported = new Map<string, Promise<CryptoKey | null>>();
-
-/** Imported verify keys, cached per SPKI and algorithm (RSA binds its scheme at import). null: the runtime lacks it. */
-function importFor(key: PublicKeyInfo, params: Algorithm | RsaHashedImportParams | EcKeyImportParams): Promise<CryptoKey | null> {
-  const id = `${params.name}/${key.spki.join(',')}`;
-  let p = imported.get(id);
-  if (!p) {
-    p = crypto.subtle.importKey('spki', ab(key.spki), params, false, ['verify']).catch((e: Error) => {
-      if (params.name === 'Ed25519' && e.name === 'NotSupportedError') return null;
-      fail('KEY_MALFORMED', `Public key cannot be imported: ${e.message}`);
-    });
-    if (imported.size > 64) imported.clear();
-    imported.set(id, p);
-  }
-  return p;
-}
+/** The scheme's import parameters for the key, through the shared cache. */
+const importFor = (key: PublicKeyInfo, params: Algorithm | RsaHashedImportParams | EcKeyImportParams) => importVerifyKey(key.spki, params);
 
 async function subtleVerify(k: CryptoKey, alg: Algorithm | RsaPssParams | EcdsaParams, sig: Uint8Array, data: Uint8Array): Promise<boolean> {
   try {

@@ -10,6 +10,7 @@ import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { fail } from '../errors.js';
 import { ab } from '../util/bytes.js';
 import { derToP1363 } from './ecdsa-sig.js';
+import { importVerifyKey } from './import-key.js';
 import { CURVE_HASH, CURVE_SIZE, parseSpki, type HashName, type PublicKeyInfo } from './keys.js';
 
 export type SignatureScheme =
@@ -84,8 +85,6 @@ export function rawPublicKey(key: PublicKeyInfo): Uint8Array {
   return new Uint8Array(info.subjectPublicKey.valueBlock.valueHexView);
 }
 
-const keyCache = new Map<string, Promise<CryptoKey | null>>();
-
 function importParams(key: PublicKeyInfo, s: SignatureScheme): Algorithm | EcKeyImportParams | RsaHashedImportParams {
   if (s.name === 'ECDSA') {
     if (key.algorithm.kind !== 'ec') fail('KEY_MISMATCH', 'An ECDSA signature needs an EC key');
@@ -99,20 +98,9 @@ function importParams(key: PublicKeyInfo, s: SignatureScheme): Algorithm | EcKey
   return { name: s.name, hash: s.hash };
 }
 
-/** Imported keys are cached per SPKI and scheme: RSA binds the hash at import time. null = runtime lacks it. */
+/** Imported keys are cached per SPKI and scheme (import-key.ts). null = runtime lacks it. */
 function importKey(key: PublicKeyInfo, s: SignatureScheme): Promise<CryptoKey | null> {
-  const params = importParams(key, s);
-  const id = `${s.name}/${'hash' in s ? s.hash : ''}/${key.spki.join(',')}`;
-  let p = keyCache.get(id);
-  if (!p) {
-    p = crypto.subtle.importKey('spki', ab(key.spki), params, false, ['verify']).catch((e: Error) => {
-      if (s.name === 'Ed25519' && e.name === 'NotSupportedError') return null;
-      fail('KEY_MALFORMED', `Public key cannot be imported: ${e.message}`);
-    });
-    if (keyCache.size > 256) keyCache.clear();
-    keyCache.set(id, p);
-  }
-  return p;
+  return importVerifyKey(key.spki, importParams(key, s));
 }
 
 /**
