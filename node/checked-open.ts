@@ -5,10 +5,11 @@
  * shrunk or rewritten between listing and the end of hashing is MODEL_CHANGED, never a verified model.
  *
  * Used by the source's streams (node-source.ts), the in-thread backend (node-hash.ts) and inside the hash
- * pool's workers (hash-worker.ts): keep it free of anything but node:fs and core/errors.ts.
+ * pool's workers (hash-worker.ts): keep it free of anything but node:fs, node:path and core/errors.ts.
  */
 import { constants, fstatSync, openSync, closeSync, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { ModelVerifyError } from '../core/errors.js';
 
 /** What the walk saw of a file (for an allowed symlink: of its resolved target). bigint: inode numbers can exceed 2^53. */
@@ -36,12 +37,14 @@ export interface FileTarget {
  */
 export const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 
-/** The device of the last identity made: a model's files share one, so they share one BigInt (100k fewer to keep). */
-let lastDev = 0n;
-
-export function identityOf(st: BigIntStats): FileIdentity {
-  const dev = st.dev === lastDev ? lastDev : (lastDev = st.dev);
-  return { dev, ino: st.ino, size: Number(st.size), mtimeNs: st.mtimeNs };
+/**
+ * Where the bytes of listed file `name` (model-relative, POSIX) are read unless the listing says otherwise (a
+ * symlink's resolved target): the model root itself for a single-file model ('.'), else root/name. Batches carry
+ * names only and rebuild this, instead of an absolute path string per file.
+ */
+export function fileOf(root: string, name: string): string {
+  if (name === '.') return root;
+  return root + path.sep + (path.sep === '/' ? name : name.split('/').join(path.sep));
 }
 
 /** The opaque `ModelEntry.identity` string of a listed file. */

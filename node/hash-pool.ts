@@ -13,7 +13,9 @@ import { NodeCryptoBackend } from './crypto-backend.js';
 import type { HashJob, JobFeed } from '../core/serialize/index.js';
 import type { ModelSource } from '../core/serialize/index.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
-import { NodeSource } from './source.js';
+import { fileOf } from './checked-open.js';
+import { NodeSource, type WalkHost } from './source.js';
+import { walkInWorker } from './walk-remote.js';
 import { ByteBudget } from '../core/hash/index.js';
 import { FailFast, SerialRuns } from '../core/hash/index.js';
 
@@ -117,6 +119,7 @@ class Slot {
  * BATCH_BYTES is a batch of its own. The batch's arrays are the only per-batch allocation.
  */
 const BATCH_FILES = 256;
+const NS = 1_000_000_000n;
 const BATCH_BYTES = 1 << 20;
 
 export class NodeHashPool implements HashBackend {
@@ -130,6 +133,8 @@ export class NodeHashPool implements HashBackend {
   private readonly afterRead: NodePoolOptions['afterRead'];
   private readonly inlineBytes: number;
   private readonly streamFrom: number;
+  /** Runs asked for and not settled (a worker is lent to a walk only when none is). */
+  private pending = 0;
 
   constructor(o: NodePoolOptions = {}) {
     this.streamFrom = Math.max(1, o.streamFrom ?? 2048);
@@ -174,7 +179,14 @@ export class NodeHashPool implements HashBackend {
 
   /** Runs are serialized: the workers serve one run at a time. */
   run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
-    return this.runs.run(() => this.runNow(jobs, source, opts));
+    return this.counted(this.runs.run(() => this.runNow(jobs, source, opts)));
+  }
+
+  private counted<T>(p: Promise<T>): Promise<T> {
+    this.pending++;
+    const settle = () => void this.pending--;
+    p.then(settle, settle);
+    return p;
   }
 
   /**
@@ -182,17 +194,40 @@ export class NodeHashPool implements HashBackend {
    * awaited whole and run as `run` does, largest first; a longer one starts hashing at once, in walk order, while
    * the walk goes on: 100k small files spent ~1 s walking with the workers idle, then ~1 s hashing with the main
    * thread idle. The cost: no largest-first order for such plans (a huge file listed last hashes last, alone).
+   *
+   * A filesystem source's walk itself runs in the worker the walk would leave idle (the last, see runQueue), when
+   * the pool is otherwise idle and that worker is already running (starting one costs more than walking a small
+   * model): the walk's lstats, readdirs and symlink checks move off the main thread, which was the critical path.
    */
   runFeed(feed: JobFeed, source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
-    return this.runs.run(async () => {
-      const { signal } = opts;
-      const files = source instanceof NodeSource ? source : null;
-      while (!feed.done && !signal?.aborted && (!files || feed.jobs.length < this.streamFrom)) await feed.wait(signal);
-      signal?.throwIfAborted();
-      if (feed.failed) return new Map(); // the walk's error is what the caller reports
-      if (feed.done) return this.runNow(feed.jobs, source, opts);
-      return this.runQueue(feed, files!, opts);
-    });
+    const files = source instanceof NodeSource ? source : null;
+    const host = files && !files.isFile && this.threads > 1 && this.pending === 0 ? this.walkHost() : undefined;
+    if (host) files!.walkWith(host);
+    const run = this.counted(
+      this.runs.run(async () => {
+        const { signal } = opts;
+        while (!feed.done && !signal?.aborted && (!files || feed.jobs.length < this.streamFrom)) await feed.wait(signal);
+        signal?.throwIfAborted();
+        if (feed.failed) return new Map(); // the walk's error is what the caller reports
+        if (feed.done) return this.runNow(feed.jobs, source, opts);
+        return this.runQueue(feed, files!, opts);
+      }),
+    );
+    if (!host) return run;
+    return run.finally(() => files!.walkWith(undefined));
+  }
+
+  /** Lends the last worker to one walk: the lane that would use it waits for the walk's end (runQueue). */
+  private walkHost(): WalkHost {
+    let lent = false;
+    return {
+      walk: (root, prune, signal) => {
+        const slot = this.slots[this.threads - 1];
+        if (lent || !slot || slot.exited) return null;
+        lent = true;
+        return walkInWorker(slot.worker, root, prune, signal);
+      },
+    };
   }
 
   private async runNow(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions): Promise<Map<string, Uint8Array>> {
@@ -299,18 +334,35 @@ export class NodeHashPool implements HashBackend {
     const jobs = queue.slice(at, end);
     const n = jobs.length;
     const names: string[] = new Array(n);
-    const paths: string[] = new Array(n);
-    const ids = new BigUint64Array(3 * n);
+    const lens = new Uint32Array(n);
+    const linkAt: number[] = [];
+    const linkFile: string[] = [];
+    const ids = new BigInt64Array(3 * n);
+    const nsec = new Int32Array(n);
     const nums = new Float64Array(3 * n);
     for (let k = 0; k < n; k++) {
       const job = jobs[k]!;
-      const t = files.listed(job.path) ?? (await files.target(job.path).catch((e: unknown) => rethrowFor(job, e)));
-      names[k] = t.name;
-      paths[k] = t.file;
-      ids[3 * k] = t.expect.dev;
-      ids[3 * k + 1] = t.expect.ino;
-      ids[3 * k + 2] = t.expect.mtimeNs;
-      nums[3 * k] = t.expect.size;
+      const rel = job.path;
+      names[k] = rel;
+      lens[k] = rel.length;
+      const pos = files.position(rel);
+      let file: string | undefined;
+      if (pos >= 0) file = files.copyTarget(pos, k, ids, nsec, nums, 3);
+      else {
+        // Not from the latest walk (statted since, or never listed): its target, statted now if need be.
+        const t = await files.target(rel).catch((e: unknown) => rethrowFor(job, e));
+        const m = t.expect.mtimeNs;
+        ids[3 * k] = t.expect.dev;
+        ids[3 * k + 1] = t.expect.ino;
+        ids[3 * k + 2] = m / NS;
+        nsec[k] = Number(m % NS);
+        nums[3 * k] = t.expect.size;
+        if (t.file !== fileOf(files.root, rel)) file = t.file;
+      }
+      if (file !== undefined) {
+        linkAt.push(k);
+        linkFile.push(file);
+      }
       nums[3 * k + 1] = job.start;
       nums[3 * k + 2] = job.end;
     }
@@ -329,7 +381,22 @@ export class NodeHashPool implements HashBackend {
             .then(() => hook(jobs[k] ?? first))
             .then(release, release);
       }
-      slot.post({ t: 'files', job: at, names, files: paths, ids, nums, alg: first.hash, chunk: this.chunkSize, ...(hold ? { hold } : {}) });
+      const m: ToWorker = {
+        t: 'files',
+        job: at,
+        root: files.root,
+        joined: names.join(''),
+        lens,
+        linkAt,
+        linkFile,
+        ids,
+        nsec,
+        nums,
+        alg: first.hash,
+        chunk: this.chunkSize,
+        ...(hold ? { hold } : {}),
+      };
+      slot.post(m, [lens.buffer, ids.buffer, nsec.buffer, nums.buffer]);
     });
     if (digests.length % n !== 0) throw new ModelVerifyError('INTERNAL', 'A hash worker returned a malformed batch', { resource: first.id });
     // Views into the one buffer the worker transferred: no allocation per digest beyond the view itself.

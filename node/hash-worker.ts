@@ -9,8 +9,9 @@ import { closeSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ModelVerifyError } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/manifest/index.js';
-import { checkRange, checkUnchangedSync, openCheckedSync, type FileTarget } from './checked-open.js';
-import type { FromWorker, ToWorker } from './hash-protocol.js';
+import { checkRange, checkUnchangedSync, fileOf, openCheckedSync, type FileTarget } from './checked-open.js';
+import type { FromWorker, ToWorker, WalkReply } from './hash-protocol.js';
+import { BatchBuilder, mtimeNsOf, toWire, Walker, type Prune } from './walk.js';
 
 interface Digester {
   /** `last`: these are the job's final bytes (so a job read in one piece can be hashed in one call). */
@@ -101,18 +102,18 @@ function hashFile(h: Digester, t: FileTarget, start: number, end: number, chunk:
 
 /** A file batch: digests concatenated in order; a failure names the file's index. */
 async function hashBatch(m: Extract<ToWorker, { t: 'files' }>, failed: { index: number }): Promise<Uint8Array> {
-  const n = m.names.length;
+  const n = m.lens.length;
   let out: Uint8Array | undefined;
   let width = 0;
   const make = await digesters(m.alg);
+  let at = 0;
+  let link = 0;
   for (let k = 0; k < n; k++) {
     failed.index = k;
     const h = make();
-    const t: FileTarget = {
-      name: m.names[k]!,
-      file: m.files[k]!,
-      expect: { dev: m.ids[3 * k]!, ino: m.ids[3 * k + 1]!, mtimeNs: m.ids[3 * k + 2]!, size: m.nums[3 * k]! },
-    };
+    const name = m.joined.slice(at, (at += m.lens[k]!));
+    const file = m.linkAt[link] === k ? m.linkFile[link++]! : fileOf(m.root, name);
+    const t: FileTarget = { name, file, expect: { dev: m.ids[3 * k]!, ino: m.ids[3 * k + 1]!, mtimeNs: mtimeNsOf(m.ids, m.nsec, k), size: m.nums[3 * k]! } };
     const hold = m.hold;
     const onHeld = hold
       ? () => {
@@ -132,9 +133,60 @@ async function hashBatch(m: Extract<ToWorker, { t: 'files' }>, failed: { index: 
   return out ?? new Uint8Array(0);
 }
 
+/** Entries per walk batch posted to the main thread, and how many batches it may have waiting untaken. */
+const WALK_BATCH = 1024;
+const WALK_AHEAD = 8;
+/** How often a waiting walk looks at its stop flag again (ms), whatever it waits for. */
+const WALK_POLL = 100;
+
+class Stopped extends Error {}
+
+/**
+ * A walk (walk.ts) in this otherwise idle thread: batches posted as they fill, at most WALK_AHEAD of them untaken.
+ * `prune` is a synchronous round trip to the main thread, which alone knows the ignore rules.
+ */
+function walk(m: Extract<ToWorker, { t: 'walk' }>): void {
+  const { port: out, ctl } = m;
+  const stopped = () => Atomics.load(ctl, 0) !== 0;
+  const send = (r: WalkReply, transfer: ArrayBuffer[] = []) => out.postMessage(r, transfer);
+  const prune: Prune | undefined = m.prune
+    ? (rels) => {
+        const answer = new Int32Array(new SharedArrayBuffer(4 * (1 + rels.length)));
+        send({ t: 'prune', rels: [...rels], answer });
+        while (Atomics.load(answer, 0) === 0) {
+          if (stopped()) throw new Stopped();
+          Atomics.wait(answer, 0, 0, WALK_POLL);
+        }
+        if (Atomics.load(answer, 0) !== 1) throw new Stopped();
+        return Array.from(rels, (_, k) => answer[1 + k] === 1);
+      }
+    : undefined;
+  const w = new Walker(m.root, prune);
+  let posted = 0;
+  try {
+    while (!w.done && !stopped()) {
+      for (let taken = Atomics.load(ctl, 1); posted - taken >= WALK_AHEAD && !stopped(); taken = Atomics.load(ctl, 1)) {
+        Atomics.wait(ctl, 1, taken, WALK_POLL);
+      }
+      if (stopped()) break;
+      const b = w.step(WALK_BATCH);
+      if (b.error instanceof Stopped) break;
+      const { wire, transfer } = toWire(b);
+      send({ t: 'batch', b: wire }, transfer);
+      posted++;
+    }
+  } catch (e) {
+    // Not the walk's own failures (those are a batch's `error`): this thread's. Still a typed end, never silence.
+    if (!stopped()) send({ t: 'batch', b: toWire(new BatchBuilder(0).finish(true, e)).wire });
+  } finally {
+    out.close();
+  }
+}
+
 const streamed = new Map<number, Promise<Digester>>();
 
 async function onMessage(m: ToWorker): Promise<void> {
+  if (m.t === 'walk') return walk(m);
   const failed = { index: 0 };
   try {
     if (m.t === 'files') {

@@ -1,18 +1,35 @@
 /**
- * Filesystem ModelSource for Node: lstat-based walk, symlinks classified and contained, checked reads.
+ * Filesystem ModelSource for Node: lstat-based walk (walk.ts), symlinks classified and contained, checked reads.
  *
  * The walk never drops an entry silently: an entry it cannot stat is IO_ERROR (or MODEL_CHANGED when it vanished
  * between readdir and lstat) naming the model-relative path, unless it is ignored (the reference checks ignores
  * before it touches an entry). Every file it lists is remembered with its device, inode, size and mtime
  * (a symlink allowed to a file: its resolved target's); reads open that path once without following links and
  * check it is still that file (checked-open.ts).
+ *
+ * The walk runs in the main thread in slices, or in a hash worker the pool lends for it (walkWith): then the
+ * main thread only turns batches of columns into entries. What a listing keeps per file is its batch's columns
+ * (path, size, identity), not objects: 100k files were 100k targets, identities, BigInts and absolute paths.
  */
 import { lstat, realpath, stat } from 'node:fs/promises';
-import { lstatSync, readdirSync, type BigIntStats, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { ModelVerifyError } from '../core/errors.js';
 import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/index.js';
-import { checkRange, checkUnchanged, identityOf, identityString, openChecked, type FileTarget } from './checked-open.js';
+import { checkRange, checkUnchanged, identityString, openChecked, type FileIdentity, type FileTarget } from './checked-open.js';
+import {
+  BatchBuilder,
+  FILE,
+  LINK_DIR,
+  LINK_FILE,
+  LINK_OUTSIDE,
+  LINK_OUTSIDE_FILE,
+  mtimeNsOf,
+  OTHER,
+  statFailed,
+  Walker,
+  type Prune,
+  type WalkBatch,
+} from './walk.js';
 
 export type { FileTarget } from './checked-open.js';
 
@@ -21,20 +38,97 @@ export const READ_CHUNK = 1 << 20;
 const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 const message = (e: unknown) => (e as Error)?.message ?? String(e);
 
-/** What one directory entry is: a directory to descend into (with its identity), or an entry to report. */
-type Classified = { dir: BigIntStats } | { entry: ModelEntry };
-
 /**
- * The walk lstats synchronously, yielding to the event loop every WALK_SLICE entries. Measured on the 2-core
- * machine, 100k warm entries: lstatSync 0.48 s; fs/promises lstat 1.4 s with 16 in flight, 1.9 s with 4 (the
- * main thread's promise and thread-pool bookkeeping per call costs more than the syscall, so concurrency does not
- * pay); one awaited lstat at a time was seconds more. Slices keep a huge directory from blocking an embedder's
- * event loop (abort, progress) for longer than a few milliseconds, and are counted across directories: with 100
- * files a directory a per-directory count never yielded, so the hash workers' answers (which let a pool hashing
- * during the walk send more work) waited for the walk's end.
+ * In the main thread the walk lstats synchronously, yielding to the event loop every WALK_SLICE entries. Measured
+ * on the 2-core machine, 100k warm entries: lstatSync 0.48 s; fs/promises lstat 1.4 s with 16 in flight, 1.9 s
+ * with 4 (the main thread's promise and thread-pool bookkeeping per call costs more than the syscall, so
+ * concurrency does not pay). Slices keep a huge directory from blocking an embedder's event loop (abort,
+ * progress) for longer than a few milliseconds, and are counted across directories, so the hash workers' answers
+ * (which let a pool hashing during the walk send more work) do not wait for the walk's end.
  */
 const WALK_SLICE = 256;
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Batches of a walk, wherever it runs. */
+export interface WalkFeed {
+  /** The next batch (after the last one, `done` is set; a failure is its `error`). */
+  next(): WalkBatch | Promise<WalkBatch>;
+  /** The consumer is done with the walk (finished, failed or abandoned): stop it and release what it holds. */
+  stop(): void;
+}
+
+/** Runs walks elsewhere (the hash pool's idle worker): see NodeSource.walkWith. */
+export interface WalkHost {
+  /** A walk of `root` (absolute, resolved), or null when the host cannot take one now (the walk then runs here). */
+  walk(root: string, prune: Prune | undefined, signal?: AbortSignal): WalkFeed | null;
+}
+
+function localFeed(root: string, prune: Prune | undefined, signal?: AbortSignal): WalkFeed {
+  const w = new Walker(root, prune);
+  let first = true;
+  return {
+    next: async () => {
+      if (!first) await nextTurn();
+      first = false;
+      signal?.throwIfAborted();
+      return w.step(WALK_SLICE);
+    },
+    stop: () => {},
+  };
+}
+
+const isReadable = (kind: number) => kind <= LINK_OUTSIDE_FILE;
+
+/** One walk's files, as the batches that listed them, and the lookups reads make by path. */
+class Listing {
+  readonly chunks: WalkBatch[] = [];
+  /** Where the last lookup found its entry: the pool asks in walk order, so the next one is usually right after. */
+  private at = 0;
+  /** Built on the first lookup that is not in walk order (a plan run largest first, stat()). */
+  private byPath: Map<string, number> | undefined;
+
+  add(b: WalkBatch): void {
+    const c = this.chunks.length;
+    this.chunks.push(b);
+    if (this.byPath) this.index(c);
+  }
+  private index(c: number): void {
+    const b = this.chunks[c]!;
+    for (let k = 0; k < b.n; k++) if (isReadable(b.kinds[k]!)) this.byPath!.set(b.paths[k]!, c * SPAN + k);
+  }
+
+  /** Position (chunk·SPAN + index) of the readable file listed at `rel`, or -1. */
+  find(rel: string): number {
+    const chunks = this.chunks;
+    let c = Math.floor(this.at / SPAN);
+    let k = this.at % SPAN;
+    // The same entry (shards of one file) or one of the next few (ignored or unsigned entries have no jobs).
+    for (let tries = 0; tries < 8 && c < chunks.length; tries++) {
+      const b = chunks[c]!;
+      if (k >= b.n) {
+        c++;
+        k = 0;
+        continue;
+      }
+      if (b.paths[k] === rel) {
+        this.at = c * SPAN + k;
+        return isReadable(b.kinds[k]!) ? this.at : -1;
+      }
+      k++;
+    }
+    if (!this.byPath) {
+      this.byPath = new Map();
+      for (let i = 0; i < chunks.length; i++) this.index(i);
+    }
+    const pos = this.byPath.get(rel);
+    if (pos === undefined) return -1;
+    this.at = pos;
+    return pos;
+  }
+}
+
+/** Entries per chunk position span (batches hold at most WALK_SLICE or the worker's batch size, both below it). */
+export const SPAN = 1 << 16;
 
 /**
  * A listed file's entry. Its `identity` string is made only when read: nothing in the data path reads it (reads
@@ -45,16 +139,91 @@ class ListedFile implements ModelEntry {
   readonly kind: 'file' | 'symlink';
   readonly size: number;
   declare readonly link?: 'file' | 'outside';
-  readonly #target: FileTarget;
-  constructor(target: FileTarget, link?: 'file' | 'outside') {
-    this.#target = target;
-    this.path = target.name;
-    this.kind = link ? 'symlink' : 'file';
-    this.size = target.expect.size;
-    if (link) this.link = link;
+  readonly #b: WalkBatch;
+  readonly #k: number;
+  constructor(b: WalkBatch, k: number, kind: number) {
+    this.#b = b;
+    this.#k = k;
+    this.path = b.paths[k]!;
+    this.size = b.sizes[k]!;
+    this.kind = kind === FILE ? 'file' : 'symlink';
+    if (kind === LINK_FILE) this.link = 'file';
+    else if (kind === LINK_OUTSIDE_FILE) this.link = 'outside';
   }
   get identity(): string {
-    return identityString(this.#target.expect);
+    return identityString(identityAt(this.#b, this.#k));
+  }
+}
+
+function identityAt(b: WalkBatch, k: number): FileIdentity {
+  return { dev: b.ids[3 * k]!, ino: b.ids[3 * k + 1]!, size: b.sizes[k]!, mtimeNs: mtimeNsOf(b.ids, b.nsec, k) };
+}
+
+/** The entry for entry k of a batch. */
+function entryOf(b: WalkBatch, k: number): ModelEntry {
+  const kind = b.kinds[k]!;
+  if (isReadable(kind)) return new ListedFile(b, k, kind);
+  const p = b.paths[k]!;
+  if (kind === OTHER) return { path: p, kind: 'other', size: 0 };
+  const link = kind === LINK_DIR ? 'dir' : kind === LINK_OUTSIDE ? 'outside' : 'broken';
+  return { path: p, kind: 'symlink', size: 0, link };
+}
+
+/**
+ * The entries of a walk's batches. A hand-written async iterator rather than an async generator: a generator's
+ * `yield` costs two promise hops per entry (measured: 100k entries 70 ms vs 30 ms), and every entry here is one.
+ */
+class WalkEntries implements AsyncIterableIterator<ModelEntry> {
+  private b: WalkBatch | undefined;
+  private k = 0;
+  private ended = false;
+  constructor(
+    private readonly feed: WalkFeed,
+    private readonly listing: Listing,
+    private readonly signal?: AbortSignal,
+  ) {}
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+  next(): Promise<IteratorResult<ModelEntry>> {
+    const b = this.b;
+    if (b && this.k < b.n) return Promise.resolve({ value: entryOf(b, this.k++), done: false });
+    return this.pull();
+  }
+  private async pull(): Promise<IteratorResult<ModelEntry>> {
+    try {
+      for (;;) {
+        if (this.ended) return { value: undefined, done: true };
+        const prev = this.b;
+        if (prev?.error !== undefined) throw prev.error;
+        if (prev?.done) {
+          this.end();
+          return { value: undefined, done: true };
+        }
+        this.signal?.throwIfAborted();
+        const b = await this.feed.next();
+        this.signal?.throwIfAborted();
+        this.b = b;
+        this.k = 0;
+        if (b.n > 0) {
+          this.listing.add(b);
+          return { value: entryOf(b, this.k++), done: false };
+        }
+      }
+    } catch (e) {
+      this.end();
+      throw e;
+    }
+  }
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.b = undefined;
+    this.feed.stop();
+  }
+  async return(): Promise<IteratorResult<ModelEntry>> {
+    this.end();
+    return { value: undefined, done: true };
   }
 }
 
@@ -66,10 +235,12 @@ export class NodeSource implements ModelSource {
   /** The model path as the user gave it, made absolute lexically (path.resolve): ignore paths are mapped against it. */
   readonly given: string;
   readonly isFile: boolean;
-  /** Every file listed or statted, by model-relative path: what reads must find (see checked-open.ts). */
-  private readonly targets = new Map<string, FileTarget>();
-  /** Entries the walk has looked at since it last yielded to the event loop (see WALK_SLICE). */
-  private sinceTurn = 0;
+  /** The latest walk's files: what reads must find (see checked-open.ts). */
+  private listing = new Listing();
+  /** stat() results since that walk, which win over it (null: not a readable file now). */
+  private readonly statted = new Map<string, FileTarget | null>();
+  /** Where the next directory walk runs (see walkWith). */
+  private host: WalkHost | undefined;
 
   private constructor(root: string, given: string, isFile: boolean, name: string) {
     this.root = root;
@@ -98,163 +269,59 @@ export class NodeSource implements ModelSource {
     return new NodeSource(real, given, st.isFile(), name);
   }
 
+  /**
+   * Directory walks run on `host` while it is set (the hash pool sets it for the run it serves, undefined after):
+   * the same walk (walk.ts) in another thread, `prune` asked of the main thread by round trip. Without a host, or
+   * when it cannot take the walk, the walk runs in this thread.
+   */
+  walkWith(host: WalkHost | undefined): void {
+    this.host = host;
+  }
+
   /** Absolute path of a model-relative POSIX path (callers pass validated names only). */
   resolve(rel: string): string {
     if (this.isFile) return this.root;
     return rel === '.' ? this.root : path.join(this.root, ...rel.split('/'));
   }
 
-  async *list(opts: ListOptions = {}): AsyncIterable<ModelEntry> {
-    if (this.isFile) {
-      const ls = await lstat(this.root, { bigint: true }).catch((e: unknown) => {
-        throw this.statFailed('.', e, 'walk');
-      });
-      if (!ls.isFile()) throw new ModelVerifyError('MODEL_CHANGED', `The model file '${this.name}' changed while it was being listed`, { resource: '.' });
-      yield this.fileEntry('.', this.root, ls);
-      return;
-    }
-    const top = await lstat(this.root, { bigint: true }).catch((e: unknown) => {
-      throw new ModelVerifyError('IO_ERROR', `Cannot read directory '.': ${message(e)}`, { resource: '.', cause: e });
+  list(opts: ListOptions = {}): AsyncIterable<ModelEntry> {
+    const listing = new Listing();
+    this.listing = listing;
+    this.statted.clear();
+    if (this.isFile) return this.listFile(listing);
+    const { prune, signal } = opts;
+    const many: Prune | undefined = prune && ((rels) => rels.map((r) => prune(r)));
+    return {
+      [Symbol.asyncIterator]: () => {
+        const feed = this.host?.walk(this.root, many, signal) ?? localFeed(this.root, many, signal);
+        return new WalkEntries(feed, listing, signal);
+      },
+    };
+  }
+
+  private async *listFile(listing: Listing): AsyncIterable<ModelEntry> {
+    const b = await this.fileBatch();
+    listing.add(b);
+    yield entryOf(b, 0);
+  }
+
+  /** A single-file model's one entry. */
+  private async fileBatch(): Promise<WalkBatch> {
+    const ls = await lstat(this.root, { bigint: true }).catch((e: unknown) => {
+      throw statFailed('.', e, 'walk');
     });
-    yield* this.walk(top, opts);
-  }
-
-  /**
-   * Depth first, each directory's entries in code-unit order, a directory descended into where it is listed. One
-   * generator for the whole tree with a stack of open directories: a recursive `yield*` handed every entry through
-   * one generator per level, a promise at each.
-   */
-  private async *walk(top: BigIntStats, opts: ListOptions): AsyncIterable<ModelEntry> {
-    const stack = [this.openDir('', top, opts)];
-    while (stack.length > 0) {
-      const dir = stack[stack.length - 1]!;
-      if (dir.next >= dir.dirents.length) {
-        stack.pop();
-        continue;
-      }
-      if (++this.sinceTurn >= WALK_SLICE) {
-        this.sinceTurn = 0;
-        await nextTurn();
-        opts.signal?.throwIfAborted();
-      }
-      const d = dir.dirents[dir.next++]!;
-      const name = d.name;
-      const rel = dir.rel ? `${dir.rel}/${name}` : name;
-      // Ignored subtrees (and ignored entries we could not stat) are never touched, as in the reference.
-      if (d.isDirectory() && opts.prune?.(rel)) continue;
-      // Synchronous for everything but symlinks: an awaited call per entry was 100k promises for nothing.
-      let c = this.classifyNow(rel, 'walk', opts.prune, dir.abs + path.sep + name);
-      if (c instanceof Promise) c = await c;
-      if (c === null) continue;
-      if ('dir' in c) {
-        if (opts.prune?.(rel)) continue;
-        stack.push(this.openDir(rel, c.dir, opts));
-      } else {
-        yield c.entry;
-      }
-    }
-  }
-
-  /** Lists a directory the walk is entering: its entries sorted, once it is known to still be the one lstat-ed. */
-  private openDir(rel: string, before: BigIntStats, opts: ListOptions): { rel: string; abs: string; dirents: Dirent[]; next: number } {
-    opts.signal?.throwIfAborted();
-    const shown = rel || '.';
-    const abs = rel ? this.resolve(rel) : this.root;
-    let dirents: Dirent[];
-    try {
-      // One scandir per directory, synchronously like the lstats (see WALK_SLICE): awaiting a thread-pool round
-      // trip per directory left the walk idle ~0.3 ms a directory; opendir's iterator costs one per 32 entries.
-      dirents = readdirSync(abs, { withFileTypes: true });
-    } catch (e) {
-      throw new ModelVerifyError('IO_ERROR', `Cannot read directory '${shown}': ${message(e)}`, { resource: shown, cause: e });
-    }
-    // readdir follows symlinks: a directory swapped for a link while it was read would list another tree.
-    let after: BigIntStats | null = null;
-    try {
-      after = lstatSync(abs, { bigint: true });
-    } catch {
-      // gone: reported as changed below
-    }
-    if (!after?.isDirectory() || after.dev !== before.dev || after.ino !== before.ino) {
-      throw new ModelVerifyError('MODEL_CHANGED', `Directory '${shown}' changed while the model was being listed`, { resource: shown });
-    }
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { rel, abs, dirents, next: 0 };
-  }
-
-  /**
-   * lstat one entry. `walk`: the entry was just listed, so failing to stat it is an error (ENOENT: it vanished,
-   * MODEL_CHANGED; anything else, e.g. EACCES in a directory without search permission or ENAMETOOLONG past
-   * PATH_MAX: IO_ERROR). `stat`: ENOENT/ENOTDIR mean "no such file" (null); other errors are still errors.
-   */
-  private classifyNow(rel: string, mode: 'walk' | 'stat', prune?: (p: string) => boolean, absPath?: string): Classified | null | Promise<Classified | null> {
-    // The walk passes its directory's path plus the name (path.join per entry was a tenth of the walk's time).
-    const abs = absPath ?? this.resolve(rel);
-    let ls: BigIntStats;
-    try {
-      ls = lstatSync(abs, { bigint: true }); // see WALK_SLICE
-    } catch (e) {
-      this.targets.delete(rel); // whatever it was before, only what we find now may be read
-      if (mode === 'walk' && prune?.(rel)) return null;
-      if (mode === 'stat' && (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR')) return null;
-      throw this.statFailed(rel, e, mode);
-    }
-    // A regular file's target replaces whatever was recorded before; anything else must leave none behind.
-    if (ls.isFile()) return { entry: this.fileEntry(rel, abs, ls) };
-    this.targets.delete(rel);
-    if (ls.isDirectory()) return { dir: ls };
-    if (!ls.isSymbolicLink()) return { entry: { path: rel, kind: 'other', size: 0 } };
-    return this.linkEntry(rel, abs, prune, mode).then((entry) => ({ entry }));
-  }
-
-  /** Symlink: resolve fully and classify. Dangling links and loops are 'broken'; an unreadable target is IO_ERROR. */
-  private async linkEntry(rel: string, abs: string, prune: ((p: string) => boolean) | undefined, mode: 'walk' | 'stat'): Promise<ModelEntry> {
-    const broken: ModelEntry = { path: rel, kind: 'symlink', size: 0, link: 'broken' };
-    const notThere = (e: unknown) => ['ENOENT', 'ELOOP', 'ENOTDIR'].includes(errno(e) ?? '');
-    let target: string;
-    try {
-      target = await realpath(abs);
-    } catch (e) {
-      if (notThere(e)) return broken;
-      if (mode === 'walk' && prune?.(rel)) return broken; // ignored: the plan skips it before looking at `link`
-      throw new ModelVerifyError('IO_ERROR', `Cannot resolve symlink '${rel}': ${message(e)}`, { resource: rel, cause: e });
-    }
-    const inside = target === this.root || target.startsWith(this.root + path.sep);
-    let st: BigIntStats;
-    try {
-      // lstat of a realpath: the target itself, not another link.
-      st = await lstat(target, { bigint: true });
-    } catch (e) {
-      if (notThere(e)) return broken; // removed after realpath
-      if (!inside) return { path: rel, kind: 'symlink', size: 0, link: 'outside' }; // refused anyway, never read
-      throw new ModelVerifyError('IO_ERROR', `Cannot stat the target of symlink '${rel}': ${message(e)}`, { resource: rel, cause: e });
-    }
-    if (st.isDirectory()) return { path: rel, kind: 'symlink', size: 0, link: inside ? 'dir' : 'outside' };
-    if (!st.isFile()) return broken;
-    // Outside links are recorded too: the plan refuses them, but a caller that relabels them (the reference's
-    // serializer vectors do) reads the same checked way.
-    return this.fileEntry(rel, target, st, inside ? 'file' : 'outside');
-  }
-
-  /** Records what reads must find at `file` (the entry itself, or a link's resolved target). */
-  private fileEntry(rel: string, file: string, st: BigIntStats, link?: 'file' | 'outside'): ModelEntry {
-    const target: FileTarget = { name: rel, file, expect: identityOf(st) };
-    this.targets.set(rel, target);
-    return new ListedFile(target, link);
-  }
-
-  private statFailed(rel: string, e: unknown, mode: 'walk' | 'stat'): ModelVerifyError {
-    if (mode === 'walk' && errno(e) === 'ENOENT') {
-      return new ModelVerifyError('MODEL_CHANGED', `'${rel}' disappeared while the model was being listed`, { resource: rel, cause: e });
-    }
-    return new ModelVerifyError('IO_ERROR', `Cannot read '${rel}': ${message(e)}`, { resource: rel, cause: e });
+    if (!ls.isFile()) throw new ModelVerifyError('MODEL_CHANGED', `The model file '${this.name}' changed while it was being listed`, { resource: '.' });
+    const b = new BatchBuilder(1);
+    b.addFile('.', FILE, ls);
+    return b.finish(true);
   }
 
   async stat(rel: string): Promise<ModelEntry | null> {
     if (this.isFile) {
       if (rel !== '.') return null;
-      for await (const e of this.list()) return e;
-      return null;
+      const b = await this.fileBatch();
+      this.statted.set(rel, this.targetAt(b, 0));
+      return entryOf(b, 0);
     }
     // Every parent must be a real directory inside the root: a symlinked parent could lead outside it.
     const parts = rel.split('/');
@@ -269,13 +336,47 @@ export class NodeSource implements ModelSource {
       }
       if (!st.isDirectory()) return null;
     }
-    const c = await this.classifyNow(rel, 'stat');
-    return c && 'entry' in c ? c.entry : null;
+    const b = new BatchBuilder(1);
+    try {
+      new Walker(this.root).classify(rel, this.resolve(rel), 'stat', b);
+    } catch (e) {
+      this.statted.set(rel, null); // whatever it was before, only what we find now may be read
+      throw e;
+    }
+    const batch = b.finish(true);
+    // A regular file's target replaces whatever was recorded before; anything else must leave none behind.
+    this.statted.set(rel, batch.n === 1 && isReadable(batch.kinds[0]!) ? this.targetAt(batch, 0) : null);
+    return batch.n === 1 ? entryOf(batch, 0) : null;
   }
 
-  /** The file listed (or statted) at `rel`, if any: the hash pool's synchronous lookup per job. */
-  listed(rel: string): FileTarget | undefined {
-    return this.targets.get(rel);
+  /** The read target of entry k of a batch. */
+  private targetAt(b: WalkBatch, k: number): FileTarget {
+    const rel = b.paths[k]!;
+    const li = b.linkAt.length > 0 ? b.linkAt.indexOf(k) : -1;
+    return { name: rel, file: li >= 0 ? b.linkFile[li]! : this.resolve(rel), expect: identityAt(b, k) };
+  }
+
+  /**
+   * The listed file at `rel` as a position in the latest walk (see copyTarget), or -1 when it must be looked up
+   * by target() (never listed, statted since, or not a readable file). The hash pool's synchronous lookup per job.
+   */
+  position(rel: string): number {
+    if (this.statted.size > 0 && this.statted.has(rel)) return -1;
+    return this.listing.find(rel);
+  }
+
+  /**
+   * Writes the file at `pos` (from position()) into slot k of a hash batch's columns; returns its path when it is
+   * not the default (root/name: a symlink's resolved target), else undefined.
+   */
+  copyTarget(pos: number, k: number, ids: BigInt64Array, nsec: Int32Array, sizes: Float64Array, stride: number): string | undefined {
+    const b = this.listing.chunks[Math.floor(pos / SPAN)]!;
+    const j = pos % SPAN;
+    ids.set(b.ids.subarray(3 * j, 3 * j + 3), 3 * k);
+    nsec[k] = b.nsec[j]!;
+    sizes[stride * k] = b.sizes[j]!;
+    if (b.kinds[j] === FILE) return undefined;
+    return b.linkFile[b.linkAt.indexOf(j)];
   }
 
   /**
@@ -283,15 +384,22 @@ export class NodeSource implements ModelSource {
    * regular files have one; anything else is IO_ERROR.
    */
   async target(rel: string): Promise<FileTarget> {
-    const known = this.targets.get(rel);
+    const known = this.known(rel);
     if (known) return known;
     const e = await this.stat(rel);
-    const t = this.targets.get(rel);
+    const t = this.known(rel);
     if (!t) {
       const why = e === null ? 'no such file' : 'not a regular file';
       throw new ModelVerifyError('IO_ERROR', `Cannot read '${rel}': ${why}`, { resource: rel });
     }
     return t;
+  }
+
+  private known(rel: string): FileTarget | undefined {
+    if (this.statted.has(rel)) return this.statted.get(rel) ?? undefined;
+    const pos = this.listing.find(rel);
+    if (pos < 0) return undefined;
+    return this.targetAt(this.listing.chunks[Math.floor(pos / SPAN)]!, pos % SPAN);
   }
 
   /**
