@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline/promises';
 import { ModelVerifyError } from '../core/errors.js';
-import { authorizationRequest, discover, exchangeCode } from '../core/sign/index.js';
+import { authorizationRequest, discover, exchangeCode } from '../core/sign/keyless/index.js';
 
 const fetcher = (url: string, init: RequestInit) => fetch(url, init);
 const LOGIN_TIMEOUT_MS = 5 * 60_000;

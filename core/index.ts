@@ -64,6 +64,8 @@ export {
 export type { CertSummary } from './x509/certificate.js';
 export { keyHint, publicKeyFromPem } from './crypto/keys.js';
 export * from './sign/index.js';
+export * from './sign/x509/index.js';
+export * from './sign/keyless/index.js';
 export { embeddedTrustRoot, parseTrustRoot, TrustRoot, verifySigstoreBundle, type Artifact, type SignerPolicy } from './sigstore/index.js';
 export { fail } from './errors.js';
 // OCI image manifests signed and verified as models (the Go port's format; docs/oci.md).

@@ -3,8 +3,8 @@
  * the app is served by our Worker: only calls to upstreams its allow-list names (OAuth discovery/token/device,
  * Rekor v2 — they send no CORS headers) go through it; Fulcio, the TSA and Rekor v1 are still called directly.
  */
-import type { Fetch } from '../core/sign/index.js';
-import { refusal, type AllowEntry } from '../core/sign/index.js';
+import type { Fetch } from '../core/sign/keyless/index.js';
+import { refusal, type AllowEntry } from '../core/sign/keyless/index.js';
 
 export interface ProxyInfo {
   /** Same-origin path of the relay, e.g. `/api/v1/proxy`. */

@@ -1,16 +1,13 @@
 /**
- * Signers for the two offline OMS modes. A signer turns PAE bytes into the key's signature and, once the
- * envelope exists, supplies the bundle's verificationMaterial (keyless signers need the envelope for the
- * transparency log; these two do not).
+ * The signer interface and the `key` mode's signer. A signer turns PAE bytes into the key's signature and, once
+ * the envelope exists, supplies the bundle's verificationMaterial (keyless signers need the envelope for the
+ * transparency log; key and certificate signers do not). Certificate signers and timestamps are in ./x509/:
+ * they need pkijs, which a key signature never loads.
  */
-import { checkKeyType, keyTypeName } from '../crypto/key-signature.js';
+import { keyTypeName } from '../crypto/key-signature.js';
 import { keyHint } from '../crypto/keys.js';
-import { decodePemAll, encodePem } from '../crypto/pem.js';
+import { encodePem } from '../crypto/pem.js';
 import { fail, isModelVerifyError } from '../errors.js';
-import { certPublicKey, parseCertificate, type Certificate } from '../x509/certificate.js';
-import { equalBytes, fromBase64, toBase64 } from '../util/bytes.js';
-import type { Fetch } from './keyless/http.js';
-import { requestTimestamp } from './keyless/tsa.js';
 import type { JsonObject } from '../util/json.js';
 import type { Policy } from '../policy/types.js';
 import type { SigningKey } from './private-key.js';
@@ -56,62 +53,5 @@ export function keySigner(key: SigningKey): BundleSigner {
     sign: (data) => signWith(key, data),
     verificationMaterial: async () => ({ publicKey: { hint: await keyHint(key.spki) }, tlogEntries: [] }),
     selfCheckPolicy: () => ({ method: 'key', publicKey: encodePem('PUBLIC KEY', key.spki) }),
-  };
-}
-
-/**
- * Adds an RFC 3161 timestamp over the DSSE signature to a key or certificate signer's bundle
- * (`timestampVerificationData.rfc3161Timestamps`, as Sigstore bundles carry it; the Go port's `--tsa-url`).
- */
-export function withTimestamp(signer: BundleSigner, tsaUrl: string, fetchFn?: Fetch): BundleSigner {
-  const f: Fetch = fetchFn ?? ((url, init) => fetch(url, init));
-  return {
-    ...signer,
-    sign: (data) => signer.sign(data),
-    selfCheckPolicy: () => signer.selfCheckPolicy(),
-    async verificationMaterial(envelope, signal) {
-      const material = await signer.verificationMaterial(envelope, signal);
-      const sig = fromBase64(envelope.signatures[0]!.sig, 'signature');
-      const token = await requestTimestamp(f, tsaUrl, sig, signal);
-      return { ...material, timestampVerificationData: { rfc3161Timestamps: [{ signedTimestamp: toBase64(token) }] } };
-    },
-  };
-}
-
-/** Certificates from PEM texts, in order (leaf first when the caller passes it first). */
-export function readCertificates(pems: readonly string[], what: string): Certificate[] {
-  const out: Certificate[] = [];
-  for (const text of pems) {
-    for (const b of decodePemAll(text, 'CERT_MALFORMED')) {
-      if (b.label === 'CERTIFICATE') out.push(parseCertificate(b.der, what));
-    }
-  }
-  return out;
-}
-
-/**
- * `certificate` mode: the leaf must carry the private key's public key; the chain is copied after it
- * (`x509CertificateChain`, which is what the reference verifier reads).
- */
-export function certificateSigner(key: SigningKey, leafPem: string, chainPems: readonly string[] = []): BundleSigner {
-  const leaves = readCertificates([leafPem], 'The signing certificate');
-  if (leaves.length === 0) fail('CERT_MALFORMED', 'The signing certificate file holds no PEM CERTIFICATE');
-  const leaf = leaves[0]!;
-  const chain = readCertificates(chainPems, 'A chain certificate').filter((c) => !equalBytes(c.der, leaf.der));
-  const certKey = certPublicKey(leaf);
-  checkKeyType(certKey.algorithm);
-  if (!equalBytes(certKey.spki, key.spki)) {
-    fail('KEY_MISMATCH', 'The public key from the certificate does not match the public key paired with the private key');
-  }
-  const all = [leaf, ...chain];
-  return {
-    method: 'certificate',
-    sign: (data) => signWith(key, data),
-    verificationMaterial: async () => ({
-      x509CertificateChain: { certificates: all.map((c) => ({ rawBytes: toBase64(c.der) })) },
-      tlogEntries: [],
-    }),
-    // The topmost certificate we were given stands in for the user's trust anchor, which we do not have.
-    selfCheckPolicy: () => ({ method: 'certificate', anchors: [encodePem('CERTIFICATE', all[all.length - 1]!.der)] }),
   };
 }

@@ -10,7 +10,7 @@ import { ModelVerifyError } from '../../core/index.js';
 import type { HashAlgorithm } from '../../core/manifest/index.js';
 import type { Curve } from '../../core/crypto/index.js';
 import { generateSigningKey, type GeneratedKey } from '../../core/sign/index.js';
-import type { Fetch } from '../../core/sign/index.js';
+import type { Fetch } from '../../core/sign/keyless/index.js';
 import {
   authorizationRequest,
   discover,
@@ -20,8 +20,8 @@ import {
   type AuthorizationRequest,
   type DeviceAuthorization,
   type OidcEndpoints,
-} from '../../core/sign/index.js';
-import type { TokenClaims } from '../../core/sign/index.js';
+} from '../../core/sign/keyless/index.js';
+import type { TokenClaims } from '../../core/sign/keyless/index.js';
 import { readPrivateKey } from '../../core/sign/index.js';
 import { directoryPicker, droppedFiles, pickedFromHandle, pickedFromInput, type PickedFile } from '../../browser/file-source.js';
 import {

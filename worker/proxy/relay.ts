@@ -6,7 +6,7 @@
  */
 import type { Env } from '../env.js';
 import { HttpError, readBody, type ApiErrorCode } from '../http.js';
-import { allowList, refusal, type AllowEntry } from '../../core/sign/index.js';
+import { allowList, refusal, type AllowEntry } from '../../core/sign/keyless/index.js';
 
 /** Largest request relayed: a Rekor v2 DSSE entry carries the whole statement (one digest per file or shard). */
 export const MAX_REQUEST = 2 << 20;
