@@ -1,10 +1,22 @@
 /** DSSE pre-authentication encoding. */
-import { concatBytes, utf8Encode } from '../util/bytes.js';
+import { concatBytes, equalBytes, utf8Encode } from '../util/bytes.js';
 
 /** PAE(type, body) = "DSSEv1" SP len(type) SP type SP len(body) SP body, lengths in bytes. */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array<ArrayBuffer> {
+  const head = paeHeader(payloadType, payload.length);
+  // A payload the bundle reader decoded right behind its header (reader.ts) is already its PAE: no copy of MiBs.
+  const buf = payload.buffer;
+  if (buf instanceof ArrayBuffer && payload.byteOffset === head.length && buf.byteLength === head.length + payload.length) {
+    const whole = new Uint8Array(buf);
+    if (equalBytes(whole.subarray(0, head.length), head)) return whole;
+  }
+  return concatBytes(head, payload);
+}
+
+/** Everything of PAE(type, body) before the body, for a body of `length` bytes. */
+export function paeHeader(payloadType: string, length: number): Uint8Array<ArrayBuffer> {
   const type = utf8Encode(payloadType);
-  return concatBytes(utf8Encode(`DSSEv1 ${type.length} `), type, utf8Encode(` ${payload.length} `), payload);
+  return concatBytes(utf8Encode(`DSSEv1 ${type.length} `), type, utf8Encode(` ${length} `));
 }
 
 /**

@@ -8,7 +8,9 @@
  * reader could pick the other value and see a different bundle from the one we checked.
  */
 import { fail } from '../errors.js';
-import { fromBase64, utf8Decode } from '../util/bytes.js';
+import { base64AsciiLength, fromBase64, fromBase64Ascii, utf8Decode, utf8Encode } from '../util/bytes.js';
+import { IN_TOTO_PAYLOAD_TYPE } from './types.js';
+import { paeHeader } from './dsse.js';
 import { clip, field, isObject, parseJson, requireArray, requireObject, requireString, type JsonObject } from '../util/json.js';
 import type { Bundle, BundleVersion, DsseEnvelope, MessageSignature, VerificationMaterial } from './types.js';
 
@@ -30,8 +32,10 @@ export function parseBundle(input: Uint8Array | string): Bundle {
   const size = typeof input === 'string' ? input.length : input.byteLength;
   if (size === 0) fail('BUNDLE_MALFORMED', 'The signature file is empty');
   if (size > MAX_BUNDLE_BYTES) fail('BUNDLE_TOO_LARGE', `The signature file is larger than ${MAX_BUNDLE_BYTES} bytes`);
-  const text = typeof input === 'string' ? input : utf8Decode(input, 'The signature file');
+  const cut = typeof input === 'string' ? undefined : cutBlobs(input);
+  const text = typeof input === 'string' ? input : utf8Decode(cut ? cut.text : input, 'The signature file');
   const json = requireObject(parseJson(text, 'The signature file', 'BUNDLE_MALFORMED', { spellings: true }), 'The signature file');
+  if (cut) restoreBlobs(json, cut);
 
   const mediaType = requireString(json.mediaType, 'Bundle mediaType');
   const version = bundleVersion(mediaType);
@@ -51,10 +55,127 @@ export function parseBundle(input: Uint8Array | string): Bundle {
   }
   const content: Bundle['content'] =
     dsse !== undefined
-      ? { kind: 'dsse', envelope: readEnvelope(requireObject(dsse, 'dsseEnvelope')) }
+      ? { kind: 'dsse', envelope: readEnvelope(requireObject(dsse, 'dsseEnvelope'), cut) }
       : { kind: 'messageSignature', messageSignature: readMessageSignature(requireObject(ms, 'messageSignature')) };
 
   return { mediaType, version, content, material, tlogEntries, timestampVerificationData, json };
+}
+
+/**
+ * String values at least this long are cut out of the signature file's text before it is parsed, when they are plain
+ * printable ASCII: a 100k-file model's DSSE payload is 22 MB of base64, which as text, as a parsed string and as the
+ * bytes of both would be ~70 MB of garbage before its 17 MB are decoded. It is decoded from the file's bytes instead.
+ */
+export const BLOB_MIN_CHARS = 1 << 16;
+
+interface Cut {
+  /** The file with each long string's characters replaced by a placeholder (the rest byte for byte the same). */
+  text: Uint8Array;
+  /** Placeholder → the string's characters in the original bytes. */
+  blobs: Map<string, Uint8Array>;
+}
+
+/**
+ * Finds the long strings (see BLOB_MIN_CHARS) by the JSON string rule at byte level (a `"` outside a string opens one,
+ * the next `"` preceded by an even run of backslashes closes it; UTF-8 never has these bytes inside a multi-byte
+ * character). Only strings in value position (next non-space byte `,` `}` `]`, never `:`) whose every byte is
+ * printable ASCII other than `\` are cut: their value is exactly their bytes, so the placeholder, a string no input can
+ * guess (a random nonce), changes nothing JSON.parse or the key scan can see, and restoreBlobs makes the document the
+ * same again. Anything unusual (an unterminated string) leaves the file as it is, for the parser to report.
+ */
+function cutBlobs(b: Uint8Array): Cut | undefined {
+  const ranges: number[] = [];
+  const n = b.length;
+  for (let i = 0; ; ) {
+    const q = b.indexOf(0x22, i);
+    if (q < 0) break;
+    let e = q + 1;
+    for (;;) {
+      e = b.indexOf(0x22, e);
+      if (e < 0) return undefined;
+      let k = e - 1;
+      while (b[k] === 0x5c) k--;
+      if ((e - 1 - k) % 2 === 0) break;
+      e++;
+    }
+    if (e - q - 1 >= BLOB_MIN_CHARS && plainAscii(b, q + 1, e)) {
+      let k = e + 1;
+      while (k < n && (b[k] === 0x20 || b[k] === 0x0a || b[k] === 0x0d || b[k] === 0x09)) k++;
+      if (k === n || b[k] === 0x2c || b[k] === 0x7d || b[k] === 0x5d) ranges.push(q + 1, e);
+    }
+    i = e + 1;
+  }
+  if (ranges.length === 0) return undefined;
+  const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (x) => x.toString(16).padStart(2, '0')).join('');
+  const blobs = new Map<string, Uint8Array>();
+  const marks: Uint8Array[] = [];
+  let total = n;
+  for (let r = 0; r < ranges.length; r += 2) {
+    const mark = `model-verify-blob-${nonce}-${r / 2}`;
+    blobs.set(mark, b.subarray(ranges[r]!, ranges[r + 1]!));
+    marks.push(utf8Encode(mark));
+    total += marks[r / 2]!.length - (ranges[r + 1]! - ranges[r]!);
+  }
+  const text = new Uint8Array(total);
+  let o = 0;
+  let from = 0;
+  for (let r = 0; r < ranges.length; r += 2) {
+    text.set(b.subarray(from, ranges[r]!), o);
+    o += ranges[r]! - from;
+    text.set(marks[r / 2]!, o);
+    o += marks[r / 2]!.length;
+    from = ranges[r + 1]!;
+  }
+  text.set(b.subarray(from), o);
+  return { text, blobs };
+}
+
+/** Bytes 0x20-0x7e except `\`: characters a JSON string holds as they are. */
+function plainAscii(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
+  }
+  return true;
+}
+
+const ASCII_TEXT = new TextDecoder();
+
+/**
+ * Puts each cut string back where it was, as the string it was, so every field reads exactly what the file says;
+ * except the DSSE payload, which readEnvelope decodes from the bytes (in `Bundle.json` it stays a placeholder).
+ * Recursion is bounded by parseJson's MAX_JSON_DEPTH.
+ */
+function restoreBlobs(json: JsonObject, cut: Cut): void {
+  const keep = new Set<unknown>();
+  for (const k of ['dsseEnvelope', 'dsse_envelope']) {
+    const env = Object.hasOwn(json, k) ? json[k] : undefined;
+    if (isObject(env) && Object.hasOwn(env, 'payload')) keep.add(env.payload);
+  }
+  const back = (x: unknown): string | undefined => {
+    if (typeof x !== 'string' || keep.has(x)) return undefined;
+    const blob = cut.blobs.get(x);
+    return blob && ASCII_TEXT.decode(blob);
+  };
+  const walk = (node: JsonObject | unknown[]): void => {
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const x = node[i];
+        const s = back(x);
+        if (s !== undefined) node[i] = s;
+        else if (typeof x === 'object' && x !== null) walk(x as JsonObject | unknown[]);
+      }
+      return;
+    }
+    for (const k of Object.keys(node)) {
+      const x = node[k];
+      const s = back(x);
+      // defineProperty, not assignment: a key named `__proto__` is an own property here.
+      if (s !== undefined) Object.defineProperty(node, k, { value: s });
+      else if (typeof x === 'object' && x !== null) walk(x as JsonObject | unknown[]);
+    }
+  };
+  walk(json);
 }
 
 function readMaterial(vm: JsonObject): VerificationMaterial {
@@ -85,8 +206,11 @@ function readMaterial(vm: JsonObject): VerificationMaterial {
   return { kind: 'certificate', certificate: fromBase64(field(c, 'rawBytes'), 'certificate.rawBytes') };
 }
 
-function readEnvelope(o: JsonObject): DsseEnvelope {
-  const payload = fromBase64(o.payload, 'dsseEnvelope.payload');
+function readEnvelope(o: JsonObject, cut: Cut | undefined): DsseEnvelope {
+  const blob = cut && typeof o.payload === 'string' ? cut.blobs.get(o.payload) : undefined;
+  // A cut payload is decoded from the file's bytes into a buffer that also holds its PAE (dsse.ts), so verifying the
+  // signature makes no copy of it.
+  const payload = blob ? decodePayloadWithPae(blob) : fromBase64(o.payload, 'dsseEnvelope.payload');
   const payloadType = requireString(field(o, 'payloadType'), 'dsseEnvelope.payloadType');
   const sigs = requireArray(o.signatures, 'dsseEnvelope.signatures');
   if (sigs.length === 0) fail('BUNDLE_MALFORMED', 'dsseEnvelope has no signatures');
@@ -112,6 +236,15 @@ function readMessageSignature(o: JsonObject): MessageSignature {
     signature,
     digest: { algorithm: requireString(mo.algorithm, 'messageDigest.algorithm'), digest: fromBase64(mo.digest, 'messageDigest.digest') },
   };
+}
+
+/** The payload's bytes, in a buffer that begins with its PAE header (`pae()` then returns that whole buffer). */
+function decodePayloadWithPae(b64: Uint8Array): Uint8Array {
+  const n = base64AsciiLength(b64);
+  const room = n < 0 ? 0 : paeHeader(IN_TOTO_PAYLOAD_TYPE, n).length;
+  const payload = fromBase64Ascii(b64, 'dsseEnvelope.payload', 'BUNDLE_MALFORMED', room);
+  new Uint8Array(payload.buffer, 0, room).set(paeHeader(IN_TOTO_PAYLOAD_TYPE, n));
+  return payload;
 }
 
 export function isBundleJson(v: unknown): boolean {

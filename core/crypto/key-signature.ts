@@ -11,7 +11,7 @@
  * Key verification runs through here, so this module stays free of pkijs like keys.ts.
  */
 import { fail } from '../errors.js';
-import { ab } from '../util/bytes.js';
+import { ab, plain } from '../util/bytes.js';
 import { derToP1363 } from './ecdsa-sig.js';
 import { importVerifyKey } from './import-key.js';
 import { CURVE_HASH, CURVE_SIZE, type HashName, type KeyAlgorithm, type PublicKeyInfo } from './keys.js';
@@ -46,7 +46,7 @@ const importFor = (key: PublicKeyInfo, params: Algorithm | RsaHashedImportParams
 
 async function subtleVerify(k: CryptoKey, alg: Algorithm | RsaPssParams | EcdsaParams, sig: Uint8Array, data: Uint8Array): Promise<boolean> {
   try {
-    return await crypto.subtle.verify(alg, k, ab(sig), ab(data));
+    return await crypto.subtle.verify(alg, k, ab(sig), plain(data));
   } catch {
     return false;
   }

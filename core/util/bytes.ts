@@ -76,12 +76,10 @@ const B64_STEP = 1 << 16;
  */
 export function fromBase64(b64: unknown, what: string, code: ErrorCode = 'BUNDLE_MALFORMED'): Uint8Array {
   if (typeof b64 !== 'string') fail(code, `${what} must be a base64 string`);
-  // At most two '=' at the end; the rest must be characters of the alphabet.
-  let body = b64.length;
-  while (body > 0 && b64.length - body < 2 && b64.charCodeAt(body - 1) === 0x3d) body--;
+  const body = base64Body(b64.length, (i) => b64.charCodeAt(i));
   const tail = body % 4;
   if (tail === 1) fail(code, `${what} is not valid base64`);
-  const out = new Uint8Array(((body - tail) / 4) * 3 + (tail === 0 ? 0 : tail - 1));
+  const out = new Uint8Array(decodedLength(body));
   const buf = new Uint8Array(Math.min(B64_STEP, body));
   let o = 0;
   for (let at = 0; at < body; at += B64_STEP) {
@@ -90,31 +88,69 @@ export function fromBase64(b64: unknown, what: string, code: ErrorCode = 'BUNDLE
     // All n units read into exactly n bytes: every one was ASCII.
     const r = asciiOut.encodeInto(b64.slice(at, end), buf);
     if (r.read !== n || r.written !== n) fail(code, `${what} is not valid base64`);
-    const full = n - (n % 4);
-    let i = 0;
-    for (; i < full; i += 4) {
-      const a = B64_VALUE[buf[i]!]!;
-      const b = B64_VALUE[buf[i + 1]!]!;
-      const c = B64_VALUE[buf[i + 2]!]!;
-      const d = B64_VALUE[buf[i + 3]!]!;
-      if ((a | b | c | d) < 0) fail(code, `${what} is not valid base64`);
-      const v = (a << 18) | (b << 12) | (c << 6) | d;
-      out[o++] = v >>> 16;
-      out[o++] = (v >>> 8) & 0xff;
-      out[o++] = v & 0xff;
-    }
-    if (i < n) {
-      // The final partial group (only the last step has one: B64_STEP is a multiple of 4).
-      const a = B64_VALUE[buf[i]!]!;
-      const b = B64_VALUE[buf[i + 1]!]!;
-      const c = n - i === 3 ? B64_VALUE[buf[i + 2]!]! : 0;
-      if ((a | b | c) < 0) fail(code, `${what} is not valid base64`);
-      const v = (a << 18) | (b << 12) | (c << 6);
-      out[o++] = v >>> 16;
-      if (n - i === 3) out[o++] = (v >>> 8) & 0xff;
-    }
+    o = decodeGroups(buf, 0, n, out, o, what, code);
   }
   return out;
+}
+
+/**
+ * fromBase64 of base64 text given as its ASCII bytes (a range of a signature file: the DSSE payload, which is then
+ * never made into a string), decoded into a new buffer `before` bytes from its start (room for a header the caller
+ * writes there, such as DSSE's PAE prefix). Same rules and messages as fromBase64; returns the decoded bytes.
+ */
+export function fromBase64Ascii(src: Uint8Array, what: string, code: ErrorCode = 'BUNDLE_MALFORMED', before = 0): Uint8Array<ArrayBuffer> {
+  const body = base64Body(src.length, (i) => src[i]!);
+  if (body % 4 === 1) fail(code, `${what} is not valid base64`);
+  const out = new Uint8Array(before + decodedLength(body));
+  decodeGroups(src, 0, body, out, before, what, code);
+  return out.subarray(before);
+}
+
+/** What fromBase64Ascii will decode `src` to, in bytes; -1 when its length cannot be base64. */
+export function base64AsciiLength(src: Uint8Array): number {
+  const body = base64Body(src.length, (i) => src[i]!);
+  return body % 4 === 1 ? -1 : decodedLength(body);
+}
+
+/** Characters before the padding: at most two '=' at the end are padding, the rest must be of the alphabet. */
+function base64Body(length: number, at: (i: number) => number): number {
+  let body = length;
+  while (body > 0 && length - body < 2 && at(body - 1) === 0x3d) body--;
+  return body;
+}
+
+/** Bytes that `body` characters of base64 (padding removed; body % 4 !== 1) decode to. */
+const decodedLength = (body: number): number => ((body - (body % 4)) / 4) * 3 + (body % 4 === 0 ? 0 : (body % 4) - 1);
+
+/**
+ * Decodes the base64 characters (ASCII bytes) src[from, to) into `out` at `o`; returns where it stopped writing. Only
+ * the last piece of a text may end in a partial group (B64_STEP is a multiple of 4).
+ */
+function decodeGroups(src: Uint8Array, from: number, to: number, out: Uint8Array, o: number, what: string, code: ErrorCode): number {
+  const full = to - ((to - from) % 4);
+  let i = from;
+  for (; i < full; i += 4) {
+    const a = B64_VALUE[src[i]!]!;
+    const b = B64_VALUE[src[i + 1]!]!;
+    const c = B64_VALUE[src[i + 2]!]!;
+    const d = B64_VALUE[src[i + 3]!]!;
+    if ((a | b | c | d) < 0) fail(code, `${what} is not valid base64`);
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >>> 16;
+    out[o++] = (v >>> 8) & 0xff;
+    out[o++] = v & 0xff;
+  }
+  if (i < to) {
+    // The final partial group (2 or 3 characters).
+    const a = B64_VALUE[src[i]!]!;
+    const b = B64_VALUE[src[i + 1]!]!;
+    const c = to - i === 3 ? B64_VALUE[src[i + 2]!]! : 0;
+    if ((a | b | c) < 0) fail(code, `${what} is not valid base64`);
+    const v = (a << 18) | (b << 12) | (c << 6);
+    out[o++] = v >>> 16;
+    if (to - i === 3) out[o++] = (v >>> 8) & 0xff;
+  }
+  return o;
 }
 
 const B64_ENC = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
@@ -197,10 +233,17 @@ export function ab(b: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(b) as Uint8Array<ArrayBuffer>;
 }
 
+/**
+ * `b` itself when it views the whole of a plain ArrayBuffer (what WebCrypto's typings want), else a copy (`ab`): the
+ * root digest's buffer and a signature's PAE are MiBs, and WebCrypto makes its own copy anyway.
+ */
+export function plain(b: Uint8Array): Uint8Array<ArrayBuffer> {
+  const whole = b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength;
+  return whole ? (b as Uint8Array<ArrayBuffer>) : ab(b);
+}
+
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  // A view of a whole plain ArrayBuffer goes as it is (a root digest's buffer is MiBs); anything else is copied.
-  const whole = data.byteOffset === 0 && data.buffer instanceof ArrayBuffer && data.byteLength === data.buffer.byteLength;
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', whole ? (data as Uint8Array<ArrayBuffer>) : ab(data)));
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', plain(data)));
 }
 
 /**
