@@ -4,9 +4,17 @@
  */
 import { fail } from '../errors.js';
 import { normalizeResourcePath, parseShardName, shardId } from '../manifest/names.js';
-import { rootDigest } from '../manifest/root-digest.js';
-import { DIGEST_SIZE, HASH_ALGORITHMS, resourceAlgorithm, type HashAlgorithm, type Manifest, type Resource, type Serialization } from '../manifest/types.js';
-import { utf8Decode } from '../util/bytes.js';
+import {
+  DIGEST_SIZE,
+  HASH_ALGORITHMS,
+  packedManifest,
+  resourceAlgorithm,
+  type HashAlgorithm,
+  type Manifest,
+  type PackedResources,
+  type Serialization,
+} from '../manifest/types.js';
+import { hexInto, sha256, toHex, utf8Decode } from '../util/bytes.js';
 import { clip, describeValue as describe, isObject, parseJson, requireArray, requireObject, requireString, type JsonObject } from '../util/json.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -22,8 +30,6 @@ export const COMPAT_MODEL_NAME = 'compat-undefined-not-present';
  */
 export const MAX_RESOURCES = 1_000_000;
 export const MAX_SHARD_SIZE = 2 ** 50;
-
-const HEX_RE = /^[0-9a-fA-F]+$/;
 
 export async function statementToManifest(payload: Uint8Array): Promise<Manifest> {
   const text = utf8Decode(payload, 'The signed statement', 'STATEMENT_TYPE');
@@ -54,16 +60,16 @@ export async function statementToManifest(payload: Uint8Array): Promise<Manifest
   const serialization = readSerialization(requireObject(predicate.serialization, 'predicate.serialization', 'MANIFEST_INVALID'));
   const rawResources = requireArray(predicate.resources, 'predicate.resources', 'MANIFEST_INVALID');
   if (rawResources.length > MAX_RESOURCES) fail('MANIFEST_INVALID', `The manifest lists more than ${MAX_RESOURCES} resources`);
-  const canonical = resourceAlgorithm(serialization);
-  const resources = rawResources.map((r, i) => readResource(r, i, serialization, canonical));
+  const packed = readResources(rawResources, serialization);
 
-  const computed = await rootDigest(resources);
+  // The root is SHA-256 over the raw digests in list order: the packed buffer is exactly that.
+  const computed = toHex(await sha256(packed.digests));
   if (computed !== declaredRoot) {
     fail('ROOT_DIGEST_MISMATCH', `Manifest is inconsistent. Root digest is ${declaredRoot}, but the included resources hash to ${computed}`);
   }
-  rejectDuplicates(resources);
-  if (serialization.method === 'shards') checkShardTiling(resources, serialization.shardSize!);
-  return { modelName, serialization, resources, rootDigest: declaredRoot, predicateType };
+  rejectDuplicates(packed.ids);
+  if (packed.shards) checkShardTiling(packed, serialization.shardSize!);
+  return packedManifest({ modelName, serialization, rootDigest: declaredRoot, predicateType }, packed);
 }
 
 function readSerialization(s: JsonObject): Serialization {
@@ -91,36 +97,52 @@ function readSerialization(s: JsonObject): Serialization {
   return out;
 }
 
-function readResource(raw: unknown, i: number, s: Serialization, canonical: string): Resource {
-  // Type checks inline, each message made only on failure (four per resource, 400k strings, for 100k files).
-  if (!isObject(raw)) fail('MANIFEST_INVALID', `predicate.resources[${i}] must be a JSON object`);
-  const r = raw;
-  const name = r.name;
-  const algorithm = r.algorithm;
-  const digest = r.digest;
-  if (typeof name !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].name must be a string`);
-  if (typeof algorithm !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].algorithm must be a string`);
-  if (typeof digest !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].digest must be a string`);
-  // The spec's schema writes the bare hash name for shards; the reference and Go write `<hash>-sharded-<N>`.
-  if (algorithm !== canonical && !(s.method === 'shards' && algorithm === s.hashType)) {
-    fail('MANIFEST_INVALID', `Resource '${clip(name)}' uses algorithm '${clip(algorithm)}' but the serialization says '${canonical}'`);
+/**
+ * Every resource checked and packed: ids, shard ranges, and each digest decoded straight into one buffer (the hex
+ * decoder refuses anything but hex digits, in either case), with no object or lowercased string per resource.
+ */
+function readResources(raws: readonly unknown[], s: Serialization): PackedResources {
+  const canonical = resourceAlgorithm(s);
+  const width = DIGEST_SIZE[s.hashType];
+  const n = raws.length;
+  const ids: string[] = new Array(n);
+  const digests = new Uint8Array(n * width);
+  const shards = s.method === 'shards' ? { paths: new Array<string>(n), starts: new Array<number>(n), ends: new Array<number>(n) } : undefined;
+  for (let i = 0; i < n; i++) {
+    // Type checks inline, each message made only on failure (four per resource, 400k strings, for 100k files).
+    const raw = raws[i];
+    if (!isObject(raw)) fail('MANIFEST_INVALID', `predicate.resources[${i}] must be a JSON object`);
+    const name = raw.name;
+    const algorithm = raw.algorithm;
+    const digest = raw.digest;
+    if (typeof name !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].name must be a string`);
+    if (typeof algorithm !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].algorithm must be a string`);
+    if (typeof digest !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].digest must be a string`);
+    // The spec's schema writes the bare hash name for shards; the reference and Go write `<hash>-sharded-<N>`.
+    if (algorithm !== canonical && !(shards && algorithm === s.hashType)) {
+      fail('MANIFEST_INVALID', `Resource '${clip(name)}' uses algorithm '${clip(algorithm)}' but the serialization says '${canonical}'`);
+    }
+    if (digest.length !== width * 2 || !hexInto(digest, digests, i * width)) {
+      fail('MANIFEST_INVALID', `Resource '${clip(name)}' has a malformed ${s.hashType} digest`);
+    }
+    if (!shards) {
+      ids[i] = normalizeResourcePath(name);
+      continue;
+    }
+    const { path, start, end } = parseShardName(name);
+    ids[i] = shardId(path, start, end);
+    shards.paths[i] = path;
+    shards.starts[i] = start;
+    shards.ends[i] = end;
   }
-  if (!HEX_RE.test(digest) || digest.length !== DIGEST_SIZE[s.hashType] * 2) {
-    fail('MANIFEST_INVALID', `Resource '${clip(name)}' has a malformed ${s.hashType} digest`);
-  }
-  if (s.method === 'files') {
-    const path = normalizeResourcePath(name);
-    return { id: path, path, algorithm: canonical, digest: digest.toLowerCase() };
-  }
-  const { path, start, end } = parseShardName(name);
-  return { id: shardId(path, start, end), path, start, end, algorithm: canonical, digest: digest.toLowerCase() };
+  return shards ? { ids, shards, algorithm: canonical, width, digests } : { ids, algorithm: canonical, width, digests };
 }
 
-function rejectDuplicates(resources: Resource[]): void {
+function rejectDuplicates(ids: readonly string[]): void {
   const seen = new Set<string>();
-  for (const r of resources) {
-    if (seen.has(r.id)) fail('MANIFEST_INVALID', `Resource '${clip(r.id)}' is listed more than once`);
-    seen.add(r.id);
+  for (const id of ids) {
+    if (seen.has(id)) fail('MANIFEST_INVALID', `Resource '${clip(id)}' is listed more than once`);
+    seen.add(id);
   }
 }
 
@@ -128,22 +150,25 @@ function rejectDuplicates(resources: Resource[]): void {
 function compatManifest(st: JsonObject): Manifest {
   const subjects = requireArray(st.subject, 'Statement subject', 'SUBJECT_INVALID');
   if (subjects.length > MAX_RESOURCES) fail('MANIFEST_INVALID', 'Too many subjects');
-  const resources: Resource[] = subjects.map((raw, i) => {
-    const s = requireObject(raw, `subject[${i}]`, 'SUBJECT_INVALID');
+  const ids: string[] = new Array(subjects.length);
+  const digests = new Uint8Array(subjects.length * 32);
+  for (let i = 0; i < subjects.length; i++) {
+    const s = requireObject(subjects[i], `subject[${i}]`, 'SUBJECT_INVALID');
     const name = requireString(s.name, `subject[${i}].name`, 'SUBJECT_INVALID');
     const d = requireObject(s.digest, `subject[${i}].digest`, 'SUBJECT_INVALID').sha256;
-    if (typeof d !== 'string' || !HEX_RE.test(d) || d.length !== 64) fail('SUBJECT_INVALID', `subject '${clip(name)}' has no sha256 digest`);
-    const path = normalizeResourcePath(name);
-    return { id: path, path, algorithm: 'sha256', digest: d.toLowerCase() };
-  });
-  rejectDuplicates(resources);
-  return {
-    modelName: COMPAT_MODEL_NAME,
-    serialization: { method: 'files', hashType: 'sha256', allowSymlinks: false, ignorePaths: [] },
-    resources,
-    rootDigest: null,
-    predicateType: PREDICATE_TYPE_COMPAT,
-  };
+    if (typeof d !== 'string' || d.length !== 64 || !hexInto(d, digests, i * 32)) fail('SUBJECT_INVALID', `subject '${clip(name)}' has no sha256 digest`);
+    ids[i] = normalizeResourcePath(name);
+  }
+  rejectDuplicates(ids);
+  return packedManifest(
+    {
+      modelName: COMPAT_MODEL_NAME,
+      serialization: { method: 'files', hashType: 'sha256', allowSymlinks: false, ignorePaths: [] },
+      rootDigest: null,
+      predicateType: PREDICATE_TYPE_COMPAT,
+    },
+    { ids, algorithm: 'sha256', width: 32, digests },
+  );
 }
 
 /**
@@ -154,30 +179,33 @@ function compatManifest(st: JsonObject): Manifest {
  * file's current size with the extent its shards cover (its last shard's end): see compareManifests.
  * O(n log n): one map by path, one sort per file.
  */
-function checkShardTiling(resources: readonly Resource[], shardSize: number): void {
-  const byPath = new Map<string, Resource[]>();
-  for (const r of resources) {
-    const list = byPath.get(r.path);
-    if (list) list.push(r);
-    else byPath.set(r.path, [r]);
+function checkShardTiling(p: PackedResources, shardSize: number): void {
+  const { paths, starts, ends } = p.shards!;
+  const byPath = new Map<string, number[]>();
+  for (let i = 0; i < paths.length; i++) {
+    const list = byPath.get(paths[i]!);
+    if (list) list.push(i);
+    else byPath.set(paths[i]!, [i]);
   }
   for (const [path, list] of byPath) {
-    list.sort((a, b) => a.start! - b.start!);
+    list.sort((a, b) => starts[a]! - starts[b]!);
     let at = 0;
-    for (let i = 0; i < list.length; i++) {
-      const r = list[i]!;
-      if (r.start !== at) {
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k]!;
+      if (starts[i] !== at) {
         fail(
           'MANIFEST_INVALID',
-          `The signed shards of '${clip(path)}' do not cover the file contiguously from byte 0: expected a shard starting at ${at}, found '${clip(r.id)}'`,
+          `The signed shards of '${clip(path)}' do not cover the file contiguously from byte 0: expected a shard starting at ${at}, found '${clip(p.ids[i]!)}'`,
           { resource: path },
         );
       }
-      const length = r.end! - r.start!;
-      if (length > shardSize || (length < shardSize && i !== list.length - 1)) {
-        fail('MANIFEST_INVALID', `Shard '${clip(r.id)}' is not a ${shardSize}-byte shard of '${clip(path)}' (shard_size ${shardSize})`, { resource: path });
+      const length = ends[i]! - starts[i]!;
+      if (length > shardSize || (length < shardSize && k !== list.length - 1)) {
+        fail('MANIFEST_INVALID', `Shard '${clip(p.ids[i]!)}' is not a ${shardSize}-byte shard of '${clip(path)}' (shard_size ${shardSize})`, {
+          resource: path,
+        });
       }
-      at = r.end!;
+      at = ends[i]!;
     }
   }
 }

@@ -1,6 +1,6 @@
 /** Signed manifest ↔ computed digests → per-resource statuses, in the reference's message wording. */
 import { toHex } from '../util/bytes.js';
-import type { Resource } from './types.js';
+import type { PackedResources, Resource } from './types.js';
 
 export type ResourceStatus = 'ok' | 'mismatch' | 'missing' | 'unsigned';
 
@@ -76,11 +76,13 @@ export interface CompareOptions {
  */
 export function compareManifests(
   modelName: string,
-  expected: readonly Resource[],
+  expected: readonly Resource[] | PackedResources,
   actual: ActualLookup,
   ignoreUnsigned: boolean,
   opts: CompareOptions = {},
 ): Comparison {
+  const signed = signedList(expected);
+  const n = signed.count;
   const results: ResourceResult[] = [];
   const mismatches: Comparison['errors'] = [];
   const expectedIds = new Set<string>();
@@ -90,9 +92,11 @@ export function compareManifests(
   const sizes = opts.fileSizes;
   const signedExtent = new Map<string, number>();
   if (sizes) {
-    for (const r of expected) {
-      if (r.end === undefined) continue;
-      signedExtent.set(r.path, Math.max(signedExtent.get(r.path) ?? 0, r.end));
+    for (let i = 0; i < n; i++) {
+      const end = signed.end(i);
+      if (end === undefined) continue;
+      const path = signed.path(i);
+      signedExtent.set(path, Math.max(signedExtent.get(path) ?? 0, end));
     }
   }
   const resized = new Set<string>();
@@ -109,29 +113,29 @@ export function compareManifests(
 
   // Distinct signed identifiers the model has: when that is all of `actual`, nothing in it is unsigned.
   let matched = 0;
-  for (const r of expected) {
+  for (let i = 0; i < n; i++) {
+    const id = signed.id(i);
+    const algorithm = signed.algorithm(i);
     const before = expectedIds.size;
-    expectedIds.add(r.id);
-    const a = actual.get(r.id);
+    expectedIds.add(id);
+    const a = actual.get(id);
     if (a && expectedIds.size !== before) matched++;
     if (!a) {
-      if (resized.has(r.path)) {
-        // The file is there but shorter than signed (or re-cut): this shard's bytes differ, not go missing.
-        results.push({ name: r.id, status: 'mismatch', algorithm: r.algorithm, expected: r.digest, bytes: 0 });
-      } else {
-        missing.push(r.id);
-        results.push({ name: r.id, status: 'missing', algorithm: r.algorithm, expected: r.digest, bytes: 0 });
-      }
+      const status = resized.has(signed.path(i)) ? 'mismatch' : 'missing';
+      // A resized file is there but shorter than signed (or re-cut): this shard's bytes differ, not go missing.
+      if (status === 'missing') missing.push(id);
+      results.push({ name: id, status, algorithm, expected: signed.hex(i), bytes: 0 });
       continue;
     }
-    const ok = a.algorithm === r.algorithm && sameDigest(a.digest, r.digest);
-    const actualHex = ok ? r.digest : hexOf(a.digest);
-    results.push({ name: r.id, status: ok ? 'ok' : 'mismatch', algorithm: r.algorithm, expected: r.digest, actual: actualHex, bytes: a.bytes });
+    const ok = a.algorithm === algorithm && signed.same(i, a.digest);
+    const expectedHex = signed.hex(i);
+    const actualHex = ok ? expectedHex : hexOf(a.digest);
+    results.push({ name: id, status: ok ? 'ok' : 'mismatch', algorithm, expected: expectedHex, actual: actualHex, bytes: a.bytes });
     if (!ok) {
       mismatches.push({
         code: 'HASH_MISMATCH',
-        resource: r.id,
-        message: `Hash mismatch for '${r.id}': Expected '${r.algorithm}:${r.digest}', Actual '${a.algorithm}:${actualHex}'`,
+        resource: id,
+        message: `Hash mismatch for '${id}': Expected '${algorithm}:${expectedHex}', Actual '${a.algorithm}:${actualHex}'`,
       });
     }
   }
@@ -177,6 +181,52 @@ export function compareManifests(
   // A loop, not push(...spread): spreading 100k+ items overflows the call stack.
   for (const e of mismatches) errors.push(e);
   return { results, errors };
+}
+
+/** The signed side, read by index whichever form it comes in. */
+interface SignedList {
+  count: number;
+  id(i: number): string;
+  path(i: number): string;
+  /** Shards: where the shard ends; undefined for files. */
+  end(i: number): number | undefined;
+  algorithm(i: number): string;
+  hex(i: number): string;
+  /** Whether the model's digest (raw or hex) is this one's. */
+  same(i: number, d: string | Uint8Array | undefined): boolean;
+}
+
+function signedList(e: readonly Resource[] | PackedResources): SignedList {
+  if (Array.isArray(e)) {
+    const list = e as readonly Resource[];
+    return {
+      count: list.length,
+      id: (i) => list[i]!.id,
+      path: (i) => list[i]!.path,
+      end: (i) => list[i]!.end,
+      algorithm: (i) => list[i]!.algorithm,
+      hex: (i) => list[i]!.digest,
+      same: (i, d) => sameDigest(d, list[i]!.digest),
+    };
+  }
+  const p = e as PackedResources;
+  const w = p.width;
+  return {
+    count: p.ids.length,
+    id: (i) => p.ids[i]!,
+    path: p.shards ? (i) => p.shards!.paths[i]! : (i) => p.ids[i]!,
+    end: p.shards ? (i) => p.shards!.ends[i]! : () => undefined,
+    algorithm: () => p.algorithm,
+    hex: (i) => toHex(p.digests.subarray(i * w, (i + 1) * w)),
+    same: (i, d) => {
+      if (d === undefined) return false;
+      if (typeof d === 'string') return d === toHex(p.digests.subarray(i * w, (i + 1) * w));
+      if (d.length !== w) return false;
+      const o = i * w;
+      for (let k = 0; k < w; k++) if (d[k] !== p.digests[o + k]) return false;
+      return true;
+    },
+  };
 }
 
 function byCodeUnit(a: string, b: string): number {

@@ -8,7 +8,7 @@ import { statementToManifest } from '../bundle/statement.js';
 import { IN_TOTO_PAYLOAD_TYPE, type Bundle } from '../bundle/types.js';
 import { fail, toModelVerifyError } from '../errors.js';
 import { compareManifests, type ActualLookup, type ActualResource } from '../manifest/compare.js';
-import type { Manifest } from '../manifest/types.js';
+import type { Manifest, PackedResources, Resource } from '../manifest/types.js';
 import type { HashBackend, Progress } from '../hash/backend.js';
 import { parsePolicy } from '../policy/parse.js';
 import type { Policy } from '../policy/types.js';
@@ -61,11 +61,14 @@ export async function signedManifest(bundle: Bundle): Promise<Manifest> {
     fail('DSSE_PAYLOAD_TYPE', `Expected DSSE payload ${IN_TOTO_PAYLOAD_TYPE}, but got ${clip(env.payloadType)}`);
   }
   const manifest = await statementToManifest(env.payload);
-  if (manifest.resources.length === 0) {
+  if (resourceCount(manifest) === 0) {
     fail('MANIFEST_EMPTY', 'The signature covers no files: an empty manifest proves nothing about a model');
   }
   return manifest;
 }
+
+/** How many resources a manifest signs (without making the list of a packed one). */
+const resourceCount = (m: Manifest): number => (m.packed ? m.packed.ids.length : m.resources.length);
 
 /** Checks a bundle's signature against a policy and returns the signed manifest (no model bytes needed). */
 export async function verifySignature(bundleBytes: Uint8Array | string, policy: Policy, opts: SignatureOptions = {}): Promise<SignatureResult> {
@@ -145,8 +148,11 @@ export async function verifyModel(
       'signature',
       { method: String((policy as { method?: unknown })?.method) },
       () => verifySignature(bundleBytes, policy, opts),
-      (r) => ({ method: r.signer.method, ...(r.trustRoot ? { trust_root: r.trustRoot.source } : {}), resources: r.manifest.resources.length }),
+      (r) => ({ method: r.signer.method, ...(r.trustRoot ? { trust_root: r.trustRoot.source } : {}), resources: resourceCount(r.manifest) }),
     );
+    // Not needed again: a suspended async function keeps its variables alive, and the signature file can be MiBs
+    // (a caller that drops its own reference lets it go while the model is walked and hashed).
+    bundleBytes = '';
     const { manifest } = sig;
     recordSignature(report, sig);
     const s = manifest.serialization;
@@ -158,7 +164,9 @@ export async function verifyModel(
     let onlyPaths: Set<string> | undefined;
     if (opts.ignoreUnsigned || !source.listable) {
       onlyPaths = new Set<string>();
-      for (const r of manifest.resources) onlyPaths.add(r.path);
+      const p = manifest.packed;
+      if (p) for (const path of p.shards ? p.shards.paths : p.ids) onlyPaths.add(path);
+      else for (const r of manifest.resources) onlyPaths.add(r.path);
       if (onlyPaths.has(source.name)) onlyPaths.add('.'); // a single-file model signed under its basename
     }
     if (!source.listable) report.warnings.push('This model source cannot list its files: unsigned extra files cannot be detected.');
@@ -174,15 +182,16 @@ export async function verifyModel(
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onPhase ? { onPhase: opts.onPhase } : {}),
     });
-    let expected = manifest.resources;
+    // Packed (as read from the statement): no object or hex string per signed resource until the report's own.
+    let expected: readonly Resource[] | PackedResources = manifest.packed ?? manifest.resources;
     if (plan.singleFile) {
       // A single-file model is named "." by Python and by its basename by Go and the spec: accept both.
-      expected = expected.map((r) => (r.path === source.name ? { ...r, path: '.', id: r.start === undefined ? '.' : `.:${r.start}:${r.end}` } : r));
+      expected = manifest.resources.map((r) => (r.path === source.name ? { ...r, path: '.', id: r.start === undefined ? '.' : `.:${r.start}:${r.end}` } : r));
     }
     report.hashBackend = backend.name;
 
     opts.onStage?.('compare');
-    const endCompare = opts.onPhase?.('compare', { resources: expected.length });
+    const endCompare = opts.onPhase?.('compare', { resources: resourceCount(manifest) });
     // Raw digests: compareManifests makes hex only for what does not match.
     let actual: ActualLookup;
     if (s.method === 'files') actual = fileDigests(digests, plan.fileSizes, plan.algorithm);
