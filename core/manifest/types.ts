@@ -71,14 +71,19 @@ export function packedResource(p: PackedResources, i: number): Resource {
  * field): readers that only need the packed form, like verification, never pay for it.
  */
 export function packedManifest(fields: Omit<Manifest, 'resources' | 'packed'>, packed: PackedResources): Manifest {
+  return withPackedResources(fields, packed);
+}
+
+/** `fields` with `packed` and a `resources` list made from it on first read (a replaced list drops `packed`). */
+export function withPackedResources<T extends object>(fields: T, packed: PackedResources): T & { resources: Resource[]; packed?: PackedResources } {
   let list: Resource[] | undefined;
-  const m = { ...fields, packed } as Manifest;
+  const m = { ...fields, packed } as T & { resources: Resource[]; packed?: PackedResources };
   Object.defineProperty(m, 'resources', {
     enumerable: true,
     configurable: true,
     get: () => (list ??= Array.from(packed.ids, (_, i) => packedResource(packed, i))),
     set: (v: Resource[]) => {
-      // A replaced list is the manifest's resources from now on: the packed form no longer describes them.
+      // A replaced list is the resources from now on: the packed form no longer describes them.
       list = v;
       delete m.packed;
     },

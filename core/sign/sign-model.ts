@@ -74,7 +74,7 @@ export async function buildModelPayload(
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.onPhase ? { onPhase: o.onPhase } : {}),
   });
-  if (manifest.resources.length === 0) {
+  if ((manifest.packed ? manifest.packed.ids.length : manifest.resources.length) === 0) {
     fail('MODEL_EMPTY', `Refusing to sign '${source.name}': it has no files to sign (empty, only ignored paths, or only empty files when sharding)`);
   }
   const ignorePaths = ignore.list().filter((p) => p !== '.');
@@ -83,7 +83,8 @@ export async function buildModelPayload(
     rootDigest: manifest.rootDigest,
     serialization: { ...serialization, allowSymlinks: !!o.allowSymlinks },
     ignorePaths,
-    resources: manifest.resources,
+    // Packed: the statement is written from the raw digests, with no Resource or hex string per file kept.
+    ...(manifest.packed ? { packed: manifest.packed, resources: [] } : { resources: manifest.resources }),
   });
   return { payload, manifest, ignorePaths, warnings: shardWarnings(serialization.method, manifest.emptyFiles) };
 }

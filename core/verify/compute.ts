@@ -1,12 +1,11 @@
 /** Hash a model into a sorted manifest (used by `digest` and by signing). */
-import { rootDigestOfRaw } from '../manifest/root-digest.js';
 import { compareResources } from '../manifest/order.js';
-import { DIGEST_SIZE, type Resource, type Serialization } from '../manifest/types.js';
+import { DIGEST_SIZE, withPackedResources, type PackedResources, type Resource, type Serialization } from '../manifest/types.js';
 import { StreamingBackend, type HashBackend, type Progress } from '../hash/backend.js';
 import type { IgnoreSet } from '../serialize/ignore.js';
 import { JobFeed, planModel, type Plan } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
-import { toHex } from '../util/bytes.js';
+import { sha256, toHex } from '../util/bytes.js';
 import { inPhase, type OnPhase } from '../util/phase.js';
 import { fail } from '../errors.js';
 
@@ -14,7 +13,12 @@ import { fail } from '../errors.js';
 export type ComputeOptions = Omit<PlanAndHashOptions, 'onlyPaths'>;
 
 export interface ComputedManifest {
+  /** Made on first read from `packed` (signing itself writes the statement from the packed form). */
   resources: Resource[];
+  /** The resources in manifest order, packed (ids, shard ranges, raw digests). */
+  packed?: PackedResources;
+  /** Distinct files the resources cover. */
+  files?: number;
   rootDigest: string;
   totalBytes: number;
   singleFile: boolean;
@@ -127,22 +131,31 @@ function complete(plan: Plan, digests: Map<string, Uint8Array>, backend: HashBac
 export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
   const { plan, digests } = await planAndHash(source, opts);
   const shards = opts.serialization.method === 'shards';
-  // The jobs' indices sorted into manifest order (no object per job for the sort); the root is taken from the raw
-  // digests the hashers gave, not from the hex decoded again.
+  // The jobs' indices sorted into manifest order (no object per job for the sort); the digests the hashers gave are
+  // packed in that order, and the root is the hash of that buffer (no hex, no Resource per job: made on demand).
   const jobs = plan.jobs;
   const order = Array.from(jobs, (_, i) => i).sort((a, b) => compareResources(jobs[a]!, jobs[b]!));
-  const resources: Resource[] = new Array(order.length);
-  const raws: Uint8Array[] = new Array(order.length);
+  const width = DIGEST_SIZE[opts.serialization.hashType];
+  const ids: string[] = new Array(order.length);
+  const all = new Uint8Array(order.length * width);
+  const range = shards ? { paths: new Array<string>(order.length), starts: new Array<number>(order.length), ends: new Array<number>(order.length) } : undefined;
   for (let k = 0; k < order.length; k++) {
     const j = jobs[order[k]!]!;
-    const raw = digests.get(j.id)!;
-    raws[k] = raw;
-    resources[k] = shards
-      ? { id: j.id, path: j.path, start: j.start, end: j.end, algorithm: plan.algorithm, digest: toHex(raw) }
-      : { id: j.id, path: j.path, algorithm: plan.algorithm, digest: toHex(raw) };
+    ids[k] = j.id;
+    all.set(digests.get(j.id)!, k * width);
+    if (range) {
+      range.paths[k] = j.path;
+      range.starts[k] = j.start;
+      range.ends[k] = j.end;
+    }
   }
+  const packed: PackedResources = range
+    ? { ids, shards: range, algorithm: plan.algorithm, width, digests: all }
+    : { ids, algorithm: plan.algorithm, width, digests: all };
   const emptyFiles: string[] = [];
   for (const [path, size] of plan.fileSizes) if (size === 0) emptyFiles.push(path);
-  const root = await rootDigestOfRaw(raws);
-  return { resources, rootDigest: root, totalBytes: plan.totalBytes, singleFile: plan.singleFile, emptyFiles: emptyFiles.sort() };
+  const root = toHex(await sha256(all));
+  let files = 0;
+  for (const size of plan.fileSizes.values()) if (size > 0 || !shards) files++;
+  return withPackedResources({ rootDigest: root, totalBytes: plan.totalBytes, singleFile: plan.singleFile, emptyFiles: emptyFiles.sort(), files }, packed);
 }
