@@ -83,25 +83,38 @@ function checkSame(t: FileTarget, st: BigIntStats): void {
 
 /** Synchronous variant (hash workers read synchronously). Returns an fd the caller closes. */
 export function openCheckedSync(t: FileTarget): number {
-  let fd: number;
+  const fd = openListedSync(t);
   try {
-    fd = openSync(t.file, OPEN_FLAGS);
-  } catch (e) {
-    throw openError(t, e);
-  }
-  try {
-    let st: BigIntStats;
-    try {
-      st = fstatSync(fd, { bigint: true });
-    } catch (e) {
-      throw statError(t, e);
-    }
-    checkOpened(t, st);
+    checkIdentitySync(fd, t);
     return fd;
   } catch (e) {
     closeSync(fd);
     throw e;
   }
+}
+
+/**
+ * Opens the listed path (no final symlink followed, never blocking on a FIFO) without checking what it opened:
+ * for a read bounded by the listed size, done in one piece, whose fd is then checked once with checkIdentitySync
+ * after the read (see hash-worker.ts hashFile). Returns an fd the caller closes.
+ */
+export function openListedSync(t: FileTarget): number {
+  try {
+    return openSync(t.file, OPEN_FLAGS);
+  } catch (e) {
+    throw openError(t, e);
+  }
+}
+
+/** One fstat: the fd must be the listed regular file (device, inode), with the listed size and mtime. */
+export function checkIdentitySync(fd: number, t: FileTarget): void {
+  let st: BigIntStats;
+  try {
+    st = fstatSync(fd, { bigint: true });
+  } catch (e) {
+    throw statError(t, e);
+  }
+  checkOpened(t, st);
 }
 
 /** After the last read: one fstat on the same fd. */

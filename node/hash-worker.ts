@@ -9,7 +9,7 @@ import { closeSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ModelVerifyError } from '../core/errors.js';
 import type { HashAlgorithm } from '../core/manifest/index.js';
-import { checkRange, checkUnchangedSync, fileOf, openCheckedSync, type FileTarget } from './checked-open.js';
+import { checkIdentitySync, checkRange, checkUnchangedSync, fileOf, openCheckedSync, openListedSync, type FileTarget } from './checked-open.js';
 import type { FromWorker, ToWorker, WalkReply } from './hash-protocol.js';
 import { BatchBuilder, mtimeNsOf, toWire, Walker, type Prune } from './walk.js';
 
@@ -65,12 +65,19 @@ let readBuf = Buffer.allocUnsafe(0);
 /**
  * One open per file, checked (checked-open.ts): the fd must be the listed regular file; bytes come from that fd
  * only; after the last read one fstat checks size and mtime, so a file that grew, shrank or was rewritten while
- * it was hashed is MODEL_CHANGED. Per file: open, fstat, reads (one for a file up to `chunk` bytes), fstat,
- * close — nothing extra per chunk, and nothing skipped for small files.
+ * it was hashed is MODEL_CHANGED. Per file: open, fstat, reads, fstat, close — nothing extra per chunk.
+ *
+ * A job read in one piece (at most `chunk` bytes) skips the fstat before its read: the one after it checks
+ * everything the first would have (regular file, device, inode, size, mtime against the listing) on the fd the
+ * bytes came from, and on any failure of the read that check comes first, so a swapped file is MODEL_CHANGED
+ * as before. Nothing read reaches a digest the caller sees unless that check passes; the read is bounded by the
+ * listed size, and the open cannot block (O_NONBLOCK) or follow a final link (O_NOFOLLOW). For 100k small files
+ * that is 100k fstats (and BigIntStats) fewer, a sixth of the workers' time.
  */
 function hashFile(h: Digester, t: FileTarget, start: number, end: number, chunk: number, job: number, onHeld?: () => void): number {
   checkRange(t, start, end);
-  const fd = openCheckedSync(t);
+  const whole = end - start <= chunk;
+  const fd = whole ? openListedSync(t) : openCheckedSync(t);
   try {
     const size = Math.max(1, Math.min(chunk, end - start));
     if (readBuf.length < size) readBuf = Buffer.allocUnsafe(Math.max(size, Math.min(chunk, 64 << 10)));
@@ -81,9 +88,13 @@ function hashFile(h: Digester, t: FileTarget, start: number, end: number, chunk:
       try {
         n = readSync(fd, readBuf, 0, Math.min(chunk, readBuf.length, end - pos), pos);
       } catch (e) {
+        if (whole) checkIdentitySync(fd, t);
         throw new ModelVerifyError('IO_ERROR', `Cannot read '${t.name}': ${(e as Error).message}`);
       }
-      if (n === 0) throw new ModelVerifyError('MODEL_CHANGED', `'${t.name}' changed size while it was being verified`);
+      if (n === 0) {
+        if (whole) checkIdentitySync(fd, t);
+        throw new ModelVerifyError('MODEL_CHANGED', `'${t.name}' changed size while it was being verified`);
+      }
       h.update(readBuf.subarray(0, n), pos + n >= end);
       pos += n;
       pending += n;
@@ -93,7 +104,8 @@ function hashFile(h: Digester, t: FileTarget, start: number, end: number, chunk:
       }
     }
     onHeld?.();
-    checkUnchangedSync(fd, t);
+    if (whole) checkIdentitySync(fd, t);
+    else checkUnchangedSync(fd, t);
     return pending;
   } finally {
     closeSync(fd);
