@@ -598,6 +598,7 @@ describe('property: verified exactly when the oracle hashes the mutated tree to 
     key = await generateSigningKey('P-256');
     fifos = new FifoStock(path.join(work, 'fifo-stock'));
     pool = new NodeHashPool({ threads: 2 });
+    pool.warm(); // running workers: the pool lends its idle one to the walk (node/walk-remote.ts), as in the CLI
     if (permissionRoute === 'setpriv') {
       const built = await buildVerifyServer();
       serverCleanup = built.cleanup;

@@ -35,7 +35,10 @@ let pool: NodeHashPool | undefined;
 async function handle(req: VerifyRequest): Promise<VerifyAnswer> {
   try {
     const source = await NodeSource.open(req.model);
-    if (req.pool) pool ??= new NodeHashPool({ threads: 2, ...(workerUrl ? { workerUrl } : {}) });
+    if (req.pool) {
+      pool ??= new NodeHashPool({ threads: 2, ...(workerUrl ? { workerUrl } : {}) });
+      pool.warm(); // running workers: the pool lends its idle one to the walk (node/walk-remote.ts), as in the CLI
+    }
     const report = await verifyModel(
       source,
       readFileSync(req.signature),
