@@ -322,6 +322,33 @@ describe('the walk in a worker ends cleanly', () => {
 });
 
 describe('the pool walks in its idle worker', () => {
+  it("a file changed while the lent worker may still be walking → MODEL_CHANGED (hashing's failure, not the walk it ended), no worker left", async () => {
+    const root = path.join(work, `pool-${cases++}`);
+    for (let i = 0; i < 20000; i++) {
+      mkdirSync(path.join(root, `d${i % 40}`), { recursive: true });
+      writeFileSync(path.join(root, `d${i % 40}`, `f${i}`), `${i}`);
+    }
+    let held = 0;
+    const pool = new NodeHashPool({
+      workerUrl,
+      threads: 2,
+      streamFrom: 1,
+      afterRead: (job) => {
+        if (held++ === 0) writeFileSync(path.join(root, ...job.path.split('/')), 'changed, and longer than before\n');
+      },
+    });
+    pool.warm();
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // the workers are up, so one is lent
+      const source = await NodeSource.open(root);
+      const run = planAndHash(source, { serialization: { method: 'files', hashType: 'sha256' }, ignore: new IgnoreSet([]), backend: pool });
+      await expect(run).rejects.toMatchObject({ code: 'MODEL_CHANGED' });
+      expect(pool.liveWorkers).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("a warmed pool lends its last worker to the walk: the digests are the files' own, a pre-1970 mtime included; a file changed after the walk is MODEL_CHANGED", async () => {
     const root = path.join(work, `pool-${cases++}`);
     for (let i = 0; i < 2500; i++) {
