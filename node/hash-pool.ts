@@ -338,6 +338,7 @@ export class NodeHashPool implements HashBackend {
     const linkAt: number[] = [];
     const linkFile: string[] = [];
     const ids = new BigInt64Array(3 * n);
+    const ids32 = new Int32Array(ids.buffer);
     const nsec = new Int32Array(n);
     const nums = new Float64Array(3 * n);
     for (let k = 0; k < n; k++) {
@@ -347,7 +348,7 @@ export class NodeHashPool implements HashBackend {
       lens[k] = rel.length;
       const pos = files.position(rel);
       let file: string | undefined;
-      if (pos >= 0) file = files.copyTarget(pos, k, ids, nsec, nums, 3);
+      if (pos >= 0) file = files.copyTarget(pos, k, ids32, nsec, nums, 3);
       else {
         // Not from the latest walk (statted since, or never listed): its target, statted now if need be.
         const t = await files.target(rel).catch((e: unknown) => rethrowFor(job, e));

@@ -82,6 +82,8 @@ const isReadable = (kind: number) => kind <= LINK_OUTSIDE_FILE;
 /** One walk's files, as the batches that listed them, and the lookups reads make by path. */
 class Listing {
   readonly chunks: WalkBatch[] = [];
+  /** Each chunk's `ids` as int32 pairs: copied without making a BigInt per value. */
+  readonly ids32: Int32Array[] = [];
   /** Where the last lookup found its entry: the pool asks in walk order, so the next one is usually right after. */
   private at = 0;
   /** Built on the first lookup that is not in walk order (a plan run largest first, stat()). */
@@ -90,6 +92,7 @@ class Listing {
   add(b: WalkBatch): void {
     const c = this.chunks.length;
     this.chunks.push(b);
+    this.ids32.push(new Int32Array(b.ids.buffer, b.ids.byteOffset, 2 * b.ids.length));
     if (this.byPath) this.index(c);
   }
   private index(c: number): void {
@@ -366,13 +369,15 @@ export class NodeSource implements ModelSource {
   }
 
   /**
-   * Writes the file at `pos` (from position()) into slot k of a hash batch's columns; returns its path when it is
-   * not the default (root/name: a symlink's resolved target), else undefined.
+   * Writes the file at `pos` (from position()) into slot k of a hash batch's columns (`ids32`: its BigInt64Array
+   * ids as int32 pairs); returns its path when it is not the default (root/name: a symlink's resolved target).
    */
-  copyTarget(pos: number, k: number, ids: BigInt64Array, nsec: Int32Array, sizes: Float64Array, stride: number): string | undefined {
-    const b = this.listing.chunks[Math.floor(pos / SPAN)]!;
+  copyTarget(pos: number, k: number, ids32: Int32Array, nsec: Int32Array, sizes: Float64Array, stride: number): string | undefined {
+    const c = Math.floor(pos / SPAN);
+    const b = this.listing.chunks[c]!;
+    const from = this.listing.ids32[c]!;
     const j = pos % SPAN;
-    ids.set(b.ids.subarray(3 * j, 3 * j + 3), 3 * k);
+    for (let i = 0, a = 6 * j, o = 6 * k; i < 6; i++) ids32[o + i] = from[a + i]!;
     nsec[k] = b.nsec[j]!;
     sizes[stride * k] = b.sizes[j]!;
     if (b.kinds[j] === FILE) return undefined;
