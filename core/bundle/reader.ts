@@ -32,10 +32,9 @@ export function parseBundle(input: Uint8Array | string): Bundle {
   const size = typeof input === 'string' ? input.length : input.byteLength;
   if (size === 0) fail('BUNDLE_MALFORMED', 'The signature file is empty');
   if (size > MAX_BUNDLE_BYTES) fail('BUNDLE_TOO_LARGE', `The signature file is larger than ${MAX_BUNDLE_BYTES} bytes`);
-  const cut = typeof input === 'string' ? undefined : cutBlobs(input);
-  const text = typeof input === 'string' ? input : utf8Decode(cut ? cut.text : input, 'The signature file');
-  const json = requireObject(parseJson(text, 'The signature file', 'BUNDLE_MALFORMED', { spellings: true }), 'The signature file');
-  if (cut) restoreBlobs(json, cut);
+  // Long strings cut from the text first (see readCut); the plain reading when there are none or anything is unusual.
+  const cut = typeof input === 'string' ? undefined : readCut(input);
+  const json = cut?.json ?? readJson(typeof input === 'string' ? input : utf8Decode(input, 'The signature file'));
 
   const mediaType = requireString(json.mediaType, 'Bundle mediaType');
   const version = bundleVersion(mediaType);
@@ -55,16 +54,19 @@ export function parseBundle(input: Uint8Array | string): Bundle {
   }
   const content: Bundle['content'] =
     dsse !== undefined
-      ? { kind: 'dsse', envelope: readEnvelope(requireObject(dsse, 'dsseEnvelope'), cut) }
+      ? { kind: 'dsse', envelope: readEnvelope(requireObject(dsse, 'dsseEnvelope'), cut?.payload) }
       : { kind: 'messageSignature', messageSignature: readMessageSignature(requireObject(ms, 'messageSignature')) };
 
   return { mediaType, version, content, material, tlogEntries, timestampVerificationData, json };
 }
 
+const readJson = (text: string): JsonObject =>
+  requireObject(parseJson(text, 'The signature file', 'BUNDLE_MALFORMED', { spellings: true }), 'The signature file');
+
 /**
- * String values at least this long are cut out of the signature file's text before it is parsed, when they are plain
- * printable ASCII: a 100k-file model's DSSE payload is 22 MB of base64, which as text, as a parsed string and as the
- * bytes of both would be ~70 MB of garbage before its 17 MB are decoded. It is decoded from the file's bytes instead.
+ * String values at least this long are cut out of the signature file's text before it is parsed: a 100k-file model's
+ * DSSE payload is 22 MB of base64, which as text, as a parsed string and as the bytes of both would be ~70 MB of
+ * garbage before its 17 MB are decoded. It is decoded from the file's bytes instead.
  */
 export const BLOB_MIN_CHARS = 1 << 16;
 
@@ -76,12 +78,37 @@ interface Cut {
 }
 
 /**
+ * The document read with its long strings cut (cutBlobs), or undefined for the plain reading to decide. A cut string
+ * stands for itself only if it is what a JSON string holds as it is: the DSSE payload is decoded right away (base64
+ * characters are), any other is checked to be printable ASCII without `\` and put back as the string it was. So the
+ * document read is the file's own; and whatever is unusual (a string that is neither, text that is not JSON or not
+ * UTF-8, an ambiguous key) is left to the plain reading, which then gives its own verdict and error, byte for byte the
+ * same as for an uncut file.
+ */
+function readCut(input: Uint8Array): { json: JsonObject; payload?: { mark: string; bytes: Uint8Array } } | undefined {
+  const cut = cutBlobs(input);
+  if (!cut) return undefined;
+  try {
+    const json = readJson(utf8Decode(cut.text, 'The signature file'));
+    let payload: { mark: string; bytes: Uint8Array } | undefined;
+    for (const k of ['dsseEnvelope', 'dsse_envelope']) {
+      const env = Object.hasOwn(json, k) ? json[k] : undefined;
+      const mark = isObject(env) && Object.hasOwn(env, 'payload') ? env.payload : undefined;
+      const blob = typeof mark === 'string' ? cut.blobs.get(mark) : undefined;
+      if (blob && !payload) payload = { mark: mark as string, bytes: decodePayloadWithPae(blob) };
+    }
+    restoreBlobs(json, cut, payload?.mark);
+    return payload ? { json, payload } : { json };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Finds the long strings (see BLOB_MIN_CHARS) by the JSON string rule at byte level (a `"` outside a string opens one,
  * the next `"` preceded by an even run of backslashes closes it; UTF-8 never has these bytes inside a multi-byte
- * character). Only strings in value position (next non-space byte `,` `}` `]`, never `:`) whose every byte is
- * printable ASCII other than `\` are cut: their value is exactly their bytes, so the placeholder, a string no input can
- * guess (a random nonce), changes nothing JSON.parse or the key scan can see, and restoreBlobs makes the document the
- * same again. Anything unusual (an unterminated string) leaves the file as it is, for the parser to report.
+ * character) and puts a placeholder in place of each one in value position (next non-space byte `,` `}` `]`, never
+ * `:`): a string no input can guess (a random nonce). What they hold is checked by readCut.
  */
 function cutBlobs(b: Uint8Array): Cut | undefined {
   const ranges: number[] = [];
@@ -98,7 +125,7 @@ function cutBlobs(b: Uint8Array): Cut | undefined {
       if ((e - 1 - k) % 2 === 0) break;
       e++;
     }
-    if (e - q - 1 >= BLOB_MIN_CHARS && plainAscii(b, q + 1, e)) {
+    if (e - q - 1 >= BLOB_MIN_CHARS) {
       let k = e + 1;
       while (k < n && (b[k] === 0x20 || b[k] === 0x0a || b[k] === 0x0d || b[k] === 0x09)) k++;
       if (k === n || b[k] === 0x2c || b[k] === 0x7d || b[k] === 0x5d) ranges.push(q + 1, e);
@@ -131,8 +158,8 @@ function cutBlobs(b: Uint8Array): Cut | undefined {
 }
 
 /** Bytes 0x20-0x7e except `\`: characters a JSON string holds as they are. */
-function plainAscii(b: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
+function plainAscii(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
     if (c < 0x20 || c > 0x7e || c === 0x5c) return false;
   }
@@ -142,20 +169,17 @@ function plainAscii(b: Uint8Array, from: number, to: number): boolean {
 const ASCII_TEXT = new TextDecoder();
 
 /**
- * Puts each cut string back where it was, as the string it was, so every field reads exactly what the file says;
- * except the DSSE payload, which readEnvelope decodes from the bytes (in `Bundle.json` it stays a placeholder).
- * Recursion is bounded by parseJson's MAX_JSON_DEPTH.
+ * Puts each cut string other than the decoded payload (`keep`) back where it was, as the string it was: every field
+ * reads exactly what the file says (in `Bundle.json` the payload stays a placeholder). Throws for a string that is
+ * not plain ASCII (readCut then reads the file plainly). Recursion is bounded by parseJson's MAX_JSON_DEPTH.
  */
-function restoreBlobs(json: JsonObject, cut: Cut): void {
-  const keep = new Set<unknown>();
-  for (const k of ['dsseEnvelope', 'dsse_envelope']) {
-    const env = Object.hasOwn(json, k) ? json[k] : undefined;
-    if (isObject(env) && Object.hasOwn(env, 'payload')) keep.add(env.payload);
-  }
+function restoreBlobs(json: JsonObject, cut: Cut, keep: string | undefined): void {
   const back = (x: unknown): string | undefined => {
-    if (typeof x !== 'string' || keep.has(x)) return undefined;
+    if (typeof x !== 'string' || x === keep) return undefined;
     const blob = cut.blobs.get(x);
-    return blob && ASCII_TEXT.decode(blob);
+    if (!blob) return undefined;
+    if (!plainAscii(blob)) throw new Error('not plain');
+    return ASCII_TEXT.decode(blob);
   };
   const walk = (node: JsonObject | unknown[]): void => {
     if (Array.isArray(node)) {
@@ -206,11 +230,10 @@ function readMaterial(vm: JsonObject): VerificationMaterial {
   return { kind: 'certificate', certificate: fromBase64(field(c, 'rawBytes'), 'certificate.rawBytes') };
 }
 
-function readEnvelope(o: JsonObject, cut: Cut | undefined): DsseEnvelope {
-  const blob = cut && typeof o.payload === 'string' ? cut.blobs.get(o.payload) : undefined;
-  // A cut payload is decoded from the file's bytes into a buffer that also holds its PAE (dsse.ts), so verifying the
+function readEnvelope(o: JsonObject, cut: { mark: string; bytes: Uint8Array } | undefined): DsseEnvelope {
+  // A cut payload was decoded from the file's bytes into a buffer that also holds its PAE (dsse.ts), so verifying the
   // signature makes no copy of it.
-  const payload = blob ? decodePayloadWithPae(blob) : fromBase64(o.payload, 'dsseEnvelope.payload');
+  const payload = cut && o.payload === cut.mark ? cut.bytes : fromBase64(o.payload, 'dsseEnvelope.payload');
   const payloadType = requireString(field(o, 'payloadType'), 'dsseEnvelope.payloadType');
   const sigs = requireArray(o.signatures, 'dsseEnvelope.signatures');
   if (sigs.length === 0) fail('BUNDLE_MALFORMED', 'dsseEnvelope has no signatures');

@@ -69,7 +69,7 @@ export async function statementToManifest(payload: Uint8Array): Promise<Manifest
   }
   rejectDuplicates(packed.ids);
   if (packed.shards) checkShardTiling(packed, serialization.shardSize!);
-  return packedManifest({ modelName, serialization, rootDigest: declaredRoot, predicateType }, packed);
+  return packedManifest({ modelName, serialization, rootDigest: declaredRoot, predicateType }, { ...packed, distinct: true });
 }
 
 function readSerialization(s: JsonObject): Serialization {
@@ -167,7 +167,7 @@ function compatManifest(st: JsonObject): Manifest {
       rootDigest: null,
       predicateType: PREDICATE_TYPE_COMPAT,
     },
-    { ids, algorithm: 'sha256', width: 32, digests },
+    { ids, algorithm: 'sha256', width: 32, digests, distinct: true },
   );
 }
 

@@ -116,10 +116,14 @@ export function compareManifests(
   for (let i = 0; i < n; i++) {
     const id = signed.id(i);
     const algorithm = signed.algorithm(i);
-    const before = expectedIds.size;
-    expectedIds.add(id);
+    let first = true;
+    if (!signed.distinct) {
+      const before = expectedIds.size;
+      expectedIds.add(id);
+      first = expectedIds.size !== before;
+    }
     const a = actual.get(id);
-    if (a && expectedIds.size !== before) matched++;
+    if (a && first) matched++;
     if (!a) {
       const status = resized.has(signed.path(i)) ? 'mismatch' : 'missing';
       // A resized file is there but shorter than signed (or re-cut): this shard's bytes differ, not go missing.
@@ -143,6 +147,8 @@ export function compareManifests(
   // Unsigned entries: hashed ones from `actual`, and paths never hashed (kept apart from `actual`, so a file
   // literally named like a shard identifier cannot stand in for that shard).
   const extras: { id: string; a?: ActualResource }[] = [];
+  // Distinct ids were not collected above; they are needed only when the model has something unsigned.
+  if (signed.distinct && matched !== actual.size) for (let i = 0; i < n; i++) expectedIds.add(signed.id(i));
   for (const [id, a] of matched === actual.size ? [] : actual) {
     if (expectedIds.has(id)) continue;
     const path = a.path ?? id;
@@ -186,6 +192,8 @@ export function compareManifests(
 /** The signed side, read by index whichever form it comes in. */
 interface SignedList {
   count: number;
+  /** No id appears twice (so found ids can be counted without a set of them). */
+  distinct: boolean;
   id(i: number): string;
   path(i: number): string;
   /** Shards: where the shard ends; undefined for files. */
@@ -201,6 +209,7 @@ function signedList(e: readonly Resource[] | PackedResources): SignedList {
     const list = e as readonly Resource[];
     return {
       count: list.length,
+      distinct: false,
       id: (i) => list[i]!.id,
       path: (i) => list[i]!.path,
       end: (i) => list[i]!.end,
@@ -213,6 +222,7 @@ function signedList(e: readonly Resource[] | PackedResources): SignedList {
   const w = p.width;
   return {
     count: p.ids.length,
+    distinct: p.distinct === true,
     id: (i) => p.ids[i]!,
     path: p.shards ? (i) => p.shards!.paths[i]! : (i) => p.ids[i]!,
     end: p.shards ? (i) => p.shards!.ends[i]! : () => undefined,

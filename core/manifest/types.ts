@@ -56,6 +56,8 @@ export interface PackedResources {
   readonly width: number;
   /** The raw digests one after another (ids.length × width bytes): also exactly what the root digest hashes. */
   readonly digests: Uint8Array;
+  /** Set only by readers that refused a repeated id (statement reading): the comparison then keeps no set of ids. */
+  readonly distinct?: boolean;
 }
 
 /** Resource `i` of a packed list (with its digest as lowercase hex). */

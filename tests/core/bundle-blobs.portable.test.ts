@@ -1,8 +1,9 @@
 /**
  * parseBundle's long-string cut (reader.ts cutBlobs: strings of BLOB_MIN_CHARS or more are left out of the parsed text
  * and the DSSE payload decoded from the file's bytes) against the plain reading of the same document as text, which
- * never cuts: same bundle or same error, the same payload bytes and the same PAE, whatever the long strings are (valid
- * or broken base64, escapes, non-ASCII), wherever they sit (payload, other values, keys, arrays, `__proto__`).
+ * never cuts: same bundle or same error (message included), the same payload bytes and the same PAE, whatever the long
+ * strings are (valid or broken base64, escapes, non-ASCII, characters that break the JSON), wherever they sit
+ * (payload, other values, keys, arrays, `__proto__`).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -33,8 +34,9 @@ const LONG: string[] = [
 ];
 
 const ws = fc.constantFrom('', ' ', '\n', '\t ');
-type Doc = { payload: number; hint: number | null; extra: [string, number][]; tlog: number[]; payloadType: string; key: number | null };
+type Doc = { raw: boolean; payload: number; hint: number | null; extra: [string, number][]; tlog: number[]; payloadType: string; key: number | null };
 const doc: fc.Arbitrary<Doc> = fc.record({
+  raw: fc.boolean(),
   payload: fc.integer({ min: 0, max: LONG.length - 1 }),
   hint: fc.option(fc.integer({ min: 0, max: LONG.length - 1 })),
   extra: fc.array(fc.tuple(fc.constantFrom('extra', '__proto__', 'payloadx', 'payload'), fc.integer({ min: 0, max: LONG.length - 1 })), { maxLength: 2 }),
@@ -48,7 +50,8 @@ function write(d: Doc, w: string): string {
   const s = (i: number) => JSON.stringify(LONG[i]);
   const obj = (pairs: [string, string][]) => `{${w}${pairs.map(([k, v]) => `${JSON.stringify(k)}${w}:${w}${v}`).join(`${w},${w}`)}${w}}`;
   const env = obj([
-    ['payload', s(d.payload)],
+    // Raw: the characters put between quotes as they are (a quote, a newline or a backslash then breaks the JSON).
+    ['payload', d.raw ? `"${LONG[d.payload]}"` : s(d.payload)],
     ['payloadType', JSON.stringify(d.payloadType)],
     [
       'signatures',
