@@ -14,6 +14,7 @@ import { parsePolicy } from '../policy/parse.js';
 import type { Policy } from '../policy/types.js';
 import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
 import type { ModelSource } from '../serialize/source.js';
+import { letGo } from '../util/bytes.js';
 import { inPhase, type OnPhase } from '../util/phase.js';
 import { clip, describeValue } from '../util/json.js';
 import { planAndHash } from './compute.js';
@@ -101,6 +102,8 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
       fail('POLICY_INVALID', `Unknown verification method '${describeValue((policy as { method?: unknown })?.method)}'`);
   }
   const manifest = await signedManifest(bundle);
+  // The bundle is this function's own: its decoded payload (and PAE), as large as the statement, is freed now.
+  if (bundle.content.kind === 'dsse') letGo(bundle.content.envelope.payload);
   return trustRoot ? { signer, manifest, warnings, trustRoot } : { signer, manifest, warnings };
 }
 
