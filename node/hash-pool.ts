@@ -156,7 +156,9 @@ export class NodeHashPool implements HashBackend {
   warm(n = this.threads): void {
     this.slots = this.slots.filter((s) => !s.exited); // a worker that died between runs is replaced
     while (this.slots.length < Math.min(n, this.threads)) {
-      const w = new Worker(this.url ?? defaultWorkerUrl());
+      // A smaller young generation than V8's default: a worker's garbage (stats, names, batches) dies young, and
+      // 100k small files grew the walking worker to 22 MB. Measured: 11 MB less RSS at the same CPU (4 MB: more CPU).
+      const w = new Worker(this.url ?? defaultWorkerUrl(), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       this.slots.push(new Slot(w, (slot, e) => this.crashed(slot, e)));
       // After the listeners: attaching a 'message' listener re-refs the worker's port, so unref last,
       // or an idle warmed worker keeps the process alive.
