@@ -1,6 +1,6 @@
 /**
  * Signing pipeline shared by every shell: model → manifest (core's serializer, reference order) → statement
- * → PAE → signature → bundle v0.3 → our own verifier accepts it → bytes for the caller to write.
+ * → PAE → signature → bundle v0.3 → our own verifier accepts its signature over that statement → bytes to write.
  */
 import { pae } from '../bundle/dsse.js';
 import { IN_TOTO_PAYLOAD_TYPE, MEDIA_TYPE_V03 } from '../bundle/types.js';
@@ -9,9 +9,11 @@ import type { HashBackend, Progress } from '../hash/backend.js';
 import { HASH_ALGORITHMS, type HashAlgorithm } from '../manifest/types.js';
 import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
 import type { ModelSource } from '../serialize/source.js';
-import { base64Length, toBase64, toBase64Into, utf8Encode } from '../util/bytes.js';
+import { base64Length, equalBytes, letGo, toBase64, toBase64Into, utf8Encode } from '../util/bytes.js';
 import { computeManifest, type ComputedManifest, type ComputeOptions } from '../verify/compute.js';
-import { verifySignature } from '../verify/verify-model.js';
+import { parseBundle } from '../bundle/reader.js';
+import { dsseEnvelope } from '../verify/envelope.js';
+import { checkSignature } from '../verify/verify-model.js';
 import type { BundleSigner, EnvelopeJson } from './signers.js';
 import { statementPayload } from './statement.js';
 
@@ -119,10 +121,17 @@ export async function signPayload(payload: Uint8Array, signer: BundleSigner, sig
   const material = await signer.verificationMaterial(envelope, signal);
   const bundle = bundleBytes(material, envelope, payload);
   try {
-    await verifySignature(bundle, signer.selfCheckPolicy(), {
+    // The file as written, read back as any verifier reads it: its signature checked under the signer's policy over
+    // the payload it carries, and that payload exactly the statement signed. The statement itself, written from the
+    // digests just computed, is not parsed a second time (0.25 s and ~40 MB for a 100k-file model).
+    const written = parseBundle(bundle);
+    await checkSignature(written, signer.selfCheckPolicy(), {
       ...(signal ? { signal } : {}),
       ...(signer.trustedRoot !== undefined ? { trustedRoot: signer.trustedRoot } : {}),
     });
+    const env = dsseEnvelope(written);
+    if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE || !equalBytes(env.payload, payload)) fail('SIGN_FAILED', 'The bundle does not carry the signed statement');
+    letGo(env.payload);
   } catch (e) {
     // Keep the verifier's code (CERT_USAGE, CERT_EXPIRED, …): it names what is wrong with the inputs.
     const err = toModelVerifyError(e, 'SIGN_FAILED');

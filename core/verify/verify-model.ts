@@ -74,6 +74,15 @@ const resourceCount = (m: Manifest): number => (m.packed ? m.packed.ids.length :
 /** Checks a bundle's signature against a policy and returns the signed manifest (no model bytes needed). */
 export async function verifySignature(bundleBytes: Uint8Array | string, policy: Policy, opts: SignatureOptions = {}): Promise<SignatureResult> {
   const bundle = parseBundle(bundleBytes);
+  const { signer, warnings, trustRoot } = await checkSignature(bundle, policy, opts);
+  const manifest = await signedManifest(bundle);
+  // The bundle is this function's own: its decoded payload (and PAE), as large as the statement, is freed now.
+  if (bundle.content.kind === 'dsse') letGo(bundle.content.envelope.payload);
+  return trustRoot ? { signer, manifest, warnings, trustRoot } : { signer, manifest, warnings };
+}
+
+/** The policy's checks of a parsed bundle: its signature and signer, without reading the statement it signs. */
+export async function checkSignature(bundle: Bundle, policy: Policy, opts: SignatureOptions = {}): Promise<Omit<SignatureResult, 'manifest'>> {
   // The same reading every shell's policy input went through: what they accept is what runs here.
   policy = parsePolicy(policy);
   let signer: SignerSummary;
@@ -101,10 +110,7 @@ export async function verifySignature(bundleBytes: Uint8Array | string, policy: 
     default:
       fail('POLICY_INVALID', `Unknown verification method '${describeValue((policy as { method?: unknown })?.method)}'`);
   }
-  const manifest = await signedManifest(bundle);
-  // The bundle is this function's own: its decoded payload (and PAE), as large as the statement, is freed now.
-  if (bundle.content.kind === 'dsse') letGo(bundle.content.envelope.payload);
-  return trustRoot ? { signer, manifest, warnings, trustRoot } : { signer, manifest, warnings };
+  return trustRoot ? { signer, warnings, trustRoot } : { signer, warnings };
 }
 
 /** What a verified signature says, into the report: signer, warnings, trust root, statement and serialization. */
