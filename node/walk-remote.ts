@@ -47,8 +47,10 @@ export function walkInWorker(worker: Worker, root: string, prune: Prune | undefi
       if (b.done) ended = true;
       const w = waiter;
       waiter = undefined;
-      if (w) w.resolve(take(b));
-      else ready.push(b);
+      if (w) {
+        port1.unref();
+        w.resolve(take(b));
+      } else ready.push(b);
     } else if (m.t === 'prune') {
       let state = 1;
       try {
@@ -69,6 +71,9 @@ export function walkInWorker(worker: Worker, root: string, prune: Prune | undefi
   worker.once('exit', onExit);
   worker.on('error', onError);
   signal?.addEventListener('abort', onAbort, { once: true });
+  // The port keeps the process alive only while someone awaits a batch: a walk its reader abandoned without
+  // return() must not keep a finished process from exiting.
+  port1.unref();
 
   function stop(): void {
     if (stopped) return;
@@ -94,6 +99,7 @@ export function walkInWorker(worker: Worker, root: string, prune: Prune | undefi
         return new Promise((r) => setImmediate(() => r(take(b))));
       }
       if (stopped) return Promise.reject(new ModelVerifyError('INTERNAL', 'The walk was read after it stopped'));
+      port1.ref();
       return new Promise<WalkBatch>((resolve, reject) => (waiter = { resolve, reject }));
     },
     stop,

@@ -6,7 +6,7 @@
  * end it with the right error and no hang.
  */
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   lstatSync,
   mkdirSync,
@@ -24,6 +24,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { build as bundle } from 'esbuild';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IgnoreSet, planModel, type ModelEntry } from '../../core/index.js';
@@ -33,6 +34,7 @@ import { NodeSource, type WalkHost } from '../../node/source.js';
 import { walkInWorker } from '../../node/walk-remote.js';
 import { buildHashWorker } from './build-worker.js';
 
+const ROOT_DIR = path.resolve('.');
 let workerUrl: URL;
 let work: string;
 let worker: Worker;
@@ -307,6 +309,43 @@ describe('the walk in a worker ends cleanly', () => {
     const s = await open(root, 'worker');
     for await (const _ of s.list()) break;
     expect((await listAll(await open(root, 'worker'))).length).toBe(12000);
+  });
+
+  it('a walk its reader abandons without return() does not keep the process from exiting', async () => {
+    const root = tree(12000);
+    const dir = mkdtempSync(path.join(path.resolve('node_modules/.cache'), 'mv-walk-exit-'));
+    try {
+      const script = path.join(dir, 'abandon.mjs');
+      await bundle({
+        stdin: {
+          contents: `
+            import { Worker } from 'node:worker_threads';
+            import { NodeSource } from ${JSON.stringify(path.resolve('node/source.ts'))};
+            import { walkInWorker } from ${JSON.stringify(path.resolve('node/walk-remote.ts'))};
+            const w = new Worker(new URL(${JSON.stringify(workerUrl.href)}));
+            w.unref(); // as the pool leaves an idle worker
+            const s = await NodeSource.open(${JSON.stringify(root)});
+            s.walkWith({ walk: (r, p, sig) => walkInWorker(w, r, p, sig) });
+            const it = s.list()[Symbol.asyncIterator]();
+            console.log(JSON.stringify((await it.next()).value.path)); // and never asks again, nor returns
+          `,
+          resolveDir: ROOT_DIR,
+          loader: 'ts',
+        },
+        outfile: script,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        packages: 'external',
+        logLevel: 'warning',
+      });
+      const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.error).toBeUndefined(); // no timeout: the process exited on its own
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe('"d0/f0"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the worker dying mid-walk → INTERNAL, never a hang', async () => {
