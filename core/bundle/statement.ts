@@ -15,7 +15,17 @@ import {
   type Serialization,
 } from '../manifest/types.js';
 import { hexInto, sha256, toHex, utf8Decode } from '../util/bytes.js';
-import { clip, describeValue as describe, isObject, parseJson, requireArray, requireObject, requireString, type JsonObject } from '../util/json.js';
+import {
+  clip,
+  describeValue as describe,
+  isObject,
+  parseJson,
+  parseJsonChunked,
+  requireArray,
+  requireObject,
+  requireString,
+  type JsonObject,
+} from '../util/json.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://model_signing/signature/v1.0';
@@ -32,9 +42,7 @@ export const MAX_RESOURCES = 1_000_000;
 export const MAX_SHARD_SIZE = 2 ** 50;
 
 export async function statementToManifest(payload: Uint8Array): Promise<Manifest> {
-  const text = utf8Decode(payload, 'The signed statement', 'STATEMENT_TYPE');
-  // Duplicate keys or two spellings of a field could hide resources from one reader and not another.
-  const st = parseJson(text, 'The signed statement', 'STATEMENT_TYPE', { spellings: true });
+  const { st, collected } = readStatement(payload);
   if (!isObject(st)) fail('STATEMENT_TYPE', 'The signed statement is not a JSON object');
   if (st._type !== STATEMENT_TYPE) {
     fail('STATEMENT_TYPE', `Expected in-toto ${STATEMENT_TYPE} payload, but got ${describe(st._type)}`);
@@ -59,8 +67,9 @@ export async function statementToManifest(payload: Uint8Array): Promise<Manifest
   const predicate = requireObject(st.predicate, 'Statement predicate', 'MANIFEST_INVALID');
   const serialization = readSerialization(requireObject(predicate.serialization, 'predicate.serialization', 'MANIFEST_INVALID'));
   const rawResources = requireArray(predicate.resources, 'predicate.resources', 'MANIFEST_INVALID');
-  if (rawResources.length > MAX_RESOURCES) fail('MANIFEST_INVALID', `The manifest lists more than ${MAX_RESOURCES} resources`);
-  const packed = readResources(rawResources, serialization);
+  const resources = collected ?? collect(rawResources);
+  if (resources.count > MAX_RESOURCES) fail('MANIFEST_INVALID', `The manifest lists more than ${MAX_RESOURCES} resources`);
+  const packed = readResources(resources, serialization);
 
   // The root is SHA-256 over the raw digests in list order: the packed buffer is exactly that.
   const computed = toHex(await sha256(packed.digests));
@@ -97,33 +106,114 @@ function readSerialization(s: JsonObject): Serialization {
   return out;
 }
 
+/** The statement's text parsed: its resources collected a chunk at a time as they are parsed, when that can be done. */
+function readStatement(payload: Uint8Array): { st: unknown; collected?: Collected } {
+  const text = utf8Decode(payload, 'The signed statement', 'STATEMENT_TYPE');
+  // Duplicate keys or two spellings of a field could hide resources from one reader and not another.
+  const opts = { spellings: true };
+  const collected = new Collector();
+  const chunked = parseJsonChunked(text, 'The signed statement', 'STATEMENT_TYPE', opts, RESOURCES_PATH, (i, v, n) => collected.add(i, v, n));
+  if (chunked) return { st: chunked.outer, collected: collected.done(chunked.count) };
+  return { st: parseJson(text, 'The signed statement', 'STATEMENT_TYPE', opts) };
+}
+
+const RESOURCES_PATH = ['predicate', 'resources'];
+
+/** The resources as parsed, before any is judged (readResources judges them in order, as written). */
+interface Collected {
+  count: number;
+  /** Resources of the usual form (an object with three strings, the digest hex): name, algorithm (by index), digest. */
+  names: string[];
+  algorithms: string[];
+  algorithmOf: number[];
+  /** Digests of the usual form decoded, `stride` bytes each (the first one's width; others are not usual). */
+  stride: number;
+  digests: Uint8Array;
+  /** Everything else, as parsed: judged by the full checks. */
+  other: Map<number, unknown>;
+}
+
+/** Gathers resources one by one, in the compact form where they have the usual shape (no object kept per resource). */
+class Collector {
+  private c: Collected = { count: 0, names: [], algorithms: [], algorithmOf: [], stride: -1, digests: new Uint8Array(0), other: new Map() };
+  private algorithmIds = new Map<string, number>();
+  add(i: number, raw: unknown, count: number): void {
+    const c = this.c;
+    if (isObject(raw)) {
+      const { name, algorithm, digest } = raw;
+      if (typeof name === 'string' && typeof algorithm === 'string' && typeof digest === 'string' && digest.length % 2 === 0 && digest.length > 0) {
+        if (c.stride < 0) {
+          c.stride = digest.length / 2;
+          c.digests = new Uint8Array(c.stride * count);
+        }
+        if (digest.length === 2 * c.stride && hexInto(digest, c.digests, i * c.stride)) {
+          let a = this.algorithmIds.get(algorithm);
+          if (a === undefined) {
+            a = c.algorithms.length;
+            c.algorithms.push(algorithm);
+            this.algorithmIds.set(algorithm, a);
+          }
+          c.names[i] = name;
+          c.algorithmOf[i] = a;
+          return;
+        }
+      }
+    }
+    c.other.set(i, raw);
+  }
+  done(count: number): Collected {
+    this.c.count = count;
+    return this.c;
+  }
+}
+
+function collect(raws: readonly unknown[]): Collected {
+  const c = new Collector();
+  for (let i = 0; i < raws.length; i++) c.add(i, raws[i], raws.length);
+  return c.done(raws.length);
+}
+
 /**
- * Every resource checked and packed: ids, shard ranges, and each digest decoded straight into one buffer (the hex
- * decoder refuses anything but hex digits, in either case), with no object or lowercased string per resource.
+ * Every resource checked, in order, with the checks and messages of each as written, and packed: ids, shard ranges,
+ * and each digest in one buffer (the hex decoder refuses anything but hex digits, in either case), with no object
+ * or lowercased string per resource.
  */
-function readResources(raws: readonly unknown[], s: Serialization): PackedResources {
+function readResources(r: Collected, s: Serialization): PackedResources {
   const canonical = resourceAlgorithm(s);
   const width = DIGEST_SIZE[s.hashType];
-  const n = raws.length;
+  const n = r.count;
   const ids: string[] = new Array(n);
-  const digests = new Uint8Array(n * width);
+  // The usual digests were decoded in place when they have this width; otherwise each one is refused below.
+  const digests = r.stride === width ? r.digests : new Uint8Array(n * width);
   const shards = s.method === 'shards' ? { paths: new Array<string>(n), starts: new Array<number>(n), ends: new Array<number>(n) } : undefined;
+  const algorithmOk = r.algorithms.map((a) => a === canonical || (shards !== undefined && a === s.hashType));
   for (let i = 0; i < n; i++) {
-    // Type checks inline, each message made only on failure (four per resource, 400k strings, for 100k files).
-    const raw = raws[i];
-    if (!isObject(raw)) fail('MANIFEST_INVALID', `predicate.resources[${i}] must be a JSON object`);
-    const name = raw.name;
-    const algorithm = raw.algorithm;
-    const digest = raw.digest;
-    if (typeof name !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].name must be a string`);
-    if (typeof algorithm !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].algorithm must be a string`);
-    if (typeof digest !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].digest must be a string`);
-    // The spec's schema writes the bare hash name for shards; the reference and Go write `<hash>-sharded-<N>`.
-    if (algorithm !== canonical && !(shards && algorithm === s.hashType)) {
-      fail('MANIFEST_INVALID', `Resource '${clip(name)}' uses algorithm '${clip(algorithm)}' but the serialization says '${canonical}'`);
-    }
-    if (digest.length !== width * 2 || !hexInto(digest, digests, i * width)) {
-      fail('MANIFEST_INVALID', `Resource '${clip(name)}' has a malformed ${s.hashType} digest`);
+    let name: string;
+    if (r.other.has(i)) {
+      // Type checks inline, each message made only on failure (four per resource, 400k strings, for 100k files).
+      const raw = r.other.get(i);
+      if (!isObject(raw)) fail('MANIFEST_INVALID', `predicate.resources[${i}] must be a JSON object`);
+      const algorithm = raw.algorithm;
+      const digest = raw.digest;
+      if (typeof raw.name !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].name must be a string`);
+      name = raw.name;
+      if (typeof algorithm !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].algorithm must be a string`);
+      if (typeof digest !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].digest must be a string`);
+      // The spec's schema writes the bare hash name for shards; the reference and Go write `<hash>-sharded-<N>`.
+      if (algorithm !== canonical && !(shards && algorithm === s.hashType)) {
+        fail('MANIFEST_INVALID', `Resource '${clip(name)}' uses algorithm '${clip(algorithm)}' but the serialization says '${canonical}'`);
+      }
+      if (digest.length !== width * 2 || !hexInto(digest, digests, i * width)) {
+        fail('MANIFEST_INVALID', `Resource '${clip(name)}' has a malformed ${s.hashType} digest`);
+      }
+    } else {
+      // The usual form: strings all three, the digest hex of `stride` bytes (already decoded).
+      name = r.names[i]!;
+      const a = r.algorithmOf[i]!;
+      if (!algorithmOk[a]) {
+        fail('MANIFEST_INVALID', `Resource '${clip(name)}' uses algorithm '${clip(r.algorithms[a]!)}' but the serialization says '${canonical}'`);
+      }
+      if (r.stride !== width) fail('MANIFEST_INVALID', `Resource '${clip(name)}' has a malformed ${s.hashType} digest`);
     }
     if (!shards) {
       ids[i] = normalizeResourcePath(name);

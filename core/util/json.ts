@@ -42,6 +42,53 @@ export function parseJson(text: string, what: string, code: ErrorCode = 'BUNDLE_
   return value;
 }
 
+/** Elements of the large array parsed at a time by parseJsonChunked. */
+const CHUNK = 2048;
+
+/**
+ * parseJson for a document with one large array at `path` from its root object (a statement's predicate.resources):
+ * the array's elements are parsed CHUNK at a time and handed to `each` in order, so they are never all alive at once
+ * (a 100k-resource statement's tree is ~20 MB that would outlive the parse in the old generation); `outer` is the
+ * document with that array empty, and `count` its length. Every piece of the text is parsed before this returns, so
+ * nothing is judged on a document that is not JSON. Undefined when the array is not found as simply as that, or any
+ * piece fails to parse: the caller then reads the document with parseJson, whose verdict and error are the plain
+ * reading's (depth and repeated keys are checked over the whole text first either way). `each` must only collect.
+ */
+export function parseJsonChunked(
+  text: string,
+  what: string,
+  code: ErrorCode,
+  opts: ParseJsonOptions,
+  path: readonly string[],
+  each: (index: number, value: unknown, count: number) => void,
+): { outer: unknown; count: number } | undefined {
+  const scan = scanJson(text, !!opts.spellings, path);
+  if (scan.tooDeep) fail(code, `${what} is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  const span = scan.span;
+  if (scan.ambiguity !== undefined || !span) return undefined;
+  try {
+    // The document with the array emptied: valid, and holding an empty array exactly there, or the plain reading.
+    const outer = JSON.parse(text.slice(0, span.open) + '[]' + text.slice(span.close + 1)) as unknown;
+    let node = outer;
+    for (const k of path) node = isObject(node) && Object.hasOwn(node, k) ? node[k] : undefined;
+    if (!Array.isArray(node) || node.length !== 0) return undefined;
+    // The elements, between the brackets and the commas; an empty array has no comma and only space inside.
+    const bounds = [span.open, ...span.commas, span.close];
+    if (span.commas.length === 0 && text.slice(span.open + 1, span.close).trim() === '') return { outer, count: 0 };
+    const count = bounds.length - 1;
+    for (let at = 0; at < count; at += CHUNK) {
+      const n = Math.min(CHUNK, count - at);
+      // Each chunk must be exactly its n elements: an empty one (`[a,,b]`, `[a,]`) does not parse or counts short.
+      const part = JSON.parse(`[${text.slice(bounds[at]! + 1, bounds[at + n]!)}]`) as unknown;
+      if (!Array.isArray(part) || part.length !== n) return undefined;
+      for (let k = 0; k < n; k++) each(at + k, part[k], count);
+    }
+    return { outer, count };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Key identity for the spelling check: protobuf JSON treats `media_type` and `mediaType` as one field, so
  * underscores and case are dropped. Most keys have neither and are used as they are.
@@ -68,7 +115,21 @@ const LINEAR_KEYS = 32;
  * Memory: the keys of the open objects (at most MAX_JSON_DEPTH of them), never more than the text; small
  * objects allocate nothing (their keys live in one shared array), so 200k resource objects cost no GC.
  */
-function scanJson(text: string, spellings: boolean): { tooDeep?: true; ambiguity?: string } {
+/** Where the array at a path of keys lies in the text: its brackets and the commas between its elements. */
+interface ArraySpan {
+  open: number;
+  close: number;
+  commas: number[];
+}
+
+function scanJson(text: string, spellings: boolean, path?: readonly string[]): { tooDeep?: true; ambiguity?: string; span?: ArraySpan } {
+  // `path`: per open container, how many of its keys lead to it from the root object (-1: off the path), and the
+  // last key each object read; the container at the end of the path, if it is an array, is `span`.
+  const onPath: number[] = [];
+  const lastKey: (string | undefined)[] = [];
+  let span: ArraySpan | undefined;
+  let target = -1;
+  let spans = 0;
   // Per open container: whether it is an object, where its keys start in `ids`/`raws`, and a Map once it is large.
   const isObj: boolean[] = [];
   const frame: number[] = [];
@@ -137,6 +198,7 @@ function scanJson(text: string, spellings: boolean): { tooDeep?: true; ambiguity
             }
           }
         }
+        if (path) lastKey[top] = key;
         if (prev === key) ambiguity = `the key '${clip(key)}' appears twice in one object`;
         else if (prev !== undefined) ambiguity = `the field '${clip(prev)}' is also spelled '${clip(key)}' in the same object`;
       }
@@ -146,24 +208,47 @@ function scanJson(text: string, spellings: boolean): { tooDeep?: true; ambiguity
     }
     if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (isObj.length >= MAX_JSON_DEPTH) return { tooDeep: true };
+      if (path) {
+        const f = isObj.length - 1;
+        const at =
+          f < 0 ? (c === 0x7b ? 0 : -1) : isObj[f] && onPath[f]! >= 0 && onPath[f]! < path.length && lastKey[f] === path[onPath[f]!] ? onPath[f]! + 1 : -1;
+        onPath.push(at);
+        lastKey.push(undefined);
+        if (at === path.length && c === 0x5b) {
+          spans++;
+          target = isObj.length;
+          span = { open: i, close: -1, commas: [] };
+        }
+      }
       isObj.push(c === 0x7b);
       frame.push(ids.length);
       big.push(undefined);
       expectKey = c === 0x7b;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      if (path) {
+        if (target >= 0 && isObj.length - 1 === target && span) {
+          span.close = i;
+          target = -1;
+        }
+        onPath.pop();
+        lastKey.pop();
+      }
       const from = frame.pop();
       if (from !== undefined) ids.length = raws.length = from;
       isObj.pop();
       big.pop();
       expectKey = false;
     } else if (c === 0x2c /* , */) {
+      if (target >= 0 && isObj.length - 1 === target) span!.commas.push(i);
       expectKey = isObj.length > 0 && isObj[isObj.length - 1]!;
     } else if (c === 0x3a /* : */) {
       expectKey = false;
     }
     i++;
   }
-  return ambiguity === undefined ? {} : { ambiguity };
+  if (path && (spans !== 1 || !span || span.close < 0)) span = undefined;
+  if (ambiguity !== undefined) return { ambiguity };
+  return span ? { span } : {};
 }
 
 /**
