@@ -16,6 +16,8 @@ import { verifySignature, type VerificationReport } from '../core/verify/index.j
 import type { RemoteClaim } from '../core/index.js';
 import type { Policy } from '../core/policy/index.js';
 import { existsSync } from 'node:fs';
+import { NodeSource } from '../node/source.js';
+import { modelRelative } from './paths.js';
 import { readBytes } from './read-input.js';
 import { shellWord } from './sanitize.js';
 
@@ -76,7 +78,6 @@ const localOpener: ModelOpener = {
   kind: 'local',
   matches: () => true,
   async open(spec) {
-    const [{ NodeSource }, { modelRelative }] = await Promise.all([import('../node/source.js'), import('./paths.js')]);
     const source = await NodeSource.open(spec);
     const rel = (p: string) => (source.isFile ? null : modelRelative(source, p));
     return {

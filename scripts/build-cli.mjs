@@ -1,7 +1,28 @@
 // Bundles the CLI into one ESM file so start-up does not resolve hundreds of modules.
 import { build } from 'esbuild';
+import { readFile, writeFile } from 'node:fs/promises';
 
-await build({
+// commander loads node:child_process at its top for executable subcommands (`git-style` commands run as separate
+// programs), which this CLI has none of; loading it pulls net, dgram and more (~3 ms of every start-up). Its only
+// use is `childProcess.spawn(...)`: this hands it a stand-in that loads the module on that call. The build fails if
+// commander's code no longer has that shape, rather than shipping a stand-in that no longer fits.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const src = await readFile(args.path, 'utf8');
+      const line = "const childProcess = require('node:child_process');";
+      const uses = src.match(/\bchildProcess\.\w+/g) ?? [];
+      if (!src.includes(line) || uses.some((u) => u !== 'childProcess.spawn')) {
+        throw new Error(`${args.path}: commander's use of node:child_process changed; update scripts/build-cli.mjs`);
+      }
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: src.replace(line, lazy), loader: 'js' };
+    });
+  },
+};
+
+const result = await build({
   // The hash pool's worker_threads script is a second entry, loaded next to the CLI bundle.
   entryPoints: { 'model-verify': 'cli/main.ts', 'hash-worker': 'node/hash-worker.ts' },
   // Another output directory may be given (scripts/build-package.mjs --outdir, the package tests' staging copy).
@@ -26,5 +47,9 @@ await build({
   mainFields: ['module', 'main'],
   // CommonJS dependencies (commander, tuf-js) call require() for Node built-ins: give the ESM bundle one.
   banner: { js: "import { createRequire as __mvCreateRequire } from 'node:module'; const require = __mvCreateRequire(import.meta.url);" },
+  plugins: [lazyChildProcess],
+  // CLI_METAFILE=FILE: esbuild's metafile (which modules went into which chunk, and their bytes) for start-up work.
+  metafile: !!process.env.CLI_METAFILE,
   logLevel: 'warning',
 });
+if (process.env.CLI_METAFILE) await writeFile(process.env.CLI_METAFILE, JSON.stringify(result.metafile));
