@@ -4,7 +4,6 @@
  * @noble/hashes because WebCrypto has no scrypt. Parameters are bounded: a hostile file must not be able
  * to make us spin for hours or allocate gigabytes.
  */
-import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { fail } from '../errors.js';
 import { ab, utf8Encode } from '../util/bytes.js';
 import { octets, oid, parseDer, seq, smallInt } from './der.js';
@@ -67,6 +66,8 @@ function readKdf(alg: unknown): Kdf {
 async function deriveKey(kdf: Kdf, password: string, length: number): Promise<Uint8Array<ArrayBuffer>> {
   const pw = utf8Encode(password);
   if (kdf.kind === 'scrypt') {
+    // Loaded for scrypt keys only: every other key (`sign key` of a plain PEM) would load it at start-up.
+    const { scryptAsync } = await import('@noble/hashes/scrypt.js');
     return ab(await scryptAsync(pw, kdf.salt, { N: kdf.N, r: kdf.r, p: kdf.p, dkLen: length }));
   }
   const base = await crypto.subtle.importKey('raw', pw, 'PBKDF2', false, ['deriveBits']);
