@@ -8,7 +8,7 @@
  * reader could pick the other value and see a different bundle from the one we checked.
  */
 import { fail } from '../errors.js';
-import { base64AsciiLength, fromBase64, fromBase64Ascii, utf8Decode, utf8Encode } from '../util/bytes.js';
+import { base64AsciiEquals, base64AsciiLength, fromBase64, fromBase64Ascii, utf8Decode, utf8Encode } from '../util/bytes.js';
 import { IN_TOTO_PAYLOAD_TYPE } from './types.js';
 import { paeHeader } from './dsse.js';
 import { clip, field, isObject, parseJson, requireArray, requireObject, requireString, type JsonObject } from '../util/json.js';
@@ -28,12 +28,20 @@ export function bundleVersion(mediaType: string): BundleVersion | undefined {
   return Object.hasOwn(MEDIA_TYPES, mediaType) ? MEDIA_TYPES[mediaType] : undefined;
 }
 
-export function parseBundle(input: Uint8Array | string): Bundle {
+export interface ParseBundleOptions {
+  /**
+   * The DSSE payload the caller expects (a signer reading back what it wrote): when the file's payload decodes to
+   * exactly these bytes, checked a piece at a time, the envelope's payload is this array and no copy is made.
+   */
+  expectPayload?: Uint8Array;
+}
+
+export function parseBundle(input: Uint8Array | string, options: ParseBundleOptions = {}): Bundle {
   const size = typeof input === 'string' ? input.length : input.byteLength;
   if (size === 0) fail('BUNDLE_MALFORMED', 'The signature file is empty');
   if (size > MAX_BUNDLE_BYTES) fail('BUNDLE_TOO_LARGE', `The signature file is larger than ${MAX_BUNDLE_BYTES} bytes`);
   // Long strings cut from the text first (see readCut); the plain reading when there are none or anything is unusual.
-  const cut = typeof input === 'string' ? undefined : readCut(input);
+  const cut = typeof input === 'string' ? undefined : readCut(input, options.expectPayload);
   const json = cut?.json ?? readJson(typeof input === 'string' ? input : utf8Decode(input, 'The signature file'));
 
   const mediaType = requireString(json.mediaType, 'Bundle mediaType');
@@ -85,7 +93,7 @@ interface Cut {
  * UTF-8, an ambiguous key) is left to the plain reading, which then gives its own verdict and error, byte for byte the
  * same as for an uncut file.
  */
-function readCut(input: Uint8Array): { json: JsonObject; payload?: { mark: string; bytes: Uint8Array } } | undefined {
+function readCut(input: Uint8Array, expect: Uint8Array | undefined): { json: JsonObject; payload?: { mark: string; bytes: Uint8Array } } | undefined {
   const cut = cutBlobs(input);
   if (!cut) return undefined;
   try {
@@ -95,7 +103,10 @@ function readCut(input: Uint8Array): { json: JsonObject; payload?: { mark: strin
       const env = Object.hasOwn(json, k) ? json[k] : undefined;
       const mark = isObject(env) && Object.hasOwn(env, 'payload') ? env.payload : undefined;
       const blob = typeof mark === 'string' ? cut.blobs.get(mark) : undefined;
-      if (blob && !payload) payload = { mark: mark as string, bytes: decodePayloadWithPae(blob) };
+      if (blob && !payload) {
+        const bytes = expect && base64AsciiEquals(blob, expect) ? expect : decodePayloadWithPae(blob);
+        payload = { mark: mark as string, bytes };
+      }
     }
     restoreBlobs(json, cut, payload?.mark);
     return payload ? { json, payload } : { json };

@@ -106,6 +106,27 @@ export function fromBase64Ascii(src: Uint8Array, what: string, code: ErrorCode =
   return out.subarray(before);
 }
 
+/**
+ * Whether base64 text given as ASCII bytes decodes (by fromBase64Ascii's rules) to exactly `expected`, decoded a
+ * piece at a time into a small buffer rather than into a copy as large as `expected`. False for anything invalid.
+ */
+export function base64AsciiEquals(src: Uint8Array, expected: Uint8Array): boolean {
+  const body = base64Body(src.length, (i) => src[i]!);
+  if (body % 4 === 1 || decodedLength(body) !== expected.length) return false;
+  const piece = new Uint8Array((B64_STEP / 4) * 3);
+  let o = 0;
+  try {
+    for (let at = 0; at < body; at += B64_STEP) {
+      const n = decodeGroups(src, at, Math.min(at + B64_STEP, body), piece, 0, '', 'BUNDLE_MALFORMED');
+      for (let k = 0; k < n; k++) if (piece[k] !== expected[o + k]) return false;
+      o += n;
+    }
+  } catch {
+    return false;
+  }
+  return o === expected.length;
+}
+
 /** What fromBase64Ascii will decode `src` to, in bytes; -1 when its length cannot be base64. */
 export function base64AsciiLength(src: Uint8Array): number {
   const body = base64Body(src.length, (i) => src[i]!);

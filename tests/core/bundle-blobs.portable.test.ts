@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { pae } from '../../core/bundle/dsse.js';
 import { BLOB_MIN_CHARS, parseBundle } from '../../core/bundle/reader.js';
 import { IN_TOTO_PAYLOAD_TYPE, MEDIA_TYPE_V03, type Bundle } from '../../core/bundle/types.js';
-import { toBase64 } from '../../core/util/bytes.js';
+import { base64AsciiEquals, fromBase64Ascii, toBase64 } from '../../core/util/bytes.js';
 
 const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 7 + (i >> 5)) & 0xff);
 const b64 = (n: number, seed: number) => toBase64(bytesOf(n, seed));
@@ -134,5 +134,45 @@ describe('parseBundle: long strings cut from the text', () => {
     expect(new TextDecoder().decode(whole.subarray(0, whole.length - p.length))).toBe(
       `DSSEv1 ${IN_TOTO_PAYLOAD_TYPE.length} ${IN_TOTO_PAYLOAD_TYPE} ${p.length} `,
     );
+  });
+
+  it('compares base64 with expected bytes piece by piece exactly as decoding and comparing would', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200_000 }), fc.nat(), fc.constantFrom('', 'A', '=', '!', 'x'), fc.boolean(), (bytes, at, c, flip) => {
+        let text = toBase64(bytes);
+        if (c !== '') text = at % 2 ? text + c : at >= text.length ? text : text.slice(0, at % text.length) + c + text.slice((at % text.length) + 1);
+        const src = new TextEncoder().encode(text);
+        const expected = flip && bytes.length > 0 ? bytes.map((b, i) => (i === at % bytes.length ? b ^ 1 : b)) : bytes;
+        let want: boolean;
+        try {
+          const d = fromBase64Ascii(src, 'x');
+          want = d.length === expected.length && d.every((b, i) => b === expected[i]);
+        } catch {
+          want = false;
+        }
+        expect(base64AsciiEquals(src, expected)).toBe(want);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reads back a payload it is told to expect without a copy, and the same bundle as without', () => {
+    const payload = bytesOf(BLOB_MIN_CHARS, 5);
+    const text = JSON.stringify({
+      mediaType: MEDIA_TYPE_V03,
+      verificationMaterial: { publicKey: { hint: 'h' } },
+      dsseEnvelope: { payload: toBase64(payload), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: 'AA==', keyid: '' }] },
+    });
+    const bytes = new TextEncoder().encode(text);
+    const a = parseBundle(bytes, { expectPayload: payload });
+    const b = parseBundle(bytes);
+    if (a.content.kind !== 'dsse') throw new Error('not a DSSE bundle');
+    expect(a.content.envelope.payload).toBe(payload);
+    expect({ ...a, json: withoutPayload(a.json) }).toEqual({ ...b, json: withoutPayload(b.json) });
+    const other = payload.map((x, i) => (i === 7 ? x ^ 1 : x));
+    const c = parseBundle(bytes, { expectPayload: other });
+    if (c.content.kind !== 'dsse') throw new Error('not a DSSE bundle');
+    expect(c.content.envelope.payload).not.toBe(other);
+    expect(c.content.envelope.payload).toEqual(payload);
   });
 });
