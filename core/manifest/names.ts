@@ -36,7 +36,7 @@ export function normalizeResourcePath(raw: string, what = 'Resource name'): stri
   return parts.join('/');
 }
 
-/** `C:/…`, `C:\…` or `\\…` (a UNC path), as the reference's checks see them. */
+/** `C:/…`, `C:\…` or `\\…` (a UNC path). */
 function windowsAbsolute(raw: string): boolean {
   const c = raw.charCodeAt(0) | 0x20;
   const sep = raw.charCodeAt(2);
