@@ -17,6 +17,7 @@ import { warning } from './log.js';
 import { openModel, precheckRemote, type OpenedModel, type SignatureRef } from './model-source.js';
 import { worthWarming } from './paths.js';
 import { readText } from './read-input.js';
+import type { TrustOptions } from './trust.js';
 import { renderFailure, renderSuccess } from './render.js';
 import { sanitize, shellWord, terminalJson } from './sanitize.js';
 
@@ -47,7 +48,8 @@ async function progressBar(enabled: boolean): Promise<{ onProgress?: (p: Progres
   };
 }
 
-export interface VerifyCliOptions {
+/** The verify flags; where trust roots come from is cli/trust.ts's TrustOptions. */
+export interface VerifyCliOptions extends TrustOptions {
   /** Absent: MODEL/model.sig when that file exists (resolveSignature). */
   signature?: string;
   publicKey?: string;
@@ -56,13 +58,6 @@ export interface VerifyCliOptions {
   identity?: string;
   identityProvider?: string;
   identityRegexp?: string;
-  trustedRoot?: string;
-  trustConfig?: string;
-  useStaging?: boolean;
-  offline?: boolean;
-  tufUrl?: string;
-  tufRoot?: string;
-  trustFallback?: string;
   ignorePaths?: string[];
   ignoreGitPaths: boolean;
   ignoreUnsignedFiles?: boolean;
