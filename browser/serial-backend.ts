@@ -3,7 +3,7 @@
  * JS when a CSP blocks wasm; on the page when Workers cannot start). One pool per page, created on first use
  * (never at import time) and reused across verifications.
  */
-import type { HashBackend, HashRunOptions } from '../core/hash/index.js';
+import type { Digests, HashBackend, HashRunOptions } from '../core/hash/index.js';
 import type { HashJob } from '../core/serialize/index.js';
 import type { ModelSource } from '../core/serialize/index.js';
 import { BrowserHashPool } from './hash-pool.js';
@@ -20,7 +20,7 @@ export class SerialBackend implements HashBackend {
     this.name = inner.name;
   }
 
-  async run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+  async run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Digests> {
     const prev = this.tail;
     let done!: () => void;
     const mine = new Promise<void>((r) => (done = r));

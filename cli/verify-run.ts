@@ -250,6 +250,8 @@ export async function runVerify(
     ignoreUnsigned: !!o.ignoreUnsignedFiles,
     allowSymlinks: !!o.allowSymlinks,
     backend,
+    // The bytes are this function's own unless a hook's source keeps them (download writes them to DEST).
+    ...(hooks.source ? {} : { releaseBundle: true }),
     ...runHooks(), // --timeout's signal, and the phases as log lines and spans (cli/global-options.ts)
     ...(trustedRoot !== undefined ? { trustedRoot } : {}),
     ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),

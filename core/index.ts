@@ -13,6 +13,7 @@ export { IgnoreSet, GIT_PATHS } from './serialize/ignore.js';
 export { planModel, type HashJob, type Plan } from './serialize/plan.js';
 export { createHasher, registerHasher, type Hasher, type HasherFactory } from './hash/hasher.js';
 export { StreamingBackend, ProgressTracker, runPool, hashJobFromStream, type HashBackend, type Progress, type HashRunOptions } from './hash/backend.js';
+export type { Digests } from './hash/digests.js';
 export type { Policy, Method } from './policy/types.js';
 export { parsePolicy, POLICY_LIMITS, type ParsePolicyOptions, type PolicyField } from './policy/parse.js';
 export { compileIdentityRegexp } from './policy/regexp.js';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ModelVerifyError } from '../core/errors.js';
-import { largestFirst, ProgressTracker, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
+import { largestFirst, PackedDigests, ProgressTracker, type Digests, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
 import { NodeCryptoBackend } from './crypto-backend.js';
 import type { HashJob, JobFeed } from '../core/serialize/index.js';
 import type { ModelSource } from '../core/serialize/index.js';
@@ -180,7 +180,7 @@ export class NodeHashPool implements HashBackend {
   }
 
   /** Runs are serialized: the workers serve one run at a time. */
-  run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+  run(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions = {}): Promise<Digests> {
     return this.counted(this.runs.run(() => this.runNow(jobs, source, opts)));
   }
 
@@ -201,7 +201,7 @@ export class NodeHashPool implements HashBackend {
    * the pool is otherwise idle and that worker is already running (starting one costs more than walking a small
    * model): the walk's lstats, readdirs and symlink checks move off the main thread, which was the critical path.
    */
-  runFeed(feed: JobFeed, source: ModelSource, opts: HashRunOptions = {}): Promise<Map<string, Uint8Array>> {
+  runFeed(feed: JobFeed, source: ModelSource, opts: HashRunOptions = {}): Promise<Digests> {
     const files = source instanceof NodeSource ? source : null;
     const host = files && !files.isFile && this.threads > 1 && this.pending === 0 ? this.walkHost() : undefined;
     if (host) files!.walkWith(host);
@@ -232,7 +232,7 @@ export class NodeHashPool implements HashBackend {
     };
   }
 
-  private async runNow(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions): Promise<Map<string, Uint8Array>> {
+  private async runNow(jobs: readonly HashJob[], source: ModelSource, opts: HashRunOptions): Promise<Digests> {
     opts.signal?.throwIfAborted();
     if (jobs.length === 0) return new Map();
     if (this.liveWorkers === 0 && jobs.reduce((n, j) => n + (j.end - j.start), 0) <= this.inlineBytes) {
@@ -246,9 +246,10 @@ export class NodeHashPool implements HashBackend {
     queue: Pick<JobFeed, 'jobs' | 'done' | 'failed' | 'bytes'> & { wait?: JobFeed['wait'] },
     source: ModelSource,
     opts: HashRunOptions,
-  ): Promise<Map<string, Uint8Array>> {
+  ): Promise<Digests> {
     const { signal } = opts;
-    const out = new Map<string, Uint8Array>();
+    // By position in queue.jobs: a file batch's digests go in as the one buffer its worker sent.
+    const out = new PackedDigests(queue.jobs);
     const growing = !queue.done;
     const tracker = new ProgressTracker(queue.jobs, opts.onProgress);
     const lanes = growing ? this.threads : Math.min(this.threads, queue.jobs.length);
@@ -321,7 +322,7 @@ export class NodeHashPool implements HashBackend {
     at: number,
     take: (next: number) => void,
     tracker: ProgressTracker,
-    out: Map<string, Uint8Array>,
+    out: PackedDigests,
   ): Promise<void> {
     const first = queue[at]!;
     let end = at + 1;
@@ -402,14 +403,10 @@ export class NodeHashPool implements HashBackend {
       slot.post(m, [lens.buffer, ids.buffer, nsec.buffer, nums.buffer]);
     });
     if (digests.length % n !== 0) throw new ModelVerifyError('INTERNAL', 'A hash worker returned a malformed batch', { resource: first.id });
-    // Views into the one buffer the worker transferred: no allocation per digest beyond the view itself.
-    const width = digests.length / n;
+    // Copied into the run's packed buffer at the batch's position: no object per digest.
     if (bytes > reported) tracker.bytes(bytes - reported, jobs[n - 1]!.id);
-    for (let k = 0; k < n; k++) {
-      const job = jobs[k]!;
-      out.set(job.id, new Uint8Array(digests.buffer, digests.byteOffset + k * width, width)); // a view: faster than subarray (no species lookup)
-      tracker.done(job.id);
-    }
+    out.put(at, n, digests);
+    for (let k = 0; k < n; k++) tracker.done(jobs[k]!.id);
   }
 }
 

@@ -6,6 +6,7 @@
 import { fail, ModelVerifyError } from '../errors.js';
 import type { HashJob, JobFeed } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
+import type { Digests } from './digests.js';
 import { createHasher, streamDigester } from './hasher.js';
 
 export interface Progress {
@@ -24,13 +25,14 @@ export interface HashRunOptions {
 
 export interface HashBackend {
   readonly name: string;
-  run(jobs: readonly HashJob[], source: ModelSource, opts?: HashRunOptions): Promise<Map<string, Uint8Array>>;
+  /** Every job's digest by job id (a Map, or a packed form: core/hash/digests.ts). */
+  run(jobs: readonly HashJob[], source: ModelSource, opts?: HashRunOptions): Promise<Digests>;
   /**
    * Optional: the same, but over jobs the walk is still planning (core/serialize/plan.ts JobFeed), so hashing can
    * overlap the walk. It may wait for the whole plan and run it as `run` would. Once the feed ends failed, its
    * result is ignored: it must just settle (and stop its work) soon.
    */
-  runFeed?(feed: JobFeed, source: ModelSource, opts?: HashRunOptions): Promise<Map<string, Uint8Array>>;
+  runFeed?(feed: JobFeed, source: ModelSource, opts?: HashRunOptions): Promise<Digests>;
 }
 
 /** Emits progress at most every `intervalMs`, plus always the final state. */

@@ -24,11 +24,14 @@ export interface Plan {
   skippedUnsigned: string[];
   totalBytes: number;
   /**
-   * Current size of every planned (not ignored, not skipped) file, by path. Shard verification compares it
-   * with the extent the signed shards cover, and an empty file, which has no shard at all, is visible only
-   * here (oms-format §2.2: the reference emits nothing for it).
+   * Shard serialization: the current size of every planned (not ignored, not skipped) file, by path. Shard
+   * verification compares it with the extent the signed shards cover, and an empty file, which has no shard at
+   * all, is visible only here (oms-format §2.2: the reference emits nothing for it). Empty for whole files: each
+   * file is one job (id = path, its size = `end`), and a Map of 100k sizes cost ~7 MB through the walk.
    */
   fileSizes: Map<string, number>;
+  /** Planned (not ignored, not skipped) files. */
+  files: number;
   /** True when the model is one file (its single resource is named "."). */
   singleFile: boolean;
 }
@@ -111,6 +114,7 @@ export async function planModel(source: ModelSource, opts: PlanOptions): Promise
     skippedUnsigned: [],
     totalBytes: 0,
     fileSizes: new Map(),
+    files: 0,
     singleFile: false,
   };
 
@@ -172,5 +176,6 @@ function addJobs(plan: Plan, e: ModelEntry, s: PlanOptions['serialization']): vo
     }
   }
   plan.totalBytes += e.size;
-  plan.fileSizes.set(e.path, e.size);
+  plan.files++;
+  if (s.method !== 'files') plan.fileSizes.set(e.path, e.size);
 }

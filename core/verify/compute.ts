@@ -2,6 +2,7 @@
 import { compareResources } from '../manifest/order.js';
 import { DIGEST_SIZE, withPackedResources, type PackedResources, type Resource, type Serialization } from '../manifest/types.js';
 import { StreamingBackend, type HashBackend, type Progress } from '../hash/backend.js';
+import type { Digests } from '../hash/digests.js';
 import type { IgnoreSet } from '../serialize/ignore.js';
 import { JobFeed, planModel, type Plan } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
@@ -47,7 +48,7 @@ export interface PlanAndHashOptions {
 export async function planAndHash(
   source: ModelSource,
   opts: PlanAndHashOptions,
-): Promise<{ plan: Awaited<ReturnType<typeof planModel>>; digests: Map<string, Uint8Array>; backend: HashBackend }> {
+): Promise<{ plan: Awaited<ReturnType<typeof planModel>>; digests: Digests; backend: HashBackend }> {
   const backend: HashBackend = opts.backend ?? new StreamingBackend();
   const planOpts = {
     serialization: opts.serialization,
@@ -55,8 +56,8 @@ export async function planAndHash(
     allowSymlinks: !!opts.allowSymlinks,
     ...(opts.onlyPaths ? { onlyPaths: opts.onlyPaths } : {}),
   };
-  const walkDone = (p: Plan) => ({ files: p.fileSizes.size, resources: p.jobs.length, bytes: p.totalBytes });
-  const hashDone = (p: Plan) => (d: Map<string, Uint8Array>) => ({ resources: d.size, bytes: p.totalBytes });
+  const walkDone = (p: Plan) => ({ files: p.files, resources: p.jobs.length, bytes: p.totalBytes });
+  const hashDone = (p: Plan) => (d: Digests) => ({ resources: d.size, bytes: p.totalBytes });
   const hashOpts = (signal: AbortSignal | undefined) => ({ ...(signal ? { signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
 
   if (backend.runFeed) {
@@ -118,7 +119,7 @@ export async function planAndHash(
  * A backend must answer exactly the plan's jobs, each with a digest of the algorithm's width: a missing, extra or
  * malformed result (a backend bug, a feed that lost a job) is an internal error, never a manifest with a gap.
  */
-function complete(plan: Plan, digests: Map<string, Uint8Array>, backend: HashBackend): Map<string, Uint8Array> {
+function complete(plan: Plan, digests: Digests, backend: HashBackend): Digests {
   if (digests.size !== plan.jobs.length) fail('INTERNAL', `The ${backend.name} hash backend returned ${digests.size} digests for ${plan.jobs.length} jobs`);
   for (const j of plan.jobs) {
     const d = digests.get(j.id);
@@ -153,9 +154,11 @@ export async function computeManifest(source: ModelSource, opts: ComputeOptions)
     ? { ids, shards: range, algorithm: plan.algorithm, width, digests: all }
     : { ids, algorithm: plan.algorithm, width, digests: all };
   const emptyFiles: string[] = [];
-  for (const [path, size] of plan.fileSizes) if (size === 0) emptyFiles.push(path);
+  let files = plan.files;
+  if (shards) {
+    files = 0;
+    for (const [path, size] of plan.fileSizes) size === 0 ? emptyFiles.push(path) : files++;
+  } else for (const j of jobs) if (j.end === 0) emptyFiles.push(j.path); // one job per file
   const root = toHex(await sha256(all));
-  let files = 0;
-  for (const size of plan.fileSizes.values()) if (size > 0 || !shards) files++;
   return withPackedResources({ rootDigest: root, totalBytes: plan.totalBytes, singleFile: plan.singleFile, emptyFiles: emptyFiles.sort(), files }, packed);
 }

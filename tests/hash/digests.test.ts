@@ -13,6 +13,7 @@ import { NodeHashPool } from '../../node/hash-pool.js';
 import { NodeCryptoBackend } from '../../node/crypto-backend.js';
 import { NodeSource } from '../../node/source.js';
 import { StreamingBackend, type HashBackend } from '../../core/hash/backend.js';
+import type { Digests } from '../../core/hash/digests.js';
 import { registerHasher } from '../../core/hash/hasher.js';
 import type { HashAlgorithm } from '../../core/manifest/types.js';
 import type { HashJob } from '../../core/serialize/plan.js';
@@ -68,13 +69,13 @@ async function withWasmLoader<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function runAll(jobs: HashJob[], source: ModelSource, pool: NodeHashPool): Promise<Record<string, Map<string, Uint8Array>>> {
+async function runAll(jobs: HashJob[], source: ModelSource, pool: NodeHashPool): Promise<Record<string, Digests>> {
   const backends: [string, HashBackend][] = [
     ['node pool', pool],
     ['node single-thread', new NodeCryptoBackend()],
     ['hash-wasm streaming', new StreamingBackend()],
   ];
-  const out: Record<string, Map<string, Uint8Array>> = {};
+  const out: Record<string, Digests> = {};
   for (const [name, b] of backends) out[name] = await b.run(jobs, source);
   out['wasm/ loader'] = await withWasmLoader(() => new StreamingBackend().run(jobs, source));
   return out;
