@@ -167,11 +167,11 @@ export async function planModel(source: ModelSource, opts: PlanOptions): Promise
 function addJobs(plan: Plan, e: ModelEntry, s: PlanOptions['serialization']): void {
   if (!Number.isSafeInteger(e.size) || e.size < 0) fail('IO_ERROR', `Bad size for '${e.path}'`, { resource: e.path });
   if (s.method === 'files') {
-    plan.jobs.push({ id: e.path, path: e.path, start: 0, end: e.size, hash: s.hashType });
+    plan.jobs.push({ id: e.path, path: e.path, start: 0, end: small(e.size), hash: s.hashType });
   } else {
     const n = s.shardSize!;
     for (let start = 0; start < e.size; start += n) {
-      const end = Math.min(start + n, e.size);
+      const end = small(Math.min(start + n, e.size));
       plan.jobs.push({ id: shardId(e.path, start, end), path: e.path, start, end, hash: s.hashType });
     }
   }
@@ -179,3 +179,9 @@ function addJobs(plan: Plan, e: ModelEntry, s: PlanOptions['serialization']): vo
   plan.files++;
   if (s.method !== 'files') plan.fileSizes.set(e.path, e.size);
 }
+
+/**
+ * The same number, as a small integer where it is one: a size read from a Float64Array is a heap number, and a
+ * job that kept it held a 16-byte box besides itself (100k jobs: 1.6 MB through the walk).
+ */
+const small = (n: number): number => (n <= 0x3fffffff ? n | 0 : n);
