@@ -210,5 +210,9 @@ export async function runSign(
   signer ??= await keylessFromOptions(o);
   const bundle = await cliPhase('signing', { method }, () => signPayload(built.payload, signer, runHooks().signal));
   await writeAtomically(o.signature, bundle);
-  return { rootDigest: built.manifest.rootDigest, files: built.manifest.files ?? new Set(built.manifest.resources.map((r) => r.path)).size, warnings: built.warnings };
+  return {
+    rootDigest: built.manifest.rootDigest,
+    files: built.manifest.files ?? new Set(built.manifest.resources.map((r) => r.path)).size,
+    warnings: built.warnings,
+  };
 }
