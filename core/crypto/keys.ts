@@ -1,12 +1,16 @@
 /**
- * Public keys for WebCrypto: SPKI parsing (asn1js), algorithm detection, import, verification.
- * Key verification runs through here, so this module stays free of pkijs (hundreds of kB): the schemas below
- * are pkijs's PublicKeyInfo/AlgorithmIdentifier/RSAPublicKey schemas, matched with the same asn1js
- * compareSchema, so exactly the same inputs are accepted and refused.
+ * Public keys for WebCrypto: SPKI parsing, algorithm detection, import, verification.
+ * The SPKI reader is written here rather than taken from asn1js, which does not fit two budgets: the element's
+ * initial download for key verification (≤ 60 kB gzip, issue 11; asn1js alone is 18.5 kB of it) and the CLI's
+ * start-up (loading and first running asn1js, ~140 kB, was ~10 ms of `verify key`). It reads strict DER only
+ * (definite, minimal lengths), exactly the fields of RFC 5280's SubjectPublicKeyInfo and AlgorithmIdentifier with
+ * the parameters each algorithm's RFC gives them, nothing after them; every read is bounded by the TLV around it.
+ * tests/core/spki-der.test.ts checks it against the asn1js reading it replaced (pkijs's schemas): it never accepts
+ * what that refused nor reads a key differently; what only asn1js took (BER lengths, fields beyond the schema, an
+ * RSA key with odd parameters or a malformed RSAPublicKey inside) is now KEY_MALFORMED.
  */
-import * as asn1js from 'asn1js';
 import { fail } from '../errors.js';
-import { ab, sha256, toHex, utf8Encode } from '../util/bytes.js';
+import { sha256, toHex, utf8Encode } from '../util/bytes.js';
 import { decodePem, encodePem } from './pem.js';
 
 export type Curve = 'P-256' | 'P-384' | 'P-521';
@@ -32,76 +36,140 @@ const OID_EC = '1.2.840.10045.2.1';
 const OID_RSA = '1.2.840.113549.1.1.1';
 const OID_ED25519 = '1.3.101.112';
 
-/** pkijs PublicKeyInfo.schema() with AlgorithmIdentifier.schema() inside (names as pkijs's fromSchema uses them). */
-function spkiSchema(): asn1js.Sequence {
-  return new asn1js.Sequence({
-    value: [
-      new asn1js.Sequence({
-        name: 'algorithm',
-        value: [new asn1js.ObjectIdentifier({ name: 'algorithmId' }), new asn1js.Any({ name: 'algorithmParams', optional: true })],
-      }),
-      new asn1js.BitString({ name: 'subjectPublicKey' }),
-    ],
-  });
+const TAG_INTEGER = 0x02;
+const TAG_BIT_STRING = 0x03;
+const TAG_NULL = 0x05;
+const TAG_OID = 0x06;
+const TAG_SEQUENCE = 0x30;
+
+class DerError extends Error {}
+
+/** One TLV: its tag byte and where its contents start and end. */
+interface Tlv {
+  tag: number;
+  start: number;
+  end: number;
+}
+
+/** The TLV at `pos`, which must end by `end` (its parent's end). Low tag numbers only (all SPKI uses). */
+function readTlv(der: Uint8Array, pos: number, end: number): Tlv {
+  if (pos + 2 > end) throw new DerError('truncated');
+  const tag = der[pos]!;
+  if ((tag & 0x1f) === 0x1f) throw new DerError('high tag number');
+  if (tag === 0) throw new DerError('end-of-contents (BER only)');
+  let len = der[pos + 1]!;
+  let p = pos + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    // 0x80 is BER's indefinite length; more than 3 length bytes is over 16 MiB, far beyond any key.
+    if (n === 0 || n > 3 || p + n > end) throw new DerError('bad length');
+    if (der[p] === 0) throw new DerError('non-minimal length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[p++]!;
+    if (len < 0x80) throw new DerError('non-minimal length');
+  }
+  if (len > end - p) throw new DerError('truncated');
+  return { tag, start: p, end: p + len };
+}
+
+/** Dotted text of an OBJECT IDENTIFIER's contents (minimal base-128 arcs; BigInt so no arc is rounded). */
+function oidText(der: Uint8Array, t: Tlv): string {
+  if (t.start === t.end) throw new DerError('empty OID');
+  const arcs: string[] = [];
+  let v = 0n;
+  let fresh = true;
+  for (let i = t.start; i < t.end; i++) {
+    const b = der[i]!;
+    if (fresh && b === 0x80) throw new DerError('non-minimal OID arc');
+    v = (v << 7n) | BigInt(b & 0x7f);
+    fresh = !(b & 0x80);
+    if (!fresh) continue;
+    if (arcs.length === 0) arcs.push(v < 40n ? '0' : v < 80n ? '1' : '2', String(v < 80n ? v % 40n : v - 80n));
+    else arcs.push(String(v));
+    v = 0n;
+  }
+  if (!fresh) throw new DerError('truncated OID');
+  return arcs.join('.');
 }
 
 interface SpkiFields {
   algorithmId: string;
-  algorithmParams?: asn1js.AsnType;
-  subjectPublicKey: asn1js.BitString;
+  /** The parameters' TLV when present (EC: the curve's OID). */
+  params?: Tlv;
+  /** The subject public key's bytes (after the BIT STRING's unused-bits byte). */
+  key: Uint8Array;
+}
+
+function readSpki(der: Uint8Array): SpkiFields {
+  const outer = readTlv(der, 0, der.length);
+  if (outer.tag !== TAG_SEQUENCE || outer.end !== der.length) throw new DerError('not a SEQUENCE');
+  const alg = readTlv(der, outer.start, outer.end);
+  if (alg.tag !== TAG_SEQUENCE) throw new DerError('no AlgorithmIdentifier');
+  const oid = readTlv(der, alg.start, alg.end);
+  if (oid.tag !== TAG_OID) throw new DerError('no algorithm OID');
+  let params: Tlv | undefined;
+  if (oid.end < alg.end) {
+    params = readTlv(der, oid.end, alg.end);
+    if (params.end !== alg.end) throw new DerError('extra AlgorithmIdentifier fields');
+  }
+  const bits = readTlv(der, alg.end, outer.end);
+  if (bits.tag !== TAG_BIT_STRING || bits.end !== outer.end || bits.start === bits.end) throw new DerError('no subjectPublicKey');
+  const unused = der[bits.start]!;
+  if (unused > 7 || (unused !== 0 && bits.end - bits.start === 1)) throw new DerError('bad BIT STRING');
+  return { algorithmId: oidText(der, oid), ...(params ? { params } : {}), key: der.subarray(bits.start + 1, bits.end) };
 }
 
 /** Parses DER SubjectPublicKeyInfo and names its algorithm. Unsupported algorithms are typed errors. */
 export function parseSpki(der: Uint8Array): PublicKeyInfo {
   let spki: SpkiFields;
   try {
-    const asn = asn1js.fromBER(ab(der));
-    if (asn.offset === -1 || asn.offset !== der.length) throw new Error('bad DER');
-    const m = asn1js.compareSchema(asn.result, asn.result, spkiSchema());
-    if (!m.verified) throw new Error('not a SubjectPublicKeyInfo');
-    // compareSchema names the matched blocks on the root it was given.
-    const r = m.result as unknown as { algorithmId: asn1js.ObjectIdentifier; algorithmParams?: asn1js.AsnType; subjectPublicKey: asn1js.BitString };
-    spki = {
-      algorithmId: r.algorithmId.valueBlock.toString(),
-      subjectPublicKey: r.subjectPublicKey,
-      ...('algorithmParams' in r ? { algorithmParams: r.algorithmParams } : {}),
-    };
+    spki = readSpki(der);
   } catch {
     fail('KEY_MALFORMED', 'Public key is not a valid DER SubjectPublicKeyInfo');
   }
   const oid = spki.algorithmId;
+  const p = spki.params;
+  // The parameters as each algorithm's RFC has them: RSA NULL (or absent, as some encoders write it), Ed25519
+  // absent (RFC 8410), EC a named curve (RFC 5480; any other form is an unsupported curve, as before).
+  const nullOrAbsent = p === undefined || (p.tag === TAG_NULL && p.start === p.end);
+  if ((oid === OID_RSA && !nullOrAbsent) || (oid === OID_ED25519 && p !== undefined)) {
+    fail('KEY_MALFORMED', 'Public key is not a valid DER SubjectPublicKeyInfo (its algorithm parameters)');
+  }
   if (oid === OID_EC) {
-    const params = spki.algorithmParams;
-    const curveOid = params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : '';
+    let curveOid = '';
+    try {
+      if (p?.tag === TAG_OID) curveOid = oidText(der, p);
+    } catch {
+      fail('KEY_MALFORMED', 'Public key is not a valid DER SubjectPublicKeyInfo (its curve)');
+    }
     const curve = CURVE_OIDS[curveOid];
     if (!curve) fail('KEY_UNSUPPORTED', `Unsupported key for curve '${CURVE_NAMES[curveOid] ?? (curveOid || 'unknown')}'`);
     return { spki: der, algorithm: { kind: 'ec', curve } };
   }
-  if (oid === OID_RSA) {
-    const bits = rsaModulusBits(spki);
-    return { spki: der, algorithm: { kind: 'rsa', bits } };
-  }
+  if (oid === OID_RSA) return { spki: der, algorithm: { kind: 'rsa', bits: rsaModulusBits(spki.key) } };
   if (oid === OID_ED25519) return { spki: der, algorithm: { kind: 'ed25519' } };
   fail('KEY_UNSUPPORTED', `Unsupported public key algorithm ${oid}`);
 }
 
-/** Modulus size of a PKCS#1 RSAPublicKey inside the SPKI bit string; 0 when it cannot be read (as pkijs's parsedKey). */
-function rsaModulusBits(spki: SpkiFields): number {
+/** Modulus size of a PKCS#1 RSAPublicKey: exactly SEQUENCE { modulus INTEGER, publicExponent INTEGER }. */
+function rsaModulusBits(key: Uint8Array): number {
+  let n: Tlv;
   try {
-    const asn = asn1js.fromBER(spki.subjectPublicKey.valueBlock.valueHexView);
-    if (asn.offset === -1) return 0;
-    const schema = new asn1js.Sequence({ value: [new asn1js.Integer({ name: 'modulus' }), new asn1js.Integer({ name: 'publicExponent' })] });
-    const m = asn1js.compareSchema(asn.result, asn.result, schema);
-    if (!m.verified) return 0;
-    const n = (m.result as unknown as { modulus: asn1js.Integer }).modulus.valueBlock.valueHexView;
-    let i = 0;
-    while (i < n.length && n[i] === 0) i++;
-    if (i === n.length) return 0;
-    // Exact bit length (PSS's encoded-message length depends on it), not the byte count times 8.
-    return (n.length - i - 1) * 8 + (32 - Math.clz32(n[i]!));
+    const seq = readTlv(key, 0, key.length);
+    if (seq.tag !== TAG_SEQUENCE || seq.end !== key.length) throw new DerError('not an RSAPublicKey');
+    n = readTlv(key, seq.start, seq.end);
+    const e = readTlv(key, n.end, seq.end);
+    if (n.tag !== TAG_INTEGER || e.tag !== TAG_INTEGER || n.start === n.end || e.start === e.end || e.end !== seq.end) {
+      throw new DerError('not an RSAPublicKey');
+    }
   } catch {
-    return 0;
+    fail('KEY_MALFORMED', 'Public key is not a valid DER SubjectPublicKeyInfo (its RSA key)');
   }
+  let i = n.start;
+  while (i < n.end && key[i] === 0) i++;
+  if (i === n.end) return 0;
+  // Exact bit length (PSS's encoded-message length depends on it), not the byte count times 8.
+  return (n.end - i - 1) * 8 + (32 - Math.clz32(key[i]!));
 }
 
 /** Reads a PEM public key (leading text allowed). Accepts `PUBLIC KEY` (SPKI) and a certificate's key. */
