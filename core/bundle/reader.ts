@@ -275,9 +275,9 @@ function readMessageSignature(o: JsonObject): MessageSignature {
 /** The payload's bytes, in a buffer that begins with its PAE header (`pae()` then returns that whole buffer). */
 function decodePayloadWithPae(b64: Uint8Array): Uint8Array {
   const n = base64AsciiLength(b64);
-  const room = n < 0 ? 0 : paeHeader(IN_TOTO_PAYLOAD_TYPE, n).length;
-  const payload = fromBase64Ascii(b64, 'dsseEnvelope.payload', 'BUNDLE_MALFORMED', room);
-  new Uint8Array(payload.buffer, 0, room).set(paeHeader(IN_TOTO_PAYLOAD_TYPE, n));
+  const head = n < 0 ? new Uint8Array(0) : paeHeader(IN_TOTO_PAYLOAD_TYPE, n);
+  const payload = fromBase64Ascii(b64, 'dsseEnvelope.payload', 'BUNDLE_MALFORMED', head.length);
+  new Uint8Array(payload.buffer, 0, head.length).set(head);
   return payload;
 }
 

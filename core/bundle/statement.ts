@@ -186,7 +186,13 @@ function readResources(r: Collected, s: Serialization): PackedResources {
   // The usual digests were decoded in place when they have this width; otherwise each one is refused below.
   const digests = r.stride === width ? r.digests : new Uint8Array(n * width);
   const shards = s.method === 'shards' ? { paths: new Array<string>(n), starts: new Array<number>(n), ends: new Array<number>(n) } : undefined;
-  const algorithmOk = r.algorithms.map((a) => a === canonical || (shards !== undefined && a === s.hashType));
+  // The spec's schema writes the bare hash name for shards; the reference and Go write `<hash>-sharded-<N>`.
+  const accepts = (algorithm: string) => algorithm === canonical || (shards !== undefined && algorithm === s.hashType);
+  const algorithmOk = r.algorithms.map(accepts);
+  // One message each for both forms of a resource (the usual one decoded while parsing, and any other).
+  const wrongAlgorithm = (name: string, algorithm: string): never =>
+    fail('MANIFEST_INVALID', `Resource '${clip(name)}' uses algorithm '${clip(algorithm)}' but the serialization says '${canonical}'`);
+  const malformedDigest = (name: string): never => fail('MANIFEST_INVALID', `Resource '${clip(name)}' has a malformed ${s.hashType} digest`);
   for (let i = 0; i < n; i++) {
     let name: string;
     if (r.other.has(i)) {
@@ -199,21 +205,14 @@ function readResources(r: Collected, s: Serialization): PackedResources {
       name = raw.name;
       if (typeof algorithm !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].algorithm must be a string`);
       if (typeof digest !== 'string') fail('MANIFEST_INVALID', `predicate.resources[${i}].digest must be a string`);
-      // The spec's schema writes the bare hash name for shards; the reference and Go write `<hash>-sharded-<N>`.
-      if (algorithm !== canonical && !(shards && algorithm === s.hashType)) {
-        fail('MANIFEST_INVALID', `Resource '${clip(name)}' uses algorithm '${clip(algorithm)}' but the serialization says '${canonical}'`);
-      }
-      if (digest.length !== width * 2 || !hexInto(digest, digests, i * width)) {
-        fail('MANIFEST_INVALID', `Resource '${clip(name)}' has a malformed ${s.hashType} digest`);
-      }
+      if (!accepts(algorithm)) wrongAlgorithm(name, algorithm);
+      if (digest.length !== width * 2 || !hexInto(digest, digests, i * width)) malformedDigest(name);
     } else {
       // The usual form: strings all three, the digest hex of `stride` bytes (already decoded).
       name = r.names[i]!;
       const a = r.algorithmOf[i]!;
-      if (!algorithmOk[a]) {
-        fail('MANIFEST_INVALID', `Resource '${clip(name)}' uses algorithm '${clip(r.algorithms[a]!)}' but the serialization says '${canonical}'`);
-      }
-      if (r.stride !== width) fail('MANIFEST_INVALID', `Resource '${clip(name)}' has a malformed ${s.hashType} digest`);
+      if (!algorithmOk[a]) wrongAlgorithm(name, r.algorithms[a]!);
+      if (r.stride !== width) malformedDigest(name);
     }
     if (!shards) {
       ids[i] = normalizeResourcePath(name);

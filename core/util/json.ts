@@ -108,13 +108,6 @@ for (const ch of '"{}[],:') STRUCTURAL[ch.charCodeAt(0)] = 1;
 /** Objects with more keys than this get a Map for duplicate detection; smaller ones are searched linearly. */
 const LINEAR_KEYS = 32;
 
-/**
- * One linear pass over the raw text (before JSON.parse): nesting depth, and the keys of every object so
- * duplicates are seen (JSON.parse hides them). Keys are compared decoded (`"a"` and `"\u0061"` are the
- * same key). It does not validate JSON; JSON.parse does, and its error wins when the text is malformed.
- * Memory: the keys of the open objects (at most MAX_JSON_DEPTH of them), never more than the text; small
- * objects allocate nothing (their keys live in one shared array), so 200k resource objects cost no GC.
- */
 /** Where the array at a path of keys lies in the text: its brackets and the commas between its elements. */
 interface ArraySpan {
   open: number;
@@ -122,6 +115,13 @@ interface ArraySpan {
   commas: number[];
 }
 
+/**
+ * One linear pass over the raw text (before JSON.parse): nesting depth, and the keys of every object so
+ * duplicates are seen (JSON.parse hides them). Keys are compared decoded (`"a"` and `"\u0061"` are the
+ * same key). It does not validate JSON; JSON.parse does, and its error wins when the text is malformed.
+ * Memory: the keys of the open objects (at most MAX_JSON_DEPTH of them), never more than the text; small
+ * objects allocate nothing (their keys live in one shared array), so 200k resource objects cost no GC.
+ */
 function scanJson(text: string, spellings: boolean, path?: readonly string[]): { tooDeep?: true; ambiguity?: string; span?: ArraySpan } {
   // `path`: per open container, how many of its keys lead to it from the root object (-1: off the path), and the
   // last key each object read; the container at the end of the path, if it is an array, is `span`.
