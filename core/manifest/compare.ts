@@ -1,5 +1,5 @@
 /** Signed manifest ↔ computed digests → per-resource statuses, in the reference's message wording. */
-import { toHex } from '../util/bytes.js';
+import { equalBytes, toHex } from '../util/bytes.js';
 import type { PackedResources, Resource } from './types.js';
 
 export type ResourceStatus = 'ok' | 'mismatch' | 'missing' | 'unsigned';
@@ -220,6 +220,7 @@ function signedList(e: readonly Resource[] | PackedResources): SignedList {
   }
   const p = e as PackedResources;
   const w = p.width;
+  const raw = (i: number) => p.digests.subarray(i * w, (i + 1) * w);
   return {
     count: p.ids.length,
     distinct: p.distinct === true,
@@ -227,15 +228,8 @@ function signedList(e: readonly Resource[] | PackedResources): SignedList {
     path: p.shards ? (i) => p.shards!.paths[i]! : (i) => p.ids[i]!,
     end: p.shards ? (i) => p.shards!.ends[i]! : () => undefined,
     algorithm: () => p.algorithm,
-    hex: (i) => toHex(p.digests.subarray(i * w, (i + 1) * w)),
-    same: (i, d) => {
-      if (d === undefined) return false;
-      if (typeof d === 'string') return d === toHex(p.digests.subarray(i * w, (i + 1) * w));
-      if (d.length !== w) return false;
-      const o = i * w;
-      for (let k = 0; k < w; k++) if (d[k] !== p.digests[o + k]) return false;
-      return true;
-    },
+    hex: (i) => toHex(raw(i)),
+    same: (i, d) => (d === undefined ? false : typeof d === 'string' ? d === toHex(raw(i)) : equalBytes(d, raw(i))),
   };
 }
 

@@ -68,6 +68,11 @@ export function packedResource(p: PackedResources, i: number): Resource {
   return { id, path: p.shards.paths[i]!, start: p.shards.starts[i]!, end: p.shards.ends[i]!, algorithm: p.algorithm, digest };
 }
 
+/** How many resources a list signs, read from its packed form when it has one (without making the list). */
+export function resourceCount(m: { readonly packed?: PackedResources | undefined; readonly resources: readonly unknown[] }): number {
+  return m.packed ? m.packed.ids.length : m.resources.length;
+}
+
 /**
  * A manifest over packed resources whose `resources` list is made on first read (and may be replaced like any
  * field): readers that only need the packed form, like verification, never pay for it.

@@ -6,7 +6,7 @@ import { pae } from '../bundle/dsse.js';
 import { IN_TOTO_PAYLOAD_TYPE, MEDIA_TYPE_V03 } from '../bundle/types.js';
 import { fail, ModelVerifyError, toModelVerifyError } from '../errors.js';
 import type { HashBackend, Progress } from '../hash/backend.js';
-import { HASH_ALGORITHMS, type HashAlgorithm } from '../manifest/types.js';
+import { HASH_ALGORITHMS, resourceCount, type HashAlgorithm } from '../manifest/types.js';
 import { GIT_PATHS, IgnoreSet } from '../serialize/ignore.js';
 import type { ModelSource } from '../serialize/source.js';
 import { base64Length, equalBytes, letGo, toBase64, toBase64Into, utf8Encode } from '../util/bytes.js';
@@ -76,7 +76,7 @@ export async function buildModelPayload(
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.onPhase ? { onPhase: o.onPhase } : {}),
   });
-  if ((manifest.packed ? manifest.packed.ids.length : manifest.resources.length) === 0) {
+  if (resourceCount(manifest) === 0) {
     fail('MODEL_EMPTY', `Refusing to sign '${source.name}': it has no files to sign (empty, only ignored paths, or only empty files when sharding)`);
   }
   const ignorePaths = ignore.list().filter((p) => p !== '.');

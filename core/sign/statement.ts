@@ -8,7 +8,7 @@ import { PREDICATE_TYPE, STATEMENT_TYPE } from '../bundle/statement.js';
 import { paeHeader } from '../bundle/dsse.js';
 import { fail } from '../errors.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../bundle/types.js';
-import { packedResource, type PackedResources, type Resource, type Serialization } from '../manifest/types.js';
+import { packedResource, resourceCount, type PackedResources, type Resource, type Serialization } from '../manifest/types.js';
 import { toHex, utf8Encode } from '../util/bytes.js';
 
 export interface StatementInput {
@@ -62,7 +62,7 @@ const asciiOnly = (json: string) => json.replace(/[\u0080-\uffff]/g, (c) => '\\u
  */
 export function statementPayload(input: StatementInput): Uint8Array {
   const packed = input.packed;
-  const n = packed ? packed.ids.length : input.resources.length;
+  const n = resourceCount(input);
   if (n === 0) return utf8Encode(pythonStyleJson(buildStatement(input)));
   // The text around the resources, from the very serializer the list would go through (one marker element).
   const mark = `model-verify-resources-${crypto.randomUUID()}`;

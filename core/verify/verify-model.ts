@@ -8,7 +8,7 @@ import { statementToManifest } from '../bundle/statement.js';
 import { IN_TOTO_PAYLOAD_TYPE, type Bundle } from '../bundle/types.js';
 import { fail, toModelVerifyError } from '../errors.js';
 import { compareManifests, type ActualLookup, type ActualResource } from '../manifest/compare.js';
-import type { Manifest, PackedResources, Resource } from '../manifest/types.js';
+import { resourceCount, type Manifest, type PackedResources, type Resource } from '../manifest/types.js';
 import type { HashBackend, Progress } from '../hash/backend.js';
 import { JobPositions, type Digests } from '../hash/digests.js';
 import type { HashJob } from '../serialize/plan.js';
@@ -75,9 +75,6 @@ export async function signedManifest(bundle: Bundle): Promise<Manifest> {
   }
   return manifest;
 }
-
-/** How many resources a manifest signs (without making the list of a packed one). */
-const resourceCount = (m: Manifest): number => (m.packed ? m.packed.ids.length : m.resources.length);
 
 /** Checks a bundle's signature against a policy and returns the signed manifest (no model bytes needed). */
 export async function verifySignature(bundleBytes: Uint8Array | string, policy: Policy, opts: SignatureOptions = {}): Promise<SignatureResult> {
