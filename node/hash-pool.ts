@@ -15,6 +15,7 @@ import type { ModelSource } from '../core/serialize/index.js';
 import type { FromWorker, ToWorker } from './hash-protocol.js';
 import { fileOf } from './checked-open.js';
 import { NodeSource, type WalkHost } from './source.js';
+import { putIdentity } from './walk.js';
 import { walkInWorker } from './walk-remote.js';
 import { ByteBudget } from '../core/hash/index.js';
 import { FailFast, SerialRuns } from '../core/hash/index.js';
@@ -119,7 +120,6 @@ class Slot {
  * BATCH_BYTES is a batch of its own. The batch's arrays are the only per-batch allocation.
  */
 const BATCH_FILES = 256;
-const NS = 1_000_000_000n;
 const BATCH_BYTES = 1 << 20;
 
 export class NodeHashPool implements HashBackend {
@@ -355,11 +355,7 @@ export class NodeHashPool implements HashBackend {
       else {
         // Not from the latest walk (statted since, or never listed): its target, statted now if need be.
         const t = await files.target(rel).catch((e: unknown) => rethrowFor(job, e));
-        const m = t.expect.mtimeNs;
-        ids[3 * k] = t.expect.dev;
-        ids[3 * k + 1] = t.expect.ino;
-        ids[3 * k + 2] = m / NS;
-        nsec[k] = Number(m % NS);
+        putIdentity(ids, nsec, k, t.expect.dev, t.expect.ino, t.expect.mtimeNs);
         nums[3 * k] = t.expect.size;
         if (t.file !== fileOf(files.root, rel)) file = t.file;
       }

@@ -18,11 +18,13 @@ import type { ListOptions, ModelEntry, ModelSource } from '../core/serialize/ind
 import { checkRange, checkUnchanged, identityString, openChecked, type FileIdentity, type FileTarget } from './checked-open.js';
 import {
   BatchBuilder,
+  errno,
   FILE,
   LINK_DIR,
   LINK_FILE,
   LINK_OUTSIDE,
   LINK_OUTSIDE_FILE,
+  message,
   mtimeNsOf,
   OTHER,
   statFailed,
@@ -34,9 +36,6 @@ import {
 export type { FileTarget } from './checked-open.js';
 
 export const READ_CHUNK = 1 << 20;
-
-const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
-const message = (e: unknown) => (e as Error)?.message ?? String(e);
 
 /**
  * In the main thread the walk lstats synchronously, yielding to the event loop every WALK_SLICE entries. Measured

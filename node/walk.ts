@@ -67,8 +67,16 @@ const NS = 1_000_000_000n;
 /** mtimeNs of entry k. */
 export const mtimeNsOf = (ids: BigInt64Array, nsec: Int32Array, k: number): bigint => ids[3 * k + 2]! * NS + BigInt(nsec[k]!);
 
-const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
-const message = (e: unknown) => (e as Error)?.message ?? String(e);
+/** Writes entry k's identity into the columns (mtimeNsOf reads it back): dev, ino, whole seconds, and nsec the rest. */
+export function putIdentity(ids: BigInt64Array, nsec: Int32Array, k: number, dev: bigint, ino: bigint, mtimeNs: bigint): void {
+  ids[3 * k] = dev;
+  ids[3 * k + 1] = ino;
+  ids[3 * k + 2] = mtimeNs / NS;
+  nsec[k] = Number(mtimeNs % NS);
+}
+
+export const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
+export const message = (e: unknown) => (e as Error)?.message ?? String(e);
 const notThere = (e: unknown) => {
   const c = errno(e);
   return c === 'ENOENT' || c === 'ELOOP' || c === 'ENOTDIR';
@@ -100,11 +108,7 @@ export class BatchBuilder {
   addFile(rel: string, kind: number, st: BigIntStats, file?: string): void {
     const k = this.add(rel, kind);
     this.sizes[k] = Number(st.size);
-    this.ids[3 * k] = st.dev;
-    this.ids[3 * k + 1] = st.ino;
-    const m = st.mtimeNs;
-    this.ids[3 * k + 2] = m / NS;
-    this.nsec[k] = Number(m % NS);
+    putIdentity(this.ids, this.nsec, k, st.dev, st.ino, st.mtimeNs);
     if (file !== undefined) {
       this.linkAt.push(k);
       this.linkFile.push(file);
