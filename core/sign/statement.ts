@@ -9,7 +9,7 @@ import { paeHeader } from '../bundle/dsse.js';
 import { fail } from '../errors.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../bundle/types.js';
 import { packedResource, resourceCount, type PackedResources, type Resource, type Serialization } from '../manifest/types.js';
-import { toHex, utf8Encode } from '../util/bytes.js';
+import { utf8Encode } from '../util/bytes.js';
 
 export interface StatementInput {
   modelName: string;
@@ -58,7 +58,10 @@ const asciiOnly = (json: string) => json.replace(/[\u0080-\uffff]/g, (c) => '\\u
  * The statement's UTF-8 bytes: exactly `pythonStyleJson(buildStatement(input))` encoded, written straight into one
  * buffer rather than through an object per resource, a text as long as the statement and its encoding (~50 MB of
  * garbage for 100k files). The buffer begins with room for the in-toto PAE header, so signing it copies nothing
- * (bundle/dsse.ts pae()); the result is a view of the statement bytes alone.
+ * (bundle/dsse.ts pae()); the result is a view of the statement bytes alone. Per resource it makes no string at
+ * all for a name that JSON leaves as it is (printable ASCII without a quote or backslash) or a packed digest: their
+ * characters are written as bytes: 0.1 s instead of 0.25–0.35 s for a 100k-file model, against a JSON string, a hex string and an
+ * encodeInto (with its view) for each.
  */
 export function statementPayload(input: StatementInput): Uint8Array {
   const packed = input.packed;
@@ -72,41 +75,65 @@ export function statementPayload(input: StatementInput): Uint8Array {
   if (open < 0 || close < open) fail('INTERNAL', 'The statement could not be assembled');
   const head = utf8Encode(frame.slice(0, open));
   const tail = utf8Encode(frame.slice(close));
-  // Per resource: its name as a JSON string (non-ASCII escaped), then fixed text, the algorithm and the digest.
-  const names: string[] = new Array(n);
-  let total = head.length + tail.length + (n - 1) * SEP.length;
+  // Names JSON must escape, as JSON text (all ASCII); a plain name is written as its characters between quotes.
+  const escaped = new Map<number, string>();
+  // Per resource, from a list: its algorithm and digest as JSON text; packed, one algorithm and raw digests.
   const packedAlgorithm = packed && asciiJson(packed.algorithm);
-  const algorithmOf = (i: number) => packedAlgorithm ?? asciiJson(input.resources[i]!.algorithm);
-  const digestOf = packed
-    ? (i: number) => `"${toHex(packed.digests.subarray(i * packed.width, (i + 1) * packed.width))}"`
-    : (i: number) => asciiJson(input.resources[i]!.digest);
+  const listed: string[] = packed ? [] : new Array(2 * n);
+  let total = head.length + tail.length + (n - 1) * SEP.length + n * FIXED;
+  if (packed) total += n * (packedAlgorithm!.length + 2 * packed.width + 2);
   for (let i = 0; i < n; i++) {
-    const name = asciiJson(packed ? packed.ids[i]! : input.resources[i]!.id);
-    names[i] = name;
-    total += FIXED + name.length + algorithmOf(i).length + (packed ? 2 * packed.width + 2 : digestOf(i).length);
+    const id = packed ? packed.ids[i]! : input.resources[i]!.id;
+    if (PLAIN.test(id)) total += id.length + 2;
+    else {
+      const json = asciiJson(id);
+      escaped.set(i, json);
+      total += json.length;
+    }
+    if (!packed) {
+      const r = input.resources[i]!;
+      total += (listed[2 * i] = asciiJson(r.algorithm)).length + (listed[2 * i + 1] = asciiJson(r.digest)).length;
+    }
   }
   const room = paeHeader(IN_TOTO_PAYLOAD_TYPE, total).length;
   const out = new Uint8Array(room + total);
+  // The cursor `o` is a local that no closure captures, and the pieces are written by module functions that
+  // return it: a captured cursor lives in a context slot, loaded and stored per byte (twice the time here).
   let o = room;
-  const put = (b: Uint8Array) => {
-    out.set(b, o);
-    o += b.length;
-  };
-  const text = (t: string) => {
-    o += ascii.encodeInto(t, out.subarray(o)).written;
-  };
-  put(head);
-  for (let i = 0; i < n; i++) {
-    if (i > 0) put(SEP_BYTES);
-    put(P_NAME);
-    text(names[i]!);
-    put(P_ALGORITHM);
-    text(algorithmOf(i));
-    put(P_DIGEST);
-    text(digestOf(i));
-    put(P_END);
+  out.set(head, o);
+  o += head.length;
+  const hex = HEX_DIGITS;
+  if (packed) {
+    // The text between a name and its digest's hex is the same for every resource, and so is the text after it.
+    const mid = utf8Encode(`${T_ALGORITHM}${packedAlgorithm}${T_DIGEST}"`);
+    const end = utf8Encode(`"${T_END}`);
+    const next = utf8Encode(`${SEP}${T_NAME}`);
+    const { digests: d, width } = packed;
+    for (let i = 0; i < n; i++) {
+      o = copyBytes(out, o, i > 0 ? next : P_NAME);
+      o = writeName(out, o, escaped.size === 0 ? undefined : escaped.get(i), packed.ids[i]!);
+      o = copyBytes(out, o, mid);
+      for (let k = i * width, last = k + width; k < last; k++) {
+        const b = d[k]!;
+        out[o++] = hex[b >> 4]!;
+        out[o++] = hex[b & 15]!;
+      }
+      o = copyBytes(out, o, end);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (i > 0) o = copyBytes(out, o, SEP_BYTES);
+      o = copyBytes(out, o, P_NAME);
+      o = writeName(out, o, escaped.get(i), input.resources[i]!.id);
+      o = copyBytes(out, o, P_ALGORITHM);
+      o = copyChars(out, o, listed[2 * i]!);
+      o = copyBytes(out, o, P_DIGEST);
+      o = copyChars(out, o, listed[2 * i + 1]!);
+      o = copyBytes(out, o, P_END);
+    }
   }
-  put(tail);
+  out.set(tail, o);
+  o += tail.length;
   if (o !== out.length) fail('INTERNAL', 'The statement could not be assembled');
   out.set(paeHeader(IN_TOTO_PAYLOAD_TYPE, total), 0);
   return out.subarray(room);
@@ -114,15 +141,43 @@ export function statementPayload(input: StatementInput): Uint8Array {
 
 /** Indent of a resource object in the statement (2 spaces per level: root, predicate, resources). */
 const ITEM = '      ';
-const P_NAME = utf8Encode(`{\n${ITEM}  "name": `);
-const P_ALGORITHM = utf8Encode(`,\n${ITEM}  "algorithm": `);
-const P_DIGEST = utf8Encode(`,\n${ITEM}  "digest": `);
-const P_END = utf8Encode(`\n${ITEM}}`);
+const T_NAME = `{\n${ITEM}  "name": `;
+const T_ALGORITHM = `,\n${ITEM}  "algorithm": `;
+const T_DIGEST = `,\n${ITEM}  "digest": `;
+const T_END = `\n${ITEM}}`;
+const P_NAME = utf8Encode(T_NAME);
+const P_ALGORITHM = utf8Encode(T_ALGORITHM);
+const P_DIGEST = utf8Encode(T_DIGEST);
+const P_END = utf8Encode(T_END);
 const SEP = `,\n${ITEM}`;
 const SEP_BYTES = utf8Encode(SEP);
 const FIXED = P_NAME.length + P_ALGORITHM.length + P_DIGEST.length + P_END.length;
-const ascii = new TextEncoder();
 
+/** Short constant pieces are copied by a loop: `set` is a call per piece, and there are several per resource. */
+function copyBytes(out: Uint8Array, o: number, b: Uint8Array): number {
+  for (let k = 0; k < b.length; k++) out[o++] = b[k]!;
+  return o;
+}
+
+/** An ASCII string (escaped JSON or a plain name: one byte per unit). */
+function copyChars(out: Uint8Array, o: number, t: string): number {
+  for (let k = 0; k < t.length; k++) out[o++] = t.charCodeAt(k);
+  return o;
+}
+
+/** A name as JSON: its escaped text when it has one, else its characters between quotes. */
+function writeName(out: Uint8Array, o: number, escaped: string | undefined, name: string): number {
+  if (escaped !== undefined) return copyChars(out, o, escaped);
+  out[o++] = QUOTE;
+  o = copyChars(out, o, name);
+  out[o++] = QUOTE;
+  return o;
+}
+
+/** A name JSON writes as it is: printable ASCII other than the quote and the backslash. */
+const PLAIN = /^[ !#-[\]-~]*$/;
+const QUOTE = 0x22;
+const HEX_DIGITS = utf8Encode('0123456789abcdef');
 /** A string as JSON, every non-ASCII unit escaped (all of it ASCII, so its length is its byte count). */
 const asciiJson = (v: string): string => {
   const j = JSON.stringify(v);

@@ -12,7 +12,12 @@ import type { PackedResources } from '../../core/manifest/types.js';
 import { buildStatement, pythonStyleJson, statementPayload, type StatementInput } from '../../core/sign/statement.js';
 import { concatBytes, toHex } from '../../core/util/bytes.js';
 
-const text = fc.string({ unit: fc.constantFrom('a', 'b', '/', '"', '\\', '\n', '\u0001', 'é', '😀', ':', ' '), maxLength: 8 });
+// Both sides of what a name written as its characters may hold (printable ASCII but '"' and '\'): '!', '#', '[', ']',
+// '~', DEL and the controls and non-ASCII that JSON or ensure_ascii escape.
+const text = fc.string({
+  unit: fc.constantFrom('a', 'b', '/', '"', '\\', '\n', '\u0001', '\u001f', '\u007f', 'é', '😀', ':', ' ', '!', '#', '[', ']', '~'),
+  maxLength: 8,
+});
 
 describe('statementPayload', () => {
   it('writes exactly the bytes of the plain serializer, from a list or packed', () => {
