@@ -10,6 +10,6 @@ export {
   runPool,
   StreamingBackend,
 } from './backend.js';
-export { type Digests, PackedDigests } from './digests.js';
+export { copyDigest, type Digests, PackedDigests } from './digests.js';
 export { ByteBudget } from './budget.js';
 export { FailFast, SerialRuns } from './pool-run.js';

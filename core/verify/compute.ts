@@ -2,7 +2,7 @@
 import { compareResources } from '../manifest/order.js';
 import { DIGEST_SIZE, withPackedResources, type PackedResources, type Resource, type Serialization } from '../manifest/types.js';
 import { StreamingBackend, type HashBackend, type Progress } from '../hash/backend.js';
-import type { Digests } from '../hash/digests.js';
+import { copyDigest, type Digests } from '../hash/digests.js';
 import type { IgnoreSet } from '../serialize/ignore.js';
 import { JobFeed, planModel, type Plan } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
@@ -122,8 +122,7 @@ export async function planAndHash(
 function complete(plan: Plan, digests: Digests, backend: HashBackend): Digests {
   if (digests.size !== plan.jobs.length) fail('INTERNAL', `The ${backend.name} hash backend returned ${digests.size} digests for ${plan.jobs.length} jobs`);
   for (const j of plan.jobs) {
-    const d = digests.get(j.id);
-    if (!d || d.byteLength !== DIGEST_SIZE[j.hash])
+    if (copyDigest(digests, j.id, undefined, 0) !== DIGEST_SIZE[j.hash])
       fail('INTERNAL', `The ${backend.name} hash backend returned no ${j.hash} digest for '${j.id}'`, { resource: j.id });
   }
   return digests;
@@ -143,7 +142,7 @@ export async function computeManifest(source: ModelSource, opts: ComputeOptions)
   for (let k = 0; k < order.length; k++) {
     const j = jobs[order[k]!]!;
     ids[k] = j.id;
-    all.set(digests.get(j.id)!, k * width);
+    if (copyDigest(digests, j.id, all, k * width) !== width) fail('INTERNAL', `No ${width}-byte digest for '${j.id}'`, { resource: j.id });
     if (range) {
       range.paths[k] = j.path;
       range.starts[k] = j.start;

@@ -50,6 +50,16 @@ describe('PackedDigests', () => {
         expect(packed.size).toBe(oracle.size);
         const order = sorted ? [...ids].sort() : asks;
         for (const id of [...order, ...asks, ...ids]) expect(packed.get(id)).toEqual(oracle.get(id));
+        // copyInto: the same digest copied where asked (nothing else touched), its length, or 0 for none.
+        for (const id of [...order, ...asks]) {
+          const want = oracle.get(id);
+          expect(packed.copyInto(id, undefined, 0)).toBe(want?.length ?? 0);
+          const out = new Uint8Array(80).fill(0xee);
+          expect(packed.copyInto(id, out, 3)).toBe(want?.length ?? 0);
+          const expected = new Uint8Array(80).fill(0xee);
+          if (want) expected.set(want, 3);
+          expect(out).toEqual(expected);
+        }
         const seen = new Map([...packed]);
         expect(seen.size).toBe(oracle.size);
         for (const [id, d] of oracle) expect(seen.get(id)).toEqual(d);
