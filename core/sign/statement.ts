@@ -60,8 +60,8 @@ const asciiOnly = (json: string) => json.replace(/[\u0080-\uffff]/g, (c) => '\\u
  * garbage for 100k files). The buffer begins with room for the in-toto PAE header, so signing it copies nothing
  * (bundle/dsse.ts pae()); the result is a view of the statement bytes alone. Per resource it makes no string at
  * all for a name that JSON leaves as it is (printable ASCII without a quote or backslash) or a packed digest: their
- * characters are written as bytes: 0.1 s instead of 0.25–0.35 s for a 100k-file model, against a JSON string, a hex string and an
- * encodeInto (with its view) for each.
+ * characters are written as bytes. For 100k files that is 0.1 s, against 0.25–0.35 s with a JSON string, a hex
+ * string and an encodeInto (with its view) for each.
  */
 export function statementPayload(input: StatementInput): Uint8Array {
   const packed = input.packed;
