@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ModelVerifyError } from '../core/errors.js';
 import { largestFirst, PackedDigests, ProgressTracker, type Digests, type HashBackend, type HashRunOptions } from '../core/hash/index.js';
 import { NodeCryptoBackend } from './crypto-backend.js';
@@ -47,6 +47,12 @@ export interface NodePoolOptions {
   /** runFeed: plans of at least this many jobs are hashed while the walk goes on (default 2048; see runFeed). */
   streamFrom?: number;
 }
+
+/**
+ * node:worker_threads, loaded when the first worker starts: a run of a few small files never starts one, and
+ * loading the module cost ~1.3 ms of such a CLI run on the 2-core machine.
+ */
+const workerThreads = () => process.getBuiltinModule('node:worker_threads');
 
 function defaultWorkerUrl(): URL {
   // Bundled CLI: dist/cli/hash-worker.mjs, beside model-verify.mjs or one up from a split chunk. The npm package's
@@ -158,7 +164,7 @@ export class NodeHashPool implements HashBackend {
     while (this.slots.length < Math.min(n, this.threads)) {
       // A smaller young generation than V8's default: a worker's garbage (stats, names, batches) dies young, and
       // 100k small files grew the walking worker to 22 MB. Measured: 11 MB less RSS at the same CPU (4 MB: more CPU).
-      const w = new Worker(this.url ?? defaultWorkerUrl(), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const w = new (workerThreads().Worker)(this.url ?? defaultWorkerUrl(), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       this.slots.push(new Slot(w, (slot, e) => this.crashed(slot, e)));
       // After the listeners: attaching a 'message' listener re-refs the worker's port, so unref last,
       // or an idle warmed worker keeps the process alive.

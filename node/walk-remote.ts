@@ -4,7 +4,7 @@
  * rules are the caller's function); the worker dying, an abort, or the consumer stopping ends the walk with a
  * typed error or a stop, never a hang.
  */
-import { MessageChannel, type Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ModelVerifyError } from '../core/errors.js';
 import type { ToWorker, WalkReply } from './hash-protocol.js';
 import type { WalkFeed } from './source.js';
@@ -14,7 +14,8 @@ import { fromWire, type Prune, type WalkBatch } from './walk.js';
 const TURN_EVERY = 4;
 
 export function walkInWorker(worker: Worker, root: string, prune: Prune | undefined, signal?: AbortSignal): WalkFeed {
-  const { port1, port2 } = new MessageChannel();
+  // The worker is running, so node:worker_threads is loaded (hash-pool.ts loads it when it starts one).
+  const { port1, port2 } = new (process.getBuiltinModule('node:worker_threads').MessageChannel)();
   const ctl = new Int32Array(new SharedArrayBuffer(8));
   const ready: WalkBatch[] = [];
   let waiter: { resolve: (b: WalkBatch) => void; reject: (e: unknown) => void } | undefined;
