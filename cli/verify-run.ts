@@ -20,6 +20,7 @@ import { readText } from './read-input.js';
 import type { TrustOptions } from './trust.js';
 import { renderFailure, renderSuccess } from './render.js';
 import { sanitize, shellWord, terminalJson } from './sanitize.js';
+import { writeStdout } from './stdout.js';
 
 /** For the `verify-model` adapter, which prints only failures. */
 export { renderFailure };
@@ -268,10 +269,10 @@ export async function runVerify(
 
 export function emit(report: VerificationReport, json: boolean | undefined): void {
   if (json) {
-    process.stdout.write(terminalJson(report) + '\n');
+    writeStdout(terminalJson(report) + '\n');
   } else {
     for (const w of report.warnings) warning(w);
-    if (report.verified) process.stdout.write(renderSuccess(report) + '\n');
+    if (report.verified) writeStdout(renderSuccess(report) + '\n');
     else process.stderr.write(renderFailure(report) + '\n');
   }
   recordVerdict({

@@ -1,14 +1,17 @@
 /**
  * What start-up leaves out must not change what the CLI does (issue 17): the command tree built for an argv that
  * names a command is only that command (cli/main.ts commandsFor), and a model of a few small files is hashed
- * without node:worker_threads ever being loaded (node/hash-pool.ts).
+ * without node:worker_threads ever being loaded (node/hash-pool.ts); the result goes to stdout by one write(2) when
+ * it can (cli/stdout.ts), and arrives whole however large.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram, normalizeArgv } from '../../cli/main.js';
-import { buildCli, keyGolden, mv, PRIV, PUB, tmp } from './ops-cli.js';
+import { CLI } from '../helpers/fixtures.js';
+import { buildCli, keyGolden, mv, mvAsync, PRIV, PUB, tmp } from './ops-cli.js';
 
 /** Parses argv with `program` (actions never run: only help and parse errors are asked for) and records what it wrote. */
 function parseOutput(program: Command, argv: string[]): { out: string; err: string; exit: string } {
@@ -105,5 +108,50 @@ describe('node:worker_threads is loaded only when a hash worker starts', () => {
     const r = loaded(['verify', 'key', '--signature', sig, '--public-key', PUB, model]);
     expect(r.stdout).toMatch(/^Verification succeeded\n/);
     expect(r.modules).toContain('NativeModule worker_threads');
+  });
+});
+
+describe('the result on stdout', () => {
+  beforeAll(() => buildCli());
+
+  it('a --json report larger than a pipe holds arrives whole, and so does the text', async () => {
+    const dir = tmp('mv-startup-');
+    const model = path.join(dir, 'many');
+    mkdirSync(model);
+    for (let i = 0; i < 1500; i++) writeFileSync(path.join(model, `file-${String(i).padStart(4, '0')}-${'x'.repeat(40)}.txt`), `${i}\n`);
+    const sig = path.join(dir, 'many.sig');
+    expect(mv(['sign', 'key', '--private-key', PRIV, '--signature', sig, model]).code).toBe(0);
+    const json = await mvAsync(['verify', 'key', '--json', '--signature', sig, '--public-key', PUB, model]);
+    expect(json.code).toBe(0);
+    expect(json.stdout.length).toBeGreaterThan(256 << 10);
+    const report = JSON.parse(json.stdout) as { verified: boolean; resources: unknown[] };
+    expect(report.verified).toBe(true);
+    expect(report.resources).toHaveLength(1500);
+    const text = await mvAsync(['verify', 'key', '--signature', sig, '--public-key', PUB, model]);
+    expect(text.stdout).toMatch(/^Verification succeeded\n[^]*1500 files verified[^]*\n$/);
+
+    // On a non-blocking pipe that fills up (a parent Node process that opened its end of a shared stdout does
+    // that), write(2) takes part and says EAGAIN: the rest goes through process.stdout, and all of it arrives.
+    const wrapper = path.join(dir, 'nonblocking-stdout.cjs');
+    writeFileSync(
+      wrapper,
+      'process.stdout; // libuv makes the pipe non-blocking when it opens it\n' +
+        "const r = require('node:child_process').spawnSync(process.execPath, process.argv.slice(2), { stdio: 'inherit' });\n" +
+        'process.exitCode = r.status ?? 1;\n',
+    );
+    const late = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const p = spawn(process.execPath, [wrapper, CLI, 'verify', 'key', '--json', '--signature', sig, '--public-key', PUB, model], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const chunks: Buffer[] = [];
+      p.stdout.pause(); // read nothing until the pipe is full
+      setTimeout(() => p.stdout.on('data', (d: Buffer) => chunks.push(d)).resume(), 1500);
+      p.on('error', reject);
+      p.on('close', (code) => resolve({ code, stdout: Buffer.concat(chunks).toString('utf8') }));
+    });
+    expect(late.code).toBe(0);
+    const lateReport = JSON.parse(late.stdout) as typeof report;
+    expect(lateReport.verified).toBe(true);
+    expect(lateReport.resources).toEqual(report.resources);
   });
 });
