@@ -13,6 +13,11 @@ export interface Digests {
    * get() without an object per digest, for the checks and the packing of 100k of them. Optional (see copyDigest).
    */
   copyInto?(id: string, out: Uint8Array | undefined, at: number): number;
+  /**
+   * When the digests are exactly one per job of `jobs` (that very list), in its order, copies them all into `out`
+   * (jobs.length × their width bytes) and returns true; otherwise false, and the caller copies them one by one.
+   */
+  copyAllInto?(jobs: readonly HashJob[], out: Uint8Array): boolean;
   /** Every [id, digest] (order unspecified). */
   [Symbol.iterator](): Iterator<[string, Uint8Array]>;
 }
@@ -144,6 +149,20 @@ export class PackedDigests implements Digests {
       for (let i = 0, from = (k & PAGE_MASK) * w; i < w; i++) out[at + i] = bytes[from + i]!;
     }
     return w;
+  }
+
+  copyAllInto(jobs: readonly HashJob[], out: Uint8Array): boolean {
+    const w = this.width;
+    const n = jobs.length;
+    if (jobs !== this.jobs || this.other || this.count !== n || out.length !== n * w) return false;
+    for (let p = 0; p * PAGE < n; p++) {
+      const page = this.pages[p];
+      const m = Math.min(PAGE, n - p * PAGE);
+      if (!page) return false;
+      for (let i = 0; i < m; i++) if (page.filled[i] !== 1) return false;
+      out.set(page.bytes.subarray(0, m * w), p * PAGE * w);
+    }
+    return true;
   }
 
   private view(k: number): Uint8Array {

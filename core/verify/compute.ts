@@ -4,7 +4,7 @@ import { DIGEST_SIZE, withPackedResources, type PackedResources, type Resource, 
 import { StreamingBackend, type HashBackend, type Progress } from '../hash/backend.js';
 import { copyDigest, type Digests } from '../hash/digests.js';
 import type { IgnoreSet } from '../serialize/ignore.js';
-import { JobFeed, planModel, type Plan } from '../serialize/plan.js';
+import { JobFeed, planModel, type HashJob, type Plan } from '../serialize/plan.js';
 import type { ModelSource } from '../serialize/source.js';
 import { sha256, toHex } from '../util/bytes.js';
 import { inPhase, type OnPhase } from '../util/phase.js';
@@ -128,21 +128,32 @@ function complete(plan: Plan, digests: Digests, backend: HashBackend): Digests {
   return digests;
 }
 
+/** Whether the jobs are in manifest order as listed (one comparison per neighbour, as a sort of sorted input makes). */
+function listedInOrder(jobs: readonly HashJob[]): boolean {
+  for (let k = 1; k < jobs.length; k++) if (compareResources(jobs[k - 1]!, jobs[k]!) > 0) return false;
+  return true;
+}
+
 export async function computeManifest(source: ModelSource, opts: ComputeOptions): Promise<ComputedManifest> {
   const { plan, digests } = await planAndHash(source, opts);
   const shards = opts.serialization.method === 'shards';
   // The jobs' indices sorted into manifest order (no object per job for the sort); the digests the hashers gave are
   // packed in that order, and the root is the hash of that buffer (no hex, no Resource per job: made on demand).
+  // A walk lists in manifest order already (each directory sorted, depth first): then there is nothing to sort, and
+  // digests kept by position in this job list are copied in a page at a time.
   const jobs = plan.jobs;
-  const order = Array.from(jobs, (_, i) => i).sort((a, b) => compareResources(jobs[a]!, jobs[b]!));
+  const inOrder = listedInOrder(jobs);
+  const order = inOrder ? undefined : Array.from(jobs, (_, i) => i).sort((a, b) => compareResources(jobs[a]!, jobs[b]!));
   const width = DIGEST_SIZE[opts.serialization.hashType];
-  const ids: string[] = new Array(order.length);
-  const all = new Uint8Array(order.length * width);
-  const range = shards ? { paths: new Array<string>(order.length), starts: new Array<number>(order.length), ends: new Array<number>(order.length) } : undefined;
-  for (let k = 0; k < order.length; k++) {
-    const j = jobs[order[k]!]!;
+  const n = jobs.length;
+  const ids: string[] = new Array(n);
+  const all = new Uint8Array(n * width);
+  const copied = inOrder && digests.copyAllInto?.(jobs, all) === true;
+  const range = shards ? { paths: new Array<string>(n), starts: new Array<number>(n), ends: new Array<number>(n) } : undefined;
+  for (let k = 0; k < n; k++) {
+    const j = jobs[order ? order[k]! : k]!;
     ids[k] = j.id;
-    if (copyDigest(digests, j.id, all, k * width) !== width) fail('INTERNAL', `No ${width}-byte digest for '${j.id}'`, { resource: j.id });
+    if (!copied && copyDigest(digests, j.id, all, k * width) !== width) fail('INTERNAL', `No ${width}-byte digest for '${j.id}'`, { resource: j.id });
     if (range) {
       range.paths[k] = j.path;
       range.starts[k] = j.start;

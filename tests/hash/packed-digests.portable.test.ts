@@ -27,11 +27,13 @@ describe('PackedDigests', () => {
         const jobs = ids.map(job);
         const packed = new PackedDigests(jobs);
         const oracle = new Map<string, Uint8Array>();
+        let oddSeen = false;
         for (const [at, len] of batches) {
           const n = Math.min(len, jobs.length - at);
           if (n <= 0) continue;
           // An odd batch has another width than the first one: kept apart, still answered.
           const w = odd && oracle.size > 0 ? 20 : width;
+          if (w === 20) oddSeen = true;
           const bytes = new Uint8Array(n * w);
           for (let k = 0; k < n; k++) {
             const d = digestOf(at + k, w);
@@ -41,8 +43,10 @@ describe('PackedDigests', () => {
           packed.put(at, n, bytes);
         }
         // Digests given by id (streamed jobs) for jobs not answered in a batch.
+        let viaSet = false;
         for (const id of byId) {
           if (oracle.has(id)) continue;
+          viaSet = true;
           const d = digestOf(999, width);
           packed.set(id, d);
           oracle.set(id, d);
@@ -60,6 +64,16 @@ describe('PackedDigests', () => {
           if (want) expected.set(want, 3);
           expect(out).toEqual(expected);
         }
+        // copyAllInto: everything in list order in one go, only when every job of this very list has its digest
+        // of one width; otherwise it declines and leaves the copying to get/copyInto.
+        const w0 = jobs.length ? (oracle.get(jobs[0]!.id)?.length ?? width) : width;
+        const all = new Uint8Array(jobs.length * w0);
+        const complete = jobs.every((j) => oracle.get(j.id)?.length === w0) && packed.size === jobs.length;
+        const took = packed.copyAllInto(jobs, all);
+        if (took) expect(all).toEqual(Uint8Array.from(jobs.flatMap((j) => [...oracle.get(j.id)!])));
+        if (!complete) expect(took).toBe(false);
+        else if (complete && !viaSet && !oddSeen) expect(took).toBe(true);
+        expect(packed.copyAllInto([...jobs], all)).toBe(false);
         const seen = new Map([...packed]);
         expect(seen.size).toBe(oracle.size);
         for (const [id, d] of oracle) expect(seen.get(id)).toEqual(d);
