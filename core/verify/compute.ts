@@ -139,8 +139,8 @@ export async function computeManifest(source: ModelSource, opts: ComputeOptions)
   const shards = opts.serialization.method === 'shards';
   // The jobs' indices sorted into manifest order (no object per job for the sort); the digests the hashers gave are
   // packed in that order, and the root is the hash of that buffer (no hex, no Resource per job: made on demand).
-  // A walk lists in manifest order already (each directory sorted, depth first): then there is nothing to sort, and
-  // digests kept by position in this job list are copied in a page at a time.
+  // A walk that lists in manifest order already (node/walk.ts: each directory sorted, depth first) leaves nothing to
+  // sort, and digests kept by position in this job list are copied in a page at a time.
   const jobs = plan.jobs;
   const inOrder = listedInOrder(jobs);
   const order = inOrder ? undefined : Array.from(jobs, (_, i) => i).sort((a, b) => compareResources(jobs[a]!, jobs[b]!));
