@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // Entry point: runs the bundled CLI (built by `npm run build:cli`, which `npm ci`/`npm install` run via `prepare`).
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Built-ins from process.getBuiltinModule, as in the bundle (scripts/build-cli.mjs): an ESM import of node:fs has
+// Node build its ESM facade, which reads every export, lazy getters included (start-up time for nothing).
+if (typeof process.getBuiltinModule !== 'function') {
+  process.stderr.write(`model-verify needs Node.js 20.19 or later (this is ${process.version}).\n`);
+  process.exit(2);
+}
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
 
 const args = process.argv.slice(2);
 // `--version` alone (install checks, scripts) is answered from package.json without loading the CLI bundle (the

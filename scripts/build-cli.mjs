@@ -1,6 +1,7 @@
 // Bundles the CLI into one ESM file so start-up does not resolve hundreds of modules.
 import { build } from 'esbuild';
 import { readFile, writeFile } from 'node:fs/promises';
+import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,6 +66,30 @@ const oneBaseChunk = {
   },
 };
 
+// Built-in modules from process.getBuiltinModule (Node >= 20.16; package.json's engines asks 20.19) instead of
+// `import … from 'node:fs'`. An ESM import of a built-in makes Node build its ESM facade, which reads every export
+// once: for node:fs that ran the lazy `ReadStream` getter and so loaded all of node:stream, ~3 ms of a one-file
+// `verify key` that uses no Node stream at all. Each export is read on its own, in a /* @__PURE__ */ call that
+// esbuild drops when nothing imports that name, so only the names used are read. A name this Node does not
+// have fails the build (no matching export), as the import would fail to link.
+const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')));
+const builtinsByProcess = {
+  name: 'builtins-by-process',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => {
+      if (args.kind !== 'import-statement') return undefined;
+      const name = args.path.replace(/^node:/, '');
+      return BUILTINS.has(name) ? { path: `node:${name}`, namespace: 'mv-builtin' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'mv-builtin' }, (args) => {
+      const names = Object.keys(createRequire(import.meta.url)(args.path)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+      const lines = [`const m = process.getBuiltinModule(${JSON.stringify(args.path)});`, 'export default m;'];
+      for (const k of names) lines.push(`export const ${k} = /* @__PURE__ */ (() => m.${k})();`);
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
 const result = await build({
   // The hash pool's worker_threads script is a second entry, loaded next to the CLI bundle.
   entryPoints: { 'model-verify': 'mv:entry', 'hash-worker': 'node/hash-worker.ts' },
@@ -89,8 +114,9 @@ const result = await build({
   // ESM builds first (hash-wasm's `main` is a UMD file whose named exports do not survive bundling).
   mainFields: ['module', 'main'],
   // CommonJS dependencies (commander, tuf-js) call require() for Node built-ins: give the ESM bundle one.
-  banner: { js: "import { createRequire as __mvCreateRequire } from 'node:module'; const require = __mvCreateRequire(import.meta.url);" },
-  plugins: [lazyChildProcess, oneBaseChunk],
+  // (From process.getBuiltinModule too: no file of the bundle imports a built-in as an ES module; see builtinsByProcess.)
+  banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
+  plugins: [lazyChildProcess, builtinsByProcess, oneBaseChunk],
   // The metafile: the worker check below, and CLI_METAFILE=FILE writes it (which modules went into which chunk,
   // and their bytes) for start-up work.
   metafile: true,
