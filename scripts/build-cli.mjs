@@ -31,7 +31,7 @@ const lazyChildProcess = {
 // compile. Here the CLI entry and each dynamic import of our own sources also import BASE (cli/main.ts, which
 // imports what verify runs), so every module BASE reaches has the same set of entries and shares one chunk.
 // Only where code lives changes: lazy targets stay separate chunks, loaded (and evaluated) on use, as before.
-// The worker entry is left alone; the build fails if it would load BASE (commander and the verifier in a worker).
+// (The hash worker is a build of its own, below.)
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const BASE = path.join(ROOT, 'cli/main.ts');
 const ownSource = (p) => p.startsWith(ROOT + path.sep) && !p.includes(`${path.sep}node_modules${path.sep}`);
@@ -90,15 +90,12 @@ const builtinsByProcess = {
   },
 };
 
-const result = await build({
-  // The hash pool's worker_threads script is a second entry, loaded next to the CLI bundle.
-  entryPoints: { 'model-verify': 'mv:entry', 'hash-worker': 'node/hash-worker.ts' },
+const common = {
   // Another output directory may be given (scripts/build-package.mjs --outdir, the package tests' staging copy).
   outdir: process.argv[2] ?? 'dist/cli',
   outExtension: { '.js': '.mjs' },
   // Dynamic imports stay lazy chunks (start-up cost: only what a command uses is loaded).
   splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -116,24 +113,24 @@ const result = await build({
   // CommonJS dependencies (commander, tuf-js) call require() for Node built-ins: give the ESM bundle one.
   // (From process.getBuiltinModule too: no file of the bundle imports a built-in as an ES module; see builtinsByProcess.)
   banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
-  plugins: [lazyChildProcess, builtinsByProcess, oneBaseChunk],
-  // The metafile: the worker check below, and CLI_METAFILE=FILE writes it (which modules went into which chunk,
-  // and their bytes) for start-up work.
-  metafile: true,
+  // CLI_METAFILE=FILE writes esbuild's metafiles (which modules went into which chunk, and their bytes).
+  metafile: !!process.env.CLI_METAFILE,
   logLevel: 'warning',
-});
-if (process.env.CLI_METAFILE) await writeFile(process.env.CLI_METAFILE, JSON.stringify(result.metafile));
-
-// The worker's files (static and dynamic imports) must not hold BASE.
-const outputs = result.metafile.outputs;
-const workerOut = Object.keys(outputs).find((k) => outputs[k].entryPoint === 'node/hash-worker.ts');
-const seen = new Set();
-for (const queue = [workerOut]; queue.length; ) {
-  const out = queue.pop();
-  if (out === undefined || seen.has(out) || !outputs[out]) continue;
-  seen.add(out);
-  if (Object.keys(outputs[out].inputs).some((i) => path.resolve(ROOT, i) === BASE)) {
-    throw new Error(`scripts/build-cli.mjs: the hash worker would load the CLI (${out})`);
-  }
-  for (const i of outputs[out].imports) if (!i.external) queue.push(i.path);
+};
+// The hash pool's worker_threads script is built on its own, next to the CLI bundle: a worker is a realm of its
+// own (no module is ever shared with the main thread), so sharing chunks with it only split the CLI's files
+// (node/walk.ts and esbuild's helpers were two more files of every start-up). Its chunks: chunks/worker-*.
+const results = await Promise.all([
+  build({
+    ...common,
+    entryPoints: { 'model-verify': 'mv:entry' },
+    chunkNames: 'chunks/[name]-[hash]',
+    plugins: [lazyChildProcess, builtinsByProcess, oneBaseChunk],
+  }),
+  build({ ...common, entryPoints: { 'hash-worker': 'node/hash-worker.ts' }, chunkNames: 'chunks/worker-[name]-[hash]', plugins: [builtinsByProcess] }),
+]);
+if (process.env.CLI_METAFILE) {
+  const merged = { inputs: {}, outputs: {} };
+  for (const r of results) Object.assign(merged.inputs, r.metafile.inputs), Object.assign(merged.outputs, r.metafile.outputs);
+  await writeFile(process.env.CLI_METAFILE, JSON.stringify(merged));
 }
