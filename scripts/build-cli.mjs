@@ -1,4 +1,5 @@
-// Bundles the CLI into one ESM file so start-up does not resolve hundreds of modules.
+// Bundles the CLI (one chunk every command loads, lazy chunks for the rest) and its hash worker, so start-up does
+// not resolve hundreds of modules.
 import { build } from 'esbuild';
 import { readFile, writeFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
@@ -25,8 +26,8 @@ const lazyChildProcess = {
   },
 };
 
-// One chunk for what every command loads. esbuild puts each module in the chunk of the set of entries (the CLI, the
-// worker and every dynamic import's target) that reach it, so a module shared by some lazy targets but not others
+// One chunk for what every command loads. esbuild puts each module in the chunk of the set of entries (the CLI and
+// every dynamic import's target) that reach it, so a module shared by some lazy targets but not others
 // lands in a chunk of its own: `verify key` loaded 31 files, at ~0.5 ms each on the 2-core machine on top of their
 // compile. Here the CLI entry and each dynamic import of our own sources also import BASE (cli/main.ts, which
 // imports what verify runs), so every module BASE reaches has the same set of entries and shares one chunk.
@@ -67,11 +68,11 @@ const oneBaseChunk = {
 };
 
 // Built-in modules from process.getBuiltinModule (Node >= 20.16; package.json's engines asks 20.19) instead of
-// `import … from 'node:fs'`. An ESM import of a built-in makes Node build its ESM facade, which reads every export
-// once: for node:fs that ran the lazy `ReadStream` getter and so loaded all of node:stream, ~3 ms of a one-file
-// `verify key` that uses no Node stream at all. Each export is read on its own, in a /* @__PURE__ */ call that
-// esbuild drops when nothing imports that name, so only the names used are read. A name this Node does not
-// have fails the build (no matching export), as the import would fail to link.
+// `import … from 'node:fs'`. An ESM import of a built-in makes Node build an ESM facade module for it, which reads
+// every export once (for node:fs, the lazy `ReadStream` getter: its file streams): ~7 ms of main-thread CPU of a
+// one-file `verify key` in profiles, for the facades of the seven built-ins it imported. Each export is read on
+// its own, in a /* @__PURE__ */ call that esbuild drops when nothing imports that name, so only the names used are
+// read. A name this Node does not have fails the build (no matching export), as the import would fail to link.
 const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith('_')));
 const builtinsByProcess = {
   name: 'builtins-by-process',
