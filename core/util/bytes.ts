@@ -61,48 +61,58 @@ const B64_VALUE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 64; i++) B64_VALUE[ALPHABET[i]!] = i;
 B64_VALUE[0x2d] = 62; // -
 B64_VALUE[0x5f] = 63; // _
-/** The 12 bits of two characters read as one 16-bit unit, or PAIR_BAD. */
-const PAIR_VALUE = new Int16Array(1 << 16);
-/** The two characters (as one 16-bit unit) of 12 bits. */
-const PAIR_CHARS = new Uint16Array(1 << 12);
 
 const asciiOut = new TextEncoder();
 /** Characters of base64 text copied into bytes at a time (a multiple of 4, so groups never straddle two copies). */
 const B64_STEP = 1 << 16;
 
 /*
- * Base64 two characters at a time, through tables of every pair (12 bits ↔ two characters as one 16-bit unit),
- * in 16-bit scratch copied to and from the text natively (typed arrays need alignment; the text is at any offset).
- * A 100k-file statement is 22 MB, encoded and decoded once each when signing: per-character loops took
- * ~100 ms each way, these ~40. The tables follow the platform's byte order, so a unit's first character is
- * always the one at the lower address.
+ * Long base64 goes two characters at a time, through tables of every pair (12 bits ↔ two characters as one 16-bit
+ * unit), in 16-bit scratch copied to and from the text natively (typed arrays need alignment; the text is at any
+ * offset). A 100k-file statement is 22 MB, encoded and decoded once each when signing: per-character loops took
+ * ~100 ms each way, these ~40. The tables (a 64K-entry one) are made on first use, and only for text of
+ * PAIR_MIN characters or more: made at load they cost every start-up ~2 ms, more than short text ever saves.
+ * They follow the platform's byte order, so a unit's first character is always the one at the lower address.
  */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-/** Scratch of B64_STEP characters as 16-bit units (a pair each, the first character at the lower address). */
-const unitScratch = new Uint16Array(B64_STEP / 2);
-const scratchBytes = new Uint8Array(unitScratch.buffer);
-/** Flag in PAIR_VALUE for a pair with a character outside both alphabets (above any 12-bit value). */
+const PAIR_MIN = 1 << 18;
+/** Flag in a pair's value for a character outside both alphabets (above any 12-bit value). */
 const PAIR_BAD = 1 << 12;
-for (let u = 0; u < 1 << 16; u++) {
-  const a = B64_VALUE[LITTLE_ENDIAN ? u & 0xff : u >> 8]!;
-  const b = B64_VALUE[LITTLE_ENDIAN ? u >> 8 : u & 0xff]!;
-  PAIR_VALUE[u] = a < 0 || b < 0 ? PAIR_BAD : (a << 6) | b;
-}
-for (let v = 0; v < 1 << 12; v++) {
-  const a = ALPHABET[v >> 6]!;
-  const b = ALPHABET[v & 63]!;
-  PAIR_CHARS[v] = LITTLE_ENDIAN ? a | (b << 8) : (a << 8) | b;
+
+interface PairTables {
+  /** Scratch of B64_STEP characters as 16-bit units, and the same bytes. */
+  readonly units: Uint16Array;
+  readonly bytes: Uint8Array;
+  /** The 12 bits of two characters read as one 16-bit unit, or PAIR_BAD. */
+  readonly values: Int16Array;
+  /** The two characters (as one 16-bit unit) of 12 bits. */
+  readonly chars: Uint16Array;
 }
 
-/**
- * The tables and scratch, read into locals by the loops: bundlers turn module constants into `var`s, which V8
- * reloads and re-checks on every use (half the speed here).
- */
-const pairTables = { units: unitScratch, bytes: scratchBytes, values: PAIR_VALUE, chars: PAIR_CHARS } as const;
+let made: PairTables | undefined;
+/** The tables, read into locals by the loops (bundlers turn module constants into `var`s, reloaded on every use). */
+function pairTables(): PairTables {
+  if (made) return made;
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const units = new Uint16Array(B64_STEP / 2);
+  const values = new Int16Array(1 << 16);
+  for (let u = 0; u < 1 << 16; u++) {
+    const a = B64_VALUE[le ? u & 0xff : u >> 8]!;
+    const b = B64_VALUE[le ? u >> 8 : u & 0xff]!;
+    values[u] = a < 0 || b < 0 ? PAIR_BAD : (a << 6) | b;
+  }
+  const chars = new Uint16Array(1 << 12);
+  for (let v = 0; v < 1 << 12; v++) {
+    const a = ALPHABET[v >> 6]!;
+    const b = ALPHABET[v & 63]!;
+    chars[v] = le ? a | (b << 8) : (a << 8) | b;
+  }
+  made = { units, bytes: new Uint8Array(units.buffer), values, chars };
+  return made;
+}
 
 /** Copies the characters src[from, to) (whole groups, at most B64_STEP) into the unit scratch; returns the groups. */
-function copyUnits(src: Uint8Array, from: number, to: number): number {
-  scratchBytes.set(src.subarray(from, to));
+function copyUnits(t: PairTables, src: Uint8Array, from: number, to: number): number {
+  t.bytes.set(src.subarray(from, to));
   return (to - from) >> 2;
 }
 
@@ -155,30 +165,34 @@ export function base64AsciiEquals(src: Uint8Array, expected: Uint8Array): boolea
   const body = base64Body(src.length, (i) => src[i]!);
   if (body % 4 === 1 || decodedLength(body) !== expected.length) return false;
   const full = body - (body % 4);
-  const { units, values } = pairTables;
   let o = 0;
-  for (let at = 0; at < full; at += B64_STEP) {
-    const groups = copyUnits(src, at, Math.min(at + B64_STEP, full));
-    let bad = 0;
-    let diff = 0;
-    for (let g = 0; g < groups; g++) {
-      const hi = values[units[2 * g]!]!;
-      const lo = values[units[2 * g + 1]!]!;
-      bad |= hi | lo;
-      diff |= ((hi << 12) | lo) ^ ((expected[o]! << 16) | (expected[o + 1]! << 8) | expected[o + 2]!);
-      o += 3;
+  let from = 0;
+  if (full >= PAIR_MIN) {
+    const t = pairTables();
+    const { units, values } = t;
+    for (; from < full; from += B64_STEP) {
+      const groups = copyUnits(t, src, from, Math.min(from + B64_STEP, full));
+      let bad = 0;
+      let diff = 0;
+      for (let g = 0; g < groups; g++) {
+        const hi = values[units[2 * g]!]!;
+        const lo = values[units[2 * g + 1]!]!;
+        bad |= hi | lo;
+        diff |= ((hi << 12) | lo) ^ ((expected[o]! << 16) | (expected[o + 1]! << 8) | expected[o + 2]!);
+        o += 3;
+      }
+      if (bad & PAIR_BAD || diff !== 0) return false;
     }
-    if (bad & PAIR_BAD || diff !== 0) return false;
+    from = full;
   }
-  if (full === body) return true;
-  // The final partial group, decoded by the one rule for it.
-  const last = new Uint8Array(2);
+  // Short text, and the final partial group: decoded by the one set of rules, then compared.
+  const rest = new Uint8Array(expected.length - o);
   try {
-    const n = decodeGroups(src, full, body, last, 0, '', 'BUNDLE_MALFORMED');
-    for (let k = 0; k < n; k++) if (last[k] !== expected[o + k]) return false;
+    if (decodeGroups(src, from, body, rest, 0, '', 'BUNDLE_MALFORMED') !== rest.length) return false;
   } catch {
     return false;
   }
+  for (let k = 0; k < rest.length; k++) if (rest[k] !== expected[o + k]) return false;
   return true;
 }
 
@@ -204,21 +218,36 @@ const decodedLength = (body: number): number => ((body - (body % 4)) / 4) * 3 + 
  */
 function decodeGroups(src: Uint8Array, from: number, to: number, out: Uint8Array, o: number, what: string, code: ErrorCode): number {
   const full = to - ((to - from) % 4);
-  const { units, values } = pairTables;
   let i = from;
-  for (; i < full; i += B64_STEP) {
-    const groups = copyUnits(src, i, Math.min(i + B64_STEP, full));
-    let bad = 0;
-    for (let g = 0; g < groups; g++) {
-      const hi = values[units[2 * g]!]!;
-      const lo = values[units[2 * g + 1]!]!;
-      bad |= hi | lo;
-      out[o] = hi >> 4;
-      out[o + 1] = ((hi & 15) << 4) | (lo >> 8);
-      out[o + 2] = lo & 0xff;
-      o += 3;
+  if (full - from >= PAIR_MIN) {
+    const t = pairTables();
+    const { units, values } = t;
+    for (; i < full; i += B64_STEP) {
+      const groups = copyUnits(t, src, i, Math.min(i + B64_STEP, full));
+      let bad = 0;
+      for (let g = 0; g < groups; g++) {
+        const hi = values[units[2 * g]!]!;
+        const lo = values[units[2 * g + 1]!]!;
+        bad |= hi | lo;
+        out[o] = hi >> 4;
+        out[o + 1] = ((hi & 15) << 4) | (lo >> 8);
+        out[o + 2] = lo & 0xff;
+        o += 3;
+      }
+      if (bad & PAIR_BAD) fail(code, `${what} is not valid base64`);
     }
-    if (bad & PAIR_BAD) fail(code, `${what} is not valid base64`);
+  } else {
+    for (; i < full; i += 4) {
+      const a = B64_VALUE[src[i]!]!;
+      const b = B64_VALUE[src[i + 1]!]!;
+      const c = B64_VALUE[src[i + 2]!]!;
+      const d = B64_VALUE[src[i + 3]!]!;
+      if ((a | b | c | d) < 0) fail(code, `${what} is not valid base64`);
+      const v = (a << 18) | (b << 12) | (c << 6) | d;
+      out[o++] = v >>> 16;
+      out[o++] = (v >>> 8) & 0xff;
+      out[o++] = v & 0xff;
+    }
   }
   i = full;
   if (i < to) {
@@ -253,19 +282,29 @@ export function toBase64(bytes: Uint8Array): string {
 export function toBase64Into(bytes: Uint8Array, out: Uint8Array, at: number): void {
   const n = bytes.length;
   const full = n - (n % 3);
-  const { units, chars, bytes: scratch } = pairTables;
   let o = at;
   let i = 0;
-  // Four characters per 32-bit word (two pairs from a table of 4096) into aligned scratch, copied out natively.
-  while (i < full) {
-    const groups = Math.min(B64_STEP / 4, (full - i) / 3);
-    for (let g = 0; g < groups; g++, i += 3) {
-      const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-      units[2 * g] = chars[v >>> 12]!;
-      units[2 * g + 1] = chars[v & 0xfff]!;
+  if (full >= (PAIR_MIN / 4) * 3) {
+    // Two pairs per group from the 4096-entry table into aligned scratch, copied out natively.
+    const { units, chars, bytes: scratch } = pairTables();
+    while (i < full) {
+      const groups = Math.min(B64_STEP / 4, (full - i) / 3);
+      for (let g = 0; g < groups; g++, i += 3) {
+        const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+        units[2 * g] = chars[v >>> 12]!;
+        units[2 * g + 1] = chars[v & 0xfff]!;
+      }
+      out.set(scratch.subarray(0, groups * 4), o);
+      o += groups * 4;
     }
-    out.set(scratch.subarray(0, groups * 4), o);
-    o += groups * 4;
+  } else {
+    for (; i < full; i += 3) {
+      const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+      out[o++] = ALPHABET[v >>> 18]!;
+      out[o++] = ALPHABET[(v >>> 12) & 63]!;
+      out[o++] = ALPHABET[(v >>> 6) & 63]!;
+      out[o++] = ALPHABET[v & 63]!;
+    }
   }
   if (i < n) {
     const v = (bytes[i]! << 16) | (i + 1 < n ? bytes[i + 1]! << 8 : 0);

@@ -20,9 +20,10 @@ describe('toBase64', () => {
   });
 });
 
+// Text of 2^18 characters or more (196,608 bytes) goes through the pair tables, shorter text a character at a time.
 describe('base64 as bytes at any offset (the signature file: the payload sits anywhere in it)', () => {
   it('writes, reads and compares like Buffer on either side of the 64 KiB scratch steps, at every alignment', () => {
-    for (const n of [0, 1, 2, 3, 49_151, 49_152, 49_153, 98_305, 200_001]) {
+    for (const n of [0, 1, 2, 3, 49_151, 49_152, 49_153, 98_305, 196_607, 196_608, 196_609, 400_001]) {
       const b = new Uint8Array(randomBytes(n));
       const want = Buffer.from(Buffer.from(b).toString('base64'), 'latin1');
       for (const at of [0, 1, 2, 3, 5]) {
@@ -39,10 +40,12 @@ describe('base64 as bytes at any offset (the signature file: the payload sits an
       }
     }
   });
-  it('refuses a bad character and tells a changed byte anywhere, in every unit of a pair', () => {
-    const b = new Uint8Array(randomBytes(150_000));
+  it.each([150_000, 400_000])('refuses a bad character and tells a changed byte anywhere, in every unit of a pair (%i bytes)', (size) => {
+    const b = new Uint8Array(randomBytes(size));
     const text = new Uint8Array(Buffer.from(Buffer.from(b).toString('base64'), 'latin1'));
-    for (const i of [0, 1, 2, 3, 65_535, 65_536, 65_537, 65_538, 131_071, 131_072, text.length - 5, text.length - 1]) {
+    for (const i of [0, 1, 2, 3, 65_535, 65_536, 65_537, 65_538, 131_071, 131_072, 262_143, 262_144, text.length - 5, text.length - 1].filter(
+      (i) => i < text.length,
+    )) {
       // ('=' last is padding, and valid.)
       for (const bad of i === text.length - 1 ? [0x2e, 0x00, 0xe9, 0x80] : [0x3d, 0x2e, 0x00, 0xe9, 0x80]) {
         const t = text.slice();
@@ -51,7 +54,7 @@ describe('base64 as bytes at any offset (the signature file: the payload sits an
         expect(base64AsciiEquals(t, b), `byte ${bad} at ${i}`).toBe(false);
       }
     }
-    for (const i of [0, 49_151, 49_152, 98_303, b.length - 1]) {
+    for (const i of [0, 49_151, 49_152, 98_303, 196_607, 196_608, b.length - 2, b.length - 1].filter((i) => i < b.length)) {
       const c = b.slice();
       c[i]! ^= 0x80;
       expect(base64AsciiEquals(text, c), `changed byte ${i}`).toBe(false);
