@@ -55,8 +55,8 @@ export function hexInto(hex: string, out: Uint8Array, at: number): boolean {
   return true;
 }
 
-/** Value of each base64 byte, standard (+ /) and URL-safe (- _) alike; -1 for anything else. */
 const ALPHABET = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+/** Value of each base64 byte, standard (+ /) and URL-safe (- _) alike; -1 for anything else. */
 const B64_VALUE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 64; i++) B64_VALUE[ALPHABET[i]!] = i;
 B64_VALUE[0x2d] = 62; // -
