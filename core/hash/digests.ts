@@ -34,8 +34,8 @@ export function copyDigest(d: Digests, id: string, out: Uint8Array | undefined, 
 /**
  * A job's position in a list by its id: a cursor that follows the list (lookups in list order, as a signed
  * manifest's sorted paths are in the walk's order, cost one comparison each), and an id → position Map made only
- * at the first id out of order (100k entries are ~7 MB allocated at the end of a run). `jobs` may grow; `limit`
- * says how many of them count (the rest are not answered). A plan's ids are distinct.
+ * at the first id out of order (100k entries are ~7 MB allocated at the end of a run). `jobs` may grow; `has`
+ * says which positions count (the rest are not answered). A plan's ids are distinct.
  */
 export class JobPositions {
   private index: Map<string, number> | undefined;

@@ -9,7 +9,7 @@ import { paeHeader } from '../bundle/dsse.js';
 import { fail } from '../errors.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../bundle/types.js';
 import { packedResource, resourceCount, type PackedResources, type Resource, type Serialization } from '../manifest/types.js';
-import { utf8Encode } from '../util/bytes.js';
+import { utf8Encode, writeHex } from '../util/bytes.js';
 
 export interface StatementInput {
   modelName: string;
@@ -102,7 +102,6 @@ export function statementPayload(input: StatementInput): Uint8Array {
   let o = room;
   out.set(head, o);
   o += head.length;
-  const hex = HEX_DIGITS;
   if (packed) {
     // The text between a name and its digest's hex is the same for every resource, and so is the text after it.
     const mid = utf8Encode(`${T_ALGORITHM}${packedAlgorithm}${T_DIGEST}"`);
@@ -113,11 +112,7 @@ export function statementPayload(input: StatementInput): Uint8Array {
       o = copyBytes(out, o, i > 0 ? next : P_NAME);
       o = writeName(out, o, escaped.size === 0 ? undefined : escaped.get(i), packed.ids[i]!);
       o = copyBytes(out, o, mid);
-      for (let k = i * width, last = k + width; k < last; k++) {
-        const b = d[k]!;
-        out[o++] = hex[b >> 4]!;
-        out[o++] = hex[b & 15]!;
-      }
+      o = writeHex(d, i * width, (i + 1) * width, out, o);
       o = copyBytes(out, o, end);
     }
   } else {
@@ -177,7 +172,6 @@ function writeName(out: Uint8Array, o: number, escaped: string | undefined, name
 /** A name JSON writes as it is: printable ASCII other than the quote and the backslash. */
 const PLAIN = /^[ !#-[\]-~]*$/;
 const QUOTE = 0x22;
-const HEX_DIGITS = utf8Encode('0123456789abcdef');
 /** A string as JSON, every non-ASCII unit escaped (all of it ASCII, so its length is its byte count). */
 const asciiJson = (v: string): string => {
   const j = JSON.stringify(v);

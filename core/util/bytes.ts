@@ -13,12 +13,18 @@ const hexScratch = new Uint8Array(256);
 export function toHex(bytes: Uint8Array): string {
   const n = bytes.length;
   const out = 2 * n <= hexScratch.length ? hexScratch : new Uint8Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i]!;
-    out[2 * i] = HEX_CHARS[b >> 4]!;
-    out[2 * i + 1] = HEX_CHARS[b & 15]!;
-  }
+  writeHex(bytes, 0, n, out, 0);
   return HEX_TEXT.decode(out.subarray(0, 2 * n));
+}
+
+/** Lowercase hex of bytes[from, to) as ASCII bytes into `out` at `o` (the caller has checked it fits); returns the end. */
+export function writeHex(bytes: Uint8Array, from: number, to: number, out: Uint8Array, o: number): number {
+  for (let i = from; i < to; i++) {
+    const b = bytes[i]!;
+    out[o++] = HEX_CHARS[b >> 4]!;
+    out[o++] = HEX_CHARS[b & 15]!;
+  }
+  return o;
 }
 
 /** Value of each ASCII hex digit, -1 for anything else. */

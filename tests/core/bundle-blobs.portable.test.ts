@@ -15,6 +15,15 @@ import { base64AsciiEquals, fromBase64Ascii, toBase64 } from '../../core/util/by
 const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 7 + (i >> 5)) & 0xff);
 const b64 = (n: number, seed: number) => toBase64(bytesOf(n, seed));
 const at = (s: string, i: number, c: string) => s.slice(0, i) + c + s.slice(i + 1);
+/** A key-signed DSSE bundle's UTF-8 text carrying `payload` (the signature is not checked by parseBundle). */
+const dsseBundleBytes = (payload: Uint8Array) =>
+  new TextEncoder().encode(
+    JSON.stringify({
+      mediaType: MEDIA_TYPE_V03,
+      verificationMaterial: { publicKey: { hint: 'h' } },
+      dsseEnvelope: { payload: toBase64(payload), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: 'AA==', keyid: '' }] },
+    }),
+  );
 
 /** Long strings (and a short one) of every kind the cut must either take exactly or leave alone. */
 const BASE = b64(Math.ceil((BLOB_MIN_CHARS * 3) / 4) + 5, 1);
@@ -120,12 +129,7 @@ describe('parseBundle: long strings cut from the text', () => {
 
   it('decodes a long payload from the bytes, its PAE the buffer it was decoded into', () => {
     const payload = bytesOf(BLOB_MIN_CHARS, 9);
-    const text = JSON.stringify({
-      mediaType: MEDIA_TYPE_V03,
-      verificationMaterial: { publicKey: { hint: 'h' } },
-      dsseEnvelope: { payload: toBase64(payload), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: 'AA==', keyid: '' }] },
-    });
-    const b = parseBundle(new TextEncoder().encode(text));
+    const b = parseBundle(dsseBundleBytes(payload));
     if (b.content.kind !== 'dsse') throw new Error('not a DSSE bundle');
     const p = b.content.envelope.payload;
     expect(p).toEqual(payload);
@@ -158,12 +162,7 @@ describe('parseBundle: long strings cut from the text', () => {
 
   it('reads back a payload it is told to expect without a copy, and the same bundle as without', () => {
     const payload = bytesOf(BLOB_MIN_CHARS, 5);
-    const text = JSON.stringify({
-      mediaType: MEDIA_TYPE_V03,
-      verificationMaterial: { publicKey: { hint: 'h' } },
-      dsseEnvelope: { payload: toBase64(payload), payloadType: IN_TOTO_PAYLOAD_TYPE, signatures: [{ sig: 'AA==', keyid: '' }] },
-    });
-    const bytes = new TextEncoder().encode(text);
+    const bytes = dsseBundleBytes(payload);
     const a = parseBundle(bytes, { expectPayload: payload });
     const b = parseBundle(bytes);
     if (a.content.kind !== 'dsse') throw new Error('not a DSSE bundle');
