@@ -225,6 +225,9 @@ function scanJson(text: string, spellings: boolean, path?: readonly string[]): {
       big.push(undefined);
       expectKey = c === 0x7b;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      // A bracket that closes the other kind of container (`[1}`): not JSON, and JSON.parse says so. Left to it, as
+      // every malformed text is; parseJsonChunked's cut would otherwise lift the mismatch out with the array.
+      if (isObj.length > 0 && isObj[isObj.length - 1] !== (c === 0x7d)) return {};
       if (path) {
         if (target >= 0 && isObj.length - 1 === target && span) {
           span.close = i;

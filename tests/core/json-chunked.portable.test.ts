@@ -59,6 +59,14 @@ describe('parseJsonChunked', () => {
     );
   });
 
+  it('gives no reading when the array is closed by the other bracket (found by the property above)', () => {
+    // `[ [ … ] }`: emptying the array would lift the mismatched `}` out with it and leave valid JSON.
+    const text = '{"a":"]","predicate":{"x":[1,2],"resources":[ [null,[1,[2]],{" ":false},[]]}},"z":"[,]"}';
+    expect(plain(text)).toBeUndefined();
+    expect(chunked(text)).toBeUndefined();
+    expect(chunked(text.replace(']}},', ']]},'))).toEqual(plain(text.replace(']}},', ']]},')));
+  });
+
   it('parses large arrays a chunk at a time with the same elements', () => {
     const elems = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ name: `f${i}`, n: i }));
     const text = doc(elems, ' ', '0');
